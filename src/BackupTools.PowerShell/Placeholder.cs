@@ -1,0 +1,1 @@
+namespace BackupTools.PowerShell; internal static class Placeholder {}
