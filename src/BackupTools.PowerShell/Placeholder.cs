@@ -1,1 +1,0 @@
-namespace BackupTools.PowerShell; internal static class Placeholder {}
