@@ -1,0 +1,30 @@
+@{
+    # The compiled module lives in module/bin (built by `dotnet build` or ./build.ps1).
+    RootModule           = 'module/bin/BackupTools.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f7c1e-2a54-4d3f-9a8e-2f6c8f1d9b31'
+    Author               = 'BackupTools'
+    CompanyName          = 'BackupTools'
+    Copyright            = '(c) BackupTools. MIT License.'
+    Description          = 'Back up, verify, ship, prune and restore middleware data (PostgreSQL, MySQL/MariaDB, Redis, data directories) with typed, pipeable cmdlets.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('module/BackupTools.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Initialize-BackupRepository'
+        'New-BackupKey'
+        'Backup-Cell'
+        'Get-Backup'
+        'Test-BackupIntegrity'
+        'Restore-Cell'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('backup', 'restore', 'postgresql', 'mysql', 'mariadb', 'redis', 'disaster-recovery')
+            ProjectUri = ''
+        }
+    }
+}

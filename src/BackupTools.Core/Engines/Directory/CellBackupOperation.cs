@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using BackupTools.Core.Engines.Directory.Tar;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Repository;
+using BackupTools.Core.Storage;
+
+namespace BackupTools.Core.Engines.Directory;
+
+/// <summary>
+/// Backs up a directory tree ("cell") as a tar streamed through the repository pipeline. Incremental
+/// stores what changed since the cell's last backup, differential since its last full; both record the
+/// complete tree in their index so a restore can apply deletions exactly.
+/// </summary>
+public sealed class CellBackupOperation(IOperationObserver observer)
+{
+    public const string EngineName = "directory";
+    private const string Activity = "Backup-Cell";
+
+    public BackupRecord Run(CellBackupRequest request, CancellationToken cancel)
+    {
+        BackupId.ValidateCellName(request.Cell);
+        var root = System.IO.Path.GetFullPath(request.Path);
+        if (!System.IO.Directory.Exists(root))
+            throw new BackupInputException("CellPathNotFound", "Path", $"'{request.Path}' does not exist or is not a directory.", "Check the path of the cell's data.");
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        if (IsInside(root, repository.Store) )
+            throw new BackupInputException("CellContainsRepository", "Path", $"the repository lies inside '{root}'; the backup would contain itself.", "Keep the repository outside the cell's data.");
+        using var writerLock = WriterLock.Acquire(repository, $"Backup-Cell {request.Cell}", request.LockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer);
+        return RunLocked(repository, request with { Path = root }, cancel);
+    }
+
+    /// <summary>For callers that already hold the repository's writer lock (a restore's safety backup).</summary>
+    public BackupRecord RunLocked(BackupRepository repository, CellBackupRequest request, CancellationToken cancel)
+    {
+        var cellBackups = repository.ListManifests(observer).Where(m => m.Cell == request.Cell && m.Engine == EngineName).ToList();
+        var kind = request.Kind;
+        var parent = BackupChain.ParentFor(kind, cellBackups);
+        if (kind != BackupKind.Full && parent is null)
+        {
+            observer.Warning($"Cell '{request.Cell}' has no earlier backup to build a {kind} on; taking a Full backup instead.");
+            kind = BackupKind.Full;
+        }
+        var parentIndex = parent is null ? null : ReadIndex(repository, parent, request);
+
+        observer.Progress(Activity, $"Scanning {request.Path}", 0, null);
+        var entries = TreeScanner.Scan(request.Path, observer).ToList();
+        var index = new CellIndex();
+        foreach (var e in entries) index.Add(e);
+        var toStore = entries.Where(e => e.Kind == CellEntryKind.Directory || parentIndex is null
+            || !parentIndex.TryGet(e.Path, out var before) || e.ChangedSince(before)).ToList();
+        var totalBytes = toStore.Where(e => e.Kind == CellEntryKind.File).Sum(e => e.Size);
+
+        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
+        var plan = new BackupPlan(request.Cell, request.Path, EngineName, kind, parent?.Id, compression, request.Tags);
+        using var writer = repository.BeginBackup(plan, request.Keys);
+        long done = 0;
+        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        {
+            var tar = new TarWriter(data) { Warn = observer.Warning };
+            var meta = new CellMeta(writer.StartedAt, Environment.MachineName, ToolInfo.Version, request.Cell, writer.Id, kind.ToString(), parent?.Id, request.Path);
+            tar.WriteBytes(CellArchiveLayout.MetaEntry, meta.ToJson(), 0b110_000_000, writer.StartedAt);
+            foreach (var entry in toStore)
+            {
+                cancel.ThrowIfCancellationRequested();
+                WriteEntry(tar, request.Path, entry, bytes =>
+                {
+                    done += bytes;
+                    observer.Progress(Activity, $"{request.Cell}: {entry.Path}", done, totalBytes);
+                });
+            }
+            tar.Finish();
+            data.Complete();
+        }
+        using (var indexObject = writer.OpenObject(CellIndex.ObjectRole))
+        {
+            index.WriteTo(indexObject);
+            indexObject.Complete();
+        }
+        cancel.ThrowIfCancellationRequested();
+        var deleted = parentIndex?.Entries.Count(e => !index.Contains(e.Path)) ?? 0;
+        var manifest = writer.Complete(new JsonObject
+        {
+            ["path"] = request.Path,
+            ["files"] = entries.Count(e => e.Kind == CellEntryKind.File),
+            ["directories"] = entries.Count(e => e.Kind == CellEntryKind.Directory),
+            ["symlinks"] = entries.Count(e => e.Kind == CellEntryKind.Symlink),
+            ["treeBytes"] = entries.Where(e => e.Kind == CellEntryKind.File).Sum(e => e.Size),
+            ["storedFiles"] = toStore.Count(e => e.Kind == CellEntryKind.File),
+            ["storedBytes"] = totalBytes,
+            ["deletedPaths"] = deleted,
+        });
+        return repository.ToRecord(manifest);
+    }
+
+    private static void WriteEntry(TarWriter tar, string root, CellEntry entry, Action<long> bytesRead)
+    {
+        var archivePath = CellArchiveLayout.ToArchivePath(entry.Path);
+        var mtime = new DateTimeOffset(entry.ModifiedTicks, TimeSpan.Zero);
+        var full = entry.Path.Length == 0 ? root : System.IO.Path.Combine(root, entry.Path);
+        switch (entry.Kind)
+        {
+            case CellEntryKind.Directory:
+                tar.WriteDirectory(archivePath, entry.Mode, mtime);
+                break;
+            case CellEntryKind.Symlink:
+                tar.WriteSymlink(archivePath, entry.LinkTarget!, entry.Mode, mtime);
+                break;
+            default:
+                try
+                {
+                    tar.WriteFile(archivePath, full, entry.Size, entry.Mode, mtime, bytesRead);
+                }
+                catch (Exception e) when (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException)
+                {
+                    throw new BackupToolsException("CellFileUnreadable", FailureKind.WriteError,
+                        $"Cannot read '{full}': {e.Message}", "Run the backup as a user that can read the whole cell; nothing was stored.", e);
+                }
+                break;
+        }
+    }
+
+    private CellIndex ReadIndex(BackupRepository repository, BackupManifest parent, CellBackupRequest request)
+    {
+        using var stream = repository.OpenObject(parent, CellIndex.ObjectRole, request.Keys);
+        var index = CellIndex.ReadFrom(stream);
+        stream.VerifyToEnd();
+        return index;
+    }
+
+    private static bool IsInside(string root, IBackupStore store) =>
+        store is LocalBackupStore local &&
+        (local.Root + System.IO.Path.DirectorySeparatorChar).StartsWith(root.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal);
+}

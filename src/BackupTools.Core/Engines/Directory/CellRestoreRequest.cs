@@ -1,0 +1,15 @@
+using BackupTools.Core.Keys;
+
+namespace BackupTools.Core.Engines.Directory;
+
+/// <summary>Everything Restore-Cell passes to the core. Id wins over At; neither means the latest backup.</summary>
+public sealed record CellRestoreRequest(
+    string RepositoryLocation,
+    string? Cell,
+    string? Id,
+    DateTimeOffset? At,
+    string? Destination,
+    bool SkipSafetyBackup,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout,
+    Func<string, string, bool> ShouldProcess);

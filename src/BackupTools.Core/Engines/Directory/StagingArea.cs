@@ -1,0 +1,98 @@
+using BackupTools.Core.Errors;
+using BackupTools.Core.Storage;
+
+namespace BackupTools.Core.Engines.Directory;
+
+/// <summary>
+/// A private folder beside the destination (same filesystem, so the final swap is a rename). The tree is
+/// built in Root/data; SwapInto moves the old data aside, moves the new tree in, and puts the old data back
+/// if the second rename fails. Dispose removes whatever is left of the staging folder.
+/// </summary>
+public sealed class StagingArea : IDisposable
+{
+    private StagingArea(string root) => Root = root;
+
+    public string Root { get; }
+    public string TreeRoot => Path.Combine(Root, CellArchiveLayout.DataRoot);
+
+    public static StagingArea Create(string destination)
+    {
+        var parent = Path.GetDirectoryName(destination.TrimEnd(Path.DirectorySeparatorChar))
+            ?? throw new BackupInputException("RestoreDestinationIsRoot", "Destination", "cannot restore over a filesystem root.", "Restore into a folder.");
+        if (!System.IO.Directory.Exists(parent))
+            throw new BackupInputException("RestoreDestinationParentMissing", "Destination", $"the parent folder '{parent}' does not exist.", "Create it first.");
+        var root = Path.Combine(parent, $".{Path.GetFileName(destination)}.bt-restore-{Guid.NewGuid():N}"[..^24]);
+        PrivateFileSystem.CreateDirectory(root);
+        return new StagingArea(root);
+    }
+
+    public string PathOf(string cellPath) => cellPath.Length == 0 ? TreeRoot : Path.Combine(TreeRoot, cellPath);
+
+    /// <summary>A path that ends as a symlink may hold a file or folder from an earlier layer: clear it first.</summary>
+    public void ClearNonSymlink(string cellPath)
+    {
+        var full = PathOf(cellPath);
+        var info = new FileInfo(full);
+        if (info.LinkTarget != null) return;
+        if (System.IO.Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null) System.IO.Directory.Delete(full, recursive: true);
+        else if (info.Exists) info.Delete();
+    }
+
+    /// <summary>Proves the staged tree is complete: every indexed path exists with its kind and size.</summary>
+    public (long Files, long Bytes) VerifyAgainst(CellIndex index)
+    {
+        long files = 0, bytes = 0;
+        foreach (var e in index.Entries)
+        {
+            var full = PathOf(e.Path);
+            FileSystemInfo info = e.Kind == CellEntryKind.Directory ? new DirectoryInfo(full) : new FileInfo(full);
+            var ok = e.Kind switch
+            {
+                CellEntryKind.Symlink => info.LinkTarget == e.LinkTarget,
+                CellEntryKind.Directory => info.Exists && info.LinkTarget is null,
+                _ => info.Exists && info.LinkTarget is null && ((FileInfo)info).Length == e.Size,
+            };
+            if (!ok)
+                throw new BackupIntegrityException("RestoreVerificationFailed",
+                    $"The restored tree is incomplete at '{e.Path}' ({e.Kind}); the destination was not touched.");
+            if (e.Kind == CellEntryKind.File) { files++; bytes += e.Size; }
+        }
+        return (files, bytes);
+    }
+
+    public void SwapInto(string destination)
+    {
+        if (!System.IO.Directory.Exists(destination))
+        {
+            System.IO.Directory.Move(TreeRoot, destination);
+            return;
+        }
+        if (!System.IO.Directory.EnumerateFileSystemEntries(destination).Any())
+        {
+            System.IO.Directory.Delete(destination);
+            System.IO.Directory.Move(TreeRoot, destination);
+            return;
+        }
+        var previous = Path.Combine(Root, "previous");
+        System.IO.Directory.Move(destination, previous);
+        try
+        {
+            System.IO.Directory.Move(TreeRoot, destination);
+        }
+        catch
+        {
+            System.IO.Directory.Move(previous, destination);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(Root)) System.IO.Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException) { /* leftovers are named .<cell>.bt-restore-*; safe to delete by hand */ }
+        catch (UnauthorizedAccessException) { }
+    }
+}

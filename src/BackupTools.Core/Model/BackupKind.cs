@@ -1,0 +1,10 @@
+namespace BackupTools;
+
+public enum BackupKind
+{
+    Full,
+    Incremental,
+    Differential,
+    Wal,
+    Binlog,
+}

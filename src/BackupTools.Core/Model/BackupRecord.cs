@@ -1,0 +1,39 @@
+namespace BackupTools;
+
+/// <summary>
+/// One backup as listed from its manifest. Immutable; carries everything the next cmdlet in a pipeline
+/// needs (repository location, ids, hashes) so `Get-Backup | Test-BackupIntegrity | Restore-Cell` just works.
+/// </summary>
+public sealed class BackupRecord
+{
+    public required string Id { get; init; }
+    public required string Cell { get; init; }
+    public required string Source { get; init; }
+    public required string Engine { get; init; }
+    public required BackupKind Kind { get; init; }
+    public string? ParentId { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+    public required long RawBytes { get; init; }
+    public required long StoredBytes { get; init; }
+    /// <summary>SHA-256 (hex) of the stored data object's bytes.</summary>
+    public required string Sha256 { get; init; }
+    /// <summary>SHA-256 (hex) of the data before compression and encryption.</summary>
+    public required string RawSha256 { get; init; }
+    public required string Compression { get; init; }
+    /// <summary>Id of the key-encryption key; null when the backup is not encrypted.</summary>
+    public string? KeyId { get; init; }
+    /// <summary>Repository location (URI) the record was read from.</summary>
+    public required string Repository { get; init; }
+    /// <summary>Key of the data object inside the repository.</summary>
+    public required string Location { get; init; }
+    public required string Host { get; init; }
+    public required string ToolVersion { get; init; }
+    public IReadOnlyDictionary<string, object?> EngineInfo { get; init; } = new Dictionary<string, object?>();
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public required string Status { get; init; }
+
+    public TimeSpan Duration => CompletedAt - StartedAt;
+
+    public override string ToString() => Id;
+}

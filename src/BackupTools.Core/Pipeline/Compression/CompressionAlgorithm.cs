@@ -1,0 +1,8 @@
+namespace BackupTools.Core.Pipeline.Compression;
+
+public enum CompressionAlgorithm
+{
+    Zstd,
+    Gzip,
+    None,
+}

@@ -1,0 +1,40 @@
+using System.IO.Compression;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
+
+namespace BackupTools.Core.Pipeline.Compression;
+
+/// <summary>Wraps streams in the chosen codec. Output streams must be disposed to flush the final frame.</summary>
+public static class CompressionCodec
+{
+    public static Stream Compress(Stream inner, CompressionSettings settings, bool leaveOpen = false)
+    {
+        switch (settings.Algorithm)
+        {
+            case CompressionAlgorithm.Zstd:
+                var zstd = new CompressionStream(inner, settings.EffectiveLevel, bufferSize: 1 << 20, leaveOpen: leaveOpen);
+                // zstd's own worker threads overlap compression with our reading/encryption.
+                if (Environment.ProcessorCount > 1)
+                    zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Min(Environment.ProcessorCount, 8));
+                zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+                return zstd;
+            case CompressionAlgorithm.Gzip:
+                var level = settings.EffectiveLevel switch
+                {
+                    <= 3 => CompressionLevel.Fastest,
+                    >= 8 => CompressionLevel.SmallestSize,
+                    _ => CompressionLevel.Optimal,
+                };
+                return new GZipStream(inner, level, leaveOpen);
+            default:
+                return leaveOpen ? new NonClosingStream(inner) : inner;
+        }
+    }
+
+    public static Stream Decompress(Stream inner, CompressionAlgorithm algorithm, bool leaveOpen = false) => algorithm switch
+    {
+        CompressionAlgorithm.Zstd => new DecompressionStream(inner, bufferSize: 1 << 20, checkEndOfStream: true, leaveOpen: leaveOpen),
+        CompressionAlgorithm.Gzip => new GZipStream(inner, CompressionMode.Decompress, leaveOpen),
+        _ => leaveOpen ? new NonClosingStream(inner) : inner,
+    };
+}

@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace BackupTools.Core.Repository;
+
+/// <summary>
+/// manifest.json of one backup, written last: its presence is what makes a backup exist.
+/// The schema is documented in docs/repository-format.md; bump FormatVersion on incompatible change.
+/// </summary>
+public sealed class BackupManifest
+{
+    public const string FormatName = "backuptools-manifest";
+    public const int CurrentFormatVersion = 1;
+    public const string SingleObjectLayout = "single-object";
+
+    [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
+    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = CurrentFormatVersion;
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("cell")] public required string Cell { get; init; }
+    [JsonPropertyName("source")] public required string Source { get; init; }
+    [JsonPropertyName("engine")] public required string Engine { get; init; }
+    [JsonPropertyName("kind")] public required BackupKind Kind { get; init; }
+    [JsonPropertyName("parentId")] public string? ParentId { get; init; }
+    [JsonPropertyName("startedAt")] public required DateTimeOffset StartedAt { get; init; }
+    [JsonPropertyName("completedAt")] public required DateTimeOffset CompletedAt { get; init; }
+    [JsonPropertyName("host")] public required string Host { get; init; }
+    [JsonPropertyName("toolVersion")] public required string ToolVersion { get; init; }
+    [JsonPropertyName("layout")] public string Layout { get; init; } = SingleObjectLayout;
+    [JsonPropertyName("compression")] public required ManifestCompression Compression { get; init; }
+    [JsonPropertyName("encryption")] public ManifestEncryption? Encryption { get; init; }
+    /// <summary>Objects by role: "data" always; engines may add more (cells add "index").</summary>
+    [JsonPropertyName("objects")] public required Dictionary<string, ManifestObject> Objects { get; init; }
+    [JsonPropertyName("engineInfo")] public JsonObject? EngineInfo { get; init; }
+    [JsonPropertyName("tags")] public Dictionary<string, string> Tags { get; init; } = new();
+    [JsonPropertyName("status")] public string Status { get; init; } = "Completed";
+
+    [JsonIgnore] public ManifestObject Data => Objects[DataRole];
+    public const string DataRole = "data";
+}
+
+public sealed class ManifestCompression
+{
+    [JsonPropertyName("algorithm")] public required string Algorithm { get; init; }
+    [JsonPropertyName("level")] public int Level { get; init; }
+}
+
+public sealed class ManifestEncryption
+{
+    [JsonPropertyName("algorithm")] public string Algorithm { get; init; } = "AES-256-GCM-STREAM";
+    [JsonPropertyName("segmentSize")] public required int SegmentSize { get; init; }
+    /// <summary>Id of the key-encryption key that wraps the data key.</summary>
+    [JsonPropertyName("keyId")] public required string KeyId { get; init; }
+    /// <summary>The per-backup data key, AES-256-GCM-wrapped by the key-encryption key, bound to the backup id.</summary>
+    [JsonPropertyName("wrappedDataKey")] public required string WrappedDataKey { get; init; }
+}
+
+public sealed class ManifestObject
+{
+    [JsonPropertyName("key")] public required string Key { get; init; }
+    [JsonPropertyName("storedBytes")] public required long StoredBytes { get; init; }
+    [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
+    [JsonPropertyName("rawBytes")] public required long RawBytes { get; init; }
+    [JsonPropertyName("rawSha256")] public required string RawSha256 { get; init; }
+}

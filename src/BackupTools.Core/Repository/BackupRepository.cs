@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Storage;
+
+namespace BackupTools.Core.Repository;
+
+/// <summary>
+/// A repository: repository.json plus backups/&lt;id&gt;/{objects…, manifest.json}. Listing reads manifests
+/// only, so there is no catalog database to rot. See docs/repository-format.md.
+/// </summary>
+public sealed class BackupRepository
+{
+    public const string ConfigKey = "repository.json";
+    public const string BackupsPrefix = "backups/";
+
+    private BackupRepository(IBackupStore store, RepositoryConfig config)
+    {
+        Store = store;
+        Config = config;
+    }
+
+    public IBackupStore Store { get; }
+    public RepositoryConfig Config { get; }
+    public string Location => Store.Location;
+
+    public static BackupRepository Initialize(IBackupStore store, RepositoryDefaults defaults)
+    {
+        if (store.Exists(ConfigKey))
+            throw new BackupToolsException("RepositoryAlreadyExists", FailureKind.InvalidArgument,
+                $"{store.Location} is already a BackupTools repository.", "Use it as it is, or choose another -Path.");
+        if (store is LocalBackupStore local && Directory.Exists(local.Root) && Directory.EnumerateFileSystemEntries(local.Root).Any())
+            throw new BackupInputException("RepositoryFolderNotEmpty", "Path",
+                $"{local.Root} is not empty and is not a repository.", "Choose an empty or new folder so no other files get mixed with backups.");
+        if (store is LocalBackupStore root) PrivateFileSystem.CreateDirectory(root.Root);
+
+        var config = new RepositoryConfig { Defaults = defaults };
+        store.Replace(ConfigKey, RepositoryJson.Serialize(config));
+        return new BackupRepository(store, config);
+    }
+
+    public static BackupRepository Open(IBackupStore store)
+    {
+        if (!store.Exists(ConfigKey)) throw RepositoryErrors.NotFound(store.Location);
+        RepositoryConfig config;
+        try
+        {
+            using var stream = store.OpenRead(ConfigKey);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            config = RepositoryJson.Deserialize<RepositoryConfig>(buffer.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new BackupIntegrityException("RepositoryConfigMalformed", $"{store.Location}/{ConfigKey} is not valid JSON: {e.Message}", inner: e);
+        }
+        if (config.Format != RepositoryConfig.FormatName)
+            throw RepositoryErrors.NotFound(store.Location);
+        if (config.FormatVersion > RepositoryConfig.CurrentFormatVersion)
+            throw RepositoryErrors.Unsupported(store.Location, config.FormatVersion);
+        return new BackupRepository(store, config);
+    }
+
+    public static string ManifestKey(string id) => $"{BackupsPrefix}{id}/manifest.json";
+    public static string ObjectKey(string id, string role) => $"{BackupsPrefix}{id}/{role}";
+
+    /// <summary>All complete backups, oldest first. Unreadable manifests are reported and skipped.</summary>
+    public IReadOnlyList<BackupManifest> ListManifests(IOperationObserver? observer = null)
+    {
+        var manifests = new List<BackupManifest>();
+        foreach (var key in Store.List(BackupsPrefix))
+        {
+            if (!key.EndsWith("/manifest.json", StringComparison.Ordinal)) continue;
+            try
+            {
+                manifests.Add(ReadManifest(key));
+            }
+            catch (BackupToolsException e)
+            {
+                (observer ?? NullObserver.Instance).Warning($"Skipping {key}: {e.Message}");
+            }
+        }
+        return manifests.OrderBy(m => m.StartedAt).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
+    }
+
+    public BackupManifest GetManifest(string id)
+    {
+        BackupId.Validate(id);
+        var key = ManifestKey(id);
+        if (!Store.Exists(key)) throw RepositoryErrors.BackupNotFound(Location, id);
+        return ReadManifest(key);
+    }
+
+    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location);
+
+    public BackupWriter BeginBackup(BackupPlan plan, BackupKeyRing? keys)
+    {
+        if (Config.Defaults.RequireEncryption && (keys is null || keys.IsEmpty))
+            throw new BackupInputException("RepositoryRequiresEncryption", "KeyFile",
+                $"repository {Location} requires encrypted backups and no key was given.",
+                "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
+        return new BackupWriter(this, plan, keys?.IsEmpty == false ? keys.Current : null);
+    }
+
+    /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read.</summary>
+    public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys) =>
+        VerifyingReadStream.Open(this, manifest, role, keys);
+
+    internal void WriteManifest(BackupManifest manifest) =>
+        Store.Replace(ManifestKey(manifest.Id), RepositoryJson.Serialize(manifest));
+
+    private BackupManifest ReadManifest(string key)
+    {
+        try
+        {
+            using var stream = Store.OpenRead(key);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var manifest = RepositoryJson.Deserialize<BackupManifest>(buffer.ToArray());
+            if (manifest.Format != BackupManifest.FormatName || manifest.FormatVersion > BackupManifest.CurrentFormatVersion)
+                throw new BackupIntegrityException("ManifestUnsupported", $"{key} has format '{manifest.Format}' v{manifest.FormatVersion}, not understood by this version.");
+            return manifest;
+        }
+        catch (JsonException e)
+        {
+            throw new BackupIntegrityException("ManifestMalformed", $"{key} in {Location} is not a valid manifest: {e.Message}", inner: e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace BackupTools.Core.Repository;
+
+/// <summary>Maps a manifest onto the BackupRecord objects that flow down the PowerShell pipeline.</summary>
+public static class ManifestRecords
+{
+    public static BackupRecord ToRecord(BackupManifest m, string repository) => new()
+    {
+        Id = m.Id,
+        Cell = m.Cell,
+        Source = m.Source,
+        Engine = m.Engine,
+        Kind = m.Kind,
+        ParentId = m.ParentId,
+        StartedAt = m.StartedAt,
+        CompletedAt = m.CompletedAt,
+        RawBytes = m.Data.RawBytes,
+        StoredBytes = m.Objects.Values.Sum(o => o.StoredBytes),
+        Sha256 = m.Data.Sha256,
+        RawSha256 = m.Data.RawSha256,
+        Compression = m.Compression.Algorithm == "none" ? "none" : $"{m.Compression.Algorithm}:{m.Compression.Level}",
+        KeyId = m.Encryption?.KeyId,
+        Repository = repository,
+        Location = m.Data.Key,
+        Host = m.Host,
+        ToolVersion = m.ToolVersion,
+        EngineInfo = m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
+        Tags = new Dictionary<string, string>(m.Tags),
+        Status = m.Status,
+    };
+
+    private static Dictionary<string, object?> ToDictionary(JsonObject json) =>
+        json.ToDictionary(p => p.Key, p => ToPlain(p.Value));
+
+    private static object? ToPlain(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o => ToDictionary(o),
+        JsonArray a => a.Select(ToPlain).ToArray(),
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.String => v.GetValue<string>(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Number => long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
+                : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture),
+            _ => v.ToString(),
+        },
+        _ => node.ToJsonString(),
+    };
+}

@@ -1,0 +1,31 @@
+using BackupTools.Core.Operations;
+using BackupTools.Core.Storage;
+
+namespace BackupTools.Core.Repository;
+
+/// <summary>
+/// Removes what dead writers left: temp parts and backup folders that never got a manifest. Only safe
+/// while holding the writer lock — then no other writer can be mid-backup.
+/// </summary>
+public static class RepositorySweeper
+{
+    public static int Sweep(BackupRepository repository, IOperationObserver observer)
+    {
+        var removed = 0;
+        var store = repository.Store;
+        foreach (var key in store.List(LocalBackupStore.TempFolder + "/").ToList())
+        {
+            store.Delete(key);
+            removed++;
+        }
+        var keys = store.List(BackupRepository.BackupsPrefix).ToList();
+        var withManifest = keys.Where(k => k.EndsWith("/manifest.json", StringComparison.Ordinal)).Select(k => k[..k.LastIndexOf('/')]).ToHashSet();
+        foreach (var key in keys.Where(k => !withManifest.Contains(k[..k.LastIndexOf('/')])))
+        {
+            store.Delete(key);
+            removed++;
+        }
+        if (removed > 0) observer.Verbose($"Removed {removed} object(s) left by an interrupted writer.");
+        return removed;
+    }
+}

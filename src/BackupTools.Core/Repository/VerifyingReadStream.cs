@@ -1,0 +1,122 @@
+using BackupTools.Core.Errors;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Pipeline.Encryption;
+using BackupTools.Core.Pipeline.Hashing;
+using BackupTools.Core.Storage;
+
+namespace BackupTools.Core.Repository;
+
+/// <summary>
+/// The read side of the pipeline for one object: store → stored hash → decrypt → decompress → raw hash.
+/// Callers read raw bytes and then call <see cref="VerifyToEnd"/>, which drains every stage and compares
+/// sizes and both SHA-256 hashes with the manifest.
+/// </summary>
+public sealed class VerifyingReadStream : Stream
+{
+    private readonly ManifestObject _expected;
+    private readonly HashingStream _stored;
+    private readonly HashingStream _raw;
+
+    private VerifyingReadStream(ManifestObject expected, HashingStream stored, HashingStream raw)
+    {
+        _expected = expected;
+        _stored = stored;
+        _raw = raw;
+    }
+
+    internal static VerifyingReadStream Open(BackupRepository repository, BackupManifest manifest, string role, BackupKeyRing? keys)
+    {
+        if (!manifest.Objects.TryGetValue(role, out var expected))
+            throw new BackupIntegrityException("ManifestObjectMissing", $"Backup {manifest.Id} has no '{role}' object in its manifest.");
+        var storedSize = repository.Store.SizeOf(expected.Key);
+        if (storedSize is null) throw new StoreObjectNotFoundException(repository.Location, expected.Key);
+        if (storedSize != expected.StoredBytes)
+            throw new BackupIntegrityException("StoredSizeMismatch",
+                $"{expected.Key} holds {storedSize} bytes, the manifest says {expected.StoredBytes}: the object was truncated or appended to.");
+        var dataKey = UnwrapDataKey(manifest, keys);
+        var stored = new HashingStream(repository.Store.OpenRead(expected.Key));
+        try
+        {
+            Stream decrypted = dataKey is null ? stored : new SegmentedDecryptStream(stored, dataKey, leaveOpen: false);
+            var algorithm = Enum.Parse<CompressionAlgorithm>(manifest.Compression.Algorithm, ignoreCase: true);
+            var raw = new HashingStream(CompressionCodec.Decompress(decrypted, algorithm, leaveOpen: false));
+            return new VerifyingReadStream(expected, stored, raw);
+        }
+        catch
+        {
+            stored.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (dataKey != null) Array.Clear(dataKey);
+        }
+    }
+
+    private static byte[]? UnwrapDataKey(BackupManifest manifest, BackupKeyRing? keys)
+    {
+        if (manifest.Encryption is null) return null;
+        if (keys is null || keys.IsEmpty)
+            throw new BackupKeyException("KeyRequired",
+                $"Backup {manifest.Id} is encrypted with key {manifest.Encryption.KeyId} and no key was given.",
+                "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
+        var kek = keys.Find(manifest.Encryption.KeyId);
+        return DataKeyWrapper.Unwrap(kek.Material, manifest.Encryption.WrappedDataKey, manifest.Id);
+    }
+
+    public long RawBytesRead => _raw.BytesCounted;
+
+    /// <summary>Reads whatever the caller left, then proves sizes and hashes match the manifest.</summary>
+    public void VerifyToEnd()
+    {
+        try
+        {
+            _raw.CopyTo(Stream.Null);
+            _stored.CopyTo(Stream.Null); // bytes after the last frame/segment must still be counted
+        }
+        catch (BackupToolsException) { throw; }
+        catch (Exception e) when (e is IOException or InvalidDataException or ZstdSharp.ZstdException)
+        {
+            throw new BackupIntegrityException("DecompressionFailed", $"The object {_expected.Key} could not be decompressed: {e.Message}", inner: e);
+        }
+        if (_stored.BytesCounted != _expected.StoredBytes)
+            throw new BackupIntegrityException("StoredSizeMismatch",
+                $"{_expected.Key}: stored size is {_stored.BytesCounted} bytes, the manifest says {_expected.StoredBytes} (truncated or appended).");
+        if (_stored.HashHex != _expected.Sha256)
+            throw new BackupIntegrityException("StoredHashMismatch", $"{_expected.Key}: SHA-256 of the stored bytes does not match the manifest.");
+        if (_raw.BytesCounted != _expected.RawBytes || _raw.HashHex != _expected.RawSha256)
+            throw new BackupIntegrityException("RawHashMismatch", $"{_expected.Key}: the restored bytes do not match the manifest's raw SHA-256/size.");
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _raw.BytesCounted; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return _raw.Read(buffer);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ZstdSharp.ZstdException)
+        {
+            throw new BackupIntegrityException("DecompressionFailed", $"The object {_expected.Key} could not be decompressed: {e.Message}", inner: e);
+        }
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _raw.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,40 @@
+namespace BackupTools.Core.Storage;
+
+/// <summary>
+/// A flat key → object store under a repository root (a folder today, a bucket prefix later).
+/// Keys use '/' separators. Writes are atomic: an object is visible under its key only after Commit.
+/// </summary>
+public interface IBackupStore
+{
+    /// <summary>Human-readable location, e.g. "file:///backups/main". Never contains credentials.</summary>
+    string Location { get; }
+
+    /// <summary>Opens a new object for streaming writes; nothing is visible until <see cref="PendingObject.CommitAsync"/>.</summary>
+    PendingObject OpenWrite(string key);
+
+    /// <summary>Reads an object; throws <see cref="StoreObjectNotFoundException"/> when absent.</summary>
+    Stream OpenRead(string key);
+
+    bool Exists(string key);
+
+    /// <summary>Size in bytes, or null when absent.</summary>
+    long? SizeOf(string key);
+
+    /// <summary>Keys directly or indirectly under a prefix (e.g. "backups/").</summary>
+    IEnumerable<string> List(string prefix);
+
+    void Delete(string key);
+
+    /// <summary>Creates an object only if the key is free (used for locks). False when it already exists.</summary>
+    bool TryCreateExclusive(string key, ReadOnlySpan<byte> content);
+
+    /// <summary>Replaces an object atomically (used for lock heartbeats and repository metadata).</summary>
+    void Replace(string key, ReadOnlySpan<byte> content);
+}
+
+/// <summary>A write in progress. Dispose without Commit discards it.</summary>
+public abstract class PendingObject : Stream
+{
+    public abstract string Key { get; }
+    public abstract void Commit();
+}

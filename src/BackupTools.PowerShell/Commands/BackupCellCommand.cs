@@ -1,0 +1,57 @@
+using System.Collections;
+using System.Management.Automation;
+using BackupTools.Core.Engines.Directory;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+[Cmdlet(VerbsData.Backup, "Cell")]
+[OutputType(typeof(BackupRecord))]
+public sealed class BackupCellCommand : KeyedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Cell")]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    public string Path { get; set; } = "";
+
+    [Parameter]
+    public string? Repository { get; set; }
+
+    [Parameter]
+    [ValidateSet("Full", "Incremental", "Differential", IgnoreCase = true)]
+    public string Type { get; set; } = "Full";
+
+    [Parameter]
+    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
+    public string? Compression { get; set; }
+
+    [Parameter]
+    public int? CompressionLevel { get; set; }
+
+    /// <summary>Seconds to wait for another writer's lock before failing (default 0: fail at once).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    [Parameter]
+    public Hashtable? Tag { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var compression = Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel);
+            var request = new CellBackupRequest(ResolveRepository(Repository)!, Name, ResolvePath(Path),
+                Enum.Parse<BackupKind>(Type, ignoreCase: true), compression, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec),
+                Tag?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));
+            WriteObject(RunCore((observer, _, cancel) => new CellBackupOperation(observer).Run(request, cancel)));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, Name);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Management.Automation;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Repository;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+[Cmdlet(VerbsCommon.Get, "Backup")]
+[OutputType(typeof(BackupRecord))]
+public sealed class GetBackupCommand : BackupToolsCmdlet
+{
+    [Parameter(Position = 0)]
+    public string? Repository { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    public string[]? Cell { get; set; }
+
+    [Parameter]
+    public string[]? Source { get; set; }
+
+    [Parameter]
+    [Alias("Type")]
+    public BackupKind[]? Kind { get; set; }
+
+    [Parameter]
+    public DateTimeOffset? Since { get; set; }
+
+    [Parameter]
+    public DateTimeOffset? Until { get; set; }
+
+    /// <summary>Only the newest backup of each cell.</summary>
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Id { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
+            var records = RunCore((observer, _, _) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest), observer));
+            WriteObject(records, enumerateCollection: true);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, Repository);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Repository;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+[Cmdlet(VerbsData.Initialize, "BackupRepository", SupportsShouldProcess = true)]
+[OutputType(typeof(RepositoryInfo))]
+public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter]
+    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
+    public string Compression { get; set; } = "zstd";
+
+    [Parameter]
+    public int? CompressionLevel { get; set; }
+
+    /// <summary>Refuse backups that are not encrypted.</summary>
+    [Parameter]
+    public SwitchParameter RequireEncryption { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var location = ResolveRepository(Path)!;
+        try
+        {
+            CompressionSettings.Parse(Compression, CompressionLevel);
+            if (!ShouldProcess(location, "Create a BackupTools repository")) return;
+            var store = RepositoryLocation.OpenStore(location);
+            var repository = BackupRepository.Initialize(store, new RepositoryDefaults
+            {
+                Compression = Compression.ToLowerInvariant(),
+                CompressionLevel = CompressionLevel,
+                RequireEncryption = RequireEncryption,
+            });
+            WriteObject(RepositoryInfo.From(repository));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, location);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Management.Automation;
+using BackupTools.Core.Engines.Directory;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+[Cmdlet(VerbsData.Restore, "Cell", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "ByName")]
+[OutputType(typeof(RestoreResult))]
+public sealed class RestoreCellCommand : KeyedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ByName")]
+    [Alias("Cell")]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
+    public string Id { get; set; } = "";
+
+    /// <summary>Restore the newest backup completed at or before this time.</summary>
+    [Parameter(ParameterSetName = "ByName")]
+    public DateTimeOffset? At { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    /// <summary>Where to restore; default: the path the cell was backed up from.</summary>
+    [Parameter]
+    public string? Destination { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipSafetyBackup { get; set; }
+
+    /// <summary>A script block (gets the RestoreResult as $_ and $args[0]) or an executable path run after the restore.</summary>
+    [Parameter]
+    public object? RestoreHook { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int RestoreHookTimeoutSec { get; set; } = 600;
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var target = ParameterSetName == "ById" ? Id : Name;
+        try
+        {
+            if (RestoreHook is not (null or ScriptBlock or string))
+                throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
+            var request = new CellRestoreRequest(ResolveRepository(Repository)!,
+                ParameterSetName == "ByName" ? Name : null, ParameterSetName == "ById" ? Id : null, At,
+                Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
+                TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+            var result = RunCore((observer, shouldProcess, cancel) =>
+                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
+            if (result is null) return;
+            RunHook(result);
+            WriteObject(result);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, target);
+        }
+    }
+
+    private void RunHook(RestoreResult result)
+    {
+        if (RestoreHook is null) return;
+        try
+        {
+            if (RestoreHook is ScriptBlock block)
+            {
+                var output = block.InvokeWithContext(null, [new PSVariable("_", result)], result);
+                result.HookOutput = string.Join(Environment.NewLine, output.Select(o => o?.ToString()));
+                result.HookSucceeded = true;
+            }
+            else
+            {
+                var outcome = RestoreHookRunner.RunExecutable(ResolvePath((string)RestoreHook), result, TimeSpan.FromSeconds(RestoreHookTimeoutSec), Stopping);
+                result.HookOutput = outcome.Output;
+                result.HookSucceeded = outcome.Succeeded;
+                if (!outcome.Succeeded) throw new InvalidOperationException(outcome.ExitCode is { } code ? $"exit code {code}: {outcome.Output}" : outcome.Output);
+            }
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            result.HookSucceeded = false;
+            result.HookOutput ??= e.Message;
+            WriteFailure(new BackupToolsException("RestoreHookFailed", FailureKind.ExternalToolFailure,
+                $"The restore of '{result.Cell}' succeeded but its restore hook failed: {e.Message}",
+                "The data is restored; fix the hook's problem and run its steps by hand."), result.Cell);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Repository;
+using BackupTools.Core.Verification;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>Emits an IntegrityResult per backup; a failed one is also written as a non-terminating error.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity")]
+[OutputType(typeof(IntegrityResult))]
+public sealed class TestBackupIntegrityCommand : KeyedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[] Id { get; set; } = [];
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        BackupRepository repository;
+        BackupTools.Core.Keys.BackupKeyRing keys;
+        try
+        {
+            repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
+            keys = LoadKeys();
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, Repository);
+            return;
+        }
+        foreach (var id in Id)
+        {
+            try
+            {
+                BackupId.Validate(id);
+                var result = RunCore((observer, _, cancel) => new IntegrityVerifier(observer).Verify(repository, id, keys, cancel));
+                WriteObject(result);
+                if (!result.Passed)
+                    WriteFailure(new BackupIntegrityException("BackupIntegrityCheckFailed",
+                        $"Backup {id} failed integrity check '{result.FailedCheck}': {result.Checks.First(c => !c.Passed).Detail}"), id);
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                WriteFailure(e, id);
+            }
+        }
+    }
+}

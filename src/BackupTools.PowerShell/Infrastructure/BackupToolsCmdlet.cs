@@ -1,0 +1,99 @@
+using System.Management.Automation;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+
+namespace BackupTools.PowerShell.Infrastructure;
+
+/// <summary>
+/// Base of every BackupTools cmdlet: runs core work off the pipeline thread with progress, warnings and
+/// ShouldProcess marshalled back, maps core exceptions to ErrorRecords with stable ids, and cancels on Ctrl+C.
+/// </summary>
+public abstract class BackupToolsCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+    private static int _nextActivityId = 1;
+    private readonly int _activityId = Interlocked.Increment(ref _nextActivityId);
+    private bool _progressShown;
+
+    protected CancellationToken Stopping => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>Runs core work; Write*/ShouldProcess happen on this (the pipeline) thread.</summary>
+    protected T RunCore<T>(Func<IOperationObserver, Func<string, string, bool>, CancellationToken, T> work)
+    {
+        PipelineThreadPump? pump = null;
+        pump = new PipelineThreadPump
+        {
+            OnProgress = ShowProgress,
+            OnWarning = WriteWarning,
+            OnVerbose = WriteVerbose,
+            OnShouldProcess = ShouldProcess,
+        };
+        try
+        {
+            return pump.Run((observer, cancel) => work(observer, pump.ShouldProcess, cancel), _stop.Token);
+        }
+        finally
+        {
+            CompleteProgress();
+        }
+    }
+
+    protected void ShowProgress(string activity, string status, long done, long? total)
+    {
+        var record = new ProgressRecord(_activityId, activity, $"{status} ({Bytes.Format(done)}{(total is > 0 ? " of " + Bytes.Format(total.Value) : "")})");
+        if (total is > 0) record.PercentComplete = (int)Math.Min(100, done * 100 / total.Value);
+        WriteProgress(record);
+        _progressShown = true;
+    }
+
+    private void CompleteProgress()
+    {
+        if (!_progressShown) return;
+        WriteProgress(new ProgressRecord(_activityId, GetType().Name, "done") { RecordType = ProgressRecordType.Completed });
+        _progressShown = false;
+    }
+
+    /// <summary>Per-item failure: report it and let the pipeline carry on.</summary>
+    protected void WriteFailure(Exception exception, object? target)
+    {
+        WriteError(ToErrorRecord(exception, target));
+    }
+
+    protected void ThrowFailure(Exception exception, object? target) =>
+        ThrowTerminatingError(ToErrorRecord(exception, target));
+
+    protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
+    {
+        if (exception is OperationCanceledException)
+            return new ErrorRecord(exception, "OperationStopped", ErrorCategory.OperationStopped, target);
+        if (exception is not BackupToolsException known)
+            return new ErrorRecord(exception, "UnexpectedFailure", ErrorCategory.NotSpecified, target);
+        var record = new ErrorRecord(exception, known.ErrorId, Category(known.Kind), target);
+        if (known.RecommendedAction != null)
+            record.ErrorDetails = new ErrorDetails(known.Message) { RecommendedAction = known.RecommendedAction };
+        return record;
+    }
+
+    private static ErrorCategory Category(FailureKind kind) => kind switch
+    {
+        FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+        FailureKind.IntegrityFailure => ErrorCategory.InvalidData,
+        FailureKind.AuthenticationFailure => ErrorCategory.AuthenticationError,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        FailureKind.InvalidData => ErrorCategory.InvalidData,
+        FailureKind.ExternalToolFailure => ErrorCategory.InvalidResult,
+        FailureKind.OperationStopped => ErrorCategory.OperationStopped,
+        FailureKind.WriteError => ErrorCategory.WriteError,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>Relative paths resolve against PowerShell's current location, not the process's.</summary>
+    protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>-Repository value: a path is resolved against the current location; URIs pass through.</summary>
+    protected string? ResolveRepository(string? repository) =>
+        string.IsNullOrEmpty(repository) || repository.Contains("://", StringComparison.Ordinal) ? repository : ResolvePath(repository);
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using BackupTools.Core.Operations;
+
+namespace BackupTools.PowerShell.Infrastructure;
+
+/// <summary>
+/// Runs core work on a worker thread while the cmdlet's pipeline thread does all Write*/ShouldProcess
+/// calls (PowerShell allows them only there). The core talks through IOperationObserver and a
+/// ShouldProcess delegate; both are queued here and replayed on the pipeline thread.
+/// </summary>
+internal sealed class PipelineThreadPump : IOperationObserver
+{
+    private readonly BlockingCollection<Action> _queue = new();
+    private readonly object _progressGate = new();
+    private (string Activity, string Status, long Done, long? Total)? _latestProgress;
+    private DateTime _lastProgressPost = DateTime.MinValue;
+
+    public Action<string, string, long, long?>? OnProgress { get; init; }
+    public Action<string>? OnWarning { get; init; }
+    public Action<string>? OnVerbose { get; init; }
+    public Func<string, string, bool>? OnShouldProcess { get; init; }
+
+    public T Run<T>(Func<IOperationObserver, CancellationToken, T> work, CancellationToken cancel)
+    {
+        var task = Task.Run(() =>
+        {
+            try { return work(this, cancel); }
+            finally { _queue.CompleteAdding(); }
+        }, CancellationToken.None);
+        foreach (var action in _queue.GetConsumingEnumerable()) action();
+        FlushProgress();
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Called from the worker; blocks until the pipeline thread answered.</summary>
+    public bool ShouldProcess(string target, string action)
+    {
+        if (OnShouldProcess is null) return true;
+        var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Add(() =>
+        {
+            try { answer.SetResult(OnShouldProcess(target, action)); }
+            catch (Exception e) { answer.SetException(e); }
+        });
+        return answer.Task.GetAwaiter().GetResult();
+    }
+
+    public void Progress(string activity, string status, long bytesDone, long? bytesTotal)
+    {
+        // Progress can arrive per buffer; post at most ~5 updates a second.
+        lock (_progressGate)
+        {
+            _latestProgress = (activity, status, bytesDone, bytesTotal);
+            if ((DateTime.UtcNow - _lastProgressPost).TotalMilliseconds < 200) return;
+            _lastProgressPost = DateTime.UtcNow;
+        }
+        TryAdd(FlushProgress);
+    }
+
+    public void Warning(string message) => TryAdd(() => OnWarning?.Invoke(message));
+    public void Verbose(string message) => TryAdd(() => OnVerbose?.Invoke(message));
+
+    private void FlushProgress()
+    {
+        (string, string, long, long?)? p;
+        lock (_progressGate) { p = _latestProgress; _latestProgress = null; }
+        if (p is { } v) OnProgress?.Invoke(v.Item1, v.Item2, v.Item3, v.Item4);
+    }
+
+    private void TryAdd(Action action)
+    {
+        if (!_queue.IsAddingCompleted) _queue.Add(action);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using BackupTools.Tests.Infrastructure;
+
+namespace BackupTools.Tests.Module;
+
+public sealed class ModuleManifestTests : IDisposable
+{
+    private readonly PsSession _ps = new();
+
+    private static readonly string[] Cmdlets =
+    [
+        "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
+    ];
+
+    [Fact]
+    public void Manifest_exports_exactly_the_cmdlets_the_assembly_defines()
+    {
+        var exported = _ps.Run("(Get-Module BackupTools).ExportedCmdlets.Keys").AssertNoErrors().Output.Cast<string>().Order().ToList();
+        var defined = _ps.Run("(Get-Module BackupTools).ImplementingAssembly.GetTypes() | Where-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false).Count -gt 0 } | ForEach-Object { $a = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]; \"$($a.VerbName)-$($a.NounName)\" }")
+            .AssertNoErrors().Output.Cast<string>().Order().ToList();
+        Assert.Equal(defined, exported);
+        Assert.Equal(Cmdlets.Order(), exported);
+        Assert.DoesNotContain("*", File.ReadAllText(RepoPaths.ModuleManifest).Split("CmdletsToExport")[1].Split(')')[0]);
+    }
+
+    [Fact]
+    public void Manifest_version_matches_the_build_version()
+    {
+        var props = File.ReadAllText(Path.Combine(RepoPaths.Root, "Directory.Build.props"));
+        var version = Regex.Match(props, "<Version>([^<]+)</Version>").Groups[1].Value;
+        var manifest = Regex.Match(File.ReadAllText(RepoPaths.ModuleManifest), @"ModuleVersion\s*=\s*'([^']+)'").Groups[1].Value;
+        Assert.Equal(version, manifest);
+    }
+
+    public static TheoryData<string> AllCmdlets() => new(Cmdlets);
+
+    [Theory]
+    [MemberData(nameof(AllCmdlets))]
+    public void Every_cmdlet_has_help_with_synopsis_parameters_and_an_example(string name)
+    {
+        var help = _ps.Run("Get-Help $name -Full", new Dictionary<string, object?> { ["name"] = name }).AssertNoErrors().Output.Single();
+        var obj = PSObject.AsPSObject(help);
+        var synopsis = obj.Properties["Synopsis"]?.Value?.ToString() ?? "";
+        Assert.False(string.IsNullOrWhiteSpace(synopsis));
+        Assert.DoesNotContain(name + " [", synopsis); // auto-generated syntax means no MAML help was found
+        var examples = _ps.Run("(Get-Help $name -Examples).examples.example.Count", new Dictionary<string, object?> { ["name"] = name }).AssertNoErrors().Output.Single();
+        Assert.True(Convert.ToInt32(examples) >= 1, $"{name} has no examples");
+        var undocumented = _ps.Run("(Get-Help $name -Full).parameters.parameter | Where-Object { -not $_.description } | ForEach-Object { $_.name }",
+            new Dictionary<string, object?> { ["name"] = name }).AssertNoErrors().Output;
+        Assert.Empty(undocumented);
+    }
+
+    [Fact]
+    public void Parameter_surface_is_stable()
+    {
+        string Surface(string cmd) => string.Join(",", _ps.Run("(Get-Command $c).Parameters.Values | Where-Object { -not [System.Management.Automation.Cmdlet]::CommonParameters.Contains($_.Name) -and -not [System.Management.Automation.Cmdlet]::OptionalCommonParameters.Contains($_.Name) } | ForEach-Object { $m = ($_.ParameterSets.Values | Where-Object IsMandatory).Count -gt 0; \"$($_.Name)$(if ($m) {'!'})\" }",
+            new Dictionary<string, object?> { ["c"] = cmd }).AssertNoErrors().Output.Cast<string>().Order());
+        Assert.Equal("Compression,CompressionLevel,Key,KeyFile,LockTimeoutSec,Name!,Path!,Repository,Tag,Type", Surface("Backup-Cell"));
+        Assert.Equal("At,Destination,Id!,Key,KeyFile,LockTimeoutSec,Name!,Repository,RestoreHook,RestoreHookTimeoutSec,SkipSafetyBackup", Surface("Restore-Cell"));
+        Assert.Equal("Id!,Key,KeyFile,Repository", Surface("Test-BackupIntegrity"));
+        Assert.Equal("Cell,Id,Kind,Latest,Repository,Since,Source,Until", Surface("Get-Backup"));
+        Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption", Surface("Initialize-BackupRepository"));
+        Assert.Equal("Force,Path!", Surface("New-BackupKey"));
+        Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
+    }
+
+    [Fact]
+    public void Output_types_have_default_views_loaded_with_the_module()
+    {
+        var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
+        var format = Assert.Single(files);
+        var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo) })
+            Assert.Contains(type.FullName, views);
+    }
+
+    public void Dispose() => _ps.Dispose();
+}
