@@ -22,21 +22,21 @@ $random = [Random]::new(42); $bytes = [byte[]]::new(5MB); $random.NextBytes($byt
 [void][IO.File]::CreateSymbolicLink([IO.Path]::Combine($data, 'current.yaml'), 'conf/app.yaml')
 
 # 2. A repository and a key (the key file is created 0600; keep a copy somewhere safe).
-Initialize-BackupRepository -Path $repo
-New-BackupKey -Path $key
+Initialize-BackupRepository -Path $repo | Out-Default
+New-BackupKey -Path $key | Out-Default
 
 # 3. Full backup, verified in the same pipeline.
-Backup-Cell -Name crm -Path $data -Repository $repo -KeyFile $key | Test-BackupIntegrity -KeyFile $key
+Backup-Cell -Name crm -Path $data -Repository $repo -KeyFile $key | Test-BackupIntegrity -KeyFile $key | Out-Default
 
 # 4. Change the data and take an incremental: only what changed is stored, deletions are recorded.
 [IO.File]::WriteAllText([IO.Path]::Combine($data, 'conf', 'app.yaml'), "port: 9090`n")
 [IO.File]::Delete([IO.Path]::Combine($data, 'uploads', 'résumé ✓.txt'))
-Backup-Cell -Name crm -Path $data -Repository $repo -KeyFile $key -Type Incremental | Test-BackupIntegrity -KeyFile $key
+Backup-Cell -Name crm -Path $data -Repository $repo -KeyFile $key -Type Incremental | Test-BackupIntegrity -KeyFile $key | Out-Default
 
-Get-Backup -Repository $repo -Cell crm
+Get-Backup -Repository $repo -Cell crm | Out-Default
 
 # 5. Restore the latest point (full + incremental) somewhere else and prove it is identical.
-Restore-Cell -Name crm -Repository $repo -KeyFile $key -Destination $restored -Confirm:$false
+Restore-Cell -Name crm -Repository $repo -KeyFile $key -Destination $restored -Confirm:$false | Out-Default
 
 function Get-TreeFingerprint([string] $root) {
     $sha = [Security.Cryptography.SHA256]::Create()

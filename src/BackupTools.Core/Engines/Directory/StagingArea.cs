@@ -19,8 +19,7 @@ public sealed class StagingArea : IDisposable
     {
         var parent = Path.GetDirectoryName(destination.TrimEnd(Path.DirectorySeparatorChar))
             ?? throw new BackupInputException("RestoreDestinationIsRoot", "Destination", "cannot restore over a filesystem root.", "Restore into a folder.");
-        if (!System.IO.Directory.Exists(parent))
-            throw new BackupInputException("RestoreDestinationParentMissing", "Destination", $"the parent folder '{parent}' does not exist.", "Create it first.");
+        System.IO.Directory.CreateDirectory(parent); // a new destination's parents are created; nothing existing is touched
         var root = Path.Combine(parent, $".{Path.GetFileName(destination)}.bt-restore-{Guid.NewGuid():N}"[..^24]);
         PrivateFileSystem.CreateDirectory(root);
         return new StagingArea(root);

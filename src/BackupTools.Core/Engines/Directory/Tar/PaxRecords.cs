@@ -54,14 +54,21 @@ internal static class PaxRecords
     public static DateTimeOffset ParseTime(string value)
     {
         var dot = value.IndexOf('.');
-        var seconds = long.Parse(dot < 0 ? value : value[..dot], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        long fractionTicks = 0;
-        if (dot >= 0)
-        {
-            var digits = value[(dot + 1)..].PadRight(7, '0')[..7];
-            fractionTicks = long.Parse(digits, CultureInfo.InvariantCulture);
-            if (seconds < 0 || value.StartsWith('-')) fractionTicks = -fractionTicks;
-        }
+        var whole = dot < 0 ? value : value[..dot];
+        var digits = dot < 0 ? "" : value[(dot + 1)..];
+        if (!long.TryParse(whole, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
+            || digits.Any(c => c is < '0' or > '9')
+            || seconds is < -62_135_596_800L or > 253_402_300_799L)
+            throw Malformed("mtime");
+        // Ticks are 100 ns: keep 7 fraction digits, drop finer ones (GNU tar writes nanoseconds).
+        long fractionTicks = digits.Length == 0 ? 0 : long.Parse(digits.PadRight(7, '0')[..7], CultureInfo.InvariantCulture);
+        if (value.StartsWith('-')) fractionTicks = -fractionTicks;
         return DateTimeOffset.UnixEpoch.AddTicks(seconds * TimeSpan.TicksPerSecond + fractionTicks);
     }
+
+    public static long ParseSize(string value, string key) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : throw Malformed(key);
+
+    private static BackupIntegrityException Malformed(string key) =>
+        new("TarPaxMalformed", $"A pax extended header has a malformed '{key}' value: the archive is damaged.");
 }

@@ -1,13 +1,9 @@
 namespace BackupTools.Core.Engines.Directory.Tar;
 
-public enum TarEntryKind { File, Directory, Symlink }
-
-/// <summary>A data region of a sparse file; everything outside the regions is a hole (zeros).</summary>
-public readonly record struct SparseRegion(long Offset, long Length);
-
 /// <summary>
-/// One archive entry's metadata. Path is relative with '/' separators; Size is the file's real
-/// (apparent) size even for sparse files, whose data regions are listed in Sparse.
+/// One archive entry's metadata. Path is relative with '/' separators (no leading "./", no trailing '/');
+/// Size is the file's real (apparent) size even for sparse files, whose data regions are listed in Sparse
+/// (null for dense files). Mode holds the permission bits including setuid/setgid/sticky (0..07777).
 /// </summary>
 public sealed record TarEntryHeader(
     string Path,

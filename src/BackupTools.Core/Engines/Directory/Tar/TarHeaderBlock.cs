@@ -45,14 +45,16 @@ internal static class TarHeaderBlock
     public static void Verify(ReadOnlySpan<byte> block)
     {
         var stored = ParseNumber(block.Slice(148, 8), "checksum");
-        if (stored != Checksum(block))
+        // Some old tars summed signed bytes; accept either so their archives still read.
+        if (stored != Checksum(block) && stored != SignedChecksum(block))
             throw new BackupIntegrityException("TarHeaderChecksumMismatch", "A tar header failed its checksum: the archive is damaged.");
     }
 
     public static string Name(ReadOnlySpan<byte> block)
     {
         var name = Text(block.Slice(0, 100));
-        var isUstar = block.Slice(257, 5).SequenceEqual("ustar"u8);
+        // Only POSIX ustar ("ustar\0") has a prefix field; old GNU headers keep atime/ctime there.
+        var isUstar = block.Slice(257, 6).SequenceEqual("ustar\0"u8);
         var prefix = isUstar ? Text(block.Slice(345, 155)) : "";
         return prefix.Length > 0 ? prefix + "/" + name : name;
     }
@@ -89,6 +91,13 @@ internal static class TarHeaderBlock
     {
         long sum = 0;
         for (var i = 0; i < BlockSize; i++) sum += i is >= 148 and < 156 ? (byte)' ' : block[i];
+        return sum;
+    }
+
+    private static long SignedChecksum(ReadOnlySpan<byte> block)
+    {
+        long sum = 0;
+        for (var i = 0; i < BlockSize; i++) sum += i is >= 148 and < 156 ? (byte)' ' : (sbyte)block[i];
         return sum;
     }
 
