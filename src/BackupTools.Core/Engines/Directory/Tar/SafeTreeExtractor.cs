@@ -1,96 +1,127 @@
 namespace BackupTools.Core.Engines.Directory.Tar;
 
 /// <summary>
-/// Materialises archive entries under a root folder the restore owns (a fresh staging folder). Nothing is
-/// ever written through a symlink: every parent component must be a real directory, and symlinks from the
-/// archive are only recorded and created in Complete, after all content is in place. Directory modes and
-/// mtimes are applied last too (deepest first), since writing into a folder changes its mtime.
+/// Materialises archive entries under a root folder the restore owns (a fresh staging folder), layer after
+/// layer. Nothing is ever written through a symlink: every parent component must be a real directory, and
+/// symlinks from the archive are only recorded and created in Complete, after all content is in place, so a
+/// link planted by one entry cannot redirect a later one. Directory modes and mtimes are applied last too
+/// (deepest first), since writing into a folder changes its mtime and a read-only mode would block writing.
 /// </summary>
 public sealed class SafeTreeExtractor
 {
+    // Folders stay owner-writable while entries are added; their real modes come in Complete.
     private const UnixFileMode BuildMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private readonly string _root;
     private readonly Dictionary<string, string> _symlinks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Mode, DateTimeOffset MTime)> _directories = new(StringComparer.Ordinal);
+    private bool _completed;
 
     public SafeTreeExtractor(string rootDirectory)
     {
-        _root = Path.GetFullPath(rootDirectory);
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
         System.IO.Directory.CreateDirectory(_root);
     }
 
+    public string Root => _root;
+
     public void Apply(TarEntry entry)
     {
-        var path = TarPathGuard.Normalize(entry.Header.Path);
-        var full = PrepareParents(path, entry.Header.Path);
+        ArgumentNullException.ThrowIfNull(entry);
+        EnsureOpen();
+        var header = entry.Header;
+        // GNU tar's "./" entry is the root itself, which the restore owns: nothing to do.
+        if (header.Kind == TarEntryKind.Directory && header.Path is "." or "./") return;
+        var path = TarPathGuard.Normalize(header.Path);
+        var full = PrepareParents(path, header.Path, create: true)!;
         _symlinks.Remove(path);
-        switch (entry.Header.Kind)
+        switch (header.Kind)
         {
             case TarEntryKind.Directory:
                 if (!IsRealDirectory(full)) { RemoveExisting(full); CreateDirectory(full); }
-                _directories[path] = (entry.Header.Mode, entry.Header.ModifiedAt);
+                _directories[path] = (header.Mode, header.ModifiedAt);
                 break;
             case TarEntryKind.Symlink:
-                _symlinks[path] = entry.Header.LinkTarget ?? "";
-                _directories.Remove(path);
+                // Only recorded; whatever a later entry puts below it supersedes it (see PrepareParents).
+                ForgetBelow(path, includeSelf: true);
+                _symlinks[path] = header.LinkTarget ?? "";
                 break;
             default:
                 RemoveExisting(full);
-                _directories.Remove(path);
+                ForgetBelow(path, includeSelf: true);
                 entry.ExtractTo(full);
-                ApplyFileMetadata(full, entry.Header.Mode, entry.Header.ModifiedAt);
+                ApplyFileMetadata(full, header.Mode, header.ModifiedAt);
                 break;
         }
     }
 
-    /// <summary>Deletes a path (file, symlink or whole folder) a later backup no longer has.</summary>
+    /// <summary>Deletes a path (file, symlink or whole folder) that a later backup no longer has.</summary>
     public void Remove(string relativePath)
     {
+        EnsureOpen();
         var path = TarPathGuard.Normalize(relativePath);
         var full = PrepareParents(path, relativePath, create: false);
-        RemoveExisting(full);
-        _symlinks.Remove(path);
-        foreach (var key in _symlinks.Keys.Where(k => k.StartsWith(path + "/", StringComparison.Ordinal)).ToList()) _symlinks.Remove(key);
-        _directories.Remove(path);
-        foreach (var key in _directories.Keys.Where(k => k.StartsWith(path + "/", StringComparison.Ordinal)).ToList()) _directories.Remove(key);
+        if (full != null) RemoveExisting(full);
+        ForgetBelow(path, includeSelf: true);
     }
 
+    /// <summary>Creates the recorded symlinks, then sets folder modes and mtimes deepest first.</summary>
     public void Complete()
     {
+        EnsureOpen();
+        _completed = true;
         foreach (var (path, target) in _symlinks.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var full = PrepareParents(path, path);
+            var full = PrepareParents(path, path, create: true)!;
             RemoveExisting(full);
             File.CreateSymbolicLink(full, target);
         }
         foreach (var (path, meta) in _directories.OrderByDescending(p => p.Key.Length))
         {
-            var full = Path.Combine(_root, path);
-            if (!IsRealDirectory(full)) continue;
+            // Re-check: a folder must still be a real one reached without links before we touch it.
+            var full = PrepareParents(path, path, create: false);
+            if (full is null || !IsRealDirectory(full)) continue;
             System.IO.Directory.SetLastWriteTimeUtc(full, meta.MTime.UtcDateTime);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(full, (UnixFileMode)meta.Mode);
         }
     }
 
-    /// <summary>Checks (and creates) every parent of a path as a real directory under the root.</summary>
-    private string PrepareParents(string path, string original, bool create = true)
+    /// <summary>
+    /// Checks every parent of a path is a real directory under the root, refusing symlinks. With create,
+    /// missing parents are made (replacing a file that stood there, and superseding a recorded symlink);
+    /// without, returns null when a parent is missing (nothing below it can exist).
+    /// </summary>
+    private string? PrepareParents(string path, string original, bool create)
     {
         var parts = path.Split('/');
         var current = _root;
         for (var i = 0; i < parts.Length - 1; i++)
         {
             current = Path.Combine(current, parts[i]);
+            if (create) _symlinks.Remove(string.Join('/', parts, 0, i + 1));
             var info = new FileInfo(current);
             if (info.LinkTarget != null) throw TarPathGuard.Escape(original);
             if (IsRealDirectory(current)) continue;
-            if (!create) return Path.Combine(_root, path);
+            if (!create) return null;
             if (info.Exists) info.Delete(); // a file where a folder now is
             CreateDirectory(current);
         }
-        var full = Path.Combine(_root, path);
+        var full = Path.Combine(_root, path.Replace('/', Path.DirectorySeparatorChar));
         if (!Path.GetFullPath(full).StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw TarPathGuard.Escape(original);
         return full;
+    }
+
+    private void ForgetBelow(string path, bool includeSelf)
+    {
+        if (includeSelf) { _symlinks.Remove(path); _directories.Remove(path); }
+        var prefix = path + "/";
+        foreach (var key in _symlinks.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) _symlinks.Remove(key);
+        foreach (var key in _directories.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) _directories.Remove(key);
+    }
+
+    private void EnsureOpen()
+    {
+        if (_completed) throw new InvalidOperationException("The extraction was already completed.");
     }
 
     private static bool IsRealDirectory(string full)
@@ -99,6 +130,7 @@ public sealed class SafeTreeExtractor
         return info.Exists && info.LinkTarget is null;
     }
 
+    /// <summary>Removes a file, a symlink (never its target) or a folder tree (links inside are unlinked, not followed).</summary>
     private static void RemoveExisting(string full)
     {
         var info = new FileInfo(full);
@@ -110,11 +142,13 @@ public sealed class SafeTreeExtractor
         }
     }
 
-    /// <summary>Folders keep their restrictive final modes only after Complete; before deleting one, undo that.</summary>
+    /// <summary>A folder from an earlier layer may hold read-only files or folders; make it deletable.</summary>
     private static void MakeWritable(string dir)
     {
         if (OperatingSystem.IsWindows()) return;
-        foreach (var sub in new DirectoryInfo(dir).EnumerateDirectories("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Prepend(new DirectoryInfo(dir)))
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false };
+        File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | BuildMode);
+        foreach (var sub in new DirectoryInfo(dir).EnumerateDirectories("*", options))
             File.SetUnixFileMode(sub.FullName, File.GetUnixFileMode(sub.FullName) | BuildMode);
     }
 

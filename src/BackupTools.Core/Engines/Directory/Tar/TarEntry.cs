@@ -1,79 +1,84 @@
-using System.Globalization;
-using System.Text;
 using BackupTools.Core.Errors;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
 
-/// <summary>An entry being read. Its data can be consumed once: CopyDataTo, ReadAllBytes or ExtractTo.</summary>
+/// <summary>
+/// An entry being read. Its data can be consumed once (CopyDataTo, ReadAllBytes or ExtractTo) and only
+/// until the reader moves on; TarReader.Next skips whatever was not consumed.
+/// </summary>
 public sealed class TarEntry
 {
     private const int MaxInMemory = 64 * 1024 * 1024;
+    private static readonly byte[] ZeroChunk = new byte[256 * 1024];
     private readonly Stream _input;
-    private readonly bool _sparseFormat;
+    private readonly Func<byte[]> _buffer;
     private long _remaining;
     private long _padding;
     private bool _consumed;
 
-    internal TarEntry(TarEntryHeader? header, Stream input, long storedSize, bool sparseFormat)
+    internal TarEntry(TarEntryHeader header, Stream input, long dataBytes, long padding, Func<byte[]> buffer)
     {
-        Header = header!;
+        Header = header;
         _input = input;
-        _remaining = storedSize;
-        _padding = (TarHeaderBlock.BlockSize - storedSize % TarHeaderBlock.BlockSize) % TarHeaderBlock.BlockSize;
-        _sparseFormat = sparseFormat;
+        _remaining = dataBytes;
+        _padding = padding;
+        _buffer = buffer;
     }
 
-    public TarEntryHeader Header { get; private set; }
+    public TarEntryHeader Header { get; }
 
+    /// <summary>Writes the entry's content; a sparse entry is expanded with zeros in its holes.</summary>
     public void CopyDataTo(Stream destination)
     {
         BeginConsume();
-        var regions = ReadSparseMap();
-        var buffer = new byte[1 << 20];
-        if (regions is null)
+        if (Header.Sparse is not { } regions)
         {
-            CopyStored(destination, _remaining, buffer);
+            CopyStored(destination, _remaining);
         }
         else
         {
             long position = 0;
             foreach (var region in regions)
             {
-                WriteZeros(destination, region.Offset - position, buffer);
-                CopyStored(destination, region.Length, buffer);
+                WriteZeros(destination, region.Offset - position);
+                CopyStored(destination, region.Length);
                 position = region.Offset + region.Length;
             }
-            WriteZeros(destination, Header.Size - position, buffer);
+            WriteZeros(destination, Header.Size - position);
         }
         SkipRest();
     }
 
+    /// <summary>For small entries such as meta.json; a larger one means the archive is not what it claims to be.</summary>
     public byte[] ReadAllBytes()
     {
-        if (Header.Size > MaxInMemory) throw new InvalidOperationException("entry too large to read into memory");
+        if (Header.Size > MaxInMemory)
+            throw new BackupIntegrityException("TarEntryTooLarge", $"The archive entry '{Header.Path}' is {Header.Size} bytes, too large for an in-memory entry.");
         using var memory = new MemoryStream((int)Header.Size);
         CopyDataTo(memory);
         return memory.ToArray();
     }
 
-    /// <summary>Writes the entry to a new file; sparse entries stay sparse (data seeked into place, holes left unwritten).</summary>
+    /// <summary>
+    /// Writes the entry to a new file (the path must not exist: CreateNew never follows a link planted
+    /// there). Sparse entries stay sparse: data is written at its offsets and the holes are left unwritten.
+    /// </summary>
     public void ExtractTo(string filePath)
     {
+        if (Header.Kind != TarEntryKind.File) throw new InvalidOperationException($"'{Header.Path}' is a {Header.Kind}, not a file.");
         BeginConsume();
-        var regions = ReadSparseMap();
-        var buffer = new byte[1 << 20];
         using (var file = new FileStream(filePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
         {
-            if (regions is null)
+            if (Header.Sparse is not { } regions)
             {
-                CopyStored(file, _remaining, buffer);
+                CopyStored(file, _remaining);
             }
             else
             {
                 foreach (var region in regions)
                 {
                     file.Position = region.Offset;
-                    CopyStored(file, region.Length, buffer);
+                    CopyStored(file, region.Length);
                 }
                 file.SetLength(Header.Size);
             }
@@ -81,10 +86,12 @@ public sealed class TarEntry
         SkipRest();
     }
 
+    /// <summary>Reads past what is left of the entry (data and block padding) so the next header can be read.</summary>
     internal void SkipRest()
     {
         _consumed = true;
-        var buffer = new byte[64 * 1024];
+        if (_remaining + _padding == 0) return;
+        var buffer = _buffer();
         while (_remaining + _padding > 0)
         {
             var want = (int)Math.Min(buffer.Length, _remaining + _padding);
@@ -98,46 +105,14 @@ public sealed class TarEntry
 
     private void BeginConsume()
     {
-        if (_consumed) throw new InvalidOperationException("the entry's data was already read");
+        if (_consumed) throw new InvalidOperationException($"The data of '{Header.Path}' was already read or skipped.");
         _consumed = true;
     }
 
-    /// <summary>GNU sparse 1.0: the data area starts with decimal lines (count, then offset/length pairs), padded to a block.</summary>
-    private List<SparseRegion>? ReadSparseMap()
+    private void CopyStored(Stream destination, long length)
     {
-        if (!_sparseFormat) return null;
-        var text = new StringBuilder();
-        var numbers = new List<long>();
-        long count = -1;
-        long consumed = 0;
-        var one = new byte[1];
-        while (count < 0 || numbers.Count < 1 + 2 * count)
-        {
-            if (_remaining == 0) throw Malformed();
-            if (ReadFully(_input, one) != 1) throw Truncated();
-            _remaining--; consumed++;
-            if (one[0] == (byte)'\n')
-            {
-                if (!long.TryParse(text.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var value)) throw Malformed();
-                numbers.Add(value);
-                text.Clear();
-                if (numbers.Count == 1) { count = value; if (count > 1_000_000) throw Malformed(); }
-            }
-            else if (text.Length > 20) throw Malformed();
-            else text.Append((char)one[0]);
-        }
-        var pad = (TarHeaderBlock.BlockSize - consumed % TarHeaderBlock.BlockSize) % TarHeaderBlock.BlockSize;
-        var skip = new byte[pad];
-        if (ReadFully(_input, skip) != pad) throw Truncated();
-        _remaining -= pad;
-        var regions = new List<SparseRegion>();
-        for (var i = 0; i < count; i++) regions.Add(new SparseRegion(numbers[1 + 2 * i], numbers[2 + 2 * i]));
-        if (regions.Sum(r => r.Length) != _remaining || regions.Any(r => r.Offset < 0 || r.Offset + r.Length > Header.Size)) throw Malformed();
-        return regions;
-    }
-
-    private void CopyStored(Stream destination, long length, byte[] buffer)
-    {
+        if (length > _remaining) throw Truncated();
+        var buffer = _buffer();
         while (length > 0)
         {
             var want = (int)Math.Min(buffer.Length, length);
@@ -149,14 +124,12 @@ public sealed class TarEntry
         }
     }
 
-    private static void WriteZeros(Stream destination, long count, byte[] buffer)
+    private static void WriteZeros(Stream destination, long count)
     {
-        if (count <= 0) return;
-        Array.Clear(buffer);
         while (count > 0)
         {
-            var n = (int)Math.Min(buffer.Length, count);
-            destination.Write(buffer, 0, n);
+            var n = (int)Math.Min(ZeroChunk.Length, count);
+            destination.Write(ZeroChunk, 0, n);
             count -= n;
         }
     }
@@ -175,7 +148,4 @@ public sealed class TarEntry
 
     internal static BackupIntegrityException Truncated() =>
         new("TarTruncated", "The archive ends in the middle of an entry: it was cut short.");
-
-    private static BackupIntegrityException Malformed() =>
-        new("TarSparseMapMalformed", "A sparse file's map in the archive is malformed: the archive is damaged.");
 }

@@ -5,21 +5,30 @@ namespace BackupTools.Core.Engines.Directory.Tar;
 /// <summary>Refuses archive paths that could land outside the extraction root (the "tar-slip" family).</summary>
 public static class TarPathGuard
 {
+    public const string EscapeErrorId = "RestoreEntryEscapesDestination";
+
+    /// <summary>
+    /// Returns the path without a leading "./" or trailing '/', or throws RestoreEntryEscapesDestination for
+    /// absolute paths, drive letters, UNC paths, "..", empty or "." components, and NUL characters.
+    /// </summary>
     public static string Normalize(string entryPath)
     {
+        ArgumentNullException.ThrowIfNull(entryPath);
         var path = entryPath;
         while (path.StartsWith("./", StringComparison.Ordinal)) path = path[2..];
         path = path.TrimEnd('/');
         if (path.Length == 0 || path.Contains('\0') || path.StartsWith('/') || path.StartsWith('\\')
             || (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0])))
             throw Escape(entryPath);
-        foreach (var part in path.Split('/'))
-            if (part is "" or "." or "..") throw Escape(entryPath);
+        // On Windows a backslash separates too; elsewhere it is an ordinary file name character.
+        var separators = OperatingSystem.IsWindows() ? new[] { '/', '\\' } : new[] { '/' };
+        foreach (var part in path.Split(separators))
+            if (part is "" or "." or ".." || (OperatingSystem.IsWindows() && part.Contains(':'))) throw Escape(entryPath);
         return path;
     }
 
     internal static BackupToolsException Escape(string entryPath) => new(
-        "RestoreEntryEscapesDestination", FailureKind.InvalidData,
-        $"The archive entry '{entryPath}' would be written outside the destination; the restore was stopped and nothing outside was touched.",
+        EscapeErrorId, FailureKind.InvalidData,
+        $"The archive entry '{entryPath.Replace("\0", "\\0")}' would be written outside the destination; the restore was stopped and nothing outside was touched.",
         "The backup was made by another tool or tampered with; inspect it before restoring.");
 }

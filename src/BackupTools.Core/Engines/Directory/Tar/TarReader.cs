@@ -1,23 +1,27 @@
-using System.Globalization;
 using System.Text;
 using BackupTools.Core.Errors;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
 
 /// <summary>
-/// Reads a tar from a forward-only stream: ustar, pax ('x', global 'g' ignored), GNU long names ('L'/'K')
-/// and GNU sparse 1.0. Checksums are verified; an archive that ends mid-entry or without its end-of-archive
-/// blocks is an integrity error. Hard links and special files are skipped (we never write them).
+/// Reads a tar from a forward-only stream: ustar, pax ('x'; global 'g' ignored), GNU long names ('L'/'K')
+/// and GNU sparse 1.0 (pax). Checksums are verified; an archive that ends mid-entry or without its
+/// end-of-archive blocks is an integrity error. Hard links and special files are skipped (we never write them).
+/// Data following the end-of-archive blocks (tar's record padding) is left unread.
 /// </summary>
 public sealed class TarReader
 {
+    private const int BufferSize = 1 << 20;
+    private const long MaxExtendedHeader = 16 * 1024 * 1024;
     private readonly Stream _input;
     private readonly byte[] _block = new byte[TarHeaderBlock.BlockSize];
+    private byte[]? _buffer;
     private TarEntry? _current;
     private bool _ended;
 
-    public TarReader(Stream input) => _input = input;
+    public TarReader(Stream input) => _input = input ?? throw new ArgumentNullException(nameof(input));
 
+    /// <summary>The next entry, or null after the end-of-archive marker. Skips the unread rest of the previous entry.</summary>
     public TarEntry? Next()
     {
         _current?.SkipRest();
@@ -32,7 +36,7 @@ public sealed class TarReader
             if (TarHeaderBlock.IsZero(_block))
             {
                 if (!ReadBlock(allowEof: true) || !TarHeaderBlock.IsZero(_block))
-                    throw new BackupIntegrityException("TarMissingEndOfArchive", "The archive's end-of-archive marker is incomplete: it was cut short.");
+                    throw new BackupIntegrityException("TarMissingEndOfArchive", "The archive's end-of-archive marker is incomplete: it was cut short or damaged.");
                 _ended = true;
                 return null;
             }
@@ -53,53 +57,67 @@ public sealed class TarReader
                 case TarHeaderBlock.TypeGnuLongLink:
                     longLink = Encoding.UTF8.GetString(ReadSmall(size)).TrimEnd('\0');
                     continue;
+                case (byte)'S':
+                    throw new BackupIntegrityException("TarUnsupportedEntry", "The archive holds an old-GNU sparse entry, which this reader does not support; write archives with --format=pax.");
             }
-            var header = BuildHeader(type, size, pax, longName, longLink, out var storedSize, out var sparseFormat);
-            var entry = new TarEntry(header, _input, storedSize, sparseFormat);
-            if (header is null)
+
+            if (pax != null && pax.TryGetValue("size", out var paxSize)) size = PaxRecords.ParseSize(paxSize, "size");
+            var kind = type switch
             {
-                entry.SkipRest(); // hard link, device, fifo…: not ours to restore
+                TarHeaderBlock.TypeFile or TarHeaderBlock.TypeOldFile or (byte)'7' => TarEntryKind.File,
+                TarHeaderBlock.TypeDirectory => TarEntryKind.Directory,
+                TarHeaderBlock.TypeSymlink => TarEntryKind.Symlink,
+                _ => (TarEntryKind?)null,
+            };
+            // Directories and links carry no data whatever their size field says, except in GNU's dumpdir.
+            var stored = kind is null or TarEntryKind.File ? size : 0;
+            var padding = (TarHeaderBlock.BlockSize - stored % TarHeaderBlock.BlockSize) % TarHeaderBlock.BlockSize;
+            if (kind is null)
+            {
+                new TarEntry(new TarEntryHeader("", TarEntryKind.File, 0, default, 0), _input, stored, padding, Buffer).SkipRest();
                 pax = null; longName = null; longLink = null;
                 continue;
             }
-            _current = entry;
-            return entry;
+
+            var header = BuildHeader(kind.Value, size, pax, longName, longLink, out var sparse);
+            long mapBytes = 0;
+            if (sparse) header = header with { Sparse = GnuSparseMap.Read(_input, stored, header.Size, out mapBytes) };
+            _current = new TarEntry(header, _input, stored - mapBytes, padding, Buffer);
+            return _current;
         }
     }
 
-    private TarEntryHeader? BuildHeader(byte type, long size, Dictionary<string, string>? pax, string? longName, string? longLink, out long storedSize, out bool sparse)
+    private TarEntryHeader BuildHeader(TarEntryKind kind, long size, Dictionary<string, string>? pax, string? longName, string? longLink, out bool sparse)
     {
         var name = longName ?? TarHeaderBlock.Name(_block);
         var link = longLink ?? TarHeaderBlock.Text(_block.AsSpan(157, 100));
         var mode = (int)TarHeaderBlock.ParseNumber(_block.AsSpan(100, 8), "mode") & 0xFFF;
-        var mtime = DateTimeOffset.FromUnixTimeSeconds(TarHeaderBlock.ParseNumber(_block.AsSpan(136, 12), "mtime"));
-        long realSize = size;
+        var seconds = TarHeaderBlock.ParseNumber(_block.AsSpan(136, 12), "mtime");
+        if (seconds > 253_402_300_799L) throw new BackupIntegrityException("TarHeaderMalformed", "A tar header has an impossible mtime: the archive is damaged.");
+        var mtime = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        var realSize = size;
         sparse = false;
         if (pax != null)
         {
             if (pax.TryGetValue("path", out var p)) name = p;
             if (pax.TryGetValue("linkpath", out var l)) link = l;
             if (pax.TryGetValue("mtime", out var m)) mtime = PaxRecords.ParseTime(m);
-            if (pax.TryGetValue("size", out var s)) size = realSize = long.Parse(s, CultureInfo.InvariantCulture);
-            if (pax.TryGetValue("GNU.sparse.major", out var major) && major == "1")
+            if (kind == TarEntryKind.File && pax.TryGetValue("GNU.sparse.major", out var major))
             {
+                if (major != "1" || pax.GetValueOrDefault("GNU.sparse.minor") != "0")
+                    throw new BackupIntegrityException("TarUnsupportedEntry", $"The archive uses GNU sparse format {major}.{pax.GetValueOrDefault("GNU.sparse.minor")}; only 1.0 is supported.");
                 sparse = true;
-                name = pax.GetValueOrDefault("GNU.sparse.name", name);
-                realSize = long.Parse(pax.GetValueOrDefault("GNU.sparse.realsize", "0"), CultureInfo.InvariantCulture);
+                if (pax.TryGetValue("GNU.sparse.name", out var sparseName)) name = sparseName;
+                realSize = PaxRecords.ParseSize(pax.GetValueOrDefault("GNU.sparse.realsize", ""), "GNU.sparse.realsize");
             }
         }
-        storedSize = size;
-        var kind = type switch
-        {
-            TarHeaderBlock.TypeFile or TarHeaderBlock.TypeOldFile or (byte)'7' => TarEntryKind.File,
-            TarHeaderBlock.TypeDirectory => TarEntryKind.Directory,
-            TarHeaderBlock.TypeSymlink => TarEntryKind.Symlink,
-            _ => (TarEntryKind?)null,
-        };
-        if (kind is null) return null;
-        if (kind != TarEntryKind.File) { storedSize = kind == TarEntryKind.Directory ? 0 : size; realSize = 0; }
-        return new TarEntryHeader(name.TrimEnd('/'), kind.Value, mode, mtime, realSize, kind == TarEntryKind.Symlink ? link : null);
+        while (name.StartsWith("./", StringComparison.Ordinal) && name.Length > 2) name = name[2..];
+        if (name.Length > 1) name = name.TrimEnd('/');
+        return new TarEntryHeader(name, kind, mode, mtime, kind == TarEntryKind.File ? realSize : 0,
+            kind == TarEntryKind.Symlink ? link : null);
     }
+
+    private byte[] Buffer() => _buffer ??= new byte[BufferSize];
 
     private bool ReadBlock(bool allowEof)
     {
@@ -111,7 +129,7 @@ public sealed class TarReader
 
     private byte[] ReadSmall(long size)
     {
-        if (size > 16 * 1024 * 1024) throw new BackupIntegrityException("TarHeaderMalformed", "A tar extended header is implausibly large: the archive is damaged.");
+        if (size > MaxExtendedHeader) throw new BackupIntegrityException("TarHeaderMalformed", "A tar extended header is implausibly large: the archive is damaged.");
         var data = new byte[size];
         if (TarEntry.ReadFully(_input, data) != size) throw TarEntry.Truncated();
         var pad = (int)((TarHeaderBlock.BlockSize - size % TarHeaderBlock.BlockSize) % TarHeaderBlock.BlockSize);

@@ -1,13 +1,15 @@
 using System.Globalization;
-using System.Text;
 using BackupTools.Core.Errors;
+using Microsoft.Win32.SafeHandles;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
 
 /// <summary>
-/// Streams a POSIX pax tar to a forward-only stream. Plain short ASCII entries get a bare ustar header;
-/// long or non-ASCII names, sub-second mtimes, sizes ≥ 8 GiB and sparse files (GNU sparse 1.0) get a pax
-/// extended header first, as GNU tar writes them, so any tar can extract the archive.
+/// Streams a POSIX pax tar to a forward-only stream (never seeks, so it works over pipes, encryptors and
+/// uploads of unknown length). Plain short ASCII entries get a bare ustar header; long or non-ASCII names,
+/// sub-second mtimes, sizes ≥ 8 GiB and sparse files (GNU sparse 1.0) get a pax extended header first, the
+/// way GNU tar writes them, so GNU tar and other pax readers can list and extract the archive.
+/// Memory stays bounded: one 1 MiB copy buffer whatever the file sizes.
 /// </summary>
 public sealed class TarWriter : IDisposable
 {
@@ -15,11 +17,11 @@ public sealed class TarWriter : IDisposable
     private static readonly byte[] Zeros = new byte[TarHeaderBlock.BlockSize * 2];
     private readonly Stream _output;
     private readonly byte[] _block = new byte[TarHeaderBlock.BlockSize];
-    private readonly byte[] _buffer = new byte[BufferSize];
+    private byte[]? _buffer;
     private int _sparseCounter;
     private bool _finished;
 
-    public TarWriter(Stream output) => _output = output;
+    public TarWriter(Stream output) => _output = output ?? throw new ArgumentNullException(nameof(output));
 
     /// <summary>Receives warnings, e.g. a file that changed size while it was read.</summary>
     public Action<string>? Warn { get; set; }
@@ -27,9 +29,14 @@ public sealed class TarWriter : IDisposable
     public void WriteDirectory(string path, int mode, DateTimeOffset mtime) =>
         WriteHeader(path, mode, 0, mtime, TarHeaderBlock.TypeDirectory, "", null);
 
-    public void WriteSymlink(string path, string target, int mode, DateTimeOffset mtime) =>
+    public void WriteSymlink(string path, string target, int mode, DateTimeOffset mtime)
+    {
+        if (string.IsNullOrEmpty(target) || target.Contains('\0'))
+            throw new BackupToolsException("TarEntryNameInvalid", FailureKind.InvalidData, $"Cannot archive the symlink '{path}': its target is empty or holds a NUL character.");
         WriteHeader(path, mode, 0, mtime, TarHeaderBlock.TypeSymlink, target, null);
+    }
 
+    /// <summary>A small in-memory file such as meta.json.</summary>
     public void WriteBytes(string path, ReadOnlySpan<byte> content, int mode, DateTimeOffset mtime)
     {
         WriteHeader(path, mode, content.Length, mtime, TarHeaderBlock.TypeFile, "", null);
@@ -37,42 +44,26 @@ public sealed class TarWriter : IDisposable
         Pad(content.Length);
     }
 
+    /// <summary>Streams a file whose size is taken when it is opened. Returns the bytes read from disk.</summary>
+    public long WriteFile(string path, string sourceFile, int mode, DateTimeOffset mtime, Action<long>? bytesRead = null)
+    {
+        using var handle = OpenSource(sourceFile);
+        return WriteFile(path, handle, sourceFile, RandomAccess.GetLength(handle), mode, mtime, bytesRead);
+    }
+
     /// <summary>
-    /// Streams a file's content as an entry of exactly <paramref name="size"/> bytes (the size the caller
-    /// recorded): a file that shrank meanwhile is padded with zeros, one that grew is cut, both with a warning.
-    /// Returns the bytes read from disk.
+    /// Streams a file as an entry of exactly <paramref name="size"/> bytes (the size the caller recorded in
+    /// its index): a file that shrank meanwhile is padded with zeros, one that grew is cut, both with a
+    /// warning, so the archive stays valid. Returns the bytes read from disk (holes are not read).
     /// </summary>
     public long WriteFile(string path, string sourceFile, long size, int mode, DateTimeOffset mtime, Action<long>? bytesRead = null)
     {
-        using var file = new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        var regions = SparseDetector.DataRegions(file.SafeFileHandle, size);
-        if (regions is null)
-        {
-            WriteHeader(path, mode, size, mtime, TarHeaderBlock.TypeFile, "", null);
-            var read = CopyRange(file, 0, size, sourceFile, bytesRead);
-            Pad(size);
-            if (read == size && file.Length > size)
-                Warn?.Invoke($"'{sourceFile}' grew while it was being read; only its first {size} bytes were stored.");
-            return read;
-        }
-        var map = SparseMap(regions);
-        var dataBytes = regions.Sum(r => r.Length);
-        var stored = map.Length + dataBytes;
-        var sparseName = SparseEntryName(path);
-        WriteHeader(sparseName, mode, stored, mtime, TarHeaderBlock.TypeFile, "", new()
-        {
-            ["GNU.sparse.major"] = "1",
-            ["GNU.sparse.minor"] = "0",
-            ["GNU.sparse.name"] = path,
-            ["GNU.sparse.realsize"] = size.ToString(CultureInfo.InvariantCulture),
-        });
-        _output.Write(map);
-        long total = 0;
-        foreach (var region in regions) total += CopyRange(file, region.Offset, region.Length, sourceFile, bytesRead);
-        Pad(stored);
-        return total;
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        using var handle = OpenSource(sourceFile);
+        return WriteFile(path, handle, sourceFile, size, mode, mtime, bytesRead);
     }
 
+    /// <summary>Writes the end-of-archive marker (two zero blocks). Without it readers report the archive as cut short.</summary>
     public void Finish()
     {
         if (_finished) return;
@@ -80,22 +71,63 @@ public sealed class TarWriter : IDisposable
         _finished = true;
     }
 
-    public void Dispose() { }
+    /// <summary>Does not finish the archive: an archive abandoned after an error must not look complete.</summary>
+    public void Dispose() => _buffer = null;
 
-    private long CopyRange(FileStream file, long offset, long length, string sourceFile, Action<long>? bytesRead)
+    private static SafeFileHandle OpenSource(string sourceFile) =>
+        File.OpenHandle(sourceFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+
+    private long WriteFile(string path, SafeFileHandle file, string sourceFile, long size, int mode, DateTimeOffset mtime, Action<long>? bytesRead)
     {
+        var shrank = false;
+        long read = 0;
+        var regions = SparseDetector.DataRegions(file, size);
+        if (regions is null)
+        {
+            WriteHeader(path, mode, size, mtime, TarHeaderBlock.TypeFile, "", null);
+            read = CopyRange(file, 0, size, bytesRead, ref shrank);
+            Pad(size);
+        }
+        else
+        {
+            var map = GnuSparseMap.Encode(regions, size);
+            long dataBytes = 0;
+            foreach (var r in regions) dataBytes += r.Length;
+            var stored = map.Length + dataBytes;
+            WriteHeader(SparsePlaceholderName(path), mode, stored, mtime, TarHeaderBlock.TypeFile, "", new()
+            {
+                ["GNU.sparse.major"] = "1",
+                ["GNU.sparse.minor"] = "0",
+                ["GNU.sparse.name"] = path,
+                ["GNU.sparse.realsize"] = size.ToString(CultureInfo.InvariantCulture),
+            });
+            _output.Write(map);
+            foreach (var region in regions) read += CopyRange(file, region.Offset, region.Length, bytesRead, ref shrank);
+            Pad(stored);
+        }
+        if (shrank)
+            Warn?.Invoke($"'{sourceFile}' shrank while it was being read; the missing part of its {size} bytes was stored as zeros.");
+        else if (RandomAccess.GetLength(file) > size)
+            Warn?.Invoke($"'{sourceFile}' grew while it was being read; only its first {size} bytes were stored.");
+        return read;
+    }
+
+    private long CopyRange(SafeFileHandle file, long offset, long length, Action<long>? bytesRead, ref bool shrank)
+    {
+        var buffer = _buffer ??= new byte[BufferSize];
         long done = 0;
         while (done < length)
         {
-            var want = (int)Math.Min(_buffer.Length, length - done);
-            var n = RandomAccess.Read(file.SafeFileHandle, _buffer.AsSpan(0, want), offset + done);
+            var want = (int)Math.Min(buffer.Length, length - done);
+            var n = shrank ? 0 : RandomAccess.Read(file, buffer.AsSpan(0, want), offset + done);
             if (n == 0)
             {
-                Warn?.Invoke($"'{sourceFile}' shrank while it was being read; the rest of its {length} bytes were stored as zeros.");
+                // The header already announced the length: keep the archive well-formed with zeros.
+                shrank = true;
                 WriteZeros(length - done);
                 return done;
             }
-            _output.Write(_buffer, 0, n);
+            _output.Write(buffer, 0, n);
             done += n;
             bytesRead?.Invoke(n);
         }
@@ -104,84 +136,83 @@ public sealed class TarWriter : IDisposable
 
     private void WriteZeros(long count)
     {
-        Array.Clear(_buffer);
+        var buffer = _buffer!;
+        Array.Clear(buffer);
         while (count > 0)
         {
-            var n = (int)Math.Min(count, _buffer.Length);
-            _output.Write(_buffer, 0, n);
+            var n = (int)Math.Min(count, buffer.Length);
+            _output.Write(buffer, 0, n);
             count -= n;
         }
     }
 
-    private static byte[] SparseMap(IReadOnlyList<SparseRegion> regions)
+    /// <summary>
+    /// The ustar name of a sparse entry is a placeholder (GNU tar's "dir/GNUSparseFile.N/name"): a reader
+    /// without sparse support extracts the raw map+data there instead of passing it off as the real file.
+    /// </summary>
+    private string SparsePlaceholderName(string path)
     {
-        var text = new StringBuilder();
-        text.Append(regions.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var r in regions)
-            text.Append(r.Offset.ToString(CultureInfo.InvariantCulture)).Append('\n').Append(r.Length.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        var bytes = Encoding.ASCII.GetBytes(text.ToString());
-        var padded = new byte[(bytes.Length + TarHeaderBlock.BlockSize - 1) / TarHeaderBlock.BlockSize * TarHeaderBlock.BlockSize];
-        bytes.CopyTo(padded, 0);
-        return padded;
-    }
-
-    private string SparseEntryName(string path)
-    {
+        var n = _sparseCounter++;
         var slash = path.LastIndexOf('/');
-        var dir = slash < 0 ? "." : path[..slash];
-        var name = slash < 0 ? path : path[(slash + 1)..];
-        var placeholder = $"{dir}/GNUSparseFile.{_sparseCounter++}/{name}";
-        return TarHeaderBlock.FitsPlain(placeholder) ? placeholder : $"GNUSparseFile.{_sparseCounter}/sparse";
+        var placeholder = slash < 0 ? $"GNUSparseFile.{n}/{path}" : $"{path[..slash]}/GNUSparseFile.{n}/{path[(slash + 1)..]}";
+        return TarHeaderBlock.FitsPlain(placeholder) ? placeholder : $"GNUSparseFile.{n}/sparse";
     }
 
     private void WriteHeader(string path, int mode, long size, DateTimeOffset mtime, byte type, string link, Dictionary<string, string>? extra)
     {
-        if (_finished) throw new InvalidOperationException("archive already finished");
-        if (path.Length == 0 || path.Contains('\0'))
+        if (_finished) throw new InvalidOperationException("The archive was already finished.");
+        if (string.IsNullOrEmpty(path) || path.Contains('\0'))
             throw new BackupToolsException("TarEntryNameInvalid", FailureKind.InvalidData, $"Cannot archive an entry named '{path}'.");
+        if (mode is < 0 or > 0xFFF) throw new ArgumentOutOfRangeException(nameof(mode), mode, "Mode must be permission bits (0..07777).");
         var records = extra ?? new Dictionary<string, string>();
         var name = type == TarHeaderBlock.TypeDirectory ? path.TrimEnd('/') + "/" : path;
         var headerName = name;
-        if (!TarHeaderBlock.FitsPlain(name) && extra?.ContainsKey("GNU.sparse.name") != true)
+        if (!TarHeaderBlock.FitsPlain(name))
         {
             records["path"] = name;
-            headerName = Ascii(name);
+            headerName = Ascii(name, keepEnd: true);
         }
         var headerLink = link;
         if (!TarHeaderBlock.FitsPlain(link))
         {
             records["linkpath"] = link;
-            headerLink = Ascii(link);
+            headerLink = Ascii(link, keepEnd: false);
         }
         var mtimeSeconds = mtime.ToUnixTimeSeconds();
         if (mtime.UtcTicks % TimeSpan.TicksPerSecond != 0 || mtimeSeconds < 0 || mtimeSeconds > TarHeaderBlock.MaxOctalSize)
             records["mtime"] = PaxRecords.FormatTime(mtime);
         if (size > TarHeaderBlock.MaxOctalSize)
             records["size"] = size.ToString(CultureInfo.InvariantCulture);
+        var headerMtime = Math.Clamp(mtimeSeconds, 0, TarHeaderBlock.MaxOctalSize);
         if (records.Count > 0)
         {
             var pax = PaxRecords.Encode(records);
-            TarHeaderBlock.Encode(_block, PaxName(headerName), 0b110_100_100, pax.Length, Math.Clamp(mtimeSeconds, 0, TarHeaderBlock.MaxOctalSize), TarHeaderBlock.TypePaxEntry, "");
+            TarHeaderBlock.Encode(_block, PaxHeaderName(headerName), 0b110_100_100, pax.Length, headerMtime, TarHeaderBlock.TypePaxEntry, "");
             _output.Write(_block);
             _output.Write(pax);
             Pad(pax.Length);
         }
-        TarHeaderBlock.Encode(_block, headerName, mode, Math.Min(size, TarHeaderBlock.MaxOctalSize), Math.Clamp(mtimeSeconds, 0, TarHeaderBlock.MaxOctalSize), type, headerLink);
+        // Sizes beyond the octal field live in the pax "size" record; the ustar field then says 0.
+        TarHeaderBlock.Encode(_block, headerName, mode, size > TarHeaderBlock.MaxOctalSize ? 0 : size, headerMtime, type, headerLink);
         _output.Write(_block);
     }
 
-    private static string PaxName(string name)
+    private static string PaxHeaderName(string name)
     {
-        var slash = name.TrimEnd('/').LastIndexOf('/');
-        var pax = slash < 0 ? "PaxHeaders/" + name.TrimEnd('/') : name[..slash] + "/PaxHeaders/" + name[(slash + 1)..].TrimEnd('/');
-        return pax.Length < 100 ? pax : pax[..99];
+        var trimmed = name.TrimEnd('/');
+        var slash = trimmed.LastIndexOf('/');
+        var pax = slash < 0 ? "PaxHeaders/" + trimmed : trimmed[..slash] + "/PaxHeaders/" + trimmed[(slash + 1)..];
+        return pax.Length < 100 ? pax : "PaxHeaders/" + trimmed[(slash + 1)..][..Math.Min(trimmed.Length - slash - 1, 80)];
     }
 
-    /// <summary>A readable ASCII stand-in for the ustar field; the pax record holds the real value.</summary>
-    private static string Ascii(string value)
+    /// <summary>A readable ASCII stand-in for the 100-byte ustar field; the pax record holds the real value.</summary>
+    private static string Ascii(string value, bool keepEnd)
     {
-        var ascii = new string(value.Select(c => c is >= ' ' and < (char)127 ? c : '_').ToArray());
-        return ascii.Length < 100 ? ascii : ascii[^99..];
+        var ascii = string.Create(value.Length, value, (span, v) =>
+        {
+            for (var i = 0; i < v.Length; i++) span[i] = v[i] is >= ' ' and < (char)127 ? v[i] : '_';
+        });
+        return ascii.Length < 100 ? ascii : keepEnd ? ascii[^99..] : ascii[..99];
     }
 
     private void Pad(long length)

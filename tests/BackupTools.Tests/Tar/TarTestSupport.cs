@@ -1,0 +1,1 @@
+namespace BackupTools.Tests.Tar; public class Placeholder { [Fact] public void X() {} }
