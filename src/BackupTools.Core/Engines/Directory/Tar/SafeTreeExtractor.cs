@@ -41,7 +41,7 @@ public sealed class SafeTreeExtractor
                 _directories[path] = (header.Mode, header.ModifiedAt);
                 break;
             case TarEntryKind.Symlink:
-                // Only recorded; whatever a later entry puts below it supersedes it (see PrepareParents).
+                // Only recorded: a later entry for this path (e.g. the folder it became) supersedes it.
                 ForgetBelow(path, includeSelf: true);
                 _symlinks[path] = header.LinkTarget ?? "";
                 break;
@@ -86,9 +86,9 @@ public sealed class SafeTreeExtractor
     }
 
     /// <summary>
-    /// Checks every parent of a path is a real directory under the root, refusing symlinks. With create,
-    /// missing parents are made (replacing a file that stood there, and superseding a recorded symlink);
-    /// without, returns null when a parent is missing (nothing below it can exist).
+    /// Checks every parent of a path is a real directory under the root, refusing symlinks (on disk or
+    /// recorded). With create, missing parents are made (replacing a file that stood there); without,
+    /// returns null when a parent is missing (nothing below it can exist).
     /// </summary>
     private string? PrepareParents(string path, string original, bool create)
     {
@@ -97,7 +97,9 @@ public sealed class SafeTreeExtractor
         for (var i = 0; i < parts.Length - 1; i++)
         {
             current = Path.Combine(current, parts[i]);
-            if (create) _symlinks.Remove(string.Join('/', parts, 0, i + 1));
+            // A symlink recorded for this parent would later turn it into a link: an entry below it without
+            // the folder being re-declared first (which supersedes the link) is an attempt to write through it.
+            if (create && _symlinks.ContainsKey(string.Join('/', parts, 0, i + 1))) throw TarPathGuard.Escape(original);
             var info = new FileInfo(current);
             if (info.LinkTarget != null) throw TarPathGuard.Escape(original);
             if (IsRealDirectory(current)) continue;

@@ -16,7 +16,7 @@ internal static class TarHeaderBlock
     public const byte TypePaxGlobal = (byte)'g';
     public const byte TypeGnuLongName = (byte)'L';
     public const byte TypeGnuLongLink = (byte)'K';
-    public const long MaxOctalSize = 077777777777L; // 11 octal digits
+    public const long MaxOctalSize = 0x1_FFFF_FFFF; // 11 octal digits (077777777777): 8 GiB - 1
 
     public static void Encode(Span<byte> block, string name, int mode, long size, long mtimeSeconds, byte type, string linkName)
     {

@@ -81,7 +81,9 @@ public sealed class TarWriter : IDisposable
     {
         var shrank = false;
         long read = 0;
-        var regions = SparseDetector.DataRegions(file, size);
+        // Holes are only looked for when the file still has the announced size; otherwise the dense path
+        // pads or cuts it to that size (and warns).
+        var regions = RandomAccess.GetLength(file) == size ? SparseDetector.DataRegions(file, size) : null;
         if (regions is null)
         {
             WriteHeader(path, mode, size, mtime, TarHeaderBlock.TypeFile, "", null);
