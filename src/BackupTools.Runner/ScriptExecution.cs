@@ -74,21 +74,14 @@ internal sealed class ScriptExecution(RunnerOptions options)
 
     private static string Quote(string value) => "'" + value.Replace("'", "''") + "'";
 
+    /// <summary>An import that fails inside InitialSessionState only shows up as a missing module: say so clearly.</summary>
     private static bool ModuleImportFailed(PowerShell ps, HostUserInterface ui)
     {
-        var loaded = ps.AddScript("Get-Module BackupTools").Invoke();
+        var loaded = ps.AddScript("Get-Module").Invoke();
         ps.Commands.Clear();
-        if (loaded.Count > 0 || options_NoBackupToolsNamed(ps)) return false;
+        if (loaded.Count > 0) return false;
         ui.WriteErrorLine("btrun: the module manifest was found but did not import; build the module with `dotnet build BackupTools.sln`.");
         return true;
-    }
-
-    // A custom -Module may name another module; then any imported module counts.
-    private static bool options_NoBackupToolsNamed(PowerShell ps)
-    {
-        var any = ps.AddScript("Get-Module").Invoke();
-        ps.Commands.Clear();
-        return any.Count > 0;
     }
 
     private static string ErrorText(ErrorRecord error)

@@ -22,8 +22,7 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     /// <summary>Runs core work; Write*/ShouldProcess happen on this (the pipeline) thread.</summary>
     protected T RunCore<T>(Func<IOperationObserver, Func<string, string, bool>, CancellationToken, T> work)
     {
-        PipelineThreadPump? pump = null;
-        pump = new PipelineThreadPump
+        var pump = new PipelineThreadPump
         {
             OnProgress = ShowProgress,
             OnWarning = WriteWarning,

@@ -105,3 +105,32 @@ public sealed class CellRoundTripTests : CellTestBase
             Assert.DoesNotContain(material, File.ReadAllText(manifest));
     }
 }
+
+public sealed class CellLargeFileTests : CellTestBase
+{
+    [Fact]
+    public void File_over_8_GiB_round_trips_without_reading_its_holes()
+    {
+        InitRepoWithKey(createCell: false);
+        Directory.CreateDirectory(Cell);
+        var big = Path.Combine(Cell, "huge.img");
+        using (var f = new FileStream(big, FileMode.Create))
+        {
+            f.SetLength(9L * 1024 * 1024 * 1024 + 123);
+            f.Position = 8L * 1024 * 1024 * 1024 + 7;
+            f.Write("data beyond the 8 GiB ustar limit"u8);
+        }
+        var record = Backup();
+        Assert.True(record.StoredBytes < 1024 * 1024, $"stored {record.StoredBytes} bytes for a sparse 9 GiB file");
+        var dest = Temp.Sub("r");
+        Run("Restore-Cell -Name crm -Repository $repo -KeyFile $key -Destination $dest -Confirm:$false", ("dest", dest)).AssertNoErrors();
+        var restored = Path.Combine(dest, "huge.img");
+        Assert.Equal(new FileInfo(big).Length, new FileInfo(restored).Length);
+        using var r = File.OpenRead(restored);
+        r.Position = 8L * 1024 * 1024 * 1024 + 7;
+        var buffer = new byte[33];
+        r.ReadExactly(buffer);
+        Assert.Equal("data beyond the 8 GiB ustar limit", System.Text.Encoding.ASCII.GetString(buffer));
+        Assert.True(DiskUsage.AllocatedBytes(restored) < 1024 * 1024);
+    }
+}

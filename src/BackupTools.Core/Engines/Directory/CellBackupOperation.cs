@@ -62,9 +62,13 @@ public sealed class CellBackupOperation(IOperationObserver observer)
             var tar = new TarWriter(data) { Warn = observer.Warning };
             var meta = new CellMeta(writer.StartedAt, Environment.MachineName, ToolInfo.Version, request.Cell, writer.Id, kind.ToString(), parent?.Id, request.Path);
             tar.WriteBytes(CellArchiveLayout.MetaEntry, meta.ToJson(), 0b110_000_000, writer.StartedAt);
+            var files = toStore.Where(e => e.Kind == CellEntryKind.File).ToList();
+            var readAhead = new ReadAhead(files.Select(e => System.IO.Path.Combine(request.Path, e.Path)).ToList(), sizes: files.Select(e => e.Size).ToList());
+            var fileIndex = 0;
             foreach (var entry in toStore)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (entry.Kind == CellEntryKind.File) readAhead.Advance(fileIndex++, entry.Size);
                 WriteEntry(tar, request.Path, entry, bytes =>
                 {
                     done += bytes;
