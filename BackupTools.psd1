@@ -18,6 +18,8 @@
         'Get-Backup'
         'Test-BackupIntegrity'
         'Restore-Cell'
+        'Backup-Postgres'
+        'Restore-Postgres'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

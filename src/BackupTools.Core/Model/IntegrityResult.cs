@@ -13,6 +13,8 @@ public sealed class IntegrityResult
     public required bool Passed { get; init; }
     public required IReadOnlyList<IntegrityCheck> Checks { get; init; }
     public required TimeSpan Duration { get; init; }
+    /// <summary>With -RestoreTest: how long the test restore took (a measured RTO).</summary>
+    public TimeSpan? RestoreDuration { get; init; }
     public string? FailedCheck => Checks.FirstOrDefault(c => !c.Passed)?.Name;
     public string Repository => Record?.Repository ?? "";
 }

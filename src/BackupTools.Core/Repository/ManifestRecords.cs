@@ -45,7 +45,7 @@ public static class ManifestRecords
             JsonValueKind.String => v.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
+            JsonValueKind.Number => long.TryParse(v.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? (object)l
                 : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture),
             _ => v.ToString(),
         },

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BackupTools.Core.Engines.Directory;
+using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
@@ -18,9 +19,11 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
     {
         [(CellBackupOperation.EngineName, BackupManifest.DataRole)] = new CellArchiveValidator(),
         [(CellBackupOperation.EngineName, CellIndex.ObjectRole)] = new CellIndexValidator(),
+        [(PostgresBackupOperation.EngineName, BackupManifest.DataRole)] = new PostgresArchiveValidator(),
+        [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
     };
 
-    public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel)
+    public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
     {
         var clock = Stopwatch.StartNew();
         var checks = new List<IntegrityCheck>();
@@ -42,6 +45,9 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
             cancel.ThrowIfCancellationRequested();
             passed &= VerifyObject(repository, manifest, role, expected, keys, checks);
         }
+        TimeSpan? restoreDuration = null;
+        if (passed && restoreTest != null)
+            (passed, restoreDuration) = RestoreTester.Run(repository, manifest, keys, restoreTest, checks, observer, cancel);
         return new IntegrityResult
         {
             Id = id,
@@ -49,6 +55,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
             Passed = passed,
             Checks = checks,
             Duration = clock.Elapsed,
+            RestoreDuration = restoreDuration,
         };
     }
 

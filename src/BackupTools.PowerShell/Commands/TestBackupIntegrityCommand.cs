@@ -9,7 +9,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>Emits an IntegrityResult per backup; a failed one is also written as a non-terminating error.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity")]
 [OutputType(typeof(IntegrityResult))]
-public sealed class TestBackupIntegrityCommand : KeyedCmdlet
+public sealed class TestBackupIntegrityCommand : PostgresCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string[] Id { get; set; } = [];
@@ -17,12 +17,18 @@ public sealed class TestBackupIntegrityCommand : KeyedCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
 
+    /// <summary>Also restore database backups into a throwaway database on -Server and compare row counts.</summary>
+    [Parameter]
+    public SwitchParameter RestoreTest { get; set; }
+
     protected override void ProcessRecord()
     {
         BackupRepository repository;
         BackupTools.Core.Keys.BackupKeyRing keys;
+        RestoreTestTarget? restoreTest;
         try
         {
+            restoreTest = RestoreTest ? new RestoreTestTarget(BuildTarget(), ToolPath is null ? null : ResolvePath(ToolPath)) : null;
             repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
             keys = LoadKeys();
         }
@@ -36,7 +42,7 @@ public sealed class TestBackupIntegrityCommand : KeyedCmdlet
             try
             {
                 BackupId.Validate(id);
-                var result = RunCore((observer, _, cancel) => new IntegrityVerifier(observer).Verify(repository, id, keys, cancel));
+                var result = RunCore((observer, _, cancel) => new IntegrityVerifier(observer).Verify(repository, id, keys, cancel, restoreTest));
                 WriteObject(result);
                 if (!result.Passed)
                     WriteFailure(new BackupIntegrityException("BackupIntegrityCheckFailed",

@@ -11,6 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
+        "Backup-Postgres", "Restore-Postgres",
     ];
 
     [Fact]
@@ -56,7 +57,9 @@ public sealed class ModuleManifestTests : IDisposable
             new Dictionary<string, object?> { ["c"] = cmd }).AssertNoErrors().Output.Cast<string>().Order());
         Assert.Equal("Compression,CompressionLevel,Key,KeyFile,LockTimeoutSec,Name!,Path!,Repository,Tag,Type", Surface("Backup-Cell"));
         Assert.Equal("At,Destination,Id!,Key,KeyFile,LockTimeoutSec,Name!,Repository,RestoreHook,RestoreHookTimeoutSec,SkipSafetyBackup", Surface("Restore-Cell"));
-        Assert.Equal("Id!,Key,KeyFile,Repository", Surface("Test-BackupIntegrity"));
+        Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,ToolPath", Surface("Test-BackupIntegrity"));
+        Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,Table,ToolPath", Surface("Backup-Postgres"));
+        Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
         Assert.Equal("Cell,Id,Kind,Latest,Repository,Since,Source,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
@@ -69,7 +72,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult) })
             Assert.Contains(type.FullName, views);
     }
 

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Engines.Postgres;
+
+/// <summary>
+/// Restores a database without ever leaving the user with nothing: safety backup of the live database,
+/// restore into a staging database, row counts checked against the manifest, then swapped in by rename.
+/// On any failure the original is untouched and the staging database dropped.
+/// </summary>
+public sealed class PostgresRestoreOperation(IOperationObserver observer)
+{
+    public DatabaseRestoreResult? Run(PostgresRestoreRequest request, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var manifest = Select(repository, request);
+        var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
+            ?? throw new BackupIntegrityException("PostgresManifestIncomplete", $"Backup {manifest.Id} does not name its database.");
+        using var maintenance = PostgresInspector.Open(request.Target, "postgres");
+        var tools = PgTools.Locate(request.ToolPath, PostgresInspector.ServerMajor(maintenance));
+        var exists = PostgresInspector.Query(maintenance, "select count(*)::int from pg_database where datname = @db", r => r.GetInt32(0), null, ("db", database)).Single() > 0;
+        if (exists && !request.Force && PostgresInspector.OtherConnections(maintenance, database) is > 0 and var n)
+            throw new BackupToolsException("PostgresDatabaseInUse", FailureKind.ResourceBusy,
+                $"Database '{database}' has {n} other connection(s); replacing it would break them.",
+                "Stop the applications using it, or pass -Force to terminate their connections.");
+        var where = request.Target.Describe(database);
+        if (!request.ShouldProcess(where, $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (exists ? ", replacing the existing database" : ""))) return null;
+
+        string? safetyId = null;
+        if (exists && !request.SkipSafetyBackup) safetyId = SafetyBackup(repository, request, database, cancel);
+        else if (exists) observer.Warning($"-SkipSafetyBackup: database '{database}' will be replaced without a safety backup.");
+
+        var staging = PgArchiveRestorer.ThrowawayName("restore", database);
+        observer.Verbose($"Restoring {manifest.Id} into staging database {staging}.");
+        PgArchiveRestorer.Outcome outcome;
+        try
+        {
+            outcome = PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel);
+            if (outcome.Differences.Count > 0)
+                throw new BackupIntegrityException("RestoreVerificationFailed",
+                    $"The restored copy differs from the backup's manifest ({string.Join("; ", outcome.Differences.Take(5))}); '{database}' was not touched.");
+            Swap(maintenance, staging, database, exists, request.Force);
+        }
+        catch
+        {
+            PgArchiveRestorer.DropDatabase(maintenance, staging);
+            throw;
+        }
+        return new DatabaseRestoreResult
+        {
+            Database = database,
+            Server = $"{request.Target.Host}:{request.Target.Port}",
+            RestoredId = manifest.Id,
+            RestoredPointInTime = manifest.CompletedAt,
+            SafetyBackupId = safetyId,
+            SafetyBackupSkipped = exists && request.SkipSafetyBackup,
+            ReplacedExistingDatabase = exists,
+            Tables = outcome.Tables,
+            Rows = outcome.Rows,
+            Duration = clock.Elapsed,
+        };
+    }
+
+    private static BackupManifest Select(BackupRepository repository, PostgresRestoreRequest request)
+    {
+        if (request.Id != null)
+        {
+            var byId = repository.GetManifest(request.Id);
+            if (byId.Engine != PostgresBackupOperation.EngineName)
+                throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {byId.Id} is a {byId.Engine} backup, not a PostgreSQL database dump.", "Use the Restore- cmdlet for that engine.");
+            return byId;
+        }
+        if (request.Database is null)
+            throw new BackupInputException("RestoreDatabaseNotGiven", "Database", "neither a backup id nor a database was given.", "Pass -Id, pipe a record in, or pass -Database <name>.");
+        var candidates = repository.ListManifests().Where(m => m.Engine == PostgresBackupOperation.EngineName
+            && m.EngineInfo?["database"]?.GetValue<string>() == request.Database && m.Tags.GetValueOrDefault("reason") != "safety-before-restore"
+            && (request.At is null || m.CompletedAt <= request.At)).OrderBy(m => m.CompletedAt).ToList();
+        return candidates.LastOrDefault() ?? throw new BackupToolsException("RestoreNoBackups", FailureKind.NotFound,
+            $"No backup of database '{request.Database}'{(request.At is { } at ? $" completed at or before {at:u}" : "")} in {repository.Location}.", "Check with Get-Backup.");
+    }
+
+    private string SafetyBackup(BackupRepository repository, PostgresRestoreRequest request, string database, CancellationToken cancel)
+    {
+        observer.Verbose($"Taking a safety backup of database '{database}' before replacing it.");
+        using var writerLock = WriterLock.Acquire(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
+        var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.RepositoryLocation, request.Target,
+            [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
+            new Dictionary<string, string> { ["reason"] = "safety-before-restore" }), cancel).Single();
+        if (outcome.Error != null) throw outcome.Error;
+        return outcome.Record!.Id;
+    }
+
+    private static void Swap(Npgsql.NpgsqlConnection maintenance, string staging, string database, bool exists, bool force)
+    {
+        if (!exists)
+        {
+            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(staging)} rename to {PostgresInspector.Quote(database)}");
+            return;
+        }
+        var old = PgArchiveRestorer.ThrowawayName("old", database);
+        if (force) PostgresInspector.TerminateConnections(maintenance, database);
+        PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(database)} rename to {PostgresInspector.Quote(old)}");
+        try
+        {
+            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(staging)} rename to {PostgresInspector.Quote(database)}");
+        }
+        catch
+        {
+            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(old)} rename to {PostgresInspector.Quote(database)}");
+            throw;
+        }
+        PgArchiveRestorer.DropDatabase(maintenance, old);
+    }
+}

@@ -1,0 +1,18 @@
+using BackupTools.Core.Keys;
+
+namespace BackupTools.Core.Engines.Postgres;
+
+/// <summary>Everything Restore-Postgres passes to the core. Id wins; else the newest backup of Database completed at or before At.</summary>
+public sealed record PostgresRestoreRequest(
+    string RepositoryLocation,
+    string? Id,
+    string? Database,
+    DateTimeOffset? At,
+    string? TargetDatabase,
+    PostgresTarget Target,
+    bool Force,
+    bool SkipSafetyBackup,
+    string? ToolPath,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout,
+    Func<string, string, bool> ShouldProcess);

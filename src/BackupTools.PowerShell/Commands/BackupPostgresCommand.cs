@@ -1,0 +1,68 @@
+using System.Management.Automation;
+using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>One BackupRecord per database (and one for -IncludeGlobals); a failing database is a non-terminating error.</summary>
+[Cmdlet(VerbsData.Backup, "Postgres", DefaultParameterSetName = "Databases")]
+[OutputType(typeof(BackupRecord))]
+public sealed class BackupPostgresCommand : PostgresCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Databases")]
+    public string[] Database { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = "All")]
+    public SwitchParameter AllDatabases { get; set; }
+
+    [Parameter]
+    public string? Repository { get; set; }
+
+    /// <summary>Cell the records belong to (default: each database's own name).</summary>
+    [Parameter]
+    public string? Cell { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeGlobals { get; set; }
+
+    [Parameter]
+    public SwitchParameter SchemaOnly { get; set; }
+
+    [Parameter]
+    public string[]? Schema { get; set; }
+
+    [Parameter]
+    public string[]? Table { get; set; }
+
+    [Parameter]
+    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
+    public string? Compression { get; set; }
+
+    [Parameter]
+    public int? CompressionLevel { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var request = new PostgresBackupRequest(ResolveRepository(Repository)!, BuildTarget(), Database, AllDatabases, IncludeGlobals,
+                SchemaOnly, Schema ?? [], Table ?? [], Cell, ToolPath is null ? null : ResolvePath(ToolPath),
+                Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
+            var outcomes = RunCore((observer, _, cancel) => new PostgresBackupOperation(observer).Run(request, cancel));
+            foreach (var outcome in outcomes)
+            {
+                if (outcome.Record != null) WriteObject(outcome.Record);
+                else WriteFailure(outcome.Error!, outcome.Item);
+            }
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, string.Join(",", Database));
+        }
+    }
+}
