@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Benchmark: Backup-Postgres (zstd + AES-256-GCM + SHA-256, via the runner, start-up included) vs
+#   (a) the usual cron pipeline `pg_dump -Fc | gzip > file`, and (b) bare `pg_dump -Fc -Z0 > /dev/null`;
+# plus Restore-Postgres vs bare pg_restore. Uses the test PostgreSQL from scripts/servers.sh.
+# usage: bench/backup-postgres.sh [ROWS=4000000] [RUNS=3]   (4M rows ≈ 1.6 GB of random text/JSONB/numerics)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
+rows=${1:-4000000}; runs=${2:-3}
+work=${BENCH_DIR:-/tmp/bt-bench-pg}; mkdir -p "$work"
+"$root/scripts/servers.sh" start >/dev/null
+set -a; . "$("$root/scripts/servers.sh" env)"; set +a
+export PGHOST=$BT_PG_HOST PGPORT=$BT_PG_PORT PGUSER=$BT_PG_USER PGPASSWORD=$BT_PG_PASSWORD
+bin=$BT_PG_BIN; db=bt_bench
+[ -f "$root/bin/runner/btrun.dll" ] || dotnet build "$root/BackupTools.sln" -c Release -v q -nologo
+bt="dotnet $root/bin/runner/btrun.dll"
+
+if [ "$("$bin/psql" -Atc "select count(*) from pg_database where datname='$db'" postgres)" = 0 ] || \
+   [ "$("$bin/psql" -Atc "select coalesce(max(id),0) from events" $db 2>/dev/null)" != "$rows" ]; then
+  echo "generating $rows rows of realistic data in $db…" >&2
+  "$bin/psql" -qc "drop database if exists $db" postgres; "$bin/psql" -qc "create database $db" postgres
+  "$bin/psql" -q $db <<SQL
+create table events(id bigint primary key, at timestamptz, amount numeric(14,2), score double precision,
+  customer text, note text, payload jsonb);
+insert into events
+select g, now() - (random() * interval '900 days'), round((random() * 100000)::numeric, 2), random(),
+  md5(random()::text), encode(decode(md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text), 'hex'), 'base64'),
+  jsonb_build_object('ip', concat_ws('.', (random()*255)::int, (random()*255)::int, (random()*255)::int, (random()*255)::int),
+    'ua', md5(random()::text), 'tags', jsonb_build_array(md5(random()::text), (random()*1000)::int), 'ok', random() > 0.5)
+from generate_series(1, $rows) g;
+SQL
+  "$bin/psql" -Atc "select pg_size_pretty(pg_database_size('$db'))" postgres >&2
+fi
+[ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
+reset="rm -rf '$work/out.dump.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
+candidate="$bt -Command \"Backup-Postgres -Database $db -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
+
+echo "== Backup-Postgres vs pg_dump -Fc | gzip (the usual cron job) =="
+"$here/harness.sh" -n "$runs" -p "$reset" -l "pg_dump -Fc | gzip" -b "$bin/pg_dump -Fc $db | gzip > '$work/out.dump.gz'" -o "$work/out.dump.gz" \
+  -L "Backup-Postgres zstd+AES" -c "$candidate" -O "$work/repo"
+echo
+echo "== Backup-Postgres vs bare pg_dump -Fc -Z0 > /dev/null (the producer's own speed) =="
+"$here/harness.sh" -n "$runs" -p "$reset" -l "pg_dump -Fc -Z0 > /dev/null" -b "$bin/pg_dump -Fc -Z0 $db > /dev/null" \
+  -L "Backup-Postgres zstd+AES" -c "$candidate" -O "$work/repo"
+echo
+echo "== Restore-Postgres vs bare pg_restore (into a new database) =="
+$bt -Command "Backup-Postgres -Database $db -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null"
+"$bin/pg_dump" -Fc -Z0 $db > "$work/plain.dump"
+dropdbs="$bin/psql -qc 'drop database if exists bt_bench_r1' postgres; $bin/psql -qc 'drop database if exists bt_bench_r2' postgres"
+"$here/harness.sh" -n "$runs" -p "$dropdbs" -l "createdb + pg_restore" -b "$bin/createdb bt_bench_r1 && $bin/pg_restore -d bt_bench_r1 '$work/plain.dump'" \
+  -L "Restore-Postgres" -c "$bt -Command \"Restore-Postgres -Database $db -TargetDatabase bt_bench_r2 -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' -Confirm:\\\$false | Out-Null\""
+eval "$dropdbs"; rm -f "$work/plain.dump"
