@@ -71,3 +71,35 @@ public sealed class PostgresFailureTests : PostgresTestBase
         Assert.Equal(0L, PgTestDatabase.Scalar("postgres", $"select count(*) from pg_stat_activity where application_name = 'BackupTools' and datname = '{Db.Name}'"));
     }
 }
+
+[Collection("environment")]
+public sealed class PostgresEnvironmentTests : PostgresTestBase
+{
+    [Fact]
+    public void Credentials_come_from_PG_environment_and_a_pgpass_file_when_not_given()
+    {
+        InitRepoWithKey(createCell: false);
+        var passfile = Temp.Sub("pgpass");
+        File.WriteAllText(passfile, $"{Server.Host}:{Server.Port}:*:{Server.User}:{Server.Password.Replace(":", "\\:")}\n");
+        File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var saved = new[] { "PGPASSFILE", "PGUSER", "PGHOST", "PGPORT", "PGPASSWORD" }.ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable("PGPASSFILE", passfile);
+            Environment.SetEnvironmentVariable("PGUSER", Server.User);
+            Environment.SetEnvironmentVariable("PGHOST", Server.Host);
+            Environment.SetEnvironmentVariable("PGPORT", Server.Port.ToString());
+            Environment.SetEnvironmentVariable("PGPASSWORD", null);
+            var record = Pg("Backup-Postgres -Database $db -Repository $repo -KeyFile $key -SchemaOnly").AssertNoErrors().Single<BackupRecord>();
+            Assert.Equal(true, record.EngineInfo["schemaOnly"]);
+
+            Environment.SetEnvironmentVariable("PGPASSFILE", Temp.Sub("missing-pgpass"));
+            Environment.SetEnvironmentVariable("PGPASSWORD", Server.Password);
+            Pg("Backup-Postgres -Database $db -Repository $repo -KeyFile $key").AssertNoErrors();
+        }
+        finally
+        {
+            foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
+        }
+    }
+}
