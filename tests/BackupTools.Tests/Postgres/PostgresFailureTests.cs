@@ -103,3 +103,15 @@ public sealed class PostgresEnvironmentTests : PostgresTestBase
         }
     }
 }
+
+public sealed class PostgresTargetTests
+{
+    [Fact]
+    public void Printing_a_target_or_a_request_never_shows_the_password()
+    {
+        var target = BackupTools.Core.Engines.Postgres.PostgresTarget.From(null, "db1", 5432, "backup", "Pa55-w0rd!");
+        var request = new BackupTools.Core.Engines.Postgres.PostgresBackupRequest("/r", target, ["crm"], false, false, false, [], [], null, null, null, null, TimeSpan.Zero);
+        Assert.DoesNotContain("Pa55-w0rd!", target.ToString());
+        Assert.DoesNotContain("Pa55-w0rd!", request.ToString());
+    }
+}

@@ -20,7 +20,7 @@ public sealed class StagingArea : IDisposable
         var parent = Path.GetDirectoryName(destination.TrimEnd(Path.DirectorySeparatorChar))
             ?? throw new BackupInputException("RestoreDestinationIsRoot", "Destination", "cannot restore over a filesystem root.", "Restore into a folder.");
         System.IO.Directory.CreateDirectory(parent); // a new destination's parents are created; nothing existing is touched
-        var root = Path.Combine(parent, $".{Path.GetFileName(destination)}.bt-restore-{Guid.NewGuid():N}"[..^24]);
+        var root = Path.Combine(parent, $".{Path.GetFileName(destination)}.bt-restore-{Guid.NewGuid().ToString("N")[..8]}");
         PrivateFileSystem.CreateDirectory(root);
         return new StagingArea(root);
     }

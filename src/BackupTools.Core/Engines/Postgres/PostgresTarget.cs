@@ -30,6 +30,9 @@ public sealed record PostgresTarget(string Host, int Port, string User, string? 
 
     public string Describe(string database) => $"postgres://{User}@{Host}:{Port}/{database}";
 
+    /// <summary>Never the password: records print their members, and this one may end up in a log.</summary>
+    public override string ToString() => $"postgres://{User}@{Host}:{Port}";
+
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
     {
         Host = Host,
