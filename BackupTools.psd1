@@ -20,6 +20,7 @@
         'Restore-Cell'
         'Backup-Postgres'
         'Restore-Postgres'
+        'Backup-MySql'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

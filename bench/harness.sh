@@ -36,4 +36,5 @@ bmm=$(printf '%s\n' "${bm[@]}" | median); cmm=$(printf '%s\n' "${cm[@]}" | media
 printf '%-40s %10s %12s %14s\n' "command (median of $runs)" "wall s" "peak RSS MB" "output MB"
 printf '%-40s %10.2f %12.1f %14.1f\n' "$blabel" "$bwm" "$(calc "$bmm/1024")" "$(calc "${bs:-0}/1048576")"
 printf '%-40s %10.2f %12.1f %14.1f\n' "$clabel" "$cwm" "$(calc "$cmm/1024")" "$(calc "${cs:-0}/1048576")"
-printf 'ratio %s / %s: wall %.3fx, output size %.3fx\n' "$clabel" "$blabel" "$(calc "$cwm/$bwm")" "$(calc "${cs:-0}/${bs:-1}")"
+if [ "${bs:-0}" -gt 0 ]; then size_ratio=$(printf '%.3fx' "$(calc "${cs:-0}/$bs")"); else size_ratio="n/a"; fi
+printf 'ratio %s / %s: wall %.3fx, output size %s\n' "$clabel" "$blabel" "$(calc "$cwm/$bwm")" "$size_ratio"

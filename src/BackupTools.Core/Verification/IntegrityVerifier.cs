@@ -21,6 +21,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(CellBackupOperation.EngineName, CellIndex.ObjectRole)] = new CellIndexValidator(),
         [(PostgresBackupOperation.EngineName, BackupManifest.DataRole)] = new PostgresArchiveValidator(),
         [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
+        [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
     };
 
     public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)

@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres",
+        "Backup-Postgres", "Restore-Postgres", "Backup-MySql",
     ];
 
     [Fact]
@@ -59,6 +59,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("At,Destination,Id!,Key,KeyFile,LockTimeoutSec,Name!,Repository,RestoreHook,RestoreHookTimeoutSec,SkipSafetyBackup", Surface("Restore-Cell"));
         Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,ToolPath", Surface("Test-BackupIntegrity"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,Table,ToolPath", Surface("Backup-Postgres"));
+        Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,ToolPath", Surface("Backup-MySql"));
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
         Assert.Equal("Cell,Id,Kind,Latest,Repository,Since,Source,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption", Surface("Initialize-BackupRepository"));

@@ -7,15 +7,22 @@ namespace BackupTools.Core.Pipeline.Compression;
 /// <summary>Wraps streams in the chosen codec. Output streams must be disposed to flush the final frame.</summary>
 public static class CompressionCodec
 {
+    /// <summary>zstd worker threads: compression overlaps reading and hashing on machines with more than one core.</summary>
+    private static int Workers => Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, 8) : 0;
+
+    /// <summary>Tests set this to prove the managed fallback writes the same format.</summary>
+    public static bool ForceManagedZstd { get; set; }
+
     public static Stream Compress(Stream inner, CompressionSettings settings, bool leaveOpen = false)
     {
         switch (settings.Algorithm)
         {
+            case CompressionAlgorithm.Zstd when NativeZstdCompressionStream.IsAvailable && !ForceManagedZstd:
+                return new NativeZstdCompressionStream(inner, settings.EffectiveLevel, Workers, leaveOpen);
             case CompressionAlgorithm.Zstd:
                 var zstd = new CompressionStream(inner, settings.EffectiveLevel, bufferSize: 1 << 20, leaveOpen: leaveOpen);
                 // zstd's own worker threads overlap compression with our reading/encryption.
-                if (Environment.ProcessorCount > 1)
-                    zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Min(Environment.ProcessorCount, 8));
+                if (Workers > 0) zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Workers);
                 zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
                 return zstd;
             case CompressionAlgorithm.Gzip:

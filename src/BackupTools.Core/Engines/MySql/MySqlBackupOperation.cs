@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using BackupTools.Core.Engines.External;
+using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Repository;
+using MySqlConnector;
+
+namespace BackupTools.Core.Engines.MySql;
+
+/// <summary>
+/// Backs up MySQL/MariaDB databases with mariadb-dump/mysqldump in one consistent transaction (InnoDB),
+/// with routines, triggers, events and hex BLOBs, streamed straight into the repository. The manifest keeps
+/// the binlog coordinates and GTID set of the dump's snapshot (for point-in-time recovery) and every table
+/// with its engine and row count. A dump without its completion marker never becomes a backup.
+/// </summary>
+public sealed class MySqlBackupOperation(IOperationObserver observer)
+{
+    public const string EngineName = "mysql";
+    private const string Activity = "Backup-MySql";
+
+    public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel)
+    {
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        MySqlTools tools;
+        IReadOnlyList<string> databases;
+        MySqlDialect dialect;
+        bool binlog;
+        using (var connection = MySqlInspector.Open(request.Target, null))
+        {
+            tools = MySqlTools.Locate(request.ToolPath);
+            dialect = MySqlInspector.Dialect(connection);
+            binlog = MySqlInspector.BinlogEnabled(connection);
+            databases = request.AllDatabases ? MySqlInspector.ListDatabases(connection, request.IncludeSystemDatabases) : request.Databases;
+        }
+        if (databases.Count == 0)
+            throw new BackupInputException("MySqlNoDatabase", "Database", "no database to back up.", "Pass -Database <name>[,<name>…] or -AllDatabases.");
+        using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer);
+        using var defaults = new PrivateTempFile(request.Target.DefaultsFileContent(), ".cnf");
+        var tags = new Dictionary<string, string> { ["set"] = Guid.NewGuid().ToString("N")[..12] };
+        var outcomes = new List<ItemOutcome>();
+        foreach (var database in databases)
+        {
+            cancel.ThrowIfCancellationRequested();
+            try
+            {
+                outcomes.Add(new ItemOutcome(database, BackupDatabase(repository, request, tools, dialect, binlog, defaults, database, tags, cancel), null));
+            }
+            catch (Exception e) when (e is BackupToolsException or MySqlException)
+            {
+                outcomes.Add(new ItemOutcome(database, null, e is BackupToolsException ? e : MySqlErrors.Map(e, request.Target, database)));
+            }
+        }
+        return outcomes;
+    }
+
+    private BackupRecord BackupDatabase(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, bool binlog,
+        PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
+    {
+        var cell = request.Cell ?? database;
+        using var connection = MySqlInspector.Open(request.Target, database);
+        var tables = MySqlInspector.Tables(connection, database);
+        var nonTransactional = tables.Where(t => t.Engine.Length > 0 && !t.Engine.Equals("InnoDB", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (nonTransactional.Count > 0)
+            observer.Warning($"{database}: {string.Join(", ", nonTransactional.Select(t => $"{t.Name} ({t.Engine})"))} " +
+                "are not transactional; --single-transaction cannot promise their consistency if they change during the dump.");
+
+        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
+        var plan = new BackupPlan(cell, request.Target.Describe(database), EngineName, BackupKind.Full, null, compression, tags);
+        using var writer = repository.BeginBackup(plan, request.Keys);
+        DumpSniffer sniffer;
+        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        {
+            sniffer = new DumpSniffer(new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null)));
+            ExternalTool.Run(tools.Dump, DumpArguments(defaults, dialect, binlog, database), new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, sniffer, null, cancel);
+            if (!sniffer.Completed)
+                throw new BackupToolsException("MySqlDumpIncomplete", FailureKind.ExternalToolFailure,
+                    $"{Path.GetFileName(tools.Dump)} exited without its '-- Dump completed' marker; nothing was recorded.", "Check the server log and run again.");
+            data.Complete();
+        }
+        var coordinates = sniffer.BinlogCoordinates();
+        var facts = new JsonObject
+        {
+            ["flavor"] = dialect.Flavor,
+            ["serverVersion"] = connection.ServerVersion,
+            ["database"] = database,
+            ["dumpTool"] = Path.GetFileName(tools.Dump),
+            ["binlogFile"] = coordinates?.File,
+            ["binlogPosition"] = coordinates?.Position,
+            ["gtidSet"] = sniffer.GtidSet() ?? GtidAt(connection, dialect, coordinates),
+            ["tables"] = MySqlInspector.ToJson(tables),
+            ["rowCountsSnapshot"] = "separate transaction just before the dump",
+        };
+        return repository.ToRecord(writer.Complete(facts));
+    }
+
+    private static string? GtidAt(MySqlConnection connection, MySqlDialect dialect, (string File, long Position)? coordinates)
+    {
+        if (coordinates is not { } at || dialect.GtidAtCoordinatesQuery is not { } sql) return null;
+        return MySqlInspector.Query(connection, sql, r => r.IsDBNull(0) ? null : r.GetString(0), ("file", at.File), ("position", at.Position)).Single();
+    }
+
+    private static List<string> DumpArguments(PrivateTempFile defaults, MySqlDialect dialect, bool binlog, string database)
+    {
+        // --defaults-extra-file must come first; it carries host, port, user and password.
+        var args = new List<string> { $"--defaults-extra-file={defaults.FilePath}", "--single-transaction", "--quick", "--routines", "--triggers",
+            "--events", "--hex-blob", "--default-character-set=utf8mb4", "--skip-dump-date" };
+        if (binlog) args.Add(dialect.PositionOption);
+        args.Add(database);
+        return args;
+    }
+}

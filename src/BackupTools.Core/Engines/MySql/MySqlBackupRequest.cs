@@ -1,0 +1,16 @@
+using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline.Compression;
+
+namespace BackupTools.Core.Engines.MySql;
+
+public sealed record MySqlBackupRequest(
+    string RepositoryLocation,
+    MySqlTarget Target,
+    IReadOnlyList<string> Databases,
+    bool AllDatabases,
+    bool IncludeSystemDatabases,
+    string? Cell,
+    string? ToolPath,
+    CompressionSettings? Compression,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout);

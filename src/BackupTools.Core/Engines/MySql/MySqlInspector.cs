@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using MySqlConnector;
+
+namespace BackupTools.Core.Engines.MySql;
+
+/// <summary>Facts read over a connection: flavour/version, databases, tables with engines and row counts, binlog state.</summary>
+public static class MySqlInspector
+{
+    public const long ExactCountLimit = 1_000_000;
+    public static readonly string[] SystemDatabases = ["mysql", "information_schema", "performance_schema", "sys"];
+
+    public static MySqlConnection Open(MySqlTarget target, string? database)
+    {
+        var connection = new MySqlConnection(target.ConnectionString(database));
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch (MySqlException e)
+        {
+            connection.Dispose();
+            throw MySqlErrors.Map(e, target, database);
+        }
+    }
+
+    public static MySqlDialect Dialect(MySqlConnection connection) => MySqlDialect.From(connection.ServerVersion);
+
+    public static IReadOnlyList<string> ListDatabases(MySqlConnection connection, bool includeSystem) =>
+        Query(connection, "show databases", r => r.GetString(0)).Where(d => includeSystem || !SystemDatabases.Contains(d, StringComparer.OrdinalIgnoreCase)).ToList();
+
+    public sealed record TableInfo(string Name, string Engine, long Rows, bool Exact);
+
+    /// <summary>Base tables with their storage engine and row counts (exact up to ExactCountLimit estimated rows).</summary>
+    public static IReadOnlyList<TableInfo> Tables(MySqlConnection connection, string database)
+    {
+        var tables = Query(connection, "select table_name, coalesce(engine, ''), coalesce(table_rows, 0) from information_schema.tables where table_schema = @db and table_type = 'BASE TABLE' order by table_name",
+            r => (Name: r.GetString(0), Engine: r.GetString(1), Estimate: r.GetInt64(2)), ("db", database));
+        return tables.Select(t => t.Estimate <= ExactCountLimit
+            ? new TableInfo(t.Name, t.Engine, Query(connection, $"select count(*) from {Quote(database)}.{Quote(t.Name)}", r => r.GetInt64(0)).Single(), true)
+            : new TableInfo(t.Name, t.Engine, t.Estimate, false)).ToList();
+    }
+
+    public static JsonArray ToJson(IEnumerable<TableInfo> tables) =>
+        new(tables.Select(t => (JsonNode)new JsonObject { ["table"] = t.Name, ["engine"] = t.Engine, ["rows"] = t.Rows, ["exact"] = t.Exact }).ToArray());
+
+    public static bool BinlogEnabled(MySqlConnection connection) =>
+        Query(connection, "select @@global.log_bin", r => Convert.ToInt64(r.GetValue(0))).Single() == 1;
+
+    public static string Quote(string identifier) => "`" + identifier.Replace("`", "``") + "`";
+
+    public static List<T> Query<T>(MySqlConnection connection, string sql, Func<MySqlDataReader, T> read, params (string Name, object Value)[] parameters)
+    {
+        using var command = new MySqlCommand(sql, connection);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
+    }
+}
