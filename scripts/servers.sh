@@ -67,7 +67,7 @@ start_mariadb() {
   if [ -S "$dir/s.sock" ] && MYSQL_PWD=$(secret mysql) mariadb-admin --no-defaults --socket="$dir/s.sock" --user=root ping >/dev/null 2>&1; then return; fi
   local init=(); [ -f "$dir/init.sql" ] && init=(--init-file="$dir/init.sql")
   nohup mariadbd --no-defaults --user=root --datadir="$dir/data" --socket="$dir/s.sock" --port="$my_port" --bind-address=127.0.0.1 \
-    --pid-file="$dir/mariadb.pid" --log-bin="$dir/binlog" --server-id=1 --binlog-format=ROW "${init[@]}" >>"$state/logs/mariadb.log" 2>&1 &
+    --pid-file="$dir/mariadb.pid" --log-bin="$dir/binlog" --server-id=1 --binlog-format=ROW "${init[@]}" </dev/null >>"$state/logs/mariadb.log" 2>&1 &
   MYSQL_PWD=$(secret mysql) wait_for mariadb 120 mariadb-admin --no-defaults --protocol=tcp --host=127.0.0.1 --port="$my_port" --user=root ping
   rm -f "$dir/init.sql"
 }
@@ -75,7 +75,7 @@ start_mariadb() {
 start_redis() {
   local dir=$state/redis; mkdir -p "$dir"
   if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then return; fi
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$state/logs/redis.log" --save "" >/dev/null
+  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$state/logs/redis.log" --save "" </dev/null >/dev/null 2>&1
   wait_for redis 40 redis-cli -h 127.0.0.1 -p "$redis_port" ping
 }
 
@@ -83,7 +83,7 @@ start_s3() {
   local dir=$state/s3; mkdir -p "$dir/data"
   if curl -s -o /dev/null "http://127.0.0.1:$s3_port/"; then return; fi
   [ -x "$node" ] || die "the S3 server is not installed: run scripts/servers.sh install"
-  (cd "$here/s3server" && S3SERVER_PID_FILE=$dir/s3.pid FAUXQS_PORT=$s3_port FAUXQS_S3_STORAGE_DIR=$dir/data nohup "$node" start.mjs >>"$state/logs/s3.log" 2>&1 &)
+  (cd "$here/s3server" && S3SERVER_PID_FILE=$dir/s3.pid FAUXQS_PORT=$s3_port FAUXQS_S3_STORAGE_DIR=$dir/data nohup "$node" start.mjs </dev/null >>"$state/logs/s3.log" 2>&1 &)
   wait_for s3 40 curl -sf -o /dev/null "http://127.0.0.1:$s3_port/"
 }
 

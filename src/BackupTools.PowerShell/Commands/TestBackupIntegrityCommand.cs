@@ -28,7 +28,8 @@ public sealed class TestBackupIntegrityCommand : PostgresCmdlet
         RestoreTestTarget? restoreTest;
         try
         {
-            restoreTest = RestoreTest ? new RestoreTestTarget(BuildTarget(), ToolPath is null ? null : ResolvePath(ToolPath)) : null;
+            restoreTest = RestoreTest ? new RestoreTestTarget(ConnectionString, Server, Port, Credential?.UserName,
+                Credential?.GetNetworkCredential().Password, ToolPath is null ? null : ResolvePath(ToolPath)) : null;
             repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
             keys = LoadKeys();
         }

@@ -79,6 +79,19 @@ public sealed class MySqlBackupTests : CellTestBase
     }
 
     [Fact]
+    public void Restore_test_loads_the_dump_into_a_throwaway_database_and_matches_every_table()
+    {
+        InitRepoWithKey(createCell: false);
+        var result = My($"Backup-MySql -Database $db {Conn} -Repository $repo -KeyFile $key | Test-BackupIntegrity -KeyFile $key -RestoreTest {Conn}")
+            .AssertNoErrors().Single<IntegrityResult>();
+        Assert.True(result.Passed, string.Join("; ", result.Checks));
+        var check = Assert.Single(result.Checks, c => c.Name == "restore-test");
+        Assert.Contains("restored 123 tables", check.Detail);
+        Assert.NotNull(result.RestoreDuration);
+        Assert.Empty(MySqlTestDatabase.Column(null, "select schema_name from information_schema.schemata where schema_name like '%__bt_test_%'"));
+    }
+
+    [Fact]
     public void Password_reaches_the_dump_tool_only_through_a_private_defaults_file()
     {
         InitRepoWithKey(createCell: false);

@@ -22,13 +22,14 @@ public static class TestServers
     private static JsonElement StartAndRead()
     {
         var script = Path.Combine(RepoPaths.Root, "scripts", "servers.sh");
-        var psi = new ProcessStartInfo("bash", [script, "start"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        // Output goes to a file, not a pipe: the servers it starts live on and must not hold our pipe open.
+        var log = Path.Combine(Path.GetTempPath(), $"bt-servers-start-{Environment.ProcessId}.log");
+        var psi = new ProcessStartInfo("bash", ["-c", "\"$0\" start </dev/null >\"$1\" 2>&1", script, log]);
         using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+            throw new InvalidOperationException($"scripts/servers.sh start did not finish in 3 minutes; see {log}.");
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"scripts/servers.sh start failed ({process.ExitCode}): {stderr.Result}\nOn a dev machine run `scripts/servers.sh install` first.");
+            throw new InvalidOperationException($"scripts/servers.sh start failed ({process.ExitCode}): {File.ReadAllText(log)}\nOn a dev machine run `scripts/servers.sh install` first.");
         var state = Environment.GetEnvironmentVariable("BACKUPTOOLS_SERVERS_DIR") ?? Path.Combine(RepoPaths.Root, ".servers");
         return JsonDocument.Parse(File.ReadAllText(Path.Combine(state, "servers.json"))).RootElement.Clone();
     }

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using BackupTools.Core.Engines.External;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Engines.MySql;
+
+/// <summary>
+/// Loads a MySQL/MariaDB backup into a NEW database with the mariadb/mysql client (the verified, decrypted
+/// dump is its stdin) and compares every table's row count with the manifest. Used by -RestoreTest.
+/// </summary>
+public static class MySqlArchiveRestorer
+{
+    public sealed record Outcome(int Tables, long Rows, TimeSpan Duration, IReadOnlyList<string> Differences);
+
+    public static Outcome RestoreInto(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, MySqlTarget target,
+        MySqlTools tools, string database, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        using (var connection = MySqlInspector.Open(target, null))
+            Execute(connection, $"create database {MySqlInspector.Quote(database)} character set utf8mb4");
+        using (var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf"))
+        using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
+        {
+            ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", database],
+                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, data, cancel);
+            data.VerifyToEnd();
+        }
+        using var restored = MySqlInspector.Open(target, database);
+        var actual = MySqlInspector.Tables(restored, database).ToDictionary(t => t.Name);
+        var differences = new List<string>();
+        foreach (var t in (manifest.EngineInfo?["tables"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = t["table"]!.GetValue<string>();
+            var want = t["rows"]!.GetValue<long>();
+            if (!actual.TryGetValue(name, out var got)) differences.Add($"{name}: missing after restore");
+            else if (t["exact"]!.GetValue<bool>() && got.Exact && got.Rows != want) differences.Add($"{name}: {got.Rows} rows restored, {want} backed up");
+        }
+        return new Outcome(actual.Count, actual.Values.Sum(t => t.Rows), clock.Elapsed, differences);
+    }
+
+    public static void DropDatabase(MySqlTarget target, string database)
+    {
+        try
+        {
+            using var connection = MySqlInspector.Open(target, null);
+            Execute(connection, $"drop database if exists {MySqlInspector.Quote(database)}");
+        }
+        catch (Errors.BackupToolsException) { /* best effort: named …__bt_test_… so it is recognisable */ }
+    }
+
+    private static void Execute(MySqlConnector.MySqlConnection connection, string sql)
+    {
+        using var command = new MySqlConnector.MySqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+}
