@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord per database; a failing database is a non-terminating error.</summary>
 [Cmdlet(VerbsData.Backup, "MySql", DefaultParameterSetName = "Databases")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupMySqlCommand : KeyedCmdlet
+public sealed class BackupMySqlCommand : DatabaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Databases")]
     public string[] Database { get; set; } = [];
@@ -19,23 +19,6 @@ public sealed class BackupMySqlCommand : KeyedCmdlet
     /// <summary>With -AllDatabases: also mysql, sys, information_schema, performance_schema.</summary>
     [Parameter(ParameterSetName = "All")]
     public SwitchParameter IncludeSystemDatabases { get; set; }
-
-    [Parameter]
-    public string? ConnectionString { get; set; }
-
-    [Parameter]
-    [Alias("Host")]
-    public string? Server { get; set; }
-
-    [Parameter]
-    public int? Port { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    [Parameter]
-    public string? ToolPath { get; set; }
 
     [Parameter]
     public string? Repository { get; set; }
@@ -58,9 +41,9 @@ public sealed class BackupMySqlCommand : KeyedCmdlet
     {
         try
         {
-            var target = MySqlTarget.From(ConnectionString, Server, Port, Credential?.UserName, Credential?.GetNetworkCredential().Password);
+            var target = BuildMySqlTarget();
             var request = new MySqlBackupRequest(ResolveRepository(Repository)!, target, Database, AllDatabases, IncludeSystemDatabases, Cell,
-                ToolPath is null ? null : ResolvePath(ToolPath), Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel),
+                ResolvedToolPath, Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel),
                 LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
             var outcomes = RunCore((observer, _, cancel) => new MySqlBackupOperation(observer).Run(request, cancel));
             foreach (var outcome in outcomes)

@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord per database (and one for -IncludeGlobals); a failing database is a non-terminating error.</summary>
 [Cmdlet(VerbsData.Backup, "Postgres", DefaultParameterSetName = "Databases")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupPostgresCommand : PostgresCmdlet
+public sealed class BackupPostgresCommand : DatabaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Databases")]
     public string[] Database { get; set; } = [];
@@ -50,8 +50,8 @@ public sealed class BackupPostgresCommand : PostgresCmdlet
     {
         try
         {
-            var request = new PostgresBackupRequest(ResolveRepository(Repository)!, BuildTarget(), Database, AllDatabases, IncludeGlobals,
-                SchemaOnly, Schema ?? [], Table ?? [], Cell, ToolPath is null ? null : ResolvePath(ToolPath),
+            var request = new PostgresBackupRequest(ResolveRepository(Repository)!, BuildPostgresTarget(), Database, AllDatabases, IncludeGlobals,
+                SchemaOnly, Schema ?? [], Table ?? [], Cell, ResolvedToolPath,
                 Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
             var outcomes = RunCore((observer, _, cancel) => new PostgresBackupOperation(observer).Run(request, cancel));
             foreach (var outcome in outcomes)

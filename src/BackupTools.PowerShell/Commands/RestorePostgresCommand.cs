@@ -6,7 +6,7 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "Postgres", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "ByDatabase")]
 [OutputType(typeof(DatabaseRestoreResult))]
-public sealed class RestorePostgresCommand : PostgresCmdlet
+public sealed class RestorePostgresCommand : DatabaseCmdlet
 {
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
@@ -42,8 +42,8 @@ public sealed class RestorePostgresCommand : PostgresCmdlet
         try
         {
             var request = new PostgresRestoreRequest(ResolveRepository(Repository)!, ParameterSetName == "ById" ? Id : null,
-                ParameterSetName == "ByDatabase" ? Database : null, At, TargetDatabase, BuildTarget(), Force, SkipSafetyBackup,
-                ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                ParameterSetName == "ByDatabase" ? Database : null, At, TargetDatabase, BuildPostgresTarget(), Force, SkipSafetyBackup,
+                ResolvedToolPath, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new PostgresRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);

@@ -9,7 +9,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>Emits an IntegrityResult per backup; a failed one is also written as a non-terminating error.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity")]
 [OutputType(typeof(IntegrityResult))]
-public sealed class TestBackupIntegrityCommand : PostgresCmdlet
+public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string[] Id { get; set; } = [];
@@ -29,7 +29,7 @@ public sealed class TestBackupIntegrityCommand : PostgresCmdlet
         try
         {
             restoreTest = RestoreTest ? new RestoreTestTarget(ConnectionString, Server, Port, Credential?.UserName,
-                Credential?.GetNetworkCredential().Password, ToolPath is null ? null : ResolvePath(ToolPath)) : null;
+                Credential?.GetNetworkCredential().Password, ResolvedToolPath) : null;
             repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
             keys = LoadKeys();
         }
