@@ -21,6 +21,8 @@
         'Backup-Postgres'
         'Restore-Postgres'
         'Backup-MySql'
+        'Invoke-BackupRetention'
+        'Remove-Backup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

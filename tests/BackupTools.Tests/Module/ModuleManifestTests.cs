@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-MySql",
+        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup",
     ];
 
     [Fact]
@@ -64,6 +64,11 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell,Id,Kind,Latest,Repository,Since,Source,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
+        Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository", Surface("Invoke-BackupRetention"));
+        Assert.Equal("Force,Id!,LockTimeoutSec,Repository", Surface("Remove-Backup"));
+        foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup" })
+            Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
+                new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }
 
@@ -73,7 +78,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision) })
             Assert.Contains(type.FullName, views);
     }
 
