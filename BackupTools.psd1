@@ -23,6 +23,8 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Get-BackupStatus'
+        'Export-BackupMetrics'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -35,6 +35,12 @@ install() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # promtool (Debian's prometheus package) is the real parser the metrics tests check our textfile output with.
+  if ! command -v promtool >/dev/null; then
+    log "installing prometheus (for promtool)"
+    [ ${#missing[@]} -gt 0 ] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  fi
   if [ ! -x "$node" ]; then
     log "installing the S3 server (npm ci)"
     (cd "$here/s3server" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

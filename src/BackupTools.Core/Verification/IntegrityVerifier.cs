@@ -24,6 +24,17 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
     };
 
+    /// <summary>
+    /// Verify, then remember the outcome in the repository (verifications/&lt;id&gt;.json): retention keeps the
+    /// newest verified backup, and a backup that fails a later check loses that standing.
+    /// </summary>
+    public IntegrityResult VerifyAndRecord(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
+    {
+        var result = Verify(repository, id, keys, cancel, restoreTest);
+        if (result.Record != null) VerificationLog.Record(repository, result, observer);
+        return result;
+    }
+
     public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
     {
         var clock = Stopwatch.StartNew();
