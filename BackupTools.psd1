@@ -25,6 +25,7 @@
         'Remove-Backup'
         'Get-BackupStatus'
         'Export-BackupMetrics'
+        'Get-BackupAudit'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.Postgres;
@@ -31,7 +32,12 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
     public IntegrityResult VerifyAndRecord(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
     {
         var result = Verify(repository, id, keys, cancel, restoreTest);
-        if (result.Record != null) VerificationLog.Record(repository, result, observer);
+        if (result.Record == null) return result; // no such backup: nothing to record
+        VerificationLog.Record(repository, result, observer);
+        AuditLog.Append(repository, new AuditSubject("verify", result.Record.Cell, result.Record.Engine, result.Record.Source),
+            result.Passed ? AuditResults.Succeeded : AuditResults.Failed, [id],
+            result.Passed ? $"{result.Checks.Count} checks passed{(result.RestoreDuration is { } d ? $", restore test {d.TotalSeconds:0.#} s" : "")}" : $"failed at {result.FailedCheck}: {result.Checks.First(c => !c.Passed).Detail}",
+            result.Passed ? null : "BackupIntegrityCheckFailed", observer);
         return result;
     }
 

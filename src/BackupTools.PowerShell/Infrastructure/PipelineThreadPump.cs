@@ -27,8 +27,20 @@ internal sealed class PipelineThreadPump : IOperationObserver
             try { return work(this, cancel); }
             finally { _queue.CompleteAdding(); }
         }, CancellationToken.None);
-        foreach (var action in _queue.GetConsumingEnumerable()) action();
-        FlushProgress();
+        try
+        {
+            foreach (var action in _queue.GetConsumingEnumerable()) action();
+            FlushProgress();
+        }
+        catch
+        {
+            // The pipeline is stopping (Write* threw): let the cancelled worker finish its cleanup — temp objects,
+            // lock, audit entry — before the cmdlet returns, answering whatever it still posts with failures.
+            foreach (var action in _queue.GetConsumingEnumerable())
+                try { action(); } catch { /* the pipeline is gone; the worker sees cancellation */ }
+            try { task.Wait(); } catch { /* its error is superseded by the stop */ }
+            throw;
+        }
         return task.GetAwaiter().GetResult();
     }
 
