@@ -26,6 +26,7 @@
         'Get-BackupStatus'
         'Export-BackupMetrics'
         'Get-BackupAudit'
+        'Test-BackupPlan'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
