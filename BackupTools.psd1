@@ -23,6 +23,8 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Copy-Backup'
+        'Sync-BackupRepository'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
