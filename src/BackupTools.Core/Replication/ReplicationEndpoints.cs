@@ -9,14 +9,14 @@ internal static class ReplicationEndpoints
     public static (BackupRepository Source, BackupRepository Destination) Open(string? sourceLocation, string sourceParameter,
         string? destinationLocation, string destinationParameter)
     {
-        var source = OpenOne(sourceLocation, sourceParameter);
-        var destination = OpenOne(destinationLocation, destinationParameter);
+        var source = OpenOne(sourceLocation, sourceParameter, isDestination: false);
+        var destination = OpenOne(destinationLocation, destinationParameter, isDestination: true);
         if (string.Equals(source.Location, destination.Location, StringComparison.Ordinal))
             throw ReplicationErrors.SameRepository(destinationParameter, destination.Location);
         return (source, destination);
     }
 
-    private static BackupRepository OpenOne(string? location, string parameter)
+    private static BackupRepository OpenOne(string? location, string parameter, bool isDestination)
     {
         var store = RepositoryLocation.OpenStore(location);
         try
@@ -25,7 +25,7 @@ internal static class ReplicationEndpoints
         }
         catch (BackupToolsException e) when (e.ErrorId == "RepositoryNotFound")
         {
-            throw ReplicationErrors.DestinationMissing(parameter, store.Location);
+            throw ReplicationErrors.RepositoryMissing(parameter, store.Location, isDestination);
         }
     }
 }

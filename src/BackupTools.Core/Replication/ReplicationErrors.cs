@@ -9,9 +9,11 @@ internal static class ReplicationErrors
         "ReplicationSameRepository", parameter, $"{location} is the repository the backups come from.",
         "Give a different repository to copy into.");
 
-    public static BackupToolsException DestinationMissing(string parameter, string location) => new BackupInputException(
+    public static BackupToolsException RepositoryMissing(string parameter, string location, bool isDestination) => new BackupInputException(
         "RepositoryNotFound", parameter, $"no BackupTools repository at {location} (repository.json is missing).",
-        $"Create it first with Initialize-BackupRepository -Path {location} (with -RequireEncryption if the copies must be encrypted), then run again.");
+        isDestination
+            ? $"Create it first with Initialize-BackupRepository -Path {location} (with -RequireEncryption if the copies must be encrypted), then run again."
+            : "Check the path or URI of the repository the backups are in.");
 
     public static BackupToolsException RequiresEncryption(string parameter, BackupManifest manifest, string location) => new BackupInputException(
         "DestinationRequiresEncryption", parameter,

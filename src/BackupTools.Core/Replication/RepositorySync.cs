@@ -62,7 +62,7 @@ public sealed class RepositorySync(IOperationObserver observer)
 
         if (approved.Count > 0)
         {
-            using var writerLock = WriterLock.Acquire(destination, "Sync-BackupRepository", request.LockTimeout, cancel);
+            using var writerLock = WriterLock.Acquire(destination, $"Sync-BackupRepository from {source.Location}", request.LockTimeout, cancel);
             RepositorySweeper.Sweep(destination, observer, resuming: approved.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
             foreach (var manifest in approved)
             {

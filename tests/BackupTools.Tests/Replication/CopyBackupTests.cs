@@ -25,6 +25,13 @@ public sealed class CopyBackupTests : ReplicationTestBase
         Assert.False(File.Exists(Path.Combine(Target, "locks", "writer.json")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(TargetFolder(inc.Id), "manifest.json")));
         AssertRestoresFromTarget(inc, snapshot);
+
+        File.WriteAllText(Path.Combine(Cell, "late.txt"), "after the copy\n");
+        var shipped = RunT("Backup-Cell crm $cell -Repository $repo -KeyFile $key -Type Incremental | Copy-Backup -Target $target | Test-BackupIntegrity -KeyFile $key")
+            .AssertNoErrors().Single<IntegrityResult>();
+        Assert.True(shipped.Passed);
+        Assert.Equal(TargetLocation, shipped.Repository);
+        Assert.Equal(IdsIn(Repo), IdsIn(Target));
     }
 
     [Fact]
