@@ -26,13 +26,23 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     {
         var chain = new List<BackupManifest> { target };
         var current = target;
-        while (current.ParentId != null && !destination.Store.Exists(BackupRepository.ManifestKey(current.ParentId)))
+        while (current.ParentId != null)
         {
             if (chain.Count > 10_000) throw new BackupIntegrityException("BackupChainCycle", $"The chain of {target.Id} does not end in a full backup.");
             if (!source.Store.Exists(BackupRepository.ManifestKey(current.ParentId)))
+            {
+                if (destination.Store.Exists(BackupRepository.ManifestKey(current.ParentId))) break; // pruned at the source, kept here
                 throw ReplicationErrors.ParentMissing(current, source.Location, destination.Location);
-            current = source.GetManifest(current.ParentId);
-            chain.Add(current);
+            }
+            var parent = source.GetManifest(current.ParentId);
+            if (destination.Store.Exists(BackupRepository.ManifestKey(parent.Id)))
+            {
+                // Building on a parent of the same id but other content would make the copy unrestorable.
+                CheckExisting(parent, rehash: false, cancel: CancellationToken.None);
+                break;
+            }
+            chain.Add(parent);
+            current = parent;
         }
         chain.Reverse();
         return chain;
@@ -110,13 +120,13 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     {
         if (!destination.Store.Exists(BackupRepository.ManifestKey(manifest.Id))) return null;
         var clock = Stopwatch.StartNew();
-        CheckExisting(manifest, cancel);
+        CheckExisting(manifest, RehashExisting, cancel);
         observer.Verbose($"Backup {manifest.Id} is already in {destination.Location} with the same objects; skipped.");
         return Result(manifest, SyncAction.Skipped, 0, 0, clock.Elapsed);
     }
 
     /// <summary>Proves a backup of the same id at the destination is the same backup; throws when it is not.</summary>
-    private void CheckExisting(BackupManifest manifest, CancellationToken cancel)
+    private void CheckExisting(BackupManifest manifest, bool rehash, CancellationToken cancel)
     {
         var existing = destination.GetManifest(manifest.Id);
         var roles = manifest.Objects.Keys.Order(StringComparer.Ordinal);
@@ -131,7 +141,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         foreach (var obj in existing.Objects.Values)
         {
             cancel.ThrowIfCancellationRequested();
-            var mismatch = ObjectTransfer.Mismatch(destination.Store, obj, RehashExisting, cancel);
+            var mismatch = ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
             if (mismatch != null) throw ReplicationErrors.DestinationDamaged(obj, destination.Location, mismatch);
         }
     }

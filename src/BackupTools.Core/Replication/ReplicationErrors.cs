@@ -29,6 +29,11 @@ internal static class ReplicationErrors
         $"Backup {manifest.Id} ({manifest.Kind}) builds on {manifest.ParentId}, which is neither in {destinationLocation} nor could be copied from {sourceLocation}.",
         "Copy its parent first (Copy-Backup copies missing parents itself when the source still has them); a backup without its chain cannot be restored.");
 
+    public static BackupToolsException ParentFailed(BackupManifest manifest) => new(
+        "CopyParentFailed", FailureKind.NotFound,
+        $"Backup {manifest.Id} ({manifest.Kind}) was not copied: {manifest.ParentId}, which it builds on, failed to copy in this run.",
+        "Fix what made its parent fail (see that error), then sync again.");
+
     public static BackupToolsException DestinationDiffers(BackupManifest manifest, string location, string detail) => new BackupIntegrityException(
         "DestinationBackupDiffers",
         $"Backup {manifest.Id} already exists in {location} with different content ({detail}); it was not overwritten.",

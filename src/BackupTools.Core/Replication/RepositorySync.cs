@@ -39,11 +39,19 @@ public sealed class RepositorySync(IOperationObserver observer)
         var results = new Dictionary<string, SyncResult>(StringComparer.Ordinal);
         var failures = new List<(string, Exception)>();
         var approved = new List<BackupManifest>();
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        void Fail(BackupManifest manifest, Exception e)
+        {
+            results[manifest.Id] = copier.Failed(manifest, e);
+            failures.Add((manifest.Id, e));
+            failed.Add(manifest.Id);
+        }
         foreach (var manifest in inScope)
         {
             cancel.ThrowIfCancellationRequested();
             try
             {
+                if (manifest.ParentId != null && failed.Contains(manifest.ParentId)) throw ReplicationErrors.ParentFailed(manifest);
                 if (present.Contains(manifest.Id) && copier.SkipIfPresent(manifest, cancel) is { } skipped)
                 {
                     results[manifest.Id] = skipped;
@@ -55,8 +63,7 @@ public sealed class RepositorySync(IOperationObserver observer)
             }
             catch (Exception e) when (e is BackupToolsException or IOException)
             {
-                results[manifest.Id] = copier.Failed(manifest, e);
-                failures.Add((manifest.Id, e));
+                Fail(manifest, e);
             }
         }
 
@@ -68,13 +75,12 @@ public sealed class RepositorySync(IOperationObserver observer)
             {
                 try
                 {
+                    if (manifest.ParentId != null && failed.Contains(manifest.ParentId)) throw ReplicationErrors.ParentFailed(manifest);
                     results[manifest.Id] = copier.CopyLocked(manifest, cancel);
                 }
                 catch (Exception e) when (e is BackupToolsException or IOException)
                 {
-                    // Its dependents fail too (CopyParentMissing): copying them without it would be useless.
-                    results[manifest.Id] = copier.Failed(manifest, e);
-                    failures.Add((manifest.Id, e));
+                    Fail(manifest, e); // its dependents then fail with CopyParentFailed: never copy a chain's tail without its base
                 }
             }
         }

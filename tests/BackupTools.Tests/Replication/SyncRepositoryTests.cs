@@ -147,15 +147,36 @@ public sealed class SyncRepositoryTests : ReplicationTestBase
 
         var result = RunT("Sync-BackupRepository $repo $target");
         result.AssertError("SourceObjectDamaged");
-        result.AssertError("CopyParentMissing");
+        result.AssertError("CopyParentFailed");
         var report = result.Objects<SyncResult>().ToDictionary(r => r.Id);
         Assert.Equal(SyncAction.Failed, report[full.Id].Action);
         Assert.Equal("SourceObjectDamaged", report[full.Id].ErrorId);
         Assert.Equal(SyncAction.Failed, report[inc.Id].Action);
-        Assert.Equal("CopyParentMissing", report[inc.Id].ErrorId);
+        Assert.Equal("CopyParentFailed", report[inc.Id].ErrorId);
         Assert.Equal(SyncAction.Copied, report[other.Id].Action);
         Assert.Equal(Ids(other), IdsIn(Target));
         Assert.False(Directory.Exists(TargetFolder(full.Id)));
+        Assert.False(Directory.Exists(TargetFolder(inc.Id)));
+    }
+
+    [Fact]
+    public void An_incremental_is_never_copied_onto_a_different_backup_of_its_parents_id()
+    {
+        InitRepoWithKey();
+        InitTarget();
+        var full = Backup();
+        RunT("Copy-Backup $id -Repository $repo -Target $target", ("id", full.Id)).AssertNoErrors();
+        var manifestPath = Path.Combine(TargetFolder(full.Id), "manifest.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        manifest["objects"]!["index"]!["sha256"] = new string('f', 64);
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+        var inc = Change("Incremental");
+
+        var result = RunT("Sync-BackupRepository $repo $target");
+        result.AssertError("DestinationBackupDiffers");
+        result.AssertError("CopyParentFailed");
+        Assert.Equal([SyncAction.Failed, SyncAction.Failed], result.Objects<SyncResult>().Select(r => r.Action));
+        RunT("Copy-Backup $id -Repository $repo -Target $target", ("id", inc.Id)).AssertError("DestinationBackupDiffers");
         Assert.False(Directory.Exists(TargetFolder(inc.Id)));
     }
 
