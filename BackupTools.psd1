@@ -27,6 +27,8 @@
         'Export-BackupMetrics'
         'Get-BackupAudit'
         'Test-BackupPlan'
+        'Copy-Backup'
+        'Sync-BackupRepository'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
