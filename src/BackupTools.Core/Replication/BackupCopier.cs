@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
@@ -64,8 +65,29 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
             throw ReplicationErrors.RequiresEncryption(destinationParameter, manifest, destination.Location);
     }
 
-    /// <summary>Copies one backup (its parent must already be at the destination); the caller holds the destination's writer lock.</summary>
+    /// <summary>
+    /// Copies one backup (its parent must already be at the destination); the caller holds the destination's
+    /// writer lock. A copy made or refused is audited in the destination's log (a skip changes nothing there).
+    /// </summary>
     public SyncResult CopyLocked(BackupManifest manifest, CancellationToken cancel)
+    {
+        var subject = new AuditSubject("copy", manifest.Cell, manifest.Engine, manifest.Source);
+        try
+        {
+            var result = CopyUnaudited(manifest, cancel);
+            if (result.Action == SyncAction.Copied)
+                AuditLog.Append(destination, subject, AuditResults.Succeeded, [manifest.Id],
+                    $"from {source.Location}: {result.Bytes} bytes copied, {result.ReusedBytes} reused", null, observer);
+            return result;
+        }
+        catch (Exception e)
+        {
+            AuditLog.Append(destination, subject, AuditResults.Failed, [manifest.Id], $"from {source.Location}: {e.Message}", AuditLog.ErrorIdOf(e), observer);
+            throw;
+        }
+    }
+
+    private SyncResult CopyUnaudited(BackupManifest manifest, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         CheckCopyable(manifest);

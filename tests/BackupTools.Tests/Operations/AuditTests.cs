@@ -68,6 +68,19 @@ public sealed class AuditTests : CellTestBase
         Assert.Equal(4, Audit("-Since ([DateTimeOffset]::UtcNow.AddMonths(-2)) -Until ([DateTimeOffset]::UtcNow.AddMinutes(1))").Length);
     }
 
+    [Fact]
+    public void A_copy_is_audited_in_the_destination_repository()
+    {
+        InitRepoWithKey();
+        var record = Backup();
+        Run("Initialize-BackupRepository -Path $nas | Out-Null; Copy-Backup -Id $id -Repository $repo -Target $nas | Out-Null",
+            ("nas", Temp.Sub("nas")), ("id", record.Id)).AssertNoErrors();
+        var copy = Assert.Single(Run("Get-BackupAudit -Repository $nas", ("nas", Temp.Sub("nas"))).AssertNoErrors().Objects<AuditEntry>());
+        Assert.Equal(("copy", "Succeeded", "crm"), (copy.Operation, copy.Result, copy.Cell));
+        Assert.Equal([record.Id], copy.Ids);
+        Assert.Contains($"from file://{Repo}", copy.Message);
+    }
+
     private AuditEntry[] Audit(string args, string id) => Run($"Get-BackupAudit -Repository $repo {args}", ("id", id)).AssertNoErrors().Objects<AuditEntry>().ToArray();
 
     [Fact]
