@@ -27,6 +27,7 @@
         'Export-BackupMetrics'
         'Get-BackupAudit'
         'Test-BackupPlan'
+        'Invoke-BackupPlan'
         'Copy-Backup'
         'Sync-BackupRepository'
     )

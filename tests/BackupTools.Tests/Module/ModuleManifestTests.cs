@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan",
+        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan",
         "Copy-Backup", "Sync-BackupRepository",
     ];
 
@@ -71,6 +71,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("InputObject!,MaxAge,Path!,Repository", Surface("Export-BackupMetrics"));
         Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,Until", Surface("Get-BackupAudit"));
         Assert.Equal("Path!", Surface("Test-BackupPlan"));
+        Assert.Equal("Cell,LockTimeoutSec,Path!,SkipRetention", Surface("Invoke-BackupPlan"));
         Assert.Equal("Id!,LockTimeoutSec,Repository,Target!", Surface("Copy-Backup"));
         Assert.Equal("Cell,Destination!,LockTimeoutSec,Source!", Surface("Sync-BackupRepository"));
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup" })
@@ -85,7 +86,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult), typeof(PlanSourceResult), typeof(PlanRunSummary) })
             Assert.Contains(type.FullName, views);
     }
 
