@@ -57,7 +57,7 @@ public sealed class ModuleManifestTests : IDisposable
         string Surface(string cmd) => string.Join(",", _ps.Run("(Get-Command $c).Parameters.Values | Where-Object { -not [System.Management.Automation.Cmdlet]::CommonParameters.Contains($_.Name) -and -not [System.Management.Automation.Cmdlet]::OptionalCommonParameters.Contains($_.Name) } | ForEach-Object { $m = ($_.ParameterSets.Values | Where-Object IsMandatory).Count -gt 0; \"$($_.Name)$(if ($m) {'!'})\" }",
             new Dictionary<string, object?> { ["c"] = cmd }).AssertNoErrors().Output.Cast<string>().Order());
         Assert.Equal("Compression,CompressionLevel,Key,KeyFile,LockTimeoutSec,Name!,Path!,Repository,Tag,Type", Surface("Backup-Cell"));
-        Assert.Equal("At,Destination,Id!,Key,KeyFile,LockTimeoutSec,Name!,Repository,RestoreHook,RestoreHookTimeoutSec,SkipSafetyBackup", Surface("Restore-Cell"));
+        Assert.Equal("At,Destination,Force,Id!,Key,KeyFile,LockTimeoutSec,Name!,Plan!,Repository,RestoreHook,RestoreHookTimeoutSec,Site,SkipSafetyBackup,Source", Surface("Restore-Cell"));
         Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,ToolPath", Surface("Test-BackupIntegrity"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,Table,ToolPath", Surface("Backup-Postgres"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,ToolPath", Surface("Backup-MySql"));
@@ -86,7 +86,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult), typeof(PlanSourceResult), typeof(PlanRunSummary) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult), typeof(PlanSourceResult), typeof(PlanRunSummary), typeof(CellRestoreReport) })
             Assert.Contains(type.FullName, views);
     }
 
