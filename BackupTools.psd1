@@ -28,6 +28,8 @@
         'Get-BackupAudit'
         'Test-BackupPlan'
         'Invoke-BackupPlan'
+        'Invoke-DrFailover'
+        'Invoke-DrFailback'
         'Copy-Backup'
         'Sync-BackupRepository'
     )

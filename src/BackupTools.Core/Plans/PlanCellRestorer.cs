@@ -146,7 +146,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
     };
 
     /// <summary>The source as it is at the site (its endpoint overrides) — or as declared without a site.</summary>
-    private static PlanSource Effective(PlanSource s, PlanSite? site, PlanCell cell)
+    public static PlanSource Effective(PlanSource s, PlanSite? site, PlanCell cell)
     {
         if (site is null || !site.Endpoints.TryGetValue($"{cell.Name}/{s.Name}", out var ep)) return s;
         return s with { Server = ep.Server ?? s.Server, Port = ep.Port ?? s.Port, Path = ep.Path ?? s.Path, User = ep.User ?? s.User, Password = ep.Password ?? s.Password };

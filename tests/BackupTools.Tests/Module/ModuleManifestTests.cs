@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan",
+        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
     ];
 
@@ -72,9 +72,11 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,Until", Surface("Get-BackupAudit"));
         Assert.Equal("Path!", Surface("Test-BackupPlan"));
         Assert.Equal("Cell,LockTimeoutSec,Path!,SkipRetention", Surface("Invoke-BackupPlan"));
+        Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!,SkipSync", Surface("Invoke-DrFailover"));
+        Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!", Surface("Invoke-DrFailback"));
         Assert.Equal("Id!,LockTimeoutSec,Repository,Target!", Surface("Copy-Backup"));
         Assert.Equal("Cell,Destination!,LockTimeoutSec,Source!", Surface("Sync-BackupRepository"));
-        foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup" })
+        foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
@@ -86,7 +88,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult), typeof(PlanSourceResult), typeof(PlanRunSummary), typeof(CellRestoreReport) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult), typeof(PlanSourceResult), typeof(PlanRunSummary), typeof(CellRestoreReport), typeof(FailoverResult) })
             Assert.Contains(type.FullName, views);
     }
 
