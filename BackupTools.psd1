@@ -23,6 +23,7 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Send-BackupAlert'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,0 +1,13 @@
+namespace BackupTools.Core.Alerts;
+
+/// <summary>Somewhere alerts go. Implementations throw on failure; the dispatcher isolates them.</summary>
+public interface IAlertChannel
+{
+    /// <summary>webhook, slack, wecom, dingtalk, smtp.</summary>
+    string Kind { get; }
+    /// <summary>Where it goes, safe to show (no tokens, no passwords).</summary>
+    string Target { get; }
+    /// <summary>Cuts this channel's secrets out of error text.</summary>
+    SecretRedactor Redactor { get; }
+    Task SendAsync(AlertBatch batch, CancellationToken cancel);
+}
