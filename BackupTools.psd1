@@ -24,6 +24,9 @@
         'Invoke-BackupRetention'
         'Remove-Backup'
         'Send-BackupAlert'
+        'Register-BackupSchedule'
+        'Get-BackupSchedule'
+        'Unregister-BackupSchedule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
