@@ -133,7 +133,8 @@ public sealed class SendBackupAlertTests : CellTestBase
         var data = Path.Combine(Repo, "backups", record.Id, "data");
         using (var f = new FileStream(data, FileMode.Open)) { f.Position = f.Length / 2; var b = f.ReadByte(); f.Position = f.Length / 2; f.WriteByte((byte)(b ^ 1)); }
 
-        var result = Run("Get-Backup -Repository $repo | Test-BackupIntegrity -KeyFile $key 2>&1 | Send-BackupAlert -OnFailure -Webhook $url -AlertLog $log",
+        // The documented job shape: a script block around the whole job, its errors merged into the alert.
+        var result = Run("& { Get-Backup -Repository $repo | Test-BackupIntegrity -KeyFile $key } 2>&1 | Send-BackupAlert -OnFailure -Webhook $url -AlertLog $log",
             ("url", _sink.Url("/hook")), ("log", Log));
 
         result.AssertError("BackupIntegrityCheckFailed");
@@ -141,6 +142,23 @@ public sealed class SendBackupAlertTests : CellTestBase
         Assert.Equal("integrity", e["kind"]!.ToString());
         Assert.Equal(record.Id, e["backupId"]!.ToString());
         Assert.Contains("data:decrypt+decompress", e["error"]!.ToString());
+    }
+
+    [Fact]
+    public void Errors_collected_with_ErrorVariable_or_caught_are_alerted_once_and_written_again()
+    {
+        InitRepoWithKey();
+        var collected = Run("Backup-Cell -Name crm -Path $missing -Repository $repo -KeyFile $key -ErrorAction SilentlyContinue -ErrorVariable failed | Out-Null; $failed | Send-BackupAlert -OnFailure -Webhook $url -AlertLog $log",
+            ("missing", Missing), ("url", _sink.Url("/ev")), ("log", Log));
+        Assert.Single(collected.Errors); // silenced at first, written once by Send-BackupAlert
+        Assert.Equal("Backup-Cell", _sink.Single().Body["events"]![0]!["step"]!.ToString());
+
+        var caught = Run("try { Backup-Cell -Name crm -Path $missing -Repository $repo -KeyFile $key -ErrorAction Stop } catch { $_ | Send-BackupAlert -Webhook $url -AlertLog $log }",
+            ("missing", Missing), ("url", _sink.Url("/catch")), ("log", Log));
+        Assert.Single(caught.Errors);
+        var e = _sink.Requests.Single(r => r.PathAndQuery == "/catch").Body["events"]![0]!;
+        Assert.Equal("Backup-Cell", e["step"]!.ToString());
+        Assert.Equal(collected.Errors[0].FullyQualifiedErrorId.Split(',')[0], e["errorId"]!.ToString());
     }
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class ModuleManifestTests : IDisposable
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
         "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup",
+        "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
     ];
 
     [Fact]
@@ -66,6 +67,10 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository", Surface("Remove-Backup"));
+        Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
+        Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
+        Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));
+        Assert.Equal("Name!,PassThru,Scope,Target,TargetPath", Surface("Unregister-BackupSchedule"));
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
@@ -78,7 +83,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(AlertResult), typeof(BackupSchedule) })
             Assert.Contains(type.FullName, views);
     }
 
