@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using BackupTools.Core.Errors;
 
@@ -36,11 +37,30 @@ public sealed class SmtpChannel : IAlertChannel
 
     private string Message(AlertBatch batch)
     {
-        var subject = "=?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(batch.Title)) + "?=";
         var body = Convert.ToBase64String(Encoding.UTF8.GetBytes(batch.Format(AlertTextStyle.Plain)), Base64FormattingOptions.InsertLineBreaks);
-        return $"From: <{_settings.From}>\r\nTo: {string.Join(", ", _settings.To.Select(a => $"<{a}>"))}\r\nSubject: {subject}\r\n" +
-               $"Date: {DateTimeOffset.Now:ddd, dd MMM yyyy HH:mm:ss zzz}\r\nMessage-ID: <{Guid.NewGuid():N}@backuptools>\r\nMIME-Version: 1.0\r\n" +
-               $"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body.Replace("\n", "\r\n").Replace("\r\r\n", "\r\n")}\r\n";
+        var now = DateTimeOffset.Now;
+        var date = now.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "");
+        return $"From: <{_settings.From}>\r\nTo: {string.Join(", ", _settings.To.Select(a => $"<{a}>"))}\r\nSubject: {EncodedWords(batch.Title)}\r\n" +
+               $"Date: {date}\r\nMessage-ID: <{Guid.NewGuid():N}@backuptools>\r\nMIME-Version: 1.0\r\n" +
+               $"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body.Replace("\r\n", "\n").Replace("\n", "\r\n")}\r\n";
+    }
+
+    /// <summary>RFC 2047 encoded words of at most 75 characters each (45 UTF-8 bytes), folded onto continuation lines.</summary>
+    internal static string EncodedWords(string text)
+    {
+        var words = new List<string>();
+        var chunk = new StringBuilder();
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (Encoding.UTF8.GetByteCount(chunk.ToString()) + rune.Utf8SequenceLength > 45)
+            {
+                words.Add(chunk.ToString());
+                chunk.Clear();
+            }
+            chunk.Append(rune.ToString());
+        }
+        if (chunk.Length > 0 || words.Count == 0) words.Add(chunk.ToString());
+        return string.Join("\r\n ", words.Select(w => "=?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(w)) + "?="));
     }
 }
 

@@ -91,7 +91,7 @@ public sealed class ScheduleManager(IOperationObserver observer, Func<string, st
     private BackupSchedule? RegisterTask(ScheduleDefinition schedule, ScheduleLocation location)
     {
         var path = Path.Combine(location.Directory(), TaskSchedulerXml.FileName(schedule.Name));
-        var xml = TaskSchedulerXml.Build(schedule, schedule.Command.ToWindowsArguments());
+        var xml = TaskSchedulerXml.Build(schedule, schedule.Command.ToWindowsArguments(), location.Scope == ScheduleScope.System);
         var text = xml.Declaration + "\n" + xml.Root;
         if (!shouldProcess(path, $"Write Task Scheduler definition:\n{text}")) return null;
         AtomicFile.Write(path, text, Encoding.Unicode, shared: true); // schtasks expects UTF-16 XML

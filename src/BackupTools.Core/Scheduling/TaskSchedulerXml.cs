@@ -18,7 +18,8 @@ public static class TaskSchedulerXml
 
     public static string FileName(string name) => "backuptools-" + name + ".xml";
 
-    public static XDocument Build(ScheduleDefinition schedule, string commandLineArguments)
+    /// <param name="system">Run as SYSTEM (whether or not anyone is logged on); otherwise as the registering user.</param>
+    public static XDocument Build(ScheduleDefinition schedule, string commandLineArguments, bool system = false)
     {
         var task = new XElement(Ns + "Task", new XAttribute("version", "1.2"),
             new XElement(Ns + "RegistrationInfo",
@@ -27,6 +28,8 @@ public static class TaskSchedulerXml
                 new XElement(Ns + "Documentation", "cron: " + schedule.Cron.Text),
                 new XElement(Ns + "URI", @"\BackupTools\" + schedule.Name)),
             new XElement(Ns + "Triggers", Triggers(schedule.Cron)),
+            system ? new XElement(Ns + "Principals", new XElement(Ns + "Principal", new XAttribute("id", "Author"),
+                new XElement(Ns + "UserId", "S-1-5-18"), new XElement(Ns + "RunLevel", "HighestAvailable"))) : null,
             new XElement(Ns + "Settings",
                 new XElement(Ns + "MultipleInstancesPolicy", "IgnoreNew"),
                 new XElement(Ns + "StartWhenAvailable", "true"), // like Persistent=true: catch up a missed run

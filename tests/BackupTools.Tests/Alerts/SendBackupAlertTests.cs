@@ -211,8 +211,12 @@ public sealed class SendBackupAlertTests : CellTestBase
         Assert.Equal("backup@example.com", mail.From);
         Assert.Equal(["ops@example.com", "dba@example.com"], mail.To);
         var (headers, body) = (mail.Data.Split("\r\n\r\n", 2)[0], mail.Data.Split("\r\n\r\n", 2)[1]);
-        var subject = headers.Split("\r\n").Single(h => h.StartsWith("Subject: "))["Subject: =?utf-8?B?".Length..^2];
-        Assert.Contains("1 failed", Encoding.UTF8.GetString(Convert.FromBase64String(subject)));
+        // Unfold the header, then decode its RFC 2047 words (each at most 75 characters).
+        var subjectLine = headers.Replace("\r\n ", " ").Split("\r\n").Single(h => h.StartsWith("Subject: "));
+        var words = System.Text.RegularExpressions.Regex.Matches(subjectLine, @"=\?utf-8\?B\?([^?]+)\?=").Select(m => m.Value).ToList();
+        Assert.All(words, w => Assert.True(w.Length <= 75, w));
+        Assert.Contains("1 failed", string.Concat(words.Select(w => Encoding.UTF8.GetString(Convert.FromBase64String(w[10..^2])))));
+        Assert.Matches(@"^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$", headers.Split("\r\n").Single(h => h.StartsWith("Date: ")));
         var text = Encoding.UTF8.GetString(Convert.FromBase64String(body.Replace("\r\n", "")));
         Assert.Contains("step: Backup-Cell", text);
         Assert.Contains(Missing, text);

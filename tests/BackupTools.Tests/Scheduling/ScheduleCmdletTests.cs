@@ -171,6 +171,10 @@ public sealed class ScheduleCmdletTests : IDisposable
         Assert.False(Directory.Exists(Tasks) && Directory.EnumerateFiles(Tasks).Any());
         var every15 = Run("Register-BackupSchedule -Name q -Command x -Cron '*/15 * * * *' -Target TaskScheduler -TargetPath $tasks").AssertNoErrors().Single<BackupSchedule>();
         Assert.Contains("<Interval>PT15M</Interval>", Encoding.Unicode.GetString(File.ReadAllBytes(every15.Files[0])));
+        Assert.DoesNotContain("<Principals>", Encoding.Unicode.GetString(File.ReadAllBytes(every15.Files[0]))); // the registering user
+        var system = Run("Register-BackupSchedule -Name s -Command x -Preset Daily -Scope System -Target TaskScheduler -TargetPath $tasks").AssertNoErrors().Single<BackupSchedule>();
+        var principal = XDocument.Parse(Encoding.Unicode.GetString(File.ReadAllBytes(system.Files[0])[2..])).Descendants(TaskSchedulerXml.Ns + "Principal").Single();
+        Assert.Equal("S-1-5-18", principal.Element(TaskSchedulerXml.Ns + "UserId")!.Value);
     }
 
     [Fact]
