@@ -38,13 +38,16 @@ public sealed class UserCrontab : ICrontab
 
     private static ExternalTool.Result Run(string[] args, Stream? stdout, Stream? stdin)
     {
+        // Resolved on PATH ourselves: Process.Start would try the current directory first.
+        var crontab = ScheduledCommand.FindOnPath("crontab") ?? throw new BackupToolsException("CrontabUnavailable", FailureKind.NotFound,
+            "The crontab command is not installed on this host.", "Install cron (apt-get install cron), or use -Target Systemd.");
         try
         {
-            return ExternalTool.Run("crontab", args, new Dictionary<string, string>(), stdout, stdin, CancellationToken.None, throwOnFailure: false);
+            return ExternalTool.Run(crontab, args, new Dictionary<string, string>(), stdout, stdin, CancellationToken.None, throwOnFailure: false);
         }
-        catch (Win32Exception)
+        catch (Win32Exception e)
         {
-            throw new BackupToolsException("CrontabUnavailable", FailureKind.NotFound, "The crontab command is not installed on this host.",
+            throw new BackupToolsException("CrontabUnavailable", FailureKind.NotFound, $"The crontab command could not be started ({e.Message}); is cron installed on this host?",
                 "Install cron (apt-get install cron), or use -Target Systemd.");
         }
     }

@@ -167,9 +167,16 @@ public sealed class ScheduleManager(IOperationObserver observer, Func<string, st
     private void RunTool(string tool, string[] args)
     {
         var line = tool + " " + string.Join(' ', args);
+        // Resolved on PATH ourselves: Process.Start would try the current directory first.
+        var executable = ScheduledCommand.FindOnPath(tool);
+        if (executable is null)
+        {
+            observer.Warning($"{tool} is not available here; the files are written. Run '{line}' where it is.");
+            return;
+        }
         try
         {
-            var result = ExternalTool.Run(tool, args, new Dictionary<string, string>(), null, null, CancellationToken.None, throwOnFailure: false);
+            var result = ExternalTool.Run(executable, args, new Dictionary<string, string>(), null, null, CancellationToken.None, throwOnFailure: false);
             if (result.ExitCode != 0) observer.Warning($"'{line}' failed (exit {result.ExitCode}): {result.Stderr} — run it yourself once the scheduler is available.");
         }
         catch (Win32Exception)

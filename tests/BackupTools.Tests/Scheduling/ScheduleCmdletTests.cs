@@ -69,6 +69,60 @@ public sealed class ScheduleCmdletTests : IDisposable
     }
 
     [Fact]
+    public void The_users_crontab_is_edited_through_the_crontab_command_and_given_back_as_it_was()
+    {
+        var name = "bt-test-" + Guid.NewGuid().ToString("N")[..8];
+        if (ScheduledCommand.FindOnPath("crontab") is null)
+        {
+            Run($"Register-BackupSchedule -Name {name} -Command x -Preset Daily -Target Cron").AssertError("CrontabUnavailable");
+            return;
+        }
+        var (had, before, _) = Process("crontab", "-l");
+        try
+        {
+            // Through the runner, started in a folder holding a file named crontab: the real command must run, not that file.
+            File.WriteAllText(_temp.Sub("crontab"), "#!/bin/sh\nexit 0\n");
+            File.SetUnixFileMode(_temp.Sub("crontab"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Path.Combine(RepoPaths.Root, "bin", "runner", "btrun.dll"), "-Command", $"Register-BackupSchedule -Name {name} -Command 'Get-Backup' -Preset Daily | Out-Null" })
+                psi.ArgumentList.Add(a);
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                var err = p.StandardError.ReadToEndAsync();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, err.Result);
+            }
+            var (_, after, _) = Process("crontab", "-l");
+            Assert.Contains($"# BEGIN BackupTools schedule {name}\n", after);
+            if (had == 0) Assert.StartsWith(before, after);
+            Assert.Equal("30 1 * * *", Run($"Get-BackupSchedule {name} -Target Cron").AssertNoErrors().Single<BackupSchedule>().Cron);
+            Run($"Unregister-BackupSchedule {name}").AssertNoErrors();
+            var (_, removed, _) = Process("crontab", "-l");
+            Assert.DoesNotContain(name, removed);
+            if (had == 0) Assert.Equal(before, removed);
+        }
+        finally
+        {
+            var (_, now, _) = Process("crontab", "-l");
+            if (now.Contains(name) || (had != 0 && now.Trim().Length == 0))
+            {
+                if (had == 0) RestoreCrontab(before);
+                else Process("crontab", "-r");
+            }
+        }
+    }
+
+    private static void RestoreCrontab(string content)
+    {
+        var psi = new ProcessStartInfo("crontab", "-") { RedirectStandardInput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardInput.Write(content);
+        p.StandardInput.Close();
+        p.WaitForExit();
+    }
+
+    [Fact]
     public void The_cron_line_runs_the_command_through_the_runner_with_its_quotes_and_percent_signs_intact()
     {
         var output = _temp.Sub("it's out.txt");
