@@ -9,9 +9,10 @@ namespace BackupTools.Core.Alerts;
 /// </summary>
 public sealed class AlertDispatcher(IOperationObserver observer)
 {
-    public IReadOnlyList<AlertResult> Send(AlertBatch batch, IReadOnlyList<IAlertChannel> channels, string logPath, CancellationToken cancel)
+    /// <param name="timeout">Per channel, for the whole exchange: a service that stops answering must not hold the run.</param>
+    public IReadOnlyList<AlertResult> Send(AlertBatch batch, IReadOnlyList<IAlertChannel> channels, string logPath, TimeSpan timeout, CancellationToken cancel)
     {
-        var sends = channels.Select(c => Task.Run(() => SendOne(c, batch, cancel), CancellationToken.None)).ToArray();
+        var sends = channels.Select(c => Task.Run(() => SendOne(c, batch, timeout, cancel), CancellationToken.None)).ToArray();
         Task.WaitAll(sends, CancellationToken.None);
         var results = sends.Select(t => t.Result).ToList();
         foreach (var r in results)
@@ -20,13 +21,19 @@ public sealed class AlertDispatcher(IOperationObserver observer)
         return results;
     }
 
-    private static async Task<AlertResult> SendOne(IAlertChannel channel, AlertBatch batch, CancellationToken cancel)
+    private static async Task<AlertResult> SendOne(IAlertChannel channel, AlertBatch batch, TimeSpan timeout, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         string? error = null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(timeout);
         try
         {
-            await channel.SendAsync(batch, cancel).ConfigureAwait(false);
+            await channel.SendAsync(batch, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            error = $"no answer within {timeout.TotalSeconds:0.#} s";
         }
         catch (Exception e)
         {
@@ -61,7 +68,7 @@ public sealed class AlertDispatcher(IOperationObserver observer)
     /// <summary>The exception chain in one line: "connection refused" often sits two levels down.</summary>
     private static string Describe(Exception e)
     {
-        if (e is TaskCanceledException or OperationCanceledException) return "timed out or cancelled";
+        if (e is OperationCanceledException) return "cancelled";
         var parts = new List<string>();
         for (var x = e; x != null; x = x.InnerException)
             if (!parts.Contains(x.Message)) parts.Add(x.Message);

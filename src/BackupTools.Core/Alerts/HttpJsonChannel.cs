@@ -10,9 +10,10 @@ namespace BackupTools.Core.Alerts;
 public abstract class HttpJsonChannel : IAlertChannel
 {
     // One client for all channels: sockets are pooled, DNS changes are picked up after a few minutes.
+    // The dispatcher's per-channel deadline is the timeout.
     private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
-        Timeout = TimeSpan.FromSeconds(30),
+        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
     };
 
     protected HttpJsonChannel(Uri url)

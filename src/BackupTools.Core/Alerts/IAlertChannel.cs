@@ -9,5 +9,6 @@ public interface IAlertChannel
     string Target { get; }
     /// <summary>Cuts this channel's secrets out of error text.</summary>
     SecretRedactor Redactor { get; }
+    /// <summary>Sends or throws; cancel also carries the dispatcher's deadline.</summary>
     Task SendAsync(AlertBatch batch, CancellationToken cancel);
 }

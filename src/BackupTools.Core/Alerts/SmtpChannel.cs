@@ -32,7 +32,7 @@ public sealed class SmtpChannel : IAlertChannel
     public async Task SendAsync(AlertBatch batch, CancellationToken cancel)
     {
         using var session = await SmtpSession.ConnectAsync(_settings, cancel).ConfigureAwait(false);
-        await session.SendAsync(_settings.From, _settings.To, Message(batch), cancel).ConfigureAwait(false);
+        await session.SendAsync(_settings.From, _settings.To, Message(batch)).ConfigureAwait(false);
     }
 
     private string Message(AlertBatch batch)

@@ -31,12 +31,10 @@ internal sealed class SmtpSession : IDisposable
 
     public static async Task<SmtpSession> ConnectAsync(SmtpSettings settings, CancellationToken cancel)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        timeout.CancelAfter(settings.Timeout);
-        var tcp = new TcpClient { ReceiveTimeout = (int)settings.Timeout.TotalMilliseconds, SendTimeout = (int)settings.Timeout.TotalMilliseconds };
+        var tcp = new TcpClient();
         try
         {
-            await tcp.ConnectAsync(settings.Server, settings.Port, timeout.Token).ConfigureAwait(false);
+            await tcp.ConnectAsync(settings.Server, settings.Port, cancel).ConfigureAwait(false);
         }
         catch
         {
@@ -59,7 +57,7 @@ internal sealed class SmtpSession : IDisposable
         }
     }
 
-    public async Task SendAsync(string from, IReadOnlyList<string> to, string message, CancellationToken cancel)
+    public async Task SendAsync(string from, IReadOnlyList<string> to, string message)
     {
         await CommandAsync($"MAIL FROM:<{from}>", 250).ConfigureAwait(false);
         foreach (var recipient in to) await CommandAsync($"RCPT TO:<{recipient}>", 250, 251).ConfigureAwait(false);

@@ -13,5 +13,4 @@ public sealed record SmtpSettings
     public bool UseStartTls { get; init; }
     /// <summary>Accept any server certificate (self-signed test servers only).</summary>
     public bool SkipCertificateCheck { get; init; }
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -44,6 +44,9 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
     /// <summary>Send only failures (failed backups/checks, unhealthy status, errors); successes are dropped.</summary>
     [Parameter] public SwitchParameter OnFailure { get; set; }
 
+    /// <summary>Seconds each channel may take (connect, send, answer); default 30.</summary>
+    [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; } = 30;
+
     /// <summary>Emit the input objects instead of one AlertResult per channel.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
@@ -94,7 +97,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
         }
         var logPath = AlertLog is null ? Core.Alerts.AlertLog.DefaultPath() : ResolvePath(AlertLog);
         var batch = new AlertBatch(_events);
-        var results = RunCore((observer, _, cancel) => new AlertDispatcher(observer).Send(batch, _channels, logPath, cancel));
+        var results = RunCore((observer, _, cancel) => new AlertDispatcher(observer).Send(batch, _channels, logPath, TimeSpan.FromSeconds(TimeoutSec), cancel));
         foreach (var failed in results.Where(r => !r.Sent))
             WriteFailure(new BackupToolsException("AlertChannelFailed", FailureKind.ExternalToolFailure,
                 $"Alert channel {failed.Channel} ({failed.Target}) failed: {failed.Error}",

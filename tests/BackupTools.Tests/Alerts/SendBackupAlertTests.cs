@@ -126,6 +126,26 @@ public sealed class SendBackupAlertTests : CellTestBase
     }
 
     [Fact]
+    public void A_channel_that_never_answers_times_out_without_holding_the_others()
+    {
+        InitRepoWithKey();
+        // A TCP listener that accepts and never says a word: neither the HTTP answer nor the SMTP greeting comes.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start(10);
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = FailingBackupAlert("-Webhook $mute, $good -SmtpServer 127.0.0.1 -SmtpPort $port -From b@example.com -To ops@example.com -TimeoutSec 2",
+            ("mute", $"http://127.0.0.1:{port}/hook?token={GenericToken}"), ("good", _sink.Url("/good")), ("port", port));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 15);
+        Assert.Single(_sink.Requests);
+        var failed = result.Objects<AlertResult>().Where(r => !r.Sent).ToList();
+        Assert.Equal(["Smtp", "Webhook"], failed.Select(r => r.Channel).Order(StringComparer.Ordinal));
+        Assert.All(failed, r => Assert.Equal("no answer within 2 s", r.Error));
+        Assert.Equal(2, result.Errors.Count(e => e.FullyQualifiedErrorId.StartsWith("AlertChannelFailed")));
+        AssertNoSecretsIn(result);
+    }
+
+    [Fact]
     public void Integrity_failure_arrives_once_naming_the_failed_check()
     {
         InitRepoWithKey();

@@ -67,7 +67,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository", Surface("Remove-Backup"));
-        Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
+        Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,TimeoutSec,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
         Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
         Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));
         Assert.Equal("Name!,PassThru,Scope,Target,TargetPath", Surface("Unregister-BackupSchedule"));
