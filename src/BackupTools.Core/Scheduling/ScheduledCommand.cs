@@ -10,9 +10,16 @@ namespace BackupTools.Core.Scheduling;
 /// </summary>
 public sealed record ScheduledCommand(string Executable, IReadOnlyList<string> Arguments)
 {
+    /// <summary>cron starts jobs with PATH=/usr/bin:/bin; systemd with the /usr/local, /usr and / bin and sbin folders.</summary>
+    private static readonly string[] SchedulerPath = ["/usr/local/bin", "/usr/bin", "/bin"];
+
+    /// <summary>PATH for the job, set only when the runner's dotnet lives elsewhere (e.g. ~/.dotnet); else null.</summary>
+    public string? JobPath { get; init; }
+
     /// <param name="moduleRoot">Folder holding BackupTools.psd1 and bt.</param>
     /// <param name="pwsh">Absolute path of pwsh, or null to use the runner.</param>
-    public static ScheduledCommand Create(string? script, string? command, string moduleRoot, string? pwsh)
+    /// <param name="dotnet">Absolute path of the dotnet the runner (bt) will need, as found on PATH at registration.</param>
+    public static ScheduledCommand Create(string? script, string? command, string moduleRoot, string? pwsh, string? dotnet = null)
     {
         if ((script is null) == (command is null))
             throw new BackupInputException("ScheduleCommandMissing", "Script", "give either -Script or -Command.", "Use -Script /path/job.ps1 or -Command 'Backup-Cell …'.");
@@ -30,7 +37,15 @@ public sealed record ScheduledCommand(string Executable, IReadOnlyList<string> A
         var mode = script != null ? "-File" : "-Command";
         return OperatingSystem.IsWindows()
             ? new ScheduledCommand("dotnet", [Path.Combine(moduleRoot, "bin", "runner", "btrun.dll"), mode, text])
-            : new ScheduledCommand(Path.Combine(moduleRoot, "bt"), [mode, text]);
+            : new ScheduledCommand(Path.Combine(moduleRoot, "bt"), [mode, text]) { JobPath = PathFor(dotnet) };
+    }
+
+    // bt runs `dotnet` from PATH: a scheduler's short PATH must still find the one found now.
+    private static string? PathFor(string? dotnet)
+    {
+        var folder = dotnet is null ? null : Path.GetDirectoryName(dotnet);
+        if (folder is null || SchedulerPath.Contains(folder)) return null;
+        return string.Join(':', new[] { folder }.Concat(SchedulerPath));
     }
 
     /// <summary>Finds an executable on PATH (pwsh), or null.</summary>
@@ -47,8 +62,8 @@ public sealed record ScheduledCommand(string Executable, IReadOnlyList<string> A
 
     private static string PsQuote(string text) => "'" + text.Replace("'", "''") + "'";
 
-    /// <summary>POSIX sh words (single quotes, so nothing expands).</summary>
-    public string ToShell() => string.Join(' ', new[] { Executable }.Concat(Arguments).Select(ShellQuote));
+    /// <summary>POSIX sh words (single quotes, so nothing expands), with PATH=… in front when the job needs it.</summary>
+    public string ToShell() => (JobPath is null ? "" : "PATH=" + ShellQuote(JobPath) + " ") + string.Join(' ', new[] { Executable }.Concat(Arguments).Select(ShellQuote));
 
     public static string ShellQuote(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_./:=@+-,".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";

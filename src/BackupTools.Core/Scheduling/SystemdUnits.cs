@@ -25,7 +25,9 @@ public static class SystemdUnits
         var text = new StringBuilder()
             .Append("# Written by BackupTools Register-BackupSchedule; replaced on re-register.\n")
             .Append("[Unit]\nDescription=").Append(Escape(schedule.Summary)).Append('\n')
-            .Append("\n[Service]\nType=oneshot\nExecStart=").Append(schedule.Command.ToSystemd()).Append('\n');
+            .Append("\n[Service]\nType=oneshot\n");
+        if (schedule.Command.JobPath != null) text.Append("Environment=\"PATH=").Append(Escape(schedule.Command.JobPath)).Append("\"\n");
+        text.Append("ExecStart=").Append(schedule.Command.ToSystemd()).Append('\n');
         if (schedule.LogPath != null)
         {
             var log = Escape(schedule.LogPath);

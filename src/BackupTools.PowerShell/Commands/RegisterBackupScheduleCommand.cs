@@ -49,7 +49,7 @@ public sealed class RegisterBackupScheduleCommand : ScheduleCmdlet
             var timing = ScheduleTiming.Resolve(Cron, At, DayOfWeek, Preset);
             var name = ScheduleDefinition.ValidateName(Name);
             var script = Script is null ? null : ResolvePath(Script);
-            var command = ScheduledCommand.Create(script, Command, ModuleRoot(), ScheduledCommand.FindOnPath("pwsh"));
+            var command = ScheduledCommand.Create(script, Command, ModuleRoot(), ScheduledCommand.FindOnPath("pwsh"), ScheduledCommand.FindOnPath("dotnet"));
             var schedule = new ScheduleDefinition(name, timing, command, Description, LogPath is null ? null : ResolvePath(LogPath));
             var location = Location(Target ?? DefaultTarget);
             if (script != null && !File.Exists(script)) WriteWarning($"-Script {script} does not exist yet; the job will fail until it does.");

@@ -131,7 +131,9 @@ public sealed class ScheduleCmdletTests : IDisposable
             ("cmd", $"$v = 'it''s 100% done'; [IO.File]::WriteAllText('{output.Replace("'", "''")}', $v)"), ("log", _temp.Sub("job log.txt"))).AssertNoErrors();
         var line = File.ReadAllLines(Crontab).Single(l => l.StartsWith("* * * * * "));
         // What cron does with the line: the % escapes become %, then sh -c runs it.
-        var (code, _, err) = Process("/bin/sh", "-c", line["* * * * * ".Length..].Replace("\\%", "%"));
+        // ... in cron's environment: nothing but HOME, LOGNAME, SHELL and PATH=/usr/bin:/bin.
+        var (code, _, err) = Process("/usr/bin/env", "-i", "HOME=" + Environment.GetEnvironmentVariable("HOME"), "LOGNAME=" + Environment.UserName,
+            "SHELL=/bin/sh", "PATH=/usr/bin:/bin", "/bin/sh", "-c", line["* * * * * ".Length..].Replace("\\%", "%"));
         Assert.True(code == 0, err + File.ReadAllText(_temp.Sub("job log.txt")));
         Assert.Equal("it's 100% done", File.ReadAllText(output));
     }
@@ -275,6 +277,13 @@ public sealed class ScheduleCmdletTests : IDisposable
             "Import-Module '/opt/backuptools/BackupTools.psd1' -ErrorAction Stop; $Error.Clear(); & '/jobs/it''s.ps1'; if ($Error.Count -gt 0) { exit 1 }"], command.Arguments);
         Assert.Contains("Stop; $$Error.Clear();", command.ToSystemd()); // '$' doubled so systemd does not expand it
         var runner = ScheduledCommand.Create(null, "Get-Backup", "/opt/backuptools", null);
+        Assert.Null(runner.JobPath);
+        // dotnet outside the schedulers' short PATH (cron: /usr/bin:/bin): the job gets a PATH that finds it.
+        var home = ScheduledCommand.Create(null, "Get-Backup", "/opt/backuptools", null, "/home/ops/.dotnet/dotnet");
+        Assert.Equal("PATH=/home/ops/.dotnet:/usr/local/bin:/usr/bin:/bin /opt/backuptools/bt -Command Get-Backup", home.ToShell());
+        var unit = SystemdUnits.Service(new ScheduleDefinition("j", CronExpression.Parse("@daily"), home, null, null));
+        Assert.Contains("\nEnvironment=\"PATH=/home/ops/.dotnet:/usr/local/bin:/usr/bin:/bin\"\nExecStart=", unit);
+        Assert.Null(ScheduledCommand.Create(null, "x", "/o", null, "/usr/bin/dotnet").JobPath);
         Assert.Equal("/opt/backuptools/bt", runner.Executable);
         Assert.Equal(["-Command", "Get-Backup"], runner.Arguments);
         // PATH lookup finds real executables only.
