@@ -54,8 +54,9 @@ public sealed class AlertDispatcher(IOperationObserver observer)
         {
             AlertLog.Append(logPath, batch, results);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Any failure of the log is reported like a channel's; the alerts already went out.
             error = e.Message;
         }
         return new AlertResult

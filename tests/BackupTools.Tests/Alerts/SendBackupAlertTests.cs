@@ -146,6 +146,20 @@ public sealed class SendBackupAlertTests : CellTestBase
     }
 
     [Fact]
+    public void An_unwritable_alert_log_is_reported_and_the_channels_still_go()
+    {
+        InitRepoWithKey();
+        File.WriteAllText(Temp.Sub("a-file"), "");
+        var result = Run("Backup-Cell -Name crm -Path $missing -Repository $repo -KeyFile $key 2>&1 | Send-BackupAlert -Webhook $url -AlertLog $log",
+            ("missing", Missing), ("url", _sink.Url("/w")), ("log", Temp.Sub("a-file/alerts.jsonl")));
+        Assert.Single(_sink.Requests);
+        var log = result.Objects<AlertResult>().Single(r => r.Channel == "Log");
+        Assert.False(log.Sent);
+        Assert.Contains("Log", result.AssertError("AlertChannelFailed").Exception.Message);
+        Assert.Equal(2, result.Errors.Count); // the Backup-Cell error and the log's
+    }
+
+    [Fact]
     public void Integrity_failure_arrives_once_naming_the_failed_check()
     {
         InitRepoWithKey();
@@ -205,8 +219,9 @@ public sealed class SendBackupAlertTests : CellTestBase
         var result = Ps.Run("""
             $down = [pscustomobject]@{ Cell = 'crm'; Engine = 'postgres'; Source = 'crm_db'; Healthy = $false; Warnings = @('no successful backup for 26h', 'last verification failed'); LastSuccess = [DateTimeOffset]::UtcNow.AddHours(-26) }
             $fine = [pscustomobject]@{ Cell = 'wiki'; Engine = 'directory'; Source = '/data/wiki'; Healthy = $true; Warnings = @(); LastSuccess = [DateTimeOffset]::UtcNow }
-            $down, $fine | Send-BackupAlert -OnFailure -Webhook $url -AlertLog $log
+            $down, $fine, 'some text' | Send-BackupAlert -OnFailure -Webhook $url -AlertLog $log
             """, new Dictionary<string, object?> { ["url"] = _sink.Url("/s"), ["log"] = Log }).AssertNoErrors();
+        Assert.Contains(result.Warnings, w => w.Contains("ignored an input of type System.String"));
         var e = _sink.Single().Body["events"]!.AsArray().Single()!;
         Assert.Equal("status", e["kind"]!.ToString());
         Assert.Equal("crm", e["cell"]!.ToString());
