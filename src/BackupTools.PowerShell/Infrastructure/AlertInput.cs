@@ -11,17 +11,22 @@ namespace BackupTools.PowerShell.Infrastructure;
 /// </summary>
 internal static class AlertInput
 {
+    /// <summary>The items of -InputObject (an array given by parameter is several items); PSCustomObjects stay wrapped
+    /// so their properties can be read, everything else is unwrapped so type checks see the real object.</summary>
     public static IEnumerable<object> Flatten(PSObject? input)
     {
         var value = input?.BaseObject;
         if (value is null) yield break;
         if (value is IEnumerable items and not string and not IDictionary)
         {
-            foreach (var item in items) if (item != null) yield return item is PSObject p ? p.BaseObject is PSCustomObject ? p : p.BaseObject : item;
+            foreach (var item in items)
+                if (item != null) yield return Unwrap(item as PSObject ?? PSObject.AsPSObject(item));
             yield break;
         }
-        yield return value is PSCustomObject ? input! : value;
+        yield return Unwrap(input!);
     }
+
+    private static object Unwrap(PSObject item) => item.BaseObject is PSCustomObject ? item : item.BaseObject;
 
     /// <summary>null when the object is nothing we can alert on.</summary>
     public static AlertEvent? ToEvent(object item) => item switch

@@ -186,6 +186,10 @@ public sealed class SendBackupAlertTests : CellTestBase
             ("missing", Missing), ("url", _sink.Url("/ev")), ("log", Log));
         Assert.Single(collected.Errors); // silenced at first, written once by Send-BackupAlert
         Assert.Equal("Backup-Cell", _sink.Single().Body["events"]![0]!["step"]!.ToString());
+        // The same collection given as -InputObject (positional) instead of piped.
+        Run("Backup-Cell -Name crm -Path $missing -Repository $repo -KeyFile $key -ErrorAction SilentlyContinue -ErrorVariable failed | Out-Null; Send-BackupAlert $failed -Webhook $url -AlertLog $log",
+            ("missing", Missing), ("url", _sink.Url("/param")), ("log", Log)).AssertError(collected.Errors[0].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("Backup-Cell", _sink.Requests.Single(r => r.PathAndQuery == "/param").Body["events"]!.AsArray().Single()!["step"]!.ToString());
 
         var caught = Run("try { Backup-Cell -Name crm -Path $missing -Repository $repo -KeyFile $key -ErrorAction Stop } catch { $_ | Send-BackupAlert -Webhook $url -AlertLog $log }",
             ("missing", Missing), ("url", _sink.Url("/catch")), ("log", Log));
