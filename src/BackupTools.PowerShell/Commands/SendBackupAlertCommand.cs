@@ -101,7 +101,8 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
         foreach (var failed in results.Where(r => !r.Sent))
             WriteFailure(new BackupToolsException("AlertChannelFailed", FailureKind.ExternalToolFailure,
                 $"Alert channel {failed.Channel} ({failed.Target}) failed: {failed.Error}",
-                "The alert still went to the other channels and the alert log; check the channel's URL, token or server."), failed.Channel);
+                failed.Channel == "Log" ? "The alert still went to the channels; check the folder and permissions of -AlertLog."
+                    : "The alert still went to the other channels and the alert log; check the channel's URL, token or server."), failed.Channel);
         if (!PassThru) WriteObject(results, enumerateCollection: true);
     }
 
