@@ -32,6 +32,10 @@
         'Invoke-DrFailback'
         'Copy-Backup'
         'Sync-BackupRepository'
+        'Send-BackupAlert'
+        'Register-BackupSchedule'
+        'Get-BackupSchedule'
+        'Unregister-BackupSchedule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
