@@ -176,8 +176,15 @@ public static class PlanLoader
         restore?.RejectUnknownKeys();
         var checks = map.MapList("healthChecks").Select(ReadHealthCheck).OfType<PlanHealthCheck>().ToList();
         var schedule = map.String("schedule");
-        if (schedule != null && schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 5 && !schedule.StartsWith('@'))
-            problems.Add(map.Raw("schedule"), $"{map.Path}.schedule", $"'{schedule}' is not a five-field cron expression.", "minute hour day-of-month month day-of-week, e.g. '0 2 * * *'");
+        if (schedule != null)
+        {
+            try { Scheduling.CronExpression.Parse(schedule, "schedule"); }
+            catch (BackupInputException e)
+            {
+                problems.Add(map.Raw("schedule"), $"{map.Path}.schedule", $"'{schedule}' is not a valid cron expression ({e.Message.Replace("-schedule: ", "")}).",
+                    "minute hour day-of-month month day-of-week, e.g. '0 2 * * *', or @hourly/@daily/@weekly/@monthly");
+            }
+        }
         var cell = new PlanCell(name ?? "", map.Int("priority", 0, 1000) ?? 100, map.Duration("rpo"), map.Duration("rto"), schedule,
             cellTargets, ReadRetention(map.Map("retention")), sources, order, hooks, checks, map.Line);
         map.RejectUnknownKeys();

@@ -61,6 +61,10 @@ public sealed class PlanRunner(IOperationObserver observer)
         if (plan.MetricsPath is { } path)
             metrics = Step(() => { ExportMetrics(plan, path); return path; }, "metrics", failures);
 
+        if (plan.Alerts.Count > 0)
+            foreach (var failed in PlanAlerts.Send(plan, results, failures, observer, cancel).Where(a => !a.Sent))
+                failures.Add($"alert {failed.Channel}: {failed.Error}");
+
         var summary = new PlanRunSummary
         {
             Plan = plan.File,

@@ -29,7 +29,7 @@ public sealed class InvokeBackupPlanTests : IDisposable
             new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["n"] = _temp.Sub("nas"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 
-    private string WritePlan(string filesPath)
+    private string WritePlan(string filesPath, string alerts = "")
     {
         var pg = TestServers.Postgres;
         var my = TestServers.MySql;
@@ -45,6 +45,7 @@ public sealed class InvokeBackupPlanTests : IDisposable
             retention:
               keepLast: 1
             metrics: {_temp.Sub("textfile/backup.prom")}
+            ALERTS
             cells:
               - name: shop
                 priority: 1
@@ -71,7 +72,7 @@ public sealed class InvokeBackupPlanTests : IDisposable
                   - name: files
                     type: directory
                     path: {filesPath}
-            """.Replace("[[ENVPG]]", $"{{ env: {_pgVar} }}").Replace("[[FILEMY]]", $"{{ file: {_temp.Sub("mysql.pass")} }}"));
+            """.Replace("[[ENVPG]]", $"{{ env: {_pgVar} }}").Replace("[[FILEMY]]", $"{{ file: {_temp.Sub("mysql.pass")} }}").Replace("ALERTS", alerts));
         return path;
     }
 
@@ -106,7 +107,22 @@ public sealed class InvokeBackupPlanTests : IDisposable
     [Fact]
     public void One_failing_source_does_not_stop_the_others_and_the_summary_says_what_failed()
     {
-        var plan = WritePlan(_temp.Sub("no-such-folder"));
+        using var hook = new System.Net.HttpListener();
+        var port = FreePort();
+        hook.Prefixes.Add($"http://127.0.0.1:{port}/");
+        hook.Start();
+        var received = Task.Run(() =>
+        {
+            var context = hook.GetContext();
+            using var reader = new StreamReader(context.Request.InputStream);
+            var body = reader.ReadToEnd();
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+            return body;
+        });
+        Environment.SetEnvironmentVariable("BACKUPTOOLS_ALERT_LOG", _temp.Sub("alerts.jsonl"));
+        Environment.SetEnvironmentVariable(_pgVar + "_HOOK", $"http://127.0.0.1:{port}/alert?token=Hook-Token-Secret");
+        var plan = WritePlan(_temp.Sub("no-such-folder"), $"alerts:\n  - {{ type: webhook, url: {{ env: {_pgVar}_HOOK }} }}");
         Environment.SetEnvironmentVariable(_pgVar, null); // the postgres password variable is missing too
         var result = Invoke(plan, "-SkipRetention");
 
@@ -121,6 +137,21 @@ public sealed class InvokeBackupPlanTests : IDisposable
         Assert.Contains(summary.Failures, f => f.StartsWith("web/files backup: CellPathNotFound:"));
         Assert.Equal(["BackupPlanStepFailed", "BackupPlanStepFailed"], result.ErrorIds);
         Assert.DoesNotContain(TestServers.MySql.Password, string.Join("\n", summary.Failures));
+
+        Assert.True(received.Wait(TimeSpan.FromSeconds(30)), "the webhook never received the alert");
+        Assert.Contains("web/files", received.Result);
+        Assert.Contains("CellPathNotFound", received.Result);
+        Assert.Contains("PlanSecretMissing", received.Result);
+        Assert.DoesNotContain("Hook-Token-Secret", File.ReadAllText(_temp.Sub("alerts.jsonl")));
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     [Fact]
@@ -137,6 +168,8 @@ public sealed class InvokeBackupPlanTests : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(_pgVar, null);
+        Environment.SetEnvironmentVariable(_pgVar + "_HOOK", null);
+        Environment.SetEnvironmentVariable("BACKUPTOOLS_ALERT_LOG", null);
         _pg.Dispose();
         _my.Dispose();
         _ps.Dispose();

@@ -83,7 +83,8 @@ public sealed class PlanLoaderTests : IDisposable
     [InlineData("        sourcez: []", 9, "cells[0].sourcez", "is not a known key here")]
     [InlineData("        targets: [nowhere]", 9, "cells[0].targets", "'nowhere' is not a target")]
     [InlineData("        priority: high", 9, "cells[0].priority", "is not a whole number")]
-    [InlineData("        schedule: 'every night'", 9, "cells[0].schedule", "is not a five-field cron expression")]
+    [InlineData("        schedule: 'every night'", 9, "cells[0].schedule", "is not a valid cron expression")]
+    [InlineData("        schedule: '0 25 * * *'", 9, "cells[0].schedule", "hour")]
     [InlineData("        restore: { order: [db] }", 9, "cells[0].restore.order", "'db' is not a source of this cell")]
     [InlineData("        retention: { keepDaily: 0, keepWeekly: 4 }", 9, "cells[0].retention.keepDaily", "is not a whole number from 1")]
     public void Each_mistake_names_line_key_and_what_is_wrong(string extraLine, int line, string key, string message)
