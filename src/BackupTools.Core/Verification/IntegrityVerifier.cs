@@ -22,6 +22,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(PostgresBackupOperation.EngineName, BackupManifest.DataRole)] = new PostgresArchiveValidator(),
         [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
         [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
+        [(BackupTools.Core.Engines.Redis.RedisBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisRdbValidator(),
     };
 
     public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
