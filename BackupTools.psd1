@@ -23,6 +23,8 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Backup-RedisRdb'
+        'Restore-RedisRdb'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

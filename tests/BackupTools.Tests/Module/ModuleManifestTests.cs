@@ -12,6 +12,7 @@ public sealed class ModuleManifestTests : IDisposable
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
         "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup",
+        "Backup-RedisRdb", "Restore-RedisRdb",
     ];
 
     [Fact]

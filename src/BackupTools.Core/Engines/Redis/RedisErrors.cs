@@ -10,8 +10,8 @@ internal static class RedisErrors
     public static BackupToolsException Map(Exception e, RedisTarget target) => e switch
     {
         BackupToolsException known => known,
-        RespErrorException { IsAuthentication: true } or RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure }
-            or RedisServerException when IsAuthReply(e.Message) => Authentication(target, e),
+        RespErrorException { IsAuthentication: true } or RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } => Authentication(target, e),
+        RedisException when MentionsAuthentication(e) => Authentication(target, e),
         RespErrorException resp => new BackupToolsException("RedisCommandFailed", FailureKind.ExternalToolFailure, $"{target} answered: {resp.Reply}", null, e),
         RedisConnectionException or SocketException or TimeoutException or RedisTimeoutException => new BackupToolsException("RedisUnreachable", FailureKind.ResourceBusy,
             $"Cannot reach Redis at {target.Host}:{target.Port} ({FirstLine(e)}).", "Check -Server/-Port (and -Tls) and that the server is running.", e),
@@ -22,6 +22,15 @@ internal static class RedisErrors
         RedisServerException => new BackupToolsException("RedisCommandFailed", FailureKind.ExternalToolFailure, $"{target} answered: {e.Message}", null, e),
         _ => new BackupToolsException("RedisError", FailureKind.ExternalToolFailure, $"Redis at {target.Host}:{target.Port}: {FirstLine(e)}", null, e),
     };
+
+    /// <summary>StackExchange.Redis reports a refused AUTH as a connect failure whose message or inner error says so.</summary>
+    private static bool MentionsAuthentication(Exception e)
+    {
+        for (var current = e; current != null; current = current.InnerException)
+            if (IsAuthReply(current.Message) || current.Message.Contains("authentication failure", StringComparison.OrdinalIgnoreCase) || current.Message.Contains("WRONGPASS", StringComparison.Ordinal))
+                return true;
+        return false;
+    }
 
     public static bool IsAuthReply(string message) => message.StartsWith("NOAUTH", StringComparison.Ordinal) || message.StartsWith("WRONGPASS", StringComparison.Ordinal)
         || message.Contains("invalid password", StringComparison.OrdinalIgnoreCase) || message.StartsWith("NOPERM", StringComparison.Ordinal);

@@ -52,7 +52,11 @@ public sealed class RedisInspector : IDisposable
     /// <summary>One INFO section as name → value.</summary>
     public Dictionary<string, string> Info(string section)
     {
-        var raw = Call(() => _server.InfoRaw(section)) ?? "";
+        return ParseInfo(Call(() => _server.InfoRaw(section)) ?? "");
+    }
+
+    public static Dictionary<string, string> ParseInfo(string raw)
+    {
         var values = new Dictionary<string, string>();
         foreach (var line in raw.Split('\n'))
         {
@@ -65,7 +69,9 @@ public sealed class RedisInspector : IDisposable
     }
 
     /// <summary>Keys per database from INFO keyspace ("db0:keys=3,expires=1,avg_ttl=0").</summary>
-    public IReadOnlyList<RdbDatabase> Keyspace() => Info("keyspace")
+    public IReadOnlyList<RdbDatabase> Keyspace() => ParseKeyspace(Info("keyspace"));
+
+    public static IReadOnlyList<RdbDatabase> ParseKeyspace(Dictionary<string, string> keyspace) => keyspace
         .Where(kv => kv.Key.StartsWith("db", StringComparison.Ordinal) && int.TryParse(kv.Key.AsSpan(2), out _))
         .Select(kv =>
         {
