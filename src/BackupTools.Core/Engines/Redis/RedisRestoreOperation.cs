@@ -12,7 +12,8 @@ namespace BackupTools.Core.Engines.Redis;
 /// Replaces a Redis server's dataset with a backed-up snapshot without risking the current one: the snapshot is
 /// staged next to the dump file and proven whole first, a safety backup of the live data is taken, then the
 /// server is stopped, the file swapped in (owner and mode of the old one), the server started and its key
-/// counts checked. If stopping, starting or the check fails, the previous file is put back and the server started again.
+/// counts checked. If starting or the check fails, the previous data (the safety backup, else the previous file) is put back and
+/// the server started again.
 /// </summary>
 public sealed class RedisRestoreOperation(IOperationObserver observer)
 {
@@ -46,10 +47,10 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
 
         var staged = $"{path}.bt-restore-{manifest.Id}.tmp";
         var previous = path + ".bt-previous";
+        string? safetyId = null;
         try
         {
             Stage(repository, manifest, request, path, staged, cancel);
-            string? safetyId = null;
             if (!request.SkipSafetyBackup) safetyId = SafetyBackup(repository, request, cancel);
             else observer.Warning($"-SkipSafetyBackup: the data of {target} will be replaced without a safety backup.");
 
@@ -83,7 +84,7 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
             }
             catch (Exception e) when (e is not OperationCanceledException || cancel.IsCancellationRequested)
             {
-                throw RollBack(e, request, start, path, previous, hadFile);
+                throw RollBack(e, repository, safetyId, request, start, path, previous, hadFile);
             }
         }
         finally
@@ -131,15 +132,25 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
             null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, new Dictionary<string, string> { ["reason"] = "safety-before-restore" }), cancel).Id;
     }
 
-    /// <summary>Puts the previous file back and starts the server on it; returns the error to throw.</summary>
-    private Exception RollBack(Exception cause, RedisRestoreRequest request, Action start, string path, string previous, bool hadFile)
+    /// <summary>
+    /// Puts the previous data back and starts the server on it: the safety backup when there is one (it holds what
+    /// was in memory, which SHUTDOWN NOSAVE did not write), else the previous dump file. Returns the error to throw.
+    /// </summary>
+    private Exception RollBack(Exception cause, BackupRepository repository, string? safetyId, RedisRestoreRequest request, Action start, string path, string previous, bool hadFile)
     {
         observer.Warning($"Restore failed ({cause.Message}); putting the previous data of {request.Target} back.");
         try
         {
             if (Listening(request.Target)) (request.StopServer ?? (() => ShutdownNoSave(request.Target)))();
             WaitStopped(request.Target, request.StartTimeout, CancellationToken.None);
-            if (hadFile) File.Move(previous, path, overwrite: true);
+            if (safetyId != null)
+            {
+                var staged = $"{path}.bt-rollback-{safetyId}.tmp";
+                Stage(repository, repository.GetManifest(safetyId), request, hadFile ? previous : path, staged, CancellationToken.None);
+                File.Move(staged, path, overwrite: true);
+                if (hadFile) File.Delete(previous);
+            }
+            else if (hadFile) File.Move(previous, path, overwrite: true);
             else File.Delete(path);
             StartAndCount(start, request.Target, request.StartTimeout, CancellationToken.None);
         }
@@ -147,7 +158,8 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
         {
             return new BackupToolsException("RedisRestoreRollbackFailed", FailureKind.WriteError,
                 $"Restore failed ({cause.Message}) and putting the previous data back failed too ({e.Message}).",
-                hadFile && File.Exists(previous) ? $"The previous dump file is at {previous}; put it back as {path} and start the server." : "Start the server by hand and check its data; the safety backup holds the previous data.", cause);
+                (safetyId != null ? $"Safety backup {safetyId} holds the previous data. " : "") +
+                (hadFile && File.Exists(previous) ? $"The previous dump file is at {previous}." : "") + " Put it in place and start the server by hand.", cause);
         }
         return cause is BackupToolsException known ? known : new BackupToolsException("RedisRestoreFailed", FailureKind.ExternalToolFailure,
             $"Restore failed ({cause.Message}); the previous data was put back and the server started again.", null, cause);
