@@ -35,20 +35,14 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
     {
         var target = request.Target;
         var cell = request.Cell ?? target.DefaultCell();
-        using var inspector = RedisInspector.Open(target);
-        var server = inspector.Info("server");
-        var memory = inspector.Info("memory");
         var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
         var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>());
         var plan = new BackupPlan(cell, target.Describe(), EngineName, BackupKind.Full, null, compression, tags);
-        var facts = new JsonObject
-        {
-            ["serverVersion"] = server.GetValueOrDefault("redis_version"),
-            ["redisMode"] = server.GetValueOrDefault("redis_mode"),
-            ["usedMemory"] = long.TryParse(memory.GetValueOrDefault("used_memory"), out var used) ? used : null,
-            ["usedMemoryHuman"] = memory.GetValueOrDefault("used_memory_human"),
-            ["mode"] = request.Mode == RedisBackupMode.Replication ? "replication" : "local-file",
-        };
+        var facts = new JsonObject { ["mode"] = request.Mode == RedisBackupMode.Replication ? "replication" : "local-file" };
+        // Replication: ask INFO on a second connection while the snapshot streams, so connecting costs no wall time.
+        var inspection = request.Mode == RedisBackupMode.Replication ? Task.Run(() => Inspect(target), cancel) : null;
+        using var localInspector = request.Mode == RedisBackupMode.LocalFile ? RedisInspector.Open(target) : null;
+        if (localInspector != null) AddServerFacts(facts, localInspector);
 
         var clock = Stopwatch.StartNew();
         using var writer = repository.BeginBackup(plan, request.Keys);
@@ -58,8 +52,13 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
             var sink = new ProgressStream(data, bytes => observer.Progress(Activity, $"{target}: snapshot", bytes, null));
             summary = request.Mode == RedisBackupMode.Replication
                 ? FromReplication(target, sink, facts, cancel)
-                : FromLocalFile(inspector, request, sink, facts, cancel);
+                : FromLocalFile(localInspector!, request, sink, facts, cancel);
             data.Complete();
+        }
+        if (inspection != null)
+        {
+            try { foreach (var (name, value) in inspection.GetAwaiter().GetResult()) facts[name] = value?.DeepClone(); }
+            catch (BackupToolsException e) { observer.Warning($"Snapshot taken, but INFO from {target} failed ({e.Message}); server facts are missing from the manifest."); }
         }
         facts["rdbVersion"] = summary.Version;
         facts["rdbBytes"] = summary.Bytes;
@@ -71,6 +70,24 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
         facts["databases"] = ToJson(summary.Databases);
         facts["transferSeconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3);
         return repository.ToRecord(writer.Complete(facts));
+    }
+
+    private static JsonObject Inspect(RedisTarget target)
+    {
+        var facts = new JsonObject();
+        using var inspector = RedisInspector.Open(target);
+        AddServerFacts(facts, inspector);
+        return facts;
+    }
+
+    private static void AddServerFacts(JsonObject facts, RedisInspector inspector)
+    {
+        var server = inspector.Info("server");
+        var memory = inspector.Info("memory");
+        facts["serverVersion"] = server.GetValueOrDefault("redis_version");
+        facts["redisMode"] = server.GetValueOrDefault("redis_mode");
+        facts["usedMemory"] = long.TryParse(memory.GetValueOrDefault("used_memory"), out var used) ? used : null;
+        facts["usedMemoryHuman"] = memory.GetValueOrDefault("used_memory_human");
     }
 
     private RdbSummary FromReplication(RedisTarget target, Stream sink, JsonObject facts, CancellationToken cancel)
