@@ -25,6 +25,7 @@
         'Remove-Backup'
         'Backup-RedisRdb'
         'Restore-RedisRdb'
+        'Backup-RedisAof'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -23,6 +23,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
         [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
         [(BackupTools.Core.Engines.Redis.RedisBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisRdbValidator(),
+        [(BackupTools.Core.Engines.Redis.RedisAofBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisAofValidator(),
     };
 
     public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)

@@ -12,7 +12,7 @@ public sealed class ModuleManifestTests : IDisposable
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
         "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup",
-        "Backup-RedisRdb", "Restore-RedisRdb",
+        "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
     ];
 
     [Fact]
@@ -69,6 +69,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository", Surface("Remove-Backup"));
         Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Mode,Port,RdbPath,Repository,SaveTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisRdb"));
         Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,Tls", Surface("Restore-RedisRdb"));
+        Assert.Equal("AofDirectory,Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,RewriteTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisAof"));
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());

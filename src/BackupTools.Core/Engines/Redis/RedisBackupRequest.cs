@@ -23,3 +23,13 @@ public sealed record RedisBackupRequest(
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
     IReadOnlyDictionary<string, string>? Tags = null);
+
+public sealed record RedisAofBackupRequest(
+    string RepositoryLocation,
+    RedisTarget Target,
+    string? Directory,
+    TimeSpan RewriteTimeout,
+    string? Cell,
+    CompressionSettings? Compression,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout);
