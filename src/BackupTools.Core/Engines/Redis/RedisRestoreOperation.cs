@@ -102,7 +102,7 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
             using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
             try
             {
-                SnapshotPipe.Run(data, file, cancel);
+                SnapshotPipe.Run(data, file, checksum: true, cancel);
             }
             catch (RdbFormatException e)
             {

@@ -6,14 +6,14 @@ namespace BackupTools.Core.Engines.Redis;
 
 /// <summary>
 /// Moves a snapshot from its source (socket or file) into a sink while proving it whole: this thread reads
-/// and walks the RDB (key counts, CRC-64), a second thread compresses/encrypts/stores what was read, so the
+/// and walks the RDB (key counts, optionally the CRC-64), a second thread compresses/encrypts/stores what was read, so the
 /// source is drained at network speed. A bounded queue keeps memory flat whatever the snapshot's size.
 /// </summary>
 internal static class SnapshotPipe
 {
     private const int QueueDepth = 16;
 
-    public static RdbSummary Run(Stream source, Stream sink, CancellationToken cancel)
+    public static RdbSummary Run(Stream source, Stream sink, bool checksum, CancellationToken cancel)
     {
         using var queue = new BlockingCollection<(byte[] Buffer, int Length)>(QueueDepth);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -37,7 +37,7 @@ internal static class SnapshotPipe
         RdbSummary summary;
         try
         {
-            summary = RdbReader.Read(new TeeStream(source, queue, failed.Token));
+            summary = RdbReader.Read(new TeeStream(source, queue, failed.Token), checksum);
             queue.CompleteAdding();
         }
         catch (OperationCanceledException) when (writer.IsFaulted || !cancel.IsCancellationRequested)

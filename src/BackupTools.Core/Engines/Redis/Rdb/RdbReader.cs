@@ -20,12 +20,19 @@ public sealed class RdbReader
     private long _before; // bytes of the stream that precede _buffer[0]
     private ulong _crc;
 
-    private RdbReader(Stream input) => _input = input;
+    private readonly bool _checksum;
+
+    private RdbReader(Stream input, bool checksum)
+    {
+        _input = input;
+        _checksum = checksum;
+    }
 
     private long Offset => _before + _pos;
 
     /// <summary>Reads the whole stream; anything after the checksum is an error too.</summary>
-    public static RdbSummary Read(Stream input) => new RdbReader(input).Walk();
+    /// <param name="checksum">false skips computing the CRC-64 (ComputedChecksum is then 0 and not compared).</param>
+    public static RdbSummary Read(Stream input, bool checksum = true) => new RdbReader(input, checksum).Walk();
 
     private RdbSummary Walk()
     {
@@ -82,7 +89,7 @@ public sealed class RdbReader
 
     private RdbSummary Finish(int version, SortedDictionary<int, (long Keys, long Expires)> databases, Dictionary<string, string> aux)
     {
-        _crc = Crc64.Update(_crc, _buffer.AsSpan(_crcFrom, _pos - _crcFrom));
+        if (_checksum) _crc = Crc64.Update(_crc, _buffer.AsSpan(_crcFrom, _pos - _crcFrom));
         _crcFrom = _pos;
         var computed = _crc;
         ulong stored = 0;
@@ -91,7 +98,7 @@ public sealed class RdbReader
             Span<byte> trailer = stackalloc byte[8];
             ReadExact(trailer);
             stored = BinaryPrimitives.ReadUInt64LittleEndian(trailer);
-            if (stored != 0 && stored != computed)
+            if (_checksum && stored != 0 && stored != computed)
                 throw new RdbFormatException($"has checksum {stored:x16} but its content hashes to {computed:x16}", Offset - 8, checksumMismatch: true);
         }
         var end = Offset;
@@ -254,7 +261,7 @@ public sealed class RdbReader
     /// <summary>Checksums what was consumed, keeps the unread tail, and reads until at least <paramref name="need"/> bytes are buffered.</summary>
     private void Refill(int need)
     {
-        _crc = Crc64.Update(_crc, _buffer.AsSpan(_crcFrom, _pos - _crcFrom));
+        if (_checksum) _crc = Crc64.Update(_crc, _buffer.AsSpan(_crcFrom, _pos - _crcFrom));
         var keep = _len - _pos;
         Buffer.BlockCopy(_buffer, _pos, _buffer, 0, keep);
         _before += _pos;
