@@ -37,6 +37,8 @@ public sealed class RedisRestoreTests : RedisTestBase
         InitRepoWithKey(createCell: false);
         var record = BackupOf(NewInstance("source"), 25);
         var target = NewInstance("target");
+        using (var c = target.Connect()) c.GetServers()[0].Save(SaveType.ForegroundSave);
+        File.SetUnixFileMode(target.DumpPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var result = Run("""
             $global:calls = @()
             Restore-RedisRdb -Id $id -Repository $repo -KeyFile $key -Port $p -Confirm:$false `
@@ -47,6 +49,7 @@ public sealed class RedisRestoreTests : RedisTestBase
         Assert.Equal(25, result.Single<RedisRestoreResult>().Keys);
         Assert.Equal("stop,start", result.Objects<string>().Single());
         Assert.Equal(25, Keys(target));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(target.DumpPath)); // the old file's mode
     }
 
     [Fact]

@@ -199,6 +199,11 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
             throw new BackupInputException("RedisRestoreNeedsStartScript", "StartScript",
                 $"{target} was not started from a config file this machine can read, so BackupTools cannot start it again after replacing its data.",
                 "Pass -StopScript and -StartScript (e.g. { systemctl stop redis-server } and { systemctl start redis-server }).");
+        // Started by us as root, a server that ran as 'redis' would write root-owned files it cannot read later.
+        if (UnixFileStat.IsRoot && int.TryParse(server.GetValueOrDefault("process_id"), out var pid) && UnixFileStat.Get($"/proc/{pid}") is { Uid: > 0 } owner)
+            throw new BackupInputException("RedisRestoreNeedsStartScript", "StartScript",
+                $"{target} runs as uid {owner.Uid}; BackupTools runs as root and would start it as root.",
+                "Pass -StopScript and -StartScript that start it as its own user (e.g. via systemctl).");
         return () =>
         {
             using var process = Process.Start(new ProcessStartInfo(executable, [config]) { UseShellExecute = false })
