@@ -68,6 +68,21 @@ public sealed class RedisBackupTests : RedisTestBase
         Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "bt-redis-test-*"));
     }
 
+    [Theory]
+    [InlineData("repl-diskless-sync no", "disk")]
+    [InlineData("repl-diskless-sync yes", "diskless")]
+    public void Both_sync_forms_are_read_to_their_exact_end(string config, string transfer)
+    {
+        InitRepoWithKey(createCell: false);
+        var source = NewInstance("source", extraConfig: config);
+        using (var connection = source.Connect()) RedisData.Seed(connection, [1], scale: 1);
+        var result = Run("Backup-RedisRdb -Port $p -Repository $repo -KeyFile $key | Test-BackupIntegrity -KeyFile $key", ("p", source.Port)).AssertNoErrors().Single<IntegrityResult>();
+        Assert.True(result.Passed, string.Join("; ", result.Checks));
+        Assert.Equal(transfer, result.Record!.EngineInfo["transfer"]);
+        Assert.Equal(36007L, (long)result.Record.EngineInfo["keys"]!);
+        Assert.Equal(result.Record.RawBytes, (long)result.Record.EngineInfo["rdbBytes"]!);
+    }
+
     [Fact]
     public void Local_file_mode_saves_waits_and_streams_the_dump_file()
     {
