@@ -4,10 +4,10 @@
 # hand-written script `BGSAVE; sleep until LASTSAVE moves; cp dump.rdb; gzip`.
 # Uses a private redis-server on a free loopback port (never the shared test server), with
 # repl-diskless-sync-delay 0 so neither SYNC client waits the default 5 s for other replicas.
-# usage: bench/backup-redis.sh [SIZE_MB=1100] [RUNS=3]   (SIZE_MB of random values of mixed types and sizes)
+# usage: bench/backup-redis.sh [SIZE_MB=1100] [RUNS=3] [all|cli|script]   (SIZE_MB of random values of mixed types and sizes)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
-size=${1:-1100}; runs=${2:-3}
+size=${1:-1100}; runs=${2:-3}; compare=${3:-all}
 work=${BENCH_DIR:-/tmp/bt-bench-redis}; mkdir -p "$work/data"
 [ -f "$root/bin/runner/btrun.dll" ] && [ -f "$root/module/bin/BackupTools.PowerShell.dll" ] || dotnet build "$root/BackupTools.sln" -c Release -v q -nologo
 bt="dotnet $root/bin/runner/btrun.dll"
@@ -34,10 +34,13 @@ candidate="$bt -Command \"Backup-RedisRdb -Server 127.0.0.1 -Port $port -Reposit
 # The script people write: BGSAVE, poll LASTSAVE once a second, copy, gzip.
 script="last=\$($cli lastsave); $cli bgsave >/dev/null; while [ \"\$($cli lastsave)\" = \"\$last\" ]; do sleep 1; done; cp '$work/data/dump.rdb' '$work/out.rdb' && gzip -f '$work/out.rdb'"
 
+if [ "$compare" != script ]; then
 echo "== Backup-RedisRdb vs redis-cli --rdb (same SYNC transfer, plain file) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "redis-cli --rdb" -b "$cli --rdb '$work/out.rdb' >/dev/null" -o "$work/out.rdb" \
   -L "Backup-RedisRdb zstd+AES" -c "$candidate" -O "$work/repo"
 echo
+fi
+[ "$compare" = cli ] && exit 0
 echo "== Backup-RedisRdb vs BGSAVE; sleep; cp dump.rdb; gzip (the usual script) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "BGSAVE+sleep+cp+gzip" -b "$script" -o "$work/out.rdb.gz" \
   -L "Backup-RedisRdb zstd+AES" -c "$candidate" -O "$work/repo"
