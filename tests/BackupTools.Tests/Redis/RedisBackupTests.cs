@@ -101,6 +101,49 @@ public sealed class RedisBackupTests : RedisTestBase
     }
 
     [Fact]
+    public void Local_file_mode_reports_a_save_that_takes_too_long_or_fails()
+    {
+        InitRepoWithKey(createCell: false);
+        var source = NewInstance("source");
+        using var connection = source.Connect();
+        connection.GetDatabase(0).StringSet(Enumerable.Range(0, 200).Select(i => new KeyValuePair<RedisKey, RedisValue>($"k{i}", i)).ToArray());
+        connection.GetServers()[0].ConfigSet("rdb-key-save-delay", 100_000); // 0.1 s per key: the save takes 20 s
+        var slow = Run("Backup-RedisRdb -Mode LocalFile -SaveTimeoutSec 1 -Port $p -Repository $repo -KeyFile $key", ("p", source.Port)).AssertError("RedisSaveTimeout");
+        Assert.Contains("-SaveTimeoutSec", slow.ErrorDetails.RecommendedAction);
+        using (var first = System.Diagnostics.Process.GetProcessById(WaitForSaveChild(source))) { first.Kill(); first.WaitForExit(); }
+        while (connection.GetServers()[0].InfoRaw("persistence").Contains("rdb_bgsave_in_progress:1")) Thread.Sleep(20);
+
+        // The save child dies: the server records the failure, and so must we.
+        var failing = Ps.Create("Backup-RedisRdb -Mode LocalFile -Port $p -Repository $repo -KeyFile $key");
+        failing.Runspace.SessionStateProxy.SetVariable("p", source.Port);
+        failing.Runspace.SessionStateProxy.SetVariable("repo", Repo);
+        failing.Runspace.SessionStateProxy.SetVariable("key", KeyPath);
+        var run = failing.BeginInvoke();
+        var child = WaitForSaveChild(source);
+        Thread.Sleep(500); // let the cmdlet's 100 ms poll see the save running
+        using (var process = System.Diagnostics.Process.GetProcessById(child)) process.Kill();
+        failing.EndInvoke(run);
+        Assert.Contains("RedisSaveFailed", failing.Streams.Error.Select(e => e.FullyQualifiedErrorId.Split(',')[0]));
+        Assert.Empty(Run("Get-Backup -Repository $repo").Output);
+    }
+
+    /// <summary>The pid of the instance's forked save child (waits until a new BGSAVE forked one).</summary>
+    private static int WaitForSaveChild(RedisInstance instance)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var task in Directory.GetDirectories($"/proc/{instance.Pid}/task"))
+            {
+                var children = File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (children.Length > 0) return int.Parse(children[0]);
+            }
+            Thread.Sleep(20);
+        }
+        throw new TimeoutException("no save child appeared");
+    }
+
+    [Fact]
     public void Acl_user_can_back_up_and_bad_or_missing_credentials_and_a_down_server_are_clear_errors_with_no_record()
     {
         InitRepoWithKey(createCell: false);
