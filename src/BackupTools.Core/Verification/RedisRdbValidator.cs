@@ -24,9 +24,12 @@ internal sealed class RedisRdbValidator : IContentValidator
             throw new BackupIntegrityException(e.ChecksumMismatch ? "RedisRdbChecksumMismatch" : e.Truncated ? "RedisRdbTruncated" : "RedisRdbInvalid",
                 $"The snapshot {e.Message} (offset {e.Offset}).");
         }
-        var recorded = manifest.EngineInfo?["keys"]?.GetValue<long>();
-        if (recorded is { } keys && keys != summary.Keys)
-            throw new BackupIntegrityException("RedisRdbKeyCountMismatch", $"The snapshot holds {summary.Keys} keys but the manifest recorded {keys}.");
+        var recorded = Engines.Redis.RedisKeyCounts.Recorded(manifest);
+        var differing = recorded.Union(summary.Databases).Select(d => d.Index).Distinct()
+            .Where(i => recorded.FirstOrDefault(d => d.Index == i) != summary.Databases.FirstOrDefault(d => d.Index == i)).ToList();
+        if (recorded.Count > 0 && differing.Count > 0)
+            throw new BackupIntegrityException("RedisRdbKeyCountMismatch",
+                $"The snapshot's key counts differ from the manifest's in db{string.Join(", db", differing)} ({summary.Keys} keys in the snapshot, {recorded.Sum(d => d.Keys)} recorded).");
         var checksum = summary.ChecksumPresent ? $"CRC-64 {summary.StoredChecksum:x16} matches" : "no checksum written by the server";
         return $"RDB v{summary.Version}, {summary.Databases.Count} database(s), {summary.Keys} keys, {checksum}";
     }

@@ -200,6 +200,23 @@ public sealed class RedisBackupTests : RedisTestBase
     }
 
     [Fact]
+    public void A_manifest_whose_key_counts_do_not_match_the_snapshot_fails_validation()
+    {
+        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        var source = NewInstance("source");
+        using (var connection = source.Connect()) connection.GetDatabase(4).StringSet(Enumerable.Range(0, 321).Select(i => new KeyValuePair<RedisKey, RedisValue>($"k{i}", i)).ToArray());
+        var record = Run("Backup-RedisRdb -Port $p -Repository $repo", ("p", source.Port)).AssertNoErrors().Single<BackupRecord>();
+        var manifestPath = Path.Combine(Repo, "backups", record.Id, "manifest.json");
+        var json = File.ReadAllText(manifestPath);
+        Assert.Contains("\"keys\": 321", json);
+        File.WriteAllText(manifestPath, json.Replace("\"keys\": 321", "\"keys\": 322"));
+        var integrity = Run("Test-BackupIntegrity -Id $id -Repository $repo", ("id", record.Id)).Single<IntegrityResult>();
+        Assert.Equal("data:rdb", integrity.FailedCheck);
+        Assert.Contains("RedisRdbKeyCountMismatch", integrity.Checks.Single(c => !c.Passed).Detail);
+        Assert.Contains("db4", integrity.Checks.Single(c => !c.Passed).Detail);
+    }
+
+    [Fact]
     public void Rdb_reader_counts_keys_and_checks_the_checksum_of_a_file_redis_wrote()
     {
         var source = NewInstance("source");

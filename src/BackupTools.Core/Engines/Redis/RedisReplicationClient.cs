@@ -18,7 +18,7 @@ public sealed class RedisReplicationClient : IDisposable
     {
         _connection = connection;
         Length = length;
-        Payload = new PayloadStream(connection, length, mark, target);
+        Payload = new PayloadStream(connection, length, mark, target, cancel);
         _onCancel = cancel.Register(connection.Dispose);
     }
 
@@ -77,7 +77,7 @@ public sealed class RedisReplicationClient : IDisposable
     }
 
     /// <summary>Exactly the snapshot's bytes; the diskless form holds back the last 40 bytes until it knows they are not the end mark.</summary>
-    private sealed class PayloadStream(RespConnection connection, long? length, byte[]? mark, RedisTarget target) : Stream
+    private sealed class PayloadStream(RespConnection connection, long? length, byte[]? mark, RedisTarget target, CancellationToken cancel) : Stream
     {
         private long _remaining = length ?? long.MaxValue;
         private readonly byte[] _window = mark is null ? [] : new byte[(1 << 20) + MarkLength];
@@ -128,6 +128,7 @@ public sealed class RedisReplicationClient : IDisposable
             try { n = connection.Read(target); }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
+                cancel.ThrowIfCancellationRequested(); // Ctrl+C closed the connection: a stop, not a network failure
                 throw Interrupted(e);
             }
             if (n == 0) throw Interrupted(null);
