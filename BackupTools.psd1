@@ -36,6 +36,9 @@
         'Register-BackupSchedule'
         'Get-BackupSchedule'
         'Unregister-BackupSchedule'
+        'Backup-RedisRdb'
+        'Restore-RedisRdb'
+        'Backup-RedisAof'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -23,6 +23,8 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(PostgresBackupOperation.EngineName, BackupManifest.DataRole)] = new PostgresArchiveValidator(),
         [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
         [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
+        [(BackupTools.Core.Engines.Redis.RedisBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisRdbValidator(),
+        [(BackupTools.Core.Engines.Redis.RedisAofBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisAofValidator(),
     };
 
     /// <summary>

@@ -57,6 +57,18 @@ internal sealed class PipelineThreadPump : IOperationObserver
         return answer.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Runs user code (a script block) on the pipeline thread for the worker, rethrowing its failure there.</summary>
+    public void Invoke(Action action)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Add(() =>
+        {
+            try { action(); done.SetResult(); }
+            catch (Exception e) { done.SetException(e); }
+        });
+        done.Task.GetAwaiter().GetResult();
+    }
+
     public void Progress(string activity, string status, long bytesDone, long? bytesTotal)
     {
         // Progress can arrive per buffer; post at most ~5 updates a second.

@@ -14,6 +14,7 @@ public sealed class ModuleManifestTests : IDisposable
         "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
+        "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
     ];
 
     [Fact]
@@ -81,6 +82,9 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
         Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));
         Assert.Equal("Name!,PassThru,Scope,Target,TargetPath", Surface("Unregister-BackupSchedule"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Mode,Port,RdbPath,Repository,SaveTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisRdb"));
+        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,Tls", Surface("Restore-RedisRdb"));
+        Assert.Equal("AofDirectory,Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,RewriteTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisAof"));
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
