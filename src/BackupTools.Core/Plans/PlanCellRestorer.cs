@@ -3,6 +3,7 @@ using BackupTools.Core.Audit;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.External;
 using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Engines.Redis;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
@@ -135,6 +136,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
         "directory" => CellBackupOperation.EngineName,
         "postgres" => PostgresBackupOperation.EngineName,
         "mysql" => Engines.MySql.MySqlBackupOperation.EngineName,
+        "redis" => Engines.Redis.RedisBackupOperation.EngineName,
         _ => kind,
     };
 
@@ -142,6 +144,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
     {
         "directory" => m.Source == s.Path,
         "postgres" or "mysql" => m.Source.EndsWith("/" + s.Database, StringComparison.Ordinal),
+        "redis" => m.Source.Contains($"{s.Server ?? "127.0.0.1"}:{s.Port ?? 6379}", StringComparison.Ordinal),
         _ => false,
     };
 
@@ -173,6 +176,9 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             case "postgres":
                 return new PostgresRestoreOperation(observer).Run(new PostgresRestoreRequest(repository, manifest.Id, null, null, source.Database,
                     PlanSourceBackup.Postgres(source, password), request.Force, request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+            case "redis":
+                return new RedisRestoreOperation(observer).Run(new RedisRestoreRequest(repository, manifest.Id, PlanSourceBackup.Redis(source, password), source.Path,
+                    null, null, TimeSpan.FromMinutes(2), request.SkipSafetyBackup, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
             default:
                 throw new BackupInputException("PlanSourceUnsupported", "Source", $"{cell.Name}/{source.Name} is a {source.Kind} source, which a whole-cell restore cannot restore yet.", "Restore it with its own cmdlet.");
         }

@@ -1,6 +1,7 @@
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.MySql;
 using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Engines.Redis;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
@@ -32,6 +33,9 @@ public static class PlanSourceBackup
             case "mysql":
                 return Single(new MySqlBackupOperation(observer).Run(new MySqlBackupRequest(repository, MySql(source, password), [source.Database!],
                     false, false, cell.Name, null, null, keys, lockTimeout), cancel));
+            case "redis":
+                return new RedisBackupOperation(observer).Run(new RedisBackupRequest(repository, Redis(source, password), RedisBackupMode.Replication, null,
+                    TimeSpan.FromMinutes(10), cell.Name, null, keys, lockTimeout, tags), cancel);
             default:
                 throw new BackupInputException("PlanSourceUnsupported", "Plan", $"source {cell.Name}/{source.Name} is of type {source.Kind}, which this version cannot back up yet.", "Back it up with its own cmdlet meanwhile.");
         }
@@ -43,6 +47,8 @@ public static class PlanSourceBackup
         : null;
 
     public static PostgresTarget Postgres(PlanSource source, string? password) => PostgresTarget.From(null, source.Server, source.Port, source.User, password);
+
+    public static RedisTarget Redis(PlanSource source, string? password) => RedisTarget.From(source.Server, source.Port, source.User, password, source.Tls, false);
 
     public static MySqlTarget MySql(PlanSource source, string? password) => MySqlTarget.From(null, source.Server, source.Port, source.User, password);
 

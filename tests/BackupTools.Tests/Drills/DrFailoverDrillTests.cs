@@ -1,5 +1,6 @@
 using BackupTools.Tests.Infrastructure;
 using BackupTools.Tests.Postgres;
+using BackupTools.Tests.Redis;
 using BackupTools.Tests.Servers;
 using Npgsql;
 
@@ -17,12 +18,23 @@ public sealed class DrFailoverDrillTests : IDisposable
     private readonly PsSession _ps = new();
     private readonly PgTestDatabase _pg = new(seed: false);
     private readonly DrSiteServers _dr;
+    private readonly RedisInstance _primaryRedis;
+    private readonly RedisInstance _drRedis;
+    private readonly string _redisVar = "BT_DRILL_REDIS_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _pgVar = "BT_DRILL_PG_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _drVar = "BT_DRILL_DR_" + Guid.NewGuid().ToString("N")[..8];
 
     public DrFailoverDrillTests()
     {
         _dr = new DrSiteServers(_temp.Sub("dr-servers"), "postgres");
+        _primaryRedis = new RedisInstance(_temp.Sub("primary-redis"), password: "Drill-Redis-Pass");
+        _drRedis = new RedisInstance(_temp.Sub("dr-redis"), password: "Drill-Redis-Pass");
+        Environment.SetEnvironmentVariable(_redisVar, "Drill-Redis-Pass");
+        using (var redis = _primaryRedis.Connect())
+        {
+            var db = redis.GetDatabase();
+            for (var i = 0; i < 500; i++) db.StringSet($"session:{i}", $"user-{i}");
+        }
         _pg.Execute("create table orders(id int primary key, note text); insert into orders select g, 'order ' || g from generate_series(1, 1000) g");
         Environment.SetEnvironmentVariable(_pgVar, TestServers.Postgres.Password);
         Environment.SetEnvironmentVariable(_drVar, _dr.Password("postgres"));
@@ -60,6 +72,11 @@ public sealed class DrFailoverDrillTests : IDisposable
                   - name: files
                     type: directory
                     path: {_temp.Sub("primary-files")}
+                  - name: cache
+                    type: redis
+                    server: 127.0.0.1
+                    port: PRIMARY_REDIS_PORT
+                    password: REDIS_PASSWORD
                 healthChecks:
                   - name: db-port
                     tcp: 127.0.0.1:DR_PORT
@@ -70,14 +87,24 @@ public sealed class DrFailoverDrillTests : IDisposable
                 endpoints:
                   shop/db: DR_ENDPOINT
                   shop/files: FILES_ENDPOINT
+                  shop/cache: REDIS_ENDPOINT
                 trafficSwitch: echo "traffic to $BACKUPTOOLS_SITE" > {_temp.Sub("switched.txt")}
                 failbackSwitch: echo "traffic home" > {_temp.Sub("switched.txt")}
             """
             .Replace("PRIMARY_PASSWORD", "{ env: " + _pgVar + " }")
+            .Replace("PRIMARY_REDIS_PORT", _primaryRedis.Port.ToString())
+            .Replace("REDIS_PASSWORD", "{ env: " + _redisVar + " }")
+            .Replace("REDIS_ENDPOINT", $"{{ server: 127.0.0.1, port: {_drRedis.Port} }}")
             .Replace("DR_PORT", _dr.Port("postgres").ToString())
             .Replace("DR_ENDPOINT", $"{{ server: 127.0.0.1, port: {_dr.Port("postgres")}, password: {{ env: {_drVar} }} }}")
             .Replace("FILES_ENDPOINT", $"{{ path: {_temp.Sub("dr-files")} }}"));
         return path;
+    }
+
+    private static long Keys(RedisInstance redis)
+    {
+        using var c = redis.Connect();
+        return c.GetServer($"127.0.0.1:{redis.Port}").DatabaseSize();
     }
 
     private long DrRows() => Count(_dr.Port("postgres"), _dr.Password("postgres"));
@@ -112,8 +139,10 @@ public sealed class DrFailoverDrillTests : IDisposable
 
         var failover = _ps.Run("Invoke-DrFailover -Plan $plan -Site dr -Confirm:$false", vars).AssertNoErrors().Single<FailoverResult>();
         Assert.True(failover.Succeeded, failover.StoppedBecause);
-        Assert.Equal(2, failover.BackupsSynced);
+        Assert.Equal(3, failover.BackupsSynced);
         Assert.Equal(1000, DrRows());
+        Assert.Equal(500, Keys(_drRedis));
+        Assert.Equal(["db", "cache", "files"], failover.Cells[0].Report!.Items.Select(i => i.Source)); // databases, caches, files
         Assert.Equal("primary data", File.ReadAllText(_temp.Sub("dr-files/report.txt")));
         Assert.Equal("traffic to dr", File.ReadAllText(_temp.Sub("switched.txt")).Trim());
         var cell = Assert.Single(failover.Cells);
@@ -126,10 +155,12 @@ public sealed class DrFailoverDrillTests : IDisposable
 
         // The DR site serves and takes writes; failback brings them home.
         OnDr("insert into orders values (1001, 'taken at the DR site')");
+        using (var dr = _drRedis.Connect()) dr.GetDatabase().StringSet("session:dr", "written at dr");
         File.WriteAllText(_temp.Sub("dr-files/report.txt"), "written at dr");
         var failback = _ps.Run("Invoke-DrFailback -Plan $plan -Site dr -Confirm:$false", vars).AssertNoErrors().Single<FailoverResult>();
         Assert.True(failback.Succeeded, failback.StoppedBecause);
         Assert.Equal(1001, PrimaryRows());
+        Assert.Equal(501, Keys(_primaryRedis));
         Assert.Equal("written at dr", File.ReadAllText(_temp.Sub("primary-files/report.txt")));
         Assert.Equal("traffic home", File.ReadAllText(_temp.Sub("switched.txt")).Trim());
         Assert.False(File.Exists(_temp.Sub("dr-repo/failover/active.json")));
@@ -155,6 +186,9 @@ public sealed class DrFailoverDrillTests : IDisposable
     {
         Environment.SetEnvironmentVariable(_pgVar, null);
         Environment.SetEnvironmentVariable(_drVar, null);
+        Environment.SetEnvironmentVariable(_redisVar, null);
+        _primaryRedis.Dispose();
+        _drRedis.Dispose();
         _dr.Dispose();
         _pg.Dispose();
         _ps.Dispose();

@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Text;
 using System.Text.Json.Nodes;
 using BackupTools.Core.Engines.Directory.Tar;
@@ -22,7 +23,11 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
     public const string EngineName = "redis-aof";
     private const int Attempts = 5;
 
-    public BackupRecord Run(RedisAofBackupRequest request, CancellationToken cancel)
+    public BackupRecord Run(RedisAofBackupRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", null, EngineName, request.Target.ToString()), observer,
+            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+
+    private BackupRecord RunUnaudited(RedisAofBackupRequest request, CancellationToken cancel)
     {
         var target = request.Target;
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));

@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -22,7 +23,11 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
     public const string EngineName = "redis";
     private const string Activity = "Backup-RedisRdb";
 
-    public BackupRecord Run(RedisBackupRequest request, CancellationToken cancel)
+    public BackupRecord Run(RedisBackupRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
+            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+
+    private BackupRecord RunUnaudited(RedisBackupRequest request, CancellationToken cancel)
     {
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
         using var writerLock = WriterLock.Acquire(repository, $"Backup-RedisRdb {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);

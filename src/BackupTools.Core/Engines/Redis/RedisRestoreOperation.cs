@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using System.Net.Sockets;
 using BackupTools.Core.Engines.Directory;
@@ -19,7 +20,13 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
 {
     private const string Activity = "Restore-RedisRdb";
 
-    public RedisRestoreResult? Run(RedisRestoreRequest request, CancellationToken cancel)
+    public RedisRestoreResult? Run(RedisRestoreRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, RedisBackupOperation.EngineName, request.Target.ToString()), observer,
+            () => RunUnaudited(request, cancel),
+            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
+                $"restored into {r.Server} ({r.Keys} keys){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+
+    private RedisRestoreResult? RunUnaudited(RedisRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var target = request.Target;
