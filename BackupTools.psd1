@@ -23,6 +23,7 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Restore-MySql'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

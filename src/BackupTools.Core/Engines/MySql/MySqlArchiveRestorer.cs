@@ -8,7 +8,8 @@ namespace BackupTools.Core.Engines.MySql;
 
 /// <summary>
 /// Loads a MySQL/MariaDB backup into a NEW database with the mariadb/mysql client (the verified, decrypted
-/// dump is its stdin) and compares every table's row count with the manifest. Used by -RestoreTest.
+/// dump is its stdin) and compares every table's row count with the manifest. Used by Restore-MySql (staging)
+/// and -RestoreTest.
 /// </summary>
 public static class MySqlArchiveRestorer
 {
@@ -24,7 +25,7 @@ public static class MySqlArchiveRestorer
         using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
         {
             ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", database],
-                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, data, cancel);
+                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, new SingleDatabaseDumpGuard(data), cancel);
             data.VerifyToEnd();
         }
         using var restored = MySqlInspector.Open(target, database);

@@ -23,6 +23,14 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
     public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel)
     {
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer);
+        return RunLocked(repository, request, cancel);
+    }
+
+    /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>
+    public IReadOnlyList<ItemOutcome> RunLocked(BackupRepository repository, MySqlBackupRequest request, CancellationToken cancel)
+    {
         MySqlTools tools;
         IReadOnlyList<string> databases;
         MySqlDialect dialect;
@@ -36,10 +44,8 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         }
         if (databases.Count == 0)
             throw new BackupInputException("MySqlNoDatabase", "Database", "no database to back up.", "Pass -Database <name>[,<name>…] or -AllDatabases.");
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
         using var defaults = new PrivateTempFile(request.Target.DefaultsFileContent(), ".cnf");
-        var tags = new Dictionary<string, string> { ["set"] = Guid.NewGuid().ToString("N")[..12] };
+        var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()) { ["set"] = Guid.NewGuid().ToString("N")[..12] };
         var outcomes = new List<ItemOutcome>();
         foreach (var database in databases)
         {
