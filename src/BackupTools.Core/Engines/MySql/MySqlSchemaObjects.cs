@@ -62,11 +62,16 @@ public static class MySqlSchemaObjects
         Execute(connection, "set session sql_mode = @m, time_zone = @z", ("m", savedMode.Item1), ("z", savedMode.Item2));
     }
 
-    /// <summary>Rewrites explicit qualifiers `from`. / from. to the target schema; the rest of the text is untouched.</summary>
-    public static string Rewrite(string definition, string fromSchema, string toSchema) =>
-        fromSchema == toSchema ? definition
-            : Regex.Replace(definition, $@"(?<![\w$`])(`{Regex.Escape(fromSchema.Replace("`", "``"))}`|{Regex.Escape(fromSchema)}(?![\w$]))(?=\s*\.)",
-                MySqlInspector.Quote(toSchema).Replace("$", "$$"));
+    /// <summary>
+    /// Rewrites explicit qualifiers `from`. / from. to the target schema. String literals are skipped, so
+    /// data that merely mentions the name stays as it was.
+    /// </summary>
+    public static string Rewrite(string definition, string fromSchema, string toSchema)
+    {
+        if (fromSchema == toSchema) return definition;
+        var pattern = $@"'(?:[^'\\]|\\.|'')*'|""(?:[^""\\]|\\.|"""")*""|(?<![\w$`.])(`{Regex.Escape(fromSchema.Replace("`", "``"))}`|{Regex.Escape(fromSchema)}(?![\w$]))(?=\s*\.)";
+        return Regex.Replace(definition, pattern, m => m.Groups[1].Success ? MySqlInspector.Quote(toSchema) : m.Value);
+    }
 
     private static void CreateOne(MySqlConnection connection, MySqlSchemaObject o, string fromSchema, string toSchema)
     {
