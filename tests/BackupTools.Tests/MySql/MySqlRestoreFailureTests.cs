@@ -2,17 +2,19 @@ using System.Management.Automation;
 
 namespace BackupTools.Tests.MySql;
 
-/// <summary>Failure paths on a small database (two tables, a trigger), so they cost little time.</summary>
+/// <summary>Failure paths (and -SkipSafetyBackup) on a small database with a trigger and a foreign key, so they cost little time.</summary>
 public sealed class MySqlRestoreFailureTests() : MySqlRestoreTestBase(Small())
 {
     private static MySqlTestDatabase Small()
     {
         var db = new MySqlTestDatabase(seed: false);
+        db.Execute($"alter database {db.Name} character set latin1 collate latin1_swedish_ci");
         db.Execute("""
             create table t(id int primary key, v varchar(20)); insert into t values (1, 'a'), (2, 'b');
             create table orders_1(id int primary key auto_increment, customer varchar(64));
             create table orders_3 like orders_1; create table orders_9 like orders_1; insert into orders_9(customer) values ('x');
             create trigger t_upper before insert on t for each row set new.v = upper(new.v);
+            create table t_child(id int primary key, tid int, foreign key (tid) references t(id)) engine=InnoDB; insert into t_child values (1, 1);
             """);
         return db;
     }
@@ -58,16 +60,26 @@ public sealed class MySqlRestoreFailureTests() : MySqlRestoreTestBase(Small())
     }
 
     [Fact]
-    public void SkipSafetyBackup_is_recorded_as_a_warning_and_takes_no_backup()
+    public void SkipSafetyBackup_is_a_warning_and_foreign_keys_follow_their_tables_past_a_view_named_like_a_table()
     {
         InitRepoWithKey(createCell: false);
         var original = Fingerprint(Db.Name);
         Backup();
-        Db.Execute("delete from orders_9");
+        Db.Execute("delete from orders_9; drop table orders_3; create view orders_3 as select 1 as x;");
         var result = My($"Restore-MySql -Database $db {Conn} -Repository $repo -KeyFile $key -SkipSafetyBackup -Confirm:$false").AssertNoErrors();
         Assert.Contains(result.Warnings, w => w.Contains("-SkipSafetyBackup"));
         Assert.True(result.Single<DatabaseRestoreResult>().SafetyBackupSkipped);
         Assert.Single(Run("Get-Backup -Repository $repo").Objects<BackupRecord>());
         Assert.Equal(original, Fingerprint(Db.Name));
+        // The foreign key moved with its tables and points at the restored parent, not the dropped old one.
+        Assert.Equal([$"{Db.Name}|t"], MySqlTestDatabase.Column(null, $"select unique_constraint_schema, referenced_table_name from information_schema.referential_constraints where constraint_schema = '{Db.Name}'"));
+        Db.Execute("insert into t(id, v) values (3, 'c'); insert into t_child values (2, 3);");
+        Assert.Equal(["C"], MySqlTestDatabase.Column(Db.Name, "select v from t where id = 3"));
+
+        // A new database gets the backed-up one's character set and collation.
+        var copy = Db.Name + "_copy";
+        ExtraDatabases.Add(copy);
+        My($"Restore-MySql -Database $db -TargetDatabase $copy {Conn} -Repository $repo -KeyFile $key -Confirm:$false", ("copy", copy)).AssertNoErrors();
+        Assert.Equal(["latin1|latin1_swedish_ci"], MySqlTestDatabase.Column(null, $"select default_character_set_name, default_collation_name from information_schema.schemata where schema_name = '{copy}'"));
     }
 }

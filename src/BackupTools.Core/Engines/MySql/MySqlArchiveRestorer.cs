@@ -20,7 +20,7 @@ public static class MySqlArchiveRestorer
     {
         var clock = Stopwatch.StartNew();
         using (var connection = MySqlInspector.Open(target, null))
-            Execute(connection, $"create database {MySqlInspector.Quote(database)} character set utf8mb4");
+            Execute(connection, $"create database {MySqlInspector.Quote(database)} {SchemaDefaults(manifest)}");
         using (var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf"))
         using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
         {
@@ -39,6 +39,15 @@ public static class MySqlArchiveRestorer
             else if (t["exact"]!.GetValue<bool>() && got.Exact && got.Rows != want) differences.Add($"{name}: {got.Rows} rows restored, {want} backed up");
         }
         return new Outcome(actual.Count, actual.Values.Sum(t => t.Rows), clock.Elapsed, differences);
+    }
+
+    /// <summary>The backed-up database's character set and collation (utf8mb4 for backups that predate recording them).</summary>
+    private static string SchemaDefaults(BackupManifest manifest)
+    {
+        static string Safe(string? name) => name is { Length: > 0 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? name : "";
+        var charset = Safe(manifest.EngineInfo?["characterSet"]?.GetValue<string>());
+        var collation = Safe(manifest.EngineInfo?["collation"]?.GetValue<string>());
+        return charset.Length == 0 ? "character set utf8mb4" : $"character set {charset}" + (collation.Length > 0 ? $" collate {collation}" : "");
     }
 
     public static void DropDatabase(MySqlTarget target, string database)

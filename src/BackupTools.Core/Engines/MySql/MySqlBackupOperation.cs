@@ -68,6 +68,7 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         var cell = request.Cell ?? database;
         using var connection = MySqlInspector.Open(request.Target, database);
         var tables = MySqlInspector.Tables(connection, database);
+        var schema = MySqlInspector.SchemaDefaults(connection, database);
         var nonTransactional = tables.Where(t => t.Engine.Length > 0 && !t.Engine.Equals("InnoDB", StringComparison.OrdinalIgnoreCase)).ToList();
         if (nonTransactional.Count > 0)
             observer.Warning($"{database}: {string.Join(", ", nonTransactional.Select(t => $"{t.Name} ({t.Engine})"))} " +
@@ -94,6 +95,8 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
             ["flavor"] = dialect.Flavor,
             ["serverVersion"] = connection.ServerVersion,
             ["database"] = database,
+            ["characterSet"] = schema.CharacterSet,
+            ["collation"] = schema.Collation,
             ["dumpTool"] = Path.GetFileName(tools.Dump),
             ["binlogFile"] = coordinates?.File,
             ["binlogPosition"] = coordinates?.Position,

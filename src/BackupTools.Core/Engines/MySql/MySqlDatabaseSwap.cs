@@ -7,8 +7,9 @@ namespace BackupTools.Core.Engines.MySql;
 /// <summary>
 /// Puts a restored staging database in place of the target. The live tables move to a `…__bt_old_…`
 /// schema and the staging tables into the target in ONE atomic multi-table RENAME TABLE, so readers see
-/// either the old or the new set, never a mix. Triggers must be dropped for a cross-schema rename and,
-/// like views, routines and events, are re-created in the target afterwards. If anything after the rename
+/// either the old or the new set, never a mix. Triggers must be dropped for a cross-schema rename and live
+/// views could collide with incoming table names, so both go just before it (and come back if it fails);
+/// the backup's triggers, views, routines and events are then re-created in the target. If anything after the rename
 /// fails, the rename is reversed and the original objects re-created; the old tables are dropped only
 /// once the new database is complete.
 /// </summary>
@@ -35,20 +36,22 @@ internal static class MySqlDatabaseSwap
             var original = exists ? MySqlSchemaObjects.Read(live, database) : [];
             var originalTables = exists ? TableNames(live, database) : [];
             MySqlSchemaObjects.Execute(live, $"create database {Q(old)}");
+            // Triggers block a cross-schema rename; live views would collide with incoming tables of the same name.
+            var inTheWay = original.Where(o => o.Kind is "TRIGGER" or "VIEW").ToList();
             MySqlSchemaObjects.Drop(stagingConnection, staging, incoming.Where(o => o.Kind == "TRIGGER"));
-            MySqlSchemaObjects.Drop(live, database, original.Where(o => o.Kind == "TRIGGER"));
+            MySqlSchemaObjects.Drop(live, database, inTheWay);
             try
             {
                 Rename(live, [.. originalTables.Select(t => (database, t, old)), .. incomingTables.Select(t => (staging, t, database))]);
             }
             catch
             {
-                MySqlSchemaObjects.Create(live, original.Where(o => o.Kind == "TRIGGER"), database, database);
+                MySqlSchemaObjects.Create(live, inTheWay, database, database);
                 throw;
             }
             try
             {
-                MySqlSchemaObjects.Drop(live, database, original.Where(o => o.Kind != "TRIGGER"));
+                MySqlSchemaObjects.Drop(live, database, original.Except(inTheWay));
                 MySqlSchemaObjects.Create(live, incoming, staging, database);
             }
             catch (Exception e) when (e is MySqlException or BackupToolsException)

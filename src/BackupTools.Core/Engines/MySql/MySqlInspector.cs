@@ -47,6 +47,11 @@ public static class MySqlInspector
     public static bool BinlogEnabled(MySqlConnection connection) =>
         Query(connection, "select @@global.log_bin", r => Convert.ToInt64(r.GetValue(0))).Single() == 1;
 
+    /// <summary>The database's default character set and collation (a restore creates the database with them).</summary>
+    public static (string CharacterSet, string Collation) SchemaDefaults(MySqlConnection connection, string database) =>
+        Query(connection, "select default_character_set_name, default_collation_name from information_schema.schemata where schema_name = @db",
+            r => (r.GetString(0), r.GetString(1)), ("db", database)).Single();
+
     public static bool GtidOn(MySqlConnection connection, MySqlDialect dialect) =>
         dialect.GtidModeQuery is { } sql && Query(connection, sql, r => r.GetString(0)).Single().Equals("ON", StringComparison.OrdinalIgnoreCase);
 
