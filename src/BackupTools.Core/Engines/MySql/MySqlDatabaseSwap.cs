@@ -39,14 +39,15 @@ internal static class MySqlDatabaseSwap
             // Triggers block a cross-schema rename; live views would collide with incoming tables of the same name.
             var inTheWay = original.Where(o => o.Kind is "TRIGGER" or "VIEW").ToList();
             MySqlSchemaObjects.Drop(stagingConnection, staging, incoming.Where(o => o.Kind == "TRIGGER"));
-            MySqlSchemaObjects.Drop(live, database, inTheWay);
             try
             {
+                MySqlSchemaObjects.Drop(live, database, inTheWay);
                 Rename(live, [.. originalTables.Select(t => (database, t, old)), .. incomingTables.Select(t => (staging, t, database))]);
             }
             catch
             {
-                MySqlSchemaObjects.Create(live, inTheWay, database, database);
+                var still = MySqlSchemaObjects.Read(live, database).Select(o => (o.Kind, o.Name)).ToHashSet();
+                MySqlSchemaObjects.Create(live, inTheWay.Where(o => !still.Contains((o.Kind, o.Name))), database, database);
                 throw;
             }
             try
