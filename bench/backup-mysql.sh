@@ -16,6 +16,7 @@ db=bt_bench_my
 bt="dotnet $root/bin/runner/btrun.dll"
 
 # Connection: defaults file for mariadb/mariadb-dump/mysqldump, password file for the runner.
+trap 'rm -f "$work/my.cnf" "$work/pw"' EXIT
 ( umask 077; python3 - "$servers" "$work" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))["mysql"]
