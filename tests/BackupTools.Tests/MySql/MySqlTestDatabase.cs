@@ -52,6 +52,7 @@ public sealed class MySqlTestDatabase : IDisposable
             create table legacy_counter(id int primary key, hits int) engine=MyISAM;
             insert into legacy_counter values (1, 42);
             create view order_totals as select 'orders_0' as shard, sum(amount) as total from orders_0;
+            create view a_view_on_a_view as select total * 2 as doubled from order_totals;
             create function shard_of(id int) returns int deterministic return id % 120;
             create procedure touch_customer(in cid int) update customers set created = now(6) where id = cid;
             create trigger customers_log after insert on customers for each row insert into events_log(payload) values (concat('new customer ', new.id));
