@@ -39,6 +39,7 @@
         'Backup-RedisRdb'
         'Restore-RedisRdb'
         'Backup-RedisAof'
+        'Restore-MySql'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

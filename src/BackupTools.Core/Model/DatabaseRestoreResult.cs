@@ -1,6 +1,6 @@
 namespace BackupTools;
 
-/// <summary>What Restore-Postgres (and later other database restores) did.</summary>
+/// <summary>What Restore-Postgres and Restore-MySql did.</summary>
 public sealed class DatabaseRestoreResult
 {
     public required string Database { get; init; }

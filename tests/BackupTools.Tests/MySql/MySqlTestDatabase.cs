@@ -52,6 +52,7 @@ public sealed class MySqlTestDatabase : IDisposable
             create table legacy_counter(id int primary key, hits int) engine=MyISAM;
             insert into legacy_counter values (1, 42);
             create view order_totals as select 'orders_0' as shard, sum(amount) as total from orders_0;
+            create view a_view_on_a_view as select total * 2 as doubled from order_totals;
             create function shard_of(id int) returns int deterministic return id % 120;
             create procedure touch_customer(in cid int) update customers set created = now(6) where id = cid;
             create trigger customers_log after insert on customers for each row insert into events_log(payload) values (concat('new customer ', new.id));
@@ -65,17 +66,31 @@ public sealed class MySqlTestDatabase : IDisposable
             """);
     }
 
-    /// <summary>CHECKSUM TABLE of every base table plus the routines, triggers, events and views present.</summary>
+    /// <summary>Row count and CHECKSUM TABLE of every base table plus the routines, triggers, events and views present (one connection, few round trips).</summary>
     public static string Fingerprint(string database)
     {
-        var tables = Column(database, $"select table_name from information_schema.tables where table_schema = '{database}' and table_type = 'BASE TABLE' order by table_name");
+        using var connection = new MySqlConnection(Server.ConnectionString(database));
+        connection.Open();
+        List<string> Rows(string sql)
+        {
+            using var command = new MySqlCommand(sql, connection) { CommandTimeout = 300 };
+            using var reader = command.ExecuteReader();
+            var values = new List<string>();
+            while (reader.Read()) values.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : reader.GetValue(i).ToString())));
+            return values;
+        }
+        var tables = Rows($"select table_name from information_schema.tables where table_schema = '{database}' and table_type = 'BASE TABLE' order by table_name");
         var text = new StringBuilder();
-        foreach (var table in tables)
-            text.AppendLine(table + ": " + Column(database, $"select count(*) from `{table}`").Single() + " " + Column(database, $"checksum table `{table}`").Single().Split('|')[1]);
-        text.AppendLine(string.Join(",", Column(database, $"select routine_name from information_schema.routines where routine_schema = '{database}' order by 1")));
-        text.AppendLine(string.Join(",", Column(database, $"select trigger_name from information_schema.triggers where trigger_schema = '{database}' order by 1")));
-        text.AppendLine(string.Join(",", Column(database, $"select event_name from information_schema.events where event_schema = '{database}' order by 1")));
-        text.AppendLine(string.Join(",", Column(database, $"select table_name from information_schema.views where table_schema = '{database}' order by 1")));
+        if (tables.Count > 0)
+        {
+            var counts = Rows(string.Join(" union all ", tables.Select(t => $"select '{t}', count(*) from `{t}`"))).ToDictionary(r => r.Split('|')[0], r => r.Split('|')[1]);
+            var sums = Rows("checksum table " + string.Join(", ", tables.Select(t => $"`{t}`"))).ToDictionary(r => r.Split('|')[0][(database.Length + 1)..], r => r.Split('|')[1]);
+            foreach (var table in tables) text.AppendLine($"{table}: {counts[table]} {sums[table]}");
+        }
+        text.AppendLine(string.Join(",", Rows($"select routine_name from information_schema.routines where routine_schema = '{database}' order by 1")));
+        text.AppendLine(string.Join(",", Rows($"select trigger_name from information_schema.triggers where trigger_schema = '{database}' order by 1")));
+        text.AppendLine(string.Join(",", Rows($"select event_name from information_schema.events where event_schema = '{database}' order by 1")));
+        text.AppendLine(string.Join(",", Rows($"select table_name from information_schema.views where table_schema = '{database}' order by 1")));
         return text.ToString();
     }
 

@@ -8,7 +8,8 @@ namespace BackupTools.Core.Engines.MySql;
 
 /// <summary>
 /// Loads a MySQL/MariaDB backup into a NEW database with the mariadb/mysql client (the verified, decrypted
-/// dump is its stdin) and compares every table's row count with the manifest. Used by -RestoreTest.
+/// dump is its stdin) and compares every table's row count with the manifest. Used by Restore-MySql (staging)
+/// and -RestoreTest.
 /// </summary>
 public static class MySqlArchiveRestorer
 {
@@ -19,12 +20,12 @@ public static class MySqlArchiveRestorer
     {
         var clock = Stopwatch.StartNew();
         using (var connection = MySqlInspector.Open(target, null))
-            Execute(connection, $"create database {MySqlInspector.Quote(database)} character set utf8mb4");
+            Execute(connection, $"create database {MySqlInspector.Quote(database)} {SchemaDefaults(manifest)}");
         using (var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf"))
         using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
         {
             ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", database],
-                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, data, cancel);
+                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, new SingleDatabaseDumpGuard(data), cancel);
             data.VerifyToEnd();
         }
         using var restored = MySqlInspector.Open(target, database);
@@ -38,6 +39,15 @@ public static class MySqlArchiveRestorer
             else if (t["exact"]!.GetValue<bool>() && got.Exact && got.Rows != want) differences.Add($"{name}: {got.Rows} rows restored, {want} backed up");
         }
         return new Outcome(actual.Count, actual.Values.Sum(t => t.Rows), clock.Elapsed, differences);
+    }
+
+    /// <summary>The backed-up database's character set and collation (utf8mb4 for backups that predate recording them).</summary>
+    private static string SchemaDefaults(BackupManifest manifest)
+    {
+        static string Safe(string? name) => name is { Length: > 0 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? name : "";
+        var charset = Safe(manifest.EngineInfo?["characterSet"]?.GetValue<string>());
+        var collation = Safe(manifest.EngineInfo?["collation"]?.GetValue<string>());
+        return charset.Length == 0 ? "character set utf8mb4" : $"character set {charset}" + (collation.Length > 0 ? $" collate {collation}" : "");
     }
 
     public static void DropDatabase(MySqlTarget target, string database)

@@ -28,30 +28,36 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
     private IReadOnlyList<ItemOutcome> RunItems(MySqlBackupRequest request, CancellationToken cancel)
     {
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer);
+        return RunLocked(repository, request, cancel);
+    }
+
+    /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>
+    public IReadOnlyList<ItemOutcome> RunLocked(BackupRepository repository, MySqlBackupRequest request, CancellationToken cancel)
+    {
         MySqlTools tools;
         IReadOnlyList<string> databases;
         MySqlDialect dialect;
-        bool binlog;
+        DumpSettings settings;
         using (var connection = MySqlInspector.Open(request.Target, null))
         {
             tools = MySqlTools.Locate(request.ToolPath);
             dialect = MySqlInspector.Dialect(connection);
-            binlog = MySqlInspector.BinlogEnabled(connection);
+            settings = new DumpSettings(tools.DumpTool(), MySqlInspector.BinlogEnabled(connection), MySqlInspector.GtidOn(connection, dialect));
             databases = request.AllDatabases ? MySqlInspector.ListDatabases(connection, request.IncludeSystemDatabases) : request.Databases;
         }
         if (databases.Count == 0)
             throw new BackupInputException("MySqlNoDatabase", "Database", "no database to back up.", "Pass -Database <name>[,<name>…] or -AllDatabases.");
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
         using var defaults = new PrivateTempFile(request.Target.DefaultsFileContent(), ".cnf");
-        var tags = new Dictionary<string, string> { ["set"] = Guid.NewGuid().ToString("N")[..12] };
+        var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()) { ["set"] = Guid.NewGuid().ToString("N")[..12] };
         var outcomes = new List<ItemOutcome>();
         foreach (var database in databases)
         {
             cancel.ThrowIfCancellationRequested();
             try
             {
-                outcomes.Add(new ItemOutcome(database, BackupDatabase(repository, request, tools, dialect, binlog, defaults, database, tags, cancel), null));
+                outcomes.Add(new ItemOutcome(database, BackupDatabase(repository, request, tools, dialect, settings, defaults, database, tags, cancel), null));
             }
             catch (Exception e) when (e is BackupToolsException or MySqlException)
             {
@@ -61,12 +67,13 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         return outcomes;
     }
 
-    private BackupRecord BackupDatabase(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, bool binlog,
+    private BackupRecord BackupDatabase(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, DumpSettings settings,
         PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
     {
         var cell = request.Cell ?? database;
         using var connection = MySqlInspector.Open(request.Target, database);
         var tables = MySqlInspector.Tables(connection, database);
+        var schema = MySqlInspector.SchemaDefaults(connection, database);
         var nonTransactional = tables.Where(t => t.Engine.Length > 0 && !t.Engine.Equals("InnoDB", StringComparison.OrdinalIgnoreCase)).ToList();
         if (nonTransactional.Count > 0)
             observer.Warning($"{database}: {string.Join(", ", nonTransactional.Select(t => $"{t.Name} ({t.Engine})"))} " +
@@ -75,11 +82,13 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
         var plan = new BackupPlan(cell, request.Target.Describe(database), EngineName, BackupKind.Full, null, compression, tags);
         using var writer = repository.BeginBackup(plan, request.Keys);
+        // Tools without --set-gtid-purged=COMMENTED: the executed set just before the dump (may lag the snapshot, never lead it).
+        var gtidBefore = dialect.GtidSetReadBesideDump(settings.Tool, settings.GtidOn) ? MySqlInspector.ExecutedGtidSet(connection, dialect) : null;
         DumpSniffer sniffer;
         using (var data = writer.OpenObject(BackupManifest.DataRole))
         {
             sniffer = new DumpSniffer(new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null)));
-            ExternalTool.Run(tools.Dump, DumpArguments(defaults, dialect, binlog, database), new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, sniffer, null, cancel);
+            ExternalTool.Run(tools.Dump, DumpArguments(defaults, dialect.DumpOptions(settings.Tool, settings.Binlog, settings.GtidOn), database), new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, sniffer, null, cancel);
             if (!sniffer.Completed)
                 throw new BackupToolsException("MySqlDumpIncomplete", FailureKind.ExternalToolFailure,
                     $"{Path.GetFileName(tools.Dump)} exited without its '-- Dump completed' marker; nothing was recorded.", "Check the server log and run again.");
@@ -91,10 +100,13 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
             ["flavor"] = dialect.Flavor,
             ["serverVersion"] = connection.ServerVersion,
             ["database"] = database,
+            ["characterSet"] = schema.CharacterSet,
+            ["collation"] = schema.Collation,
             ["dumpTool"] = Path.GetFileName(tools.Dump),
             ["binlogFile"] = coordinates?.File,
             ["binlogPosition"] = coordinates?.Position,
             ["gtidSet"] = sniffer.GtidSet() ?? GtidAt(connection, dialect, coordinates),
+            ["gtidExecutedBeforeDump"] = gtidBefore,
             ["tables"] = MySqlInspector.ToJson(tables),
             ["rowCountsSnapshot"] = "separate transaction just before the dump",
         };
@@ -107,12 +119,14 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         return MySqlInspector.Query(connection, sql, r => r.IsDBNull(0) ? null : r.GetString(0), ("file", at.File), ("position", at.Position)).Single();
     }
 
-    private static List<string> DumpArguments(PrivateTempFile defaults, MySqlDialect dialect, bool binlog, string database)
+    private sealed record DumpSettings(MySqlDumpTool Tool, bool Binlog, bool GtidOn);
+
+    private static List<string> DumpArguments(PrivateTempFile defaults, IReadOnlyList<string> dialectOptions, string database)
     {
         // --defaults-extra-file must come first; it carries host, port, user and password.
         var args = new List<string> { $"--defaults-extra-file={defaults.FilePath}", "--single-transaction", "--quick", "--routines", "--triggers",
             "--events", "--hex-blob", "--default-character-set=utf8mb4", "--skip-dump-date" };
-        if (binlog) args.Add(dialect.PositionOption);
+        args.AddRange(dialectOptions);
         args.Add(database);
         return args;
     }

@@ -13,4 +13,5 @@ public sealed record MySqlBackupRequest(
     string? ToolPath,
     CompressionSettings? Compression,
     BackupKeyRing? Keys,
-    TimeSpan LockTimeout);
+    TimeSpan LockTimeout,
+    IReadOnlyDictionary<string, string>? Tags = null);

@@ -47,6 +47,24 @@ public static class MySqlInspector
     public static bool BinlogEnabled(MySqlConnection connection) =>
         Query(connection, "select @@global.log_bin", r => Convert.ToInt64(r.GetValue(0))).Single() == 1;
 
+    /// <summary>The database's default character set and collation (a restore creates the database with them).</summary>
+    public static (string CharacterSet, string Collation) SchemaDefaults(MySqlConnection connection, string database) =>
+        Query(connection, "select default_character_set_name, default_collation_name from information_schema.schemata where schema_name = @db",
+            r => (r.GetString(0), r.GetString(1)), ("db", database)).Single();
+
+    public static bool GtidOn(MySqlConnection connection, MySqlDialect dialect) =>
+        dialect.GtidModeQuery is { } sql && Query(connection, sql, r => r.GetString(0)).Single().Equals("ON", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>MySQL's Executed_Gtid_Set from SHOW MASTER STATUS / SHOW BINARY LOG STATUS (whichever the server has).</summary>
+    public static string? ExecutedGtidSet(MySqlConnection connection, MySqlDialect dialect)
+    {
+        using var command = new MySqlCommand(dialect.BinlogStatusQuery, connection);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        var column = reader.GetOrdinal("Executed_Gtid_Set");
+        return reader.IsDBNull(column) ? null : reader.GetString(column);
+    }
+
     public static string Quote(string identifier) => "`" + identifier.Replace("`", "``") + "`";
 
     public static List<T> Query<T>(MySqlConnection connection, string sql, Func<MySqlDataReader, T> read, params (string Name, object Value)[] parameters)

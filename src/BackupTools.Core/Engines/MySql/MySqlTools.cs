@@ -5,6 +5,14 @@ namespace BackupTools.Core.Engines.MySql;
 /// <summary>Finds mariadb-dump or mysqldump (and the matching client): -ToolPath, else PATH.</summary>
 public sealed record MySqlTools(string Dump, string Client)
 {
+    /// <summary>Flavour and version of the dump tool (its options differ between MariaDB's and MySQL's).</summary>
+    public MySqlDumpTool DumpTool()
+    {
+        using var output = new MemoryStream();
+        External.ExternalTool.Run(Dump, ["--version"], new Dictionary<string, string>(), output, null, CancellationToken.None);
+        return MySqlDumpTool.From(System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n')[0]);
+    }
+
     public static MySqlTools Locate(string? toolPath)
     {
         var dirs = !string.IsNullOrEmpty(toolPath)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmark: Backup-MySql (zstd + AES-256-GCM + SHA-256, via the runner, start-up included) vs
+#   (a) the usual cron pipeline `mysqldump --single-transaction --routines --triggers | gzip > file`, and
+#   (b) bare `mariadb-dump --single-transaction > /dev/null`; plus Restore-MySql vs `mysql < dump` (new database).
+# Uses a private database (bt_bench_my) on the shared MariaDB described by servers.json
+# ($BACKUPTOOLS_SERVERS_DIR or <repo>/.servers). The password goes to the tools in a 0600 defaults file
+# and to the runner in a 0600 file it reads itself — never on a command line.
+# usage: bench/backup-mysql.sh [ROWS=2000000] [RUNS=3]   (2M rows ≈ 0.6 GB of random text/JSON/numerics)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
+rows=${1:-2000000}; runs=${2:-3}
+work=${BENCH_DIR:-/tmp/bt-bench-my}; mkdir -p "$work"; chmod 700 "$work"
+servers=${BACKUPTOOLS_SERVERS_DIR:-$root/.servers}/servers.json
+db=bt_bench_my
+[ -f "$root/bin/runner/btrun.dll" ] || dotnet build "$root/BackupTools.sln" -c Release -v q -nologo
+bt="dotnet $root/bin/runner/btrun.dll"
+
+# Connection: defaults file for mariadb/mariadb-dump/mysqldump, password file for the runner.
+trap 'rm -f "$work/my.cnf" "$work/pw"' EXIT
+( umask 077; python3 - "$servers" "$work" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["mysql"]
+esc = m["password"].replace("\\", "\\\\").replace('"', '\\"')
+open(sys.argv[2] + "/my.cnf", "w").write(f'[client]\nhost={m["host"]}\nport={m["port"]}\nuser={m["user"]}\npassword="{esc}"\n')
+open(sys.argv[2] + "/pw", "w").write(m["password"])
+open(sys.argv[2] + "/target", "w").write(f'{m["host"]} {m["port"]} {m["user"]}\n')
+PY
+)
+read -r host port user < "$work/target"
+my="mariadb --defaults-extra-file=$work/my.cnf"
+dump="mariadb-dump --defaults-extra-file=$work/my.cnf"
+# The runner builds its credential from the password file (PowerShell variables, not argv).
+cred="\\\$c = [pscredential]::new('$user', [Net.NetworkCredential]::new('', [IO.File]::ReadAllText('$work/pw')).SecurePassword);"
+conn="-Server $host -Port $port -Credential \\\$c"
+
+if [ "$($my -Nse "select count(*) from information_schema.schemata where schema_name='$db'")" = 0 ] || \
+   [ "$($my -Nse "select coalesce(max(id),0) from $db.events" 2>/dev/null)" != "$rows" ]; then
+  echo "generating $rows rows of realistic data in $db…" >&2
+  $my -e "drop database if exists $db; create database $db character set utf8mb4"
+  $my "$db" <<SQL
+create table events(id bigint primary key, at datetime(6), amount decimal(14,2), score double,
+  customer char(32), note varchar(200), payload json) engine=InnoDB;
+create table customers(id int primary key, name varchar(100), email varchar(100), country char(2)) engine=InnoDB;
+create view big_spenders as select customer, sum(amount) total from events group by customer having total > 90000;
+create trigger events_score before insert on events for each row set new.score = coalesce(new.score, 0);
+insert into customers select seq, concat('Customer ', to_base64(random_bytes(12))), concat(md5(rand()), '@example.com'),
+  elt(1 + floor(rand() * 5), 'DE', 'FR', 'US', 'JP', 'BR') from seq_1_to_100000;
+SQL
+  batch=250000
+  for ((from = 1; from <= rows; from += batch)); do
+    to=$(( from + batch - 1 < rows ? from + batch - 1 : rows ))
+    $my "$db" -e "insert into events
+      select seq, now(6) - interval floor(rand() * 77760000) second, round(rand() * 100000, 2), rand(), md5(rand()),
+        concat(to_base64(random_bytes(45)), ' ', to_base64(random_bytes(30))),
+        json_object('ip', concat_ws('.', floor(rand()*255), floor(rand()*255), floor(rand()*255), floor(rand()*255)),
+          'ua', md5(rand()), 'tags', json_array(md5(rand()), floor(rand()*1000)), 'ok', rand() > 0.5)
+      from seq_${from}_to_${to}"
+  done
+  $my "$db" -Nse "analyze table events, customers" >/dev/null
+  $my -Nse "select concat(round(sum(data_length + index_length) / 1048576), ' MB in InnoDB') from information_schema.tables where table_schema = '$db'" >&2
+fi
+[ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
+reset="rm -rf '$work/out.sql.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' -Compression zstd | Out-Null\""
+candidate="$bt -Command \"$cred Backup-MySql -Database $db $conn -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
+
+echo "== Backup-MySql vs mysqldump --single-transaction --routines --triggers | gzip (the usual cron job) =="
+"$here/harness.sh" -n "$runs" -p "$reset" -l "mysqldump ... | gzip" -b "mysqldump --defaults-extra-file=$work/my.cnf --single-transaction --routines --triggers $db | gzip > '$work/out.sql.gz'" -o "$work/out.sql.gz" \
+  -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+echo
+echo "== Backup-MySql vs bare mariadb-dump --single-transaction > /dev/null (the producer's own speed) =="
+"$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-dump > /dev/null" -b "$dump --single-transaction $db > /dev/null" \
+  -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+echo
+echo "== Restore-MySql vs mysql < dump (into a new database) =="
+eval "$reset"
+bash -c "$bt -Command \"$cred Backup-MySql -Database $db $conn -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
+$dump --single-transaction --routines --triggers --events --hex-blob $db > "$work/plain.sql"
+dropdbs="$my -e 'drop database if exists ${db}_r1; drop database if exists ${db}_r2'"
+"$here/harness.sh" -n "$runs" -p "$dropdbs" -l "create database + mysql < dump" -b "$my -e 'create database ${db}_r1' && $my ${db}_r1 < '$work/plain.sql'" \
+  -L "Restore-MySql" -c "$bt -Command \"$cred Restore-MySql -Database $db -TargetDatabase ${db}_r2 $conn -Repository '$work/repo' -KeyFile '$work/bench.key' -Confirm:\\\$false | Out-Null\""
+eval "$dropdbs"; rm -f "$work/plain.sql" "$work/out.sql.gz"
