@@ -87,6 +87,8 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         var cell = request.Cell ?? database;
         if (request.Cell is null && !IsValidCell(database))
             throw new BackupInputException("CellNameInvalid", "Cell", $"database '{database}' is not usable as a cell name.", "Pass -Cell <name> (letters, digits, '.', '_', '-').");
+        // Made first so a scratch location that cannot be used fails before any snapshot or dump starts.
+        using var scratch = request.Jobs > 1 ? PgScratchSpace.Create("pgdump") : null;
         using var connection = PostgresInspector.Open(request.Target, database);
         using var snapshotTransaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         var snapshot = PostgresInspector.Query(connection, "select pg_export_snapshot()", r => r.GetString(0), snapshotTransaction).Single();
@@ -97,12 +99,19 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         using var writer = repository.BeginBackup(plan, request.Keys);
         // Counting runs on the snapshot's own connection while pg_dump streams from a second one.
         var counts = Task.Run(() => PostgresInspector.TableRowCounts(connection, snapshotTransaction), cancel);
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        try
         {
+            using var data = writer.OpenObject(BackupManifest.DataRole);
             var progress = new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null));
-            if (request.Jobs > 1) DumpParallel(request, tools, environment, database, snapshot, progress, cancel);
+            if (scratch != null) DumpParallel(request, tools, environment, database, snapshot, scratch, progress, cancel);
             else ExternalTool.Run(tools.PgDump, DumpArguments(request, snapshot), environment.For(database), progress, null, cancel);
             data.Complete();
+        }
+        catch
+        {
+            // The count shares the snapshot's connection, which is not thread-safe: it must end before that connection is disposed.
+            try { counts.Wait(CancellationToken.None); } catch (Exception) { /* the dump's failure is the one to report */ }
+            throw;
         }
         facts["tables"] = counts.GetAwaiter().GetResult();
         facts["format"] = request.Jobs > 1 ? PgDirectoryArchive.Format : "custom";
@@ -134,9 +143,8 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
     /// counts still match), then stream that folder as one tar into the pipeline. The folder always goes.
     /// </summary>
     private void DumpParallel(PostgresBackupRequest request, PgTools tools, PgEnvironment environment, string database, string snapshot,
-        Stream output, CancellationToken cancel)
+        PgScratchSpace scratch, Stream output, CancellationToken cancel)
     {
-        using var scratch = PgScratchSpace.Create("pgdump");
         var folder = Path.Combine(scratch.Root, "dump");
         observer.Verbose($"{database}: parallel dump ({request.Jobs} jobs) into {scratch.Root}, then streamed as a tar.");
         var args = DumpArguments(request, snapshot, "--format=directory");
@@ -150,6 +158,7 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
             throw full;
         }
         PgDirectoryArchive.Write(folder, output);
+        scratch.Dispose(); // free the space now rather than after the manifest is written
     }
 
     private static List<string> DumpArguments(PostgresBackupRequest request, string snapshot, string format = "--format=custom")
