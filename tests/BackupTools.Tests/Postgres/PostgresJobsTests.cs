@@ -22,6 +22,24 @@ public sealed class PostgresJobsTests : PostgresTestBase
 
     private void AssertScratchEmpty() => Assert.Empty(Directory.GetFileSystemEntries(_scratch));
 
+    /// <summary>Names of the scratch folders that appeared while the action ran (a parallel restore works from one).</summary>
+    private HashSet<string> ScratchFoldersSeenDuring(Action action)
+    {
+        var seen = new HashSet<string>();
+        using var done = new CancellationTokenSource();
+        var watcher = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                foreach (var folder in Directory.GetDirectories(_scratch)) lock (seen) seen.Add(Path.GetFileName(folder)[..^33]);
+                Thread.Sleep(5);
+            }
+        });
+        try { action(); }
+        finally { done.Cancel(); watcher.Wait(); }
+        return seen;
+    }
+
     [Fact]
     public void Parallel_backup_is_a_directory_tar_that_verifies_and_restores_in_parallel_to_an_identical_database()
     {
@@ -65,9 +83,12 @@ public sealed class PostgresJobsTests : PostgresTestBase
         Db.Execute("delete from sales.invoices where id % 3 = 0; insert into sales.customers(name) values ('after backup')");
         Assert.NotEqual(before, PgTestDatabase.Fingerprint(Db.Name));
 
-        var result = Pg($"Restore-Postgres -Id $id {Conn} -Repository $repo -KeyFile $key -Jobs 2 -Confirm:$false", ("id", record.Id))
-            .AssertNoErrors().Single<DatabaseRestoreResult>();
-        Assert.True(result.ReplacedExistingDatabase);
+        DatabaseRestoreResult? result = null;
+        var seen = ScratchFoldersSeenDuring(() => result = Pg($"Restore-Postgres -Id $id {Conn} -Repository $repo -KeyFile $key -Jobs 2 -Confirm:$false", ("id", record.Id))
+            .AssertNoErrors().Single<DatabaseRestoreResult>());
+        Assert.Contains("backuptools-pgrestore", seen);
+        Assert.NotNull(result);
+        Assert.True(result!.ReplacedExistingDatabase);
         Assert.NotNull(result.SafetyBackupId);
         Assert.Equal(before, PgTestDatabase.Fingerprint(Db.Name));
         AssertScratchEmpty();
@@ -138,6 +159,9 @@ public sealed class PostgresJobsTests : PostgresTestBase
         bool Dumping() => Files(_scratch, "*.dat").Concat(Files(Path.Combine(Repo, "tmp"), "*.part")).Any(f => Length(f) > 256 * 1024);
         while (!Dumping() && !async.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
         Assert.True(Dumping(), "the dump never got going: " + ps.InvocationStateInfo.State);
+        var folder = Assert.Single(Directory.GetDirectories(_scratch));
+        Assert.StartsWith("backuptools-pgdump-", Path.GetFileName(folder));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
         ps.Stop();
         Assert.Empty(Run("Get-Backup -Repository $repo").Output);
         Assert.Empty(Directory.GetFiles(Path.Combine(Repo, "tmp")));
