@@ -14,12 +14,37 @@ internal sealed class PostgresArchiveValidator : IContentValidator
     public string Validate(Stream raw, BackupManifest manifest)
     {
         var tools = PgTools.Locate(null, 0);
+        if (PgDirectoryArchive.IsDirectoryTar(manifest)) return ValidateDirectory(tools, raw);
+        var entries = List(tools, ["--list"], raw);
+        return $"pg_restore lists {entries.Count} entries";
+    }
+
+    /// <summary>
+    /// A directory-format dump carried as a tar: pg_restore lists its toc.dat (unpacked alone into a private
+    /// scratch folder), and every table's data file the table of contents names must be in the tar.
+    /// </summary>
+    private static string ValidateDirectory(PgTools tools, Stream raw)
+    {
+        using var scratch = PgScratchSpace.Create("pgverify");
+        var folder = Path.Combine(scratch.Root, "dump");
+        IReadOnlySet<string> files = new HashSet<string>();
+        scratch.Write(() => files = PgDirectoryArchive.ExtractToc(raw, folder));
+        var entries = List(tools, ["--list", "--format=directory", folder], null);
+        // A TABLE DATA line reads "<dumpId>; <tableoid> <oid> TABLE DATA <schema> <table> <owner>"; its data is <dumpId>.dat.
+        var missing = entries.Where(l => l.Contains(" TABLE DATA ", StringComparison.Ordinal))
+            .Select(l => l[..l.IndexOf(';')] + ".dat").Where(f => !files.Contains(f)).ToList();
+        if (missing.Count > 0)
+            throw new BackupIntegrityException("PostgresArchiveIncomplete", $"The directory-format dump lacks the data files {string.Join(", ", missing.Take(5))} its table of contents names.");
+        return $"pg_restore lists {entries.Count} entries; all {entries.Count(l => l.Contains(" TABLE DATA ", StringComparison.Ordinal))} table data files present";
+    }
+
+    private static List<string> List(PgTools tools, List<string> arguments, Stream? input)
+    {
         using var listing = new MemoryStream();
-        var result = ExternalTool.Run(tools.PgRestore, ["--list"], new Dictionary<string, string>(), listing, raw, CancellationToken.None, throwOnFailure: false);
+        var result = ExternalTool.Run(tools.PgRestore, arguments, new Dictionary<string, string>(), listing, input, CancellationToken.None, throwOnFailure: false);
         if (result.ExitCode != 0)
             throw new BackupIntegrityException("PostgresArchiveUnreadable", $"pg_restore cannot read the archive: {result.Stderr}");
-        var entries = Encoding.UTF8.GetString(listing.ToArray()).Split('\n').Count(l => l.Length > 0 && !l.StartsWith(';'));
-        return $"pg_restore lists {entries} entries";
+        return Encoding.UTF8.GetString(listing.ToArray()).Split('\n').Where(l => l.Length > 0 && !l.StartsWith(';')).ToList();
     }
 }
 

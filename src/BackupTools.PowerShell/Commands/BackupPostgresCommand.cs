@@ -46,13 +46,18 @@ public sealed class BackupPostgresCommand : DatabaseCmdlet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
+    /// <summary>Parallel directory-format dump through a scratch folder (BACKUPTOOLS_TEMP / TMPDIR).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
     protected override void ProcessRecord()
     {
         try
         {
             var request = new PostgresBackupRequest(ResolveRepository(Repository)!, BuildPostgresTarget(), Database, AllDatabases, IncludeGlobals,
                 SchemaOnly, Schema ?? [], Table ?? [], Cell, ResolvedToolPath,
-                Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
+                Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), Jobs: Jobs);
             var outcomes = RunCore((observer, _, cancel) => new PostgresBackupOperation(observer).Run(request, cancel));
             foreach (var outcome in outcomes)
             {

@@ -36,6 +36,11 @@ public sealed class RestorePostgresCommand : DatabaseCmdlet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
+    /// <summary>Parallel pg_restore from a scratch copy of the dump (BACKUPTOOLS_TEMP / TMPDIR).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Jobs { get; set; } = 1;
+
     protected override void ProcessRecord()
     {
         var target = ParameterSetName == "ById" ? Id : Database;
@@ -43,7 +48,7 @@ public sealed class RestorePostgresCommand : DatabaseCmdlet
         {
             var request = new PostgresRestoreRequest(ResolveRepository(Repository)!, ParameterSetName == "ById" ? Id : null,
                 ParameterSetName == "ByDatabase" ? Database : null, At, TargetDatabase, BuildPostgresTarget(), Force, SkipSafetyBackup,
-                ResolvedToolPath, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                ResolvedToolPath, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, Jobs);
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new PostgresRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);

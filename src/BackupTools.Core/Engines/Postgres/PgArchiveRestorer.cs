@@ -3,21 +3,22 @@ using System.Text.Json.Nodes;
 using BackupTools.Core.Engines.External;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Repository;
+using BackupTools.Core.Storage;
 using Npgsql;
 
 namespace BackupTools.Core.Engines.Postgres;
 
 /// <summary>
 /// Restores a Postgres backup into a NEW database (staging or throwaway): creates it with the backup's
-/// encoding, streams the verified, decrypted archive into pg_restore, then compares per-table row counts
-/// with the manifest. Used by Restore-Postgres and by Test-BackupIntegrity -RestoreTest.
+/// encoding, streams the verified, decrypted archive into pg_restore (via a scratch copy for parallel jobs and
+/// directory-format dumps), then compares per-table row counts with the manifest. Used by Restore-Postgres and by Test-BackupIntegrity -RestoreTest.
 /// </summary>
 public static class PgArchiveRestorer
 {
     public sealed record Outcome(int Tables, long Rows, TimeSpan Duration, IReadOnlyList<string> Differences);
 
     public static Outcome RestoreInto(BackupRepository repository, BackupManifest manifest, Keys.BackupKeyRing? keys, PostgresTarget target,
-        PgTools tools, string database, NpgsqlConnection maintenance, CancellationToken cancel)
+        PgTools tools, string database, NpgsqlConnection maintenance, CancellationToken cancel, int jobs = 1)
     {
         var clock = Stopwatch.StartNew();
         var encoding = manifest.EngineInfo?["encoding"]?.GetValue<string>() ?? "UTF8";
@@ -27,7 +28,8 @@ public static class PgArchiveRestorer
         using var environment = new PgEnvironment(target);
         using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
         {
-            ExternalTool.Run(tools.PgRestore, ["--exit-on-error", "--no-password", $"--dbname={database}"], environment.For(database), null, data, cancel);
+            if (jobs > 1 || PgDirectoryArchive.IsDirectoryTar(manifest)) RestoreFromScratch(manifest, tools, environment, database, data, jobs, cancel);
+            else ExternalTool.Run(tools.PgRestore, RestoreArguments(database), environment.For(database), null, data, cancel);
             data.VerifyToEnd();
         }
         var differences = new List<string>();
@@ -53,6 +55,41 @@ public static class PgArchiveRestorer
             }
         }
         return new Outcome(tables, rows, clock.Elapsed, differences);
+    }
+
+    private static List<string> RestoreArguments(string database) => ["--exit-on-error", "--no-password", $"--dbname={database}"];
+
+    /// <summary>
+    /// pg_restore -j needs a seekable archive, and a directory-format dump is a folder: unpack the object into a
+    /// private scratch folder first. The object is verified to its end before pg_restore starts, so a damaged
+    /// backup never reaches the database.
+    /// </summary>
+    private static void RestoreFromScratch(BackupManifest manifest, PgTools tools, PgEnvironment environment, string database,
+        VerifyingReadStream data, int jobs, CancellationToken cancel)
+    {
+        using var scratch = PgScratchSpace.Create("pgrestore");
+        var args = RestoreArguments(database);
+        string input;
+        if (PgDirectoryArchive.IsDirectoryTar(manifest))
+        {
+            input = Path.Combine(scratch.Root, "dump");
+            scratch.Write(() => PgDirectoryArchive.Extract(new CancellableReadStream(data, cancel), input));
+            args.Add("--format=directory");
+        }
+        else
+        {
+            input = Path.Combine(scratch.Root, "dump.custom");
+            scratch.Write(() =>
+            {
+                using var file = PrivateFileSystem.CreateFile(input, FileMode.CreateNew, 1 << 20);
+                new CancellableReadStream(data, cancel).CopyTo(file, 1 << 20);
+            });
+            args.Add("--format=custom");
+        }
+        data.VerifyToEnd();
+        if (jobs > 1) args.Add($"--jobs={jobs}");
+        args.Add(input);
+        ExternalTool.Run(tools.PgRestore, args, environment.For(database), null, null, cancel);
     }
 
     /// <summary>pg_dump --table leaves out the table's schema; create it so the table has somewhere to go.</summary>

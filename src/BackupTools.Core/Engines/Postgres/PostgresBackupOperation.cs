@@ -13,6 +13,7 @@ namespace BackupTools.Core.Engines.Postgres;
 /// Backs up PostgreSQL databases with pg_dump (custom format, uncompressed: our zstd stage is faster) streamed
 /// straight into the repository. Each database is dumped from an exported snapshot, and the per-table row
 /// counts recorded in the manifest are taken in that same snapshot, so they describe exactly what was dumped.
+/// With Jobs ≥ 2 the dump is a parallel directory-format one, carried as a tar (see PgDirectoryArchive).
 /// </summary>
 public sealed class PostgresBackupOperation(IOperationObserver observer)
 {
@@ -45,6 +46,11 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         if (databases.Count == 0 && !request.IncludeGlobals)
             throw new BackupInputException("PostgresNoDatabase", "Database", "no database to back up.", "Pass -Database <name>[,<name>…] or -AllDatabases.");
 
+        if (request.Jobs is < 1 or > 64)
+            throw new BackupInputException("PostgresJobsOutOfRange", "Jobs", $"{request.Jobs} parallel jobs is out of range.", "Pass -Jobs between 1 and 64.");
+        if (request.Jobs > 1)
+            observer.Warning($"-Jobs {request.Jobs}: each database is first dumped uncompressed into a scratch folder under '{PgScratchSpace.Location}' " +
+                "(it needs about the database's dump size free there); this only pays off with several cores and several large tables.");
         var set = Guid.NewGuid().ToString("N")[..12];
         var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()) { ["set"] = set };
         var outcomes = new List<ItemOutcome>();
@@ -81,6 +87,8 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         var cell = request.Cell ?? database;
         if (request.Cell is null && !IsValidCell(database))
             throw new BackupInputException("CellNameInvalid", "Cell", $"database '{database}' is not usable as a cell name.", "Pass -Cell <name> (letters, digits, '.', '_', '-').");
+        // Made first so a scratch location that cannot be used fails before any snapshot or dump starts.
+        using var scratch = request.Jobs > 1 ? PgScratchSpace.Create("pgdump") : null;
         using var connection = PostgresInspector.Open(request.Target, database);
         using var snapshotTransaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         var snapshot = PostgresInspector.Query(connection, "select pg_export_snapshot()", r => r.GetString(0), snapshotTransaction).Single();
@@ -91,14 +99,23 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         using var writer = repository.BeginBackup(plan, request.Keys);
         // Counting runs on the snapshot's own connection while pg_dump streams from a second one.
         var counts = Task.Run(() => PostgresInspector.TableRowCounts(connection, snapshotTransaction), cancel);
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        try
         {
+            using var data = writer.OpenObject(BackupManifest.DataRole);
             var progress = new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null));
-            ExternalTool.Run(tools.PgDump, DumpArguments(request, snapshot), environment.For(database), progress, null, cancel);
+            if (scratch != null) DumpParallel(request, tools, environment, database, snapshot, scratch, progress, cancel);
+            else ExternalTool.Run(tools.PgDump, DumpArguments(request, snapshot), environment.For(database), progress, null, cancel);
             data.Complete();
         }
+        catch
+        {
+            // The count shares the snapshot's connection, which is not thread-safe: it must end before that connection is disposed.
+            try { counts.Wait(CancellationToken.None); } catch (Exception) { /* the dump's failure is the one to report */ }
+            throw;
+        }
         facts["tables"] = counts.GetAwaiter().GetResult();
-        facts["format"] = "custom";
+        facts["format"] = request.Jobs > 1 ? PgDirectoryArchive.Format : "custom";
+        if (request.Jobs > 1) facts["jobs"] = request.Jobs;
         facts["pgDumpMajor"] = tools.Major;
         facts["schemaOnly"] = request.SchemaOnly;
         if (request.Schemas.Count > 0) facts["schemas"] = new JsonArray(request.Schemas.Select(s => (JsonNode)s).ToArray());
@@ -121,9 +138,32 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         return repository.ToRecord(writer.Complete(new JsonObject { ["format"] = "plain-sql", ["content"] = "roles and tablespaces (pg_dumpall --globals-only)" }));
     }
 
-    private static List<string> DumpArguments(PostgresBackupRequest request, string snapshot)
+    /// <summary>
+    /// pg_dump -Fd -j N can only write a folder: dump into a private scratch folder (same snapshot, so the
+    /// counts still match), then stream that folder as one tar into the pipeline. The folder always goes.
+    /// </summary>
+    private void DumpParallel(PostgresBackupRequest request, PgTools tools, PgEnvironment environment, string database, string snapshot,
+        PgScratchSpace scratch, Stream output, CancellationToken cancel)
     {
-        var args = new List<string> { "--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}" };
+        var folder = Path.Combine(scratch.Root, "dump");
+        observer.Verbose($"{database}: parallel dump ({request.Jobs} jobs) into {scratch.Root}, then streamed as a tar.");
+        var args = DumpArguments(request, snapshot, "--format=directory");
+        args.AddRange([$"--jobs={request.Jobs}", $"--file={folder}"]);
+        try
+        {
+            ExternalTool.Run(tools.PgDump, args, environment.For(database), null, null, cancel);
+        }
+        catch (BackupToolsException e) when (PgScratchSpace.ToolFailure(e) is { } full)
+        {
+            throw full;
+        }
+        PgDirectoryArchive.Write(folder, output);
+        scratch.Dispose(); // free the space now rather than after the manifest is written
+    }
+
+    private static List<string> DumpArguments(PostgresBackupRequest request, string snapshot, string format = "--format=custom")
+    {
+        var args = new List<string> { format, "--compress=0", "--no-password", $"--snapshot={snapshot}" };
         if (request.SchemaOnly) args.Add("--schema-only");
         args.AddRange(request.Schemas.Select(s => $"--schema={s}"));
         args.AddRange(request.Tables.Select(t => $"--table={t}"));

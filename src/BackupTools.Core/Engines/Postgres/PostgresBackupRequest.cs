@@ -3,7 +3,7 @@ using BackupTools.Core.Pipeline.Compression;
 
 namespace BackupTools.Core.Engines.Postgres;
 
-/// <summary>Everything Backup-Postgres passes to the core.</summary>
+/// <summary>Everything Backup-Postgres passes to the core. Jobs ≥ 2: parallel directory-format dump via a scratch folder.</summary>
 public sealed record PostgresBackupRequest(
     string RepositoryLocation,
     PostgresTarget Target,
@@ -18,7 +18,8 @@ public sealed record PostgresBackupRequest(
     CompressionSettings? Compression,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    IReadOnlyDictionary<string, string>? Tags = null);
+    IReadOnlyDictionary<string, string>? Tags = null,
+    int Jobs = 1);
 
 /// <summary>One item's result: a record, or the error that stopped it (other items still run).</summary>
 public sealed record ItemOutcome(string Item, BackupRecord? Record, Exception? Error);

@@ -33,6 +33,8 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
             throw new BackupToolsException("PostgresDatabaseInUse", FailureKind.ResourceBusy,
                 $"Database '{database}' has {n} other connection(s); replacing it would break them.",
                 "Stop the applications using it, or pass -Force to terminate their connections.");
+        if (request.Jobs is < 1 or > 64)
+            throw new BackupInputException("PostgresJobsOutOfRange", "Jobs", $"{request.Jobs} parallel jobs is out of range.", "Pass -Jobs between 1 and 64.");
         var where = request.Target.Describe(database);
         if (!request.ShouldProcess(where, $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (exists ? ", replacing the existing database" : ""))) return null;
 
@@ -45,7 +47,7 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
         PgArchiveRestorer.Outcome outcome;
         try
         {
-            outcome = PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel);
+            outcome = PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel, request.Jobs);
             if (outcome.Differences.Count > 0)
                 throw new BackupIntegrityException("RestoreVerificationFailed",
                     $"The restored copy differs from the backup's manifest ({string.Join("; ", outcome.Differences.Take(5))}); '{database}' was not touched.");

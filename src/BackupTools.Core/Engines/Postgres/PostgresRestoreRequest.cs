@@ -2,7 +2,7 @@ using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.Postgres;
 
-/// <summary>Everything Restore-Postgres passes to the core. Id wins; else the newest backup of Database completed at or before At.</summary>
+/// <summary>Everything Restore-Postgres passes to the core. Id wins; else the newest backup of Database completed at or before At. Jobs ≥ 2: parallel pg_restore.</summary>
 public sealed record PostgresRestoreRequest(
     string RepositoryLocation,
     string? Id,
@@ -15,4 +15,5 @@ public sealed record PostgresRestoreRequest(
     string? ToolPath,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    int Jobs = 1);
