@@ -1,4 +1,5 @@
 using BackupTools.Tests.Infrastructure;
+using BackupTools.Tests.MySql;
 using BackupTools.Tests.Postgres;
 using BackupTools.Tests.Redis;
 using BackupTools.Tests.Servers;
@@ -11,12 +12,28 @@ namespace BackupTools.Tests.Drills;
 /// off site, a DR site with its own PostgreSQL server on another port, Invoke-DrFailover pulling and restoring
 /// there, then Invoke-DrFailback bringing the DR site's new writes home.
 /// </summary>
+/// <summary>The DR site's PostgreSQL and MariaDB servers, started once for the drill class.</summary>
+public sealed class DrSiteFixture : IDisposable
+{
+    private readonly TempDir _temp = new();
+    public DrSiteServers Servers { get; }
+    public DrSiteFixture() => Servers = new DrSiteServers(_temp.Sub("dr-servers"), "postgres", "mariadb");
+    public void Dispose()
+    {
+        Servers.Dispose();
+        _temp.Dispose();
+    }
+}
+
 [Collection("servers")]
-public sealed class DrFailoverDrillTests : IDisposable
+public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDisposable
 {
     private readonly TempDir _temp = new();
     private readonly PsSession _ps = new();
     private readonly PgTestDatabase _pg = new(seed: false);
+    private readonly MySqlTestDatabase _my = new(seed: false);
+    private readonly string _myVar = "BT_DRILL_MY_" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _drMyVar = "BT_DRILL_DRMY_" + Guid.NewGuid().ToString("N")[..8];
     private readonly DrSiteServers _dr;
     private readonly RedisInstance _primaryRedis;
     private readonly RedisInstance _drRedis;
@@ -24,9 +41,12 @@ public sealed class DrFailoverDrillTests : IDisposable
     private readonly string _pgVar = "BT_DRILL_PG_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _drVar = "BT_DRILL_DR_" + Guid.NewGuid().ToString("N")[..8];
 
-    public DrFailoverDrillTests()
+    public DrFailoverDrillTests(DrSiteFixture site)
     {
-        _dr = new DrSiteServers(_temp.Sub("dr-servers"), "postgres");
+        _dr = site.Servers;
+        _my.Execute("create table invoices(id int primary key, amount decimal(10,2)); insert into invoices values (1, 9.50), (2, 19.99), (3, 100.00)");
+        Environment.SetEnvironmentVariable(_myVar, TestServers.MySql.Password);
+        Environment.SetEnvironmentVariable(_drMyVar, _dr.Password("mysql"));
         _primaryRedis = new RedisInstance(_temp.Sub("primary-redis"), password: "Drill-Redis-Pass");
         _drRedis = new RedisInstance(_temp.Sub("dr-redis"), password: "Drill-Redis-Pass");
         Environment.SetEnvironmentVariable(_redisVar, "Drill-Redis-Pass");
@@ -72,6 +92,13 @@ public sealed class DrFailoverDrillTests : IDisposable
                   - name: files
                     type: directory
                     path: {_temp.Sub("primary-files")}
+                  - name: billing
+                    type: mysql
+                    server: 127.0.0.1
+                    port: PRIMARY_MY_PORT
+                    user: root
+                    database: MY_DB
+                    password: MY_PASSWORD
                   - name: cache
                     type: redis
                     server: 127.0.0.1
@@ -88,11 +115,16 @@ public sealed class DrFailoverDrillTests : IDisposable
                   shop/db: DR_ENDPOINT
                   shop/files: FILES_ENDPOINT
                   shop/cache: REDIS_ENDPOINT
+                  shop/billing: MY_ENDPOINT
                 trafficSwitch: echo "traffic to $BACKUPTOOLS_SITE" > {_temp.Sub("switched.txt")}
                 failbackSwitch: echo "traffic home" > {_temp.Sub("switched.txt")}
             """
             .Replace("PRIMARY_PASSWORD", "{ env: " + _pgVar + " }")
             .Replace("PRIMARY_REDIS_PORT", _primaryRedis.Port.ToString())
+            .Replace("PRIMARY_MY_PORT", TestServers.MySql.Port.ToString())
+            .Replace("MY_DB", _my.Name)
+            .Replace("MY_PASSWORD", "{ env: " + _myVar + " }")
+            .Replace("MY_ENDPOINT", $"{{ server: 127.0.0.1, port: {_dr.Port("mysql")}, password: {{ env: {_drMyVar} }} }}")
             .Replace("REDIS_PASSWORD", "{ env: " + _redisVar + " }")
             .Replace("REDIS_ENDPOINT", $"{{ server: 127.0.0.1, port: {_drRedis.Port} }}")
             .Replace("DR_PORT", _dr.Port("postgres").ToString())
@@ -105,6 +137,14 @@ public sealed class DrFailoverDrillTests : IDisposable
     {
         using var c = redis.Connect();
         return c.GetServer($"127.0.0.1:{redis.Port}").DatabaseSize();
+    }
+
+    private long Invoices(int port, string password)
+    {
+        using var c = new MySqlConnector.MySqlConnection($"Server=127.0.0.1;Port={port};User ID=root;Password={password};Database={_my.Name}");
+        c.Open();
+        using var cmd = new MySqlConnector.MySqlCommand("select count(*) from invoices", c);
+        return Convert.ToInt64(cmd.ExecuteScalar());
     }
 
     private long DrRows() => Count(_dr.Port("postgres"), _dr.Password("postgres"));
@@ -139,10 +179,11 @@ public sealed class DrFailoverDrillTests : IDisposable
 
         var failover = _ps.Run("Invoke-DrFailover -Plan $plan -Site dr -Confirm:$false", vars).AssertNoErrors().Single<FailoverResult>();
         Assert.True(failover.Succeeded, failover.StoppedBecause);
-        Assert.Equal(3, failover.BackupsSynced);
+        Assert.Equal(4, failover.BackupsSynced);
         Assert.Equal(1000, DrRows());
+        Assert.Equal(3, Invoices(_dr.Port("mysql"), _dr.Password("mysql")));
         Assert.Equal(500, Keys(_drRedis));
-        Assert.Equal(["db", "cache", "files"], failover.Cells[0].Report!.Items.Select(i => i.Source)); // databases, caches, files
+        Assert.Equal(["db", "billing", "cache", "files"], failover.Cells[0].Report!.Items.Select(i => i.Source)); // databases, caches, files
         Assert.Equal("primary data", File.ReadAllText(_temp.Sub("dr-files/report.txt")));
         Assert.Equal("traffic to dr", File.ReadAllText(_temp.Sub("switched.txt")).Trim());
         var cell = Assert.Single(failover.Cells);
@@ -156,11 +197,18 @@ public sealed class DrFailoverDrillTests : IDisposable
         // The DR site serves and takes writes; failback brings them home.
         OnDr("insert into orders values (1001, 'taken at the DR site')");
         using (var dr = _drRedis.Connect()) dr.GetDatabase().StringSet("session:dr", "written at dr");
+        using (var c = new MySqlConnector.MySqlConnection($"Server=127.0.0.1;Port={_dr.Port("mysql")};User ID=root;Password={_dr.Password("mysql")};Database={_my.Name}"))
+        {
+            c.Open();
+            using var cmd = new MySqlConnector.MySqlCommand("insert into invoices values (4, 4.00)", c);
+            cmd.ExecuteNonQuery();
+        }
         File.WriteAllText(_temp.Sub("dr-files/report.txt"), "written at dr");
         var failback = _ps.Run("Invoke-DrFailback -Plan $plan -Site dr -Confirm:$false", vars).AssertNoErrors().Single<FailoverResult>();
         Assert.True(failback.Succeeded, failback.StoppedBecause);
         Assert.Equal(1001, PrimaryRows());
         Assert.Equal(501, Keys(_primaryRedis));
+        Assert.Equal(4, Invoices(TestServers.MySql.Port, TestServers.MySql.Password));
         Assert.Equal("written at dr", File.ReadAllText(_temp.Sub("primary-files/report.txt")));
         Assert.Equal("traffic home", File.ReadAllText(_temp.Sub("switched.txt")).Trim());
         Assert.False(File.Exists(_temp.Sub("dr-repo/failover/active.json")));
@@ -187,9 +235,11 @@ public sealed class DrFailoverDrillTests : IDisposable
         Environment.SetEnvironmentVariable(_pgVar, null);
         Environment.SetEnvironmentVariable(_drVar, null);
         Environment.SetEnvironmentVariable(_redisVar, null);
+        Environment.SetEnvironmentVariable(_myVar, null);
+        Environment.SetEnvironmentVariable(_drMyVar, null);
         _primaryRedis.Dispose();
         _drRedis.Dispose();
-        _dr.Dispose();
+        _my.Dispose();
         _pg.Dispose();
         _ps.Dispose();
         _temp.Dispose();

@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
@@ -14,7 +15,13 @@ namespace BackupTools.Core.Engines.MySql;
 /// </summary>
 public sealed class MySqlRestoreOperation(IOperationObserver observer)
 {
-    public DatabaseRestoreResult? Run(MySqlRestoreRequest request, CancellationToken cancel)
+    public DatabaseRestoreResult? Run(MySqlRestoreRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, MySqlBackupOperation.EngineName, request.Target.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
+            () => RunUnaudited(request, cancel),
+            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
+                $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+
+    private DatabaseRestoreResult? RunUnaudited(MySqlRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
