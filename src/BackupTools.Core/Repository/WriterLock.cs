@@ -43,6 +43,13 @@ public sealed class WriterLock : IDisposable
                 return new WriterLock(store, lease);
 
             var holder = TryRead(store);
+            if (holder is null && !store.Exists(LockKey))
+            {
+                // Free again, or another contender won and is still writing it (S3): never delete here.
+                cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50 + Random.Shared.Next(200)));
+                cancel.ThrowIfCancellationRequested();
+                continue;
+            }
             if (holder is null || holder.IsStale(DateTimeOffset.UtcNow))
             {
                 BreakStaleLease(store, holder);
