@@ -4,14 +4,14 @@ using BackupTools.Core.Errors;
 namespace BackupTools.Core.Storage.S3;
 
 /// <summary>
-/// s3://bucket/prefix?endpoint=…&amp;region=…&amp;pathStyle=true|false&amp;sse=AES256|aws:kms&amp;kmsKeyId=…&amp;storageClass=…&amp;partSize=16MB.
+/// s3://bucket/prefix?endpoint=…&amp;region=…&amp;pathStyle=true|false&amp;sse=AES256|aws:kms&amp;kmsKeyId=…&amp;storageClass=…&amp;partSize=8MB.
 /// Endpoint and region fall back to AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and the SDK's region chain
 /// (AWS_REGION, profile). Credentials are never part of the URI.
 /// </summary>
 public sealed record S3Location
 {
     public const long MinPartSize = 5L << 20;
-    public const long DefaultPartSize = 16L << 20;
+    public const long DefaultPartSize = 8L << 20;
 
     public required string Bucket { get; init; }
     /// <summary>Key prefix without leading or trailing '/'; empty for the bucket root.</summary>
@@ -120,7 +120,7 @@ public sealed record S3Location
         if (t.EndsWith("MB")) { factor = 1L << 20; t = t[..^2]; }
         else if (t.EndsWith("GB")) { factor = 1L << 30; t = t[..^2]; }
         if (!long.TryParse(t, out var n) || n * factor < MinPartSize || n * factor > (512L << 20))
-            throw Invalid(uri, $"partSize='{text}' must be between 5MB and 512MB (e.g. partSize=16MB).");
+            throw Invalid(uri, $"partSize='{text}' must be between 5MB and 512MB (e.g. partSize=8MB).");
         return n * factor;
     }
 

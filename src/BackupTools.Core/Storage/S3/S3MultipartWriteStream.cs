@@ -198,7 +198,7 @@ public sealed class S3MultipartWriteStream : PendingObject
     }
 
     private long PartSizeFor(int partNumber) =>
-        // Doubling every 2,000 parts keeps 10,000 parts enough for ~1 TB at 16 MB while memory stays bounded.
+        // Doubling every 2,000 parts keeps 10,000 parts enough for ~500 GB at 8 MB while memory stays bounded.
         _store.Target.PartSize << Math.Min(4, (partNumber - 1) / 2000);
 
     private byte[] Allocate(long size)
