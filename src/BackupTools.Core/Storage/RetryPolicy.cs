@@ -13,7 +13,7 @@ public sealed record RetryPolicy(int MaxAttempts, TimeSpan FirstDelay, TimeSpan 
         return TimeSpan.FromMilliseconds(baseMs * (0.75 + Random.Shared.NextDouble() * 0.5));
     }
 
-    public T Run<T>(Func<T> action, CancellationToken cancel = default)
+    public T Run<T>(Func<T> action, CancellationToken cancel = default, Action<StoreUnavailableException>? onRetry = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -21,8 +21,9 @@ public sealed record RetryPolicy(int MaxAttempts, TimeSpan FirstDelay, TimeSpan 
             {
                 return action();
             }
-            catch (StoreUnavailableException) when (attempt < MaxAttempts)
+            catch (StoreUnavailableException e) when (attempt < MaxAttempts)
             {
+                onRetry?.Invoke(e);
                 if (cancel.WaitHandle.WaitOne(DelayBefore(attempt + 1))) cancel.ThrowIfCancellationRequested();
             }
         }

@@ -19,6 +19,10 @@ internal static class S3Errors
         if (e is AmazonS3Exception s3)
         {
             var code = s3.ErrorCode ?? "";
+            if (code == "NoSuchUpload")
+                return new BackupToolsException("S3UploadLost", FailureKind.WriteError,
+                    $"The multipart upload of '{key}' no longer exists at {where} (the server restarted, or a lifecycle rule aborted it).",
+                    "Run the backup again; nothing incomplete was kept.", e);
             if (code == "NoSuchKey" || (s3.StatusCode == HttpStatusCode.NotFound && code != "NoSuchBucket" && key != null))
                 return new StoreObjectNotFoundException(location.ToString(), key ?? "");
             if (code == "NoSuchBucket")

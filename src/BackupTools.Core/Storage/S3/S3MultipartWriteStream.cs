@@ -41,6 +41,10 @@ public sealed class S3MultipartWriteStream : PendingObject
 
     public int PartsUploaded => _parts.Count;
 
+    /// <summary>Part uploads that failed transiently and were sent again.</summary>
+    public int PartRetries => _partRetries;
+    private int _partRetries;
+
     public override bool CanRead => false;
     public override bool CanSeek => false;
     public override bool CanWrite => true;
@@ -149,7 +153,7 @@ public sealed class S3MultipartWriteStream : PendingObject
         if (response.ChecksumSHA256 is { Length: > 0 } stored && stored != sha)
             throw ChecksumMismatch(_store, $"{Key} part {partNumber}", sha, stored);
         return new PartETag(partNumber, response.ETag) { ChecksumSHA256 = sha };
-    });
+    }, onRetry: _ => Interlocked.Increment(ref _partRetries));
 
     private void Complete() => _store.PartRetry.Run(() => _store.Call(Key, () => _store.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
     {
