@@ -88,7 +88,10 @@ public sealed class WriterLock : IDisposable
 
     private void Beat()
     {
-        lock (_gate)
+        // A beat still running (slow or unreachable storage) makes this one redundant; queued beats
+        // must not pile up on the gate and starve Dispose.
+        if (Volatile.Read(ref _released) || !Monitor.TryEnter(_gate)) return;
+        try
         {
             if (_released) return;
             var current = TryRead(_store);
@@ -96,14 +99,18 @@ public sealed class WriterLock : IDisposable
             _lease.HeartbeatAt = DateTimeOffset.UtcNow;
             try { _store.Replace(LockKey, JsonSerializer.SerializeToUtf8Bytes(_lease)); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
         }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
     }
 
     public void Dispose()
     {
+        if (Volatile.Read(ref _released)) return;
+        Volatile.Write(ref _released, true); // stops new beats at once; the lock below waits out a running one
         lock (_gate)
         {
-            if (_released) return;
-            _released = true;
         }
         _heartbeat.Dispose();
         if (TryRead(_store)?.LeaseId == _lease.LeaseId)

@@ -14,9 +14,13 @@ public sealed class FlakyTcpProxy : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private TcpListener _listener;
 
-    public FlakyTcpProxy(int targetPort)
+    private readonly long _bytesPerSecond;
+
+    /// <param name="bytesPerSecond">Upload (client → server) rate limit, 0 for none: makes "mid-upload" last long enough to hit.</param>
+    public FlakyTcpProxy(int targetPort, long bytesPerSecond = 0)
     {
         _targetPort = targetPort;
+        _bytesPerSecond = bytesPerSecond;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -60,16 +64,37 @@ public sealed class FlakyTcpProxy : IDisposable
             try { await outbound.ConnectAsync(IPAddress.Loopback, _targetPort); }
             catch (Exception) { inbound.Close(); continue; }
             lock (_open) { _open.Add(inbound); _open.Add(outbound); }
-            _ = Pump(inbound, outbound);
-            _ = Pump(outbound, inbound);
+            _ = Pump(inbound, outbound, _bytesPerSecond);
+            _ = Pump(outbound, inbound, 0);
         }
     }
 
-    private static async Task Pump(TcpClient from, TcpClient to)
+    private static async Task Pump(TcpClient from, TcpClient to, long bytesPerSecond)
     {
-        try { await from.GetStream().CopyToAsync(to.GetStream()); }
+        try
+        {
+            var buffer = new byte[64 * 1024];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long sent = 0;
+            int n;
+            while ((n = await from.GetStream().ReadAsync(buffer)) > 0)
+            {
+                await to.GetStream().WriteAsync(buffer.AsMemory(0, n));
+                sent += n;
+                if (bytesPerSecond > 0)
+                {
+                    var due = TimeSpan.FromSeconds((double)sent / bytesPerSecond) - clock.Elapsed;
+                    if (due > TimeSpan.Zero) await Task.Delay(due);
+                }
+            }
+        }
         catch (Exception) { }
-        finally { try { to.Close(); } catch (Exception) { } }
+        finally
+        {
+            // Either side gone: drop both, as a dead server's socket would be.
+            try { to.Close(); } catch (Exception) { }
+            try { from.Close(); } catch (Exception) { }
+        }
     }
 
     public void Dispose()

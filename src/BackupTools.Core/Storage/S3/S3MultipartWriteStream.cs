@@ -26,6 +26,7 @@ public sealed class S3MultipartWriteStream : PendingObject
     private long _length;
     private int _held;
     private bool _committed;
+    private Exception? _failure;
 
     internal S3MultipartWriteStream(S3BackupStore store, string key)
     {
@@ -59,6 +60,8 @@ public sealed class S3MultipartWriteStream : PendingObject
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         if (_committed) throw new InvalidOperationException("object already committed");
+        // After a part failed for good, fail fast: flushing callers must not start new uploads to a dead server.
+        if (_failure != null) throw _failure;
         while (buffer.Length > 0)
         {
             var n = Math.Min(buffer.Length, _fill.Length - _fillCount);
@@ -73,6 +76,7 @@ public sealed class S3MultipartWriteStream : PendingObject
     public override void Commit()
     {
         if (_committed) return;
+        if (_failure != null) throw _failure;
         if (_uploadId is null)
         {
             _store.Put(Key, _fill, ifNoneMatch: false, _fillCount);
@@ -116,6 +120,11 @@ public sealed class S3MultipartWriteStream : PendingObject
         try
         {
             _parts.Add(_inFlight.GetAwaiter().GetResult());
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            throw;
         }
         finally
         {

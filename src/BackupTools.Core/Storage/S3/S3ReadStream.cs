@@ -26,8 +26,8 @@ internal sealed class S3ReadStream : Stream
         _etag = first.ETag;
     }
 
-    public static S3ReadStream Open(S3BackupStore store, string key) =>
-        new(store, key, store.PartRetry.Run(() => Get(store, key, null, null)));
+    /// <summary>One attempt: retrying the open is the RetryingBackupStore's job; resuming mid-stream is ours.</summary>
+    public static S3ReadStream Open(S3BackupStore store, string key) => new(store, key, Get(store, key, null, null));
 
     private static GetObjectResponse Get(S3BackupStore store, string key, long? from, string? etag) =>
         store.Call(key, () => store.Client.GetObjectAsync(new GetObjectRequest
