@@ -149,6 +149,10 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         {
             Call(null, () => Client.PutBucketAsync(Target.Bucket));
         }
+        catch (Errors.BackupToolsException e) when (e.ErrorId == "S3AccessDenied")
+        {
+            // Keys limited to objects may not ask about buckets: assume it exists; object calls tell for sure.
+        }
     }
 
     public void Dispose() => Client.Dispose();
