@@ -109,6 +109,32 @@ public sealed class S3RepositoryTests : IDisposable
         Assert.DoesNotContain(secret, everything);
     }
 
+    [Fact]
+    public void Backup_cell_writes_to_several_targets_and_a_failing_one_does_not_stop_the_others()
+    {
+        var nas = _temp.Sub("nas-repo");
+        var s3 = _bucket.Uri("offsite");
+        SampleTree.Create(Cell);
+        Run("Initialize-BackupRepository -Path $nas | Out-Null; Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null", s3, null, ("nas", nas)).AssertNoErrors();
+
+        var records = Run("Backup-Cell -Name crm -Path $cell -Repository $nas,$repo -StorageCredential $cred", s3, null, ("nas", nas)).AssertNoErrors().Objects<BackupRecord>().ToList();
+        Assert.Equal(2, records.Count);
+        Assert.StartsWith("file://", records[0].Repository);
+        Assert.StartsWith("s3://", records[1].Repository);
+        var checks = Run("Get-Backup -Repository $nas | Test-BackupIntegrity; Get-Backup -Repository $repo -StorageCredential $cred | Test-BackupIntegrity -StorageCredential $cred", s3, null, ("nas", nas))
+            .AssertNoErrors().Objects<IntegrityResult>().ToList();
+        Assert.Equal(2, checks.Count);
+        Assert.All(checks, c => Assert.True(c.Passed, string.Join("; ", c.Checks)));
+
+        // First target unreachable: an error for it, and the NAS still gets its backup.
+        using var down = new PrivateS3Server();
+        down.Kill();
+        var dead = $"s3://bt-none/x?endpoint={Uri.EscapeDataString(down.Endpoint)}";
+        var mixed = Run("Backup-Cell -Name crm -Path $cell -Repository $dead,$nas -StorageCredential $cred", s3, null, ("nas", nas), ("dead", dead));
+        mixed.AssertError("StoreUnavailable");
+        Assert.StartsWith("file://", Assert.Single(mixed.Objects<BackupRecord>()).Repository);
+    }
+
     public void Dispose()
     {
         _ps.Dispose();
