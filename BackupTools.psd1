@@ -23,6 +23,22 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Get-BackupStatus'
+        'Export-BackupMetrics'
+        'Get-BackupAudit'
+        'Test-BackupPlan'
+        'Invoke-BackupPlan'
+        'Invoke-DrFailover'
+        'Invoke-DrFailback'
+        'Copy-Backup'
+        'Sync-BackupRepository'
+        'Send-BackupAlert'
+        'Register-BackupSchedule'
+        'Get-BackupSchedule'
+        'Unregister-BackupSchedule'
+        'Backup-RedisRdb'
+        'Restore-RedisRdb'
+        'Backup-RedisAof'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -7,7 +7,7 @@
 #   scripts/servers.sh stop | status | env
 #
 # State dir: $BACKUPTOOLS_SERVERS_DIR or <repo>/.servers. Ports: BT_PG_PORT (54329), BT_MYSQL_PORT (33069),
-# BT_REDIS_PORT (63799), BT_S3_PORT (49000). Passwords are generated on first start and kept in the
+# BT_REDIS_PORT (63799), BT_S3_PORT (49000); BT_ONLY limits start to some of postgres mariadb redis s3. Passwords are generated on first start and kept in the
 # state dir (0600) — never passed on a command line.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd); repo=$(dirname "$here")
@@ -34,6 +34,12 @@ install() {
     log "installing ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # promtool (Debian's prometheus package) is the real parser the metrics tests check our textfile output with.
+  if ! command -v promtool >/dev/null; then
+    log "installing prometheus (for promtool)"
+    [ ${#missing[@]} -gt 0 ] || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
   fi
   if [ ! -x "$node" ]; then
     log "installing the S3 server (npm ci)"
@@ -140,7 +146,11 @@ case "${1:-}" in
   install) install ;;
   start)
     mkdir -p "$state/logs"; chmod 711 "$state"
-    start_postgres; start_mariadb; start_redis; start_s3; write_env
+    # BT_ONLY="postgres redis" starts a subset (e.g. a DR set on other ports for the drill tests).
+    for server in postgres mariadb redis s3; do
+      case " ${BT_ONLY:-postgres mariadb redis s3} " in *" $server "*) "start_$server" ;; esac
+    done
+    write_env
     log "up: postgres :$pg_port, mariadb :$my_port, redis :$redis_port, s3 :$s3_port (env: $state/env)" ;;
   stop) stop ;;
   status) status ;;

@@ -1,7 +1,7 @@
 namespace BackupTools.Runner;
 
 /// <summary>What the command line asked for. Parse errors are reported with exit code 64 (EX_USAGE).</summary>
-internal sealed record RunnerOptions(string? File, string? Command, IReadOnlyList<string> ScriptArguments, string? ModulePath, bool NoModule, bool NonInteractive, bool Help)
+internal sealed record RunnerOptions(string? File, string? Command, IReadOnlyList<string> ScriptArguments, string? ModulePath, bool NoModule, bool NonInteractive, bool Help, string? LogFile = null)
 {
     public const int UsageExitCode = 64;
 
@@ -15,6 +15,8 @@ internal sealed record RunnerOptions(string? File, string? Command, IReadOnlyLis
                              next to the runner or above the current directory)
           -NoModule          do not import the module
           -NonInteractive    never prompt: -Confirm questions are answered No
+          -LogFile <path>    append the run's log (start/end, warnings, errors of every BackupTools
+                             cmdlet; never secrets) to this file, 0600 (sets $BACKUPTOOLS_LOG_FILE)
           -NoProfile         accepted for compatibility with pwsh (there are no profiles)
           -Help, -?          this text
         exit code: 0 ok; 1 an error was written; N from `exit N`; 130 interrupted; 64 bad usage.
@@ -22,7 +24,7 @@ internal sealed record RunnerOptions(string? File, string? Command, IReadOnlyLis
 
     public static RunnerOptions Parse(IReadOnlyList<string> args)
     {
-        string? file = null, command = null, module = null;
+        string? file = null, command = null, module = null, logFile = null;
         bool noModule = false, nonInteractive = false, help = false;
         var scriptArgs = new List<string>();
         for (var i = 0; i < args.Count; i++)
@@ -43,6 +45,9 @@ internal sealed record RunnerOptions(string? File, string? Command, IReadOnlyLis
                 case "-module" or "--module":
                     module = Value(args, ref i, arg);
                     break;
+                case "-logfile" or "--log-file":
+                    logFile = Value(args, ref i, arg);
+                    break;
                 case "-nomodule" or "--no-module":
                     noModule = true;
                     break;
@@ -59,7 +64,7 @@ internal sealed record RunnerOptions(string? File, string? Command, IReadOnlyLis
             }
         }
         if (!help && file is null && command is null) throw new UsageException("Give -File <script> or -Command '<text>'.");
-        return new RunnerOptions(file, command, scriptArgs, module, noModule, nonInteractive, help);
+        return new RunnerOptions(file, command, scriptArgs, module, noModule, nonInteractive, help, logFile);
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i, string option)

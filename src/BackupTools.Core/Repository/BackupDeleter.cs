@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 
@@ -49,6 +50,9 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
             catch (BackupToolsException e)
             {
                 results[id] = new BackupRemoval(id, false, e);
+                var known = byId.GetValueOrDefault(id);
+                AuditLog.Append(repository, new AuditSubject("delete", known?.Cell, known?.Engine, known?.Source), AuditResults.Failed, [id],
+                    $"{purpose}: {e.Message}", e.ErrorId, observer);
             }
         }
         try
@@ -88,12 +92,16 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
                     observer.Warning($"-Force: deleting {id} leaves {string.Join(", ", dependents)} without the backup they build on; they can no longer be restored.");
                 DeleteLocked(now);
                 removed.Add(id);
+                AuditLog.Append(repository, new AuditSubject("delete", now.Cell, now.Engine, now.Source), AuditResults.Succeeded, [id],
+                    $"{purpose}: {now.Kind} from {now.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z{(dependents.Count > 0 ? $" (forced; breaks {string.Join(", ", dependents)})" : "")}", null, observer);
                 results[id] = new BackupRemoval(id, true);
                 observer.Verbose($"Deleted backup {id}.");
             }
             catch (BackupToolsException e)
             {
                 results[id] = new BackupRemoval(id, false, e);
+                AuditLog.Append(repository, new AuditSubject("delete", manifest.Cell, manifest.Engine, manifest.Source), AuditResults.Failed, [id],
+                    $"{purpose}: {e.Message}", e.ErrorId, observer);
             }
         }
     }

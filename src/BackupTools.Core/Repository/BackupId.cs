@@ -10,9 +10,11 @@ public static partial class BackupId
     public static string New(DateTimeOffset startedAt, string cell, string engine) =>
         $"{startedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{cell}-{engine.ToLowerInvariant()}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
 
+    public static bool IsValid(string id) => IdPattern().IsMatch(id);
+
     public static void Validate(string id)
     {
-        if (!IdPattern().IsMatch(id))
+        if (!IsValid(id))
             throw new BackupInputException("BackupIdInvalid", "Id", $"'{id}' is not a backup id.", "Copy the Id from Get-Backup output.");
     }
 

@@ -9,7 +9,8 @@ namespace BackupTools.Core.Repository;
 /// </summary>
 public static class RepositorySweeper
 {
-    public static int Sweep(BackupRepository repository, IOperationObserver observer)
+    /// <param name="resuming">Backups whose objects a copy is about to complete: their folders are kept for reuse.</param>
+    public static int Sweep(BackupRepository repository, IOperationObserver observer, IReadOnlySet<string>? resuming = null)
     {
         var removed = 0;
         var store = repository.Store;
@@ -20,7 +21,7 @@ public static class RepositorySweeper
         }
         var keys = store.List(BackupRepository.BackupsPrefix).ToList();
         var withManifest = keys.Where(k => k.EndsWith("/manifest.json", StringComparison.Ordinal)).Select(k => k[..k.LastIndexOf('/')]).ToHashSet();
-        foreach (var key in keys.Where(k => !withManifest.Contains(k[..k.LastIndexOf('/')])))
+        foreach (var key in keys.Where(k => !withManifest.Contains(k[..k.LastIndexOf('/')]) && resuming?.Contains(BackupIdOf(k)) != true))
         {
             store.Delete(key);
             removed++;
@@ -28,4 +29,6 @@ public static class RepositorySweeper
         if (removed > 0) observer.Verbose($"Removed {removed} object(s) left by an interrupted writer.");
         return removed;
     }
+
+    private static string BackupIdOf(string key) => key[BackupRepository.BackupsPrefix.Length..].Split('/')[0];
 }

@@ -5,7 +5,7 @@ namespace BackupTools.Core.Storage;
 /// <summary>Creates repository files and folders private to the owner (0600 / 0700) from the first byte.</summary>
 public static class PrivateFileSystem
 {
-    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public static void CreateDirectory(string path)

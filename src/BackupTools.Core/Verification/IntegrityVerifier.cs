@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.Postgres;
@@ -22,7 +23,25 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(PostgresBackupOperation.EngineName, BackupManifest.DataRole)] = new PostgresArchiveValidator(),
         [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
         [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
+        [(BackupTools.Core.Engines.Redis.RedisBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisRdbValidator(),
+        [(BackupTools.Core.Engines.Redis.RedisAofBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisAofValidator(),
     };
+
+    /// <summary>
+    /// Verify, then remember the outcome in the repository (verifications/&lt;id&gt;.json): retention keeps the
+    /// newest verified backup, and a backup that fails a later check loses that standing.
+    /// </summary>
+    public IntegrityResult VerifyAndRecord(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
+    {
+        var result = Verify(repository, id, keys, cancel, restoreTest);
+        if (result.Record == null) return result; // no such backup: nothing to record
+        VerificationLog.Record(repository, result, observer);
+        AuditLog.Append(repository, new AuditSubject("verify", result.Record.Cell, result.Record.Engine, result.Record.Source),
+            result.Passed ? AuditResults.Succeeded : AuditResults.Failed, [id],
+            result.Passed ? $"{result.Checks.Count} checks passed{(result.RestoreDuration is { } d ? $", restore test {d.TotalSeconds:0.#} s" : "")}" : $"failed at {result.FailedCheck}: {result.Checks.First(c => !c.Passed).Detail}",
+            result.Passed ? null : "BackupIntegrityCheckFailed", observer);
+        return result;
+    }
 
     public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
     {

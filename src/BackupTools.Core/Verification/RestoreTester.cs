@@ -1,5 +1,6 @@
 using BackupTools.Core.Engines.MySql;
 using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Engines.Redis;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
@@ -25,6 +26,7 @@ internal static class RestoreTester
         RestoreTestTarget target, List<IntegrityCheck> checks, IOperationObserver observer, CancellationToken cancel)
     {
         if (manifest.Engine == MySqlBackupOperation.EngineName) return RunMySql(repository, manifest, keys, target, checks, observer, cancel);
+        if (manifest.Engine == RedisBackupOperation.EngineName) return RedisRestoreTest.Run(repository, manifest, keys, target.ToolPath, checks, observer, cancel);
         if (manifest.Engine != PostgresBackupOperation.EngineName)
         {
             checks.Add(new IntegrityCheck("restore-test", true, $"skipped: no restore test for {manifest.Engine} backups yet"));

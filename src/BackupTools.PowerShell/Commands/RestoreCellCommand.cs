@@ -2,23 +2,44 @@ using System.Management.Automation;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
+using BackupTools.Core.Plans;
 using BackupTools.PowerShell.Infrastructure;
 
 namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "Cell", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "ByName")]
-[OutputType(typeof(RestoreResult))]
+[OutputType(typeof(RestoreResult), typeof(CellRestoreReport))]
 public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParameter
 {
+    private const string PlanSet = "Plan";
+
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ByName")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PlanSet)]
     [Alias("Cell")]
     public string Name { get; set; } = "";
+
+    /// <summary>Restore every source of the plan's cell (databases, caches, directories) in the plan's order.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PlanSet)]
+    public string Plan { get; set; } = "";
+
+    /// <summary>With -Plan: only these sources of the cell.</summary>
+    [Parameter(ParameterSetName = PlanSet)]
+    public string[]? Source { get; set; }
+
+    /// <summary>With -Plan: restore into this DR site's endpoints, from its repository.</summary>
+    [Parameter(ParameterSetName = PlanSet)]
+    public string? Site { get; set; }
+
+    /// <summary>With -Plan: terminate connections to databases being replaced.</summary>
+    [Parameter(ParameterSetName = PlanSet)]
+    public SwitchParameter Force { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
 
     /// <summary>Restore the newest backup completed at or before this time.</summary>
     [Parameter(ParameterSetName = "ByName")]
+    [Parameter(ParameterSetName = PlanSet)]
     public DateTimeOffset? At { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -49,6 +70,11 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == PlanSet)
+        {
+            RestoreFromPlan();
+            return;
+        }
         var target = ParameterSetName == "ById" ? Id : Name;
         try
         {
@@ -67,6 +93,28 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             WriteFailure(e, target);
+        }
+    }
+
+    private void RestoreFromPlan()
+    {
+        try
+        {
+            var plan = PlanLoader.LoadValid(ResolvePath(Plan));
+            var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
+            WriteObject(report);
+            foreach (var failed in report.Items.Where(i => i.Status == "Failed"))
+                WriteFailure(new BackupToolsException("CellRestoreFailed", FailureKind.WriteError,
+                    $"{report.Cell}/{failed.Source} was not restored ({failed.ErrorId}: {failed.Error}). Restored: {string.Join(", ", report.Items.Where(i => i.Status == "Restored").Select(i => i.Source).DefaultIfEmpty("none"))}; not restored: {string.Join(", ", report.Items.Where(i => i.Status is "Failed" or "NotRestored").Select(i => i.Source))}.",
+                    "Fix the cause and restore the rest with -Source; sources already restored kept their safety backups."), failed.Source);
+            foreach (var check in report.HealthChecks.Where(h => !h.Passed))
+                WriteFailure(new BackupToolsException("HealthCheckFailed", FailureKind.InvalidData, $"{report.Cell}: health check '{check.Name}' failed after the restore: {check.Detail}.",
+                    "The data is restored; look at the service before sending traffic to it."), check.Name);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, Name);
         }
     }
 

@@ -47,14 +47,7 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet, IStorageCredent
             try
             {
                 BackupId.Validate(id);
-                var result = RunCore((observer, _, cancel) =>
-                {
-                    var verified = new IntegrityVerifier(observer).Verify(repository, id, keys, cancel, restoreTest);
-                    // Retention keeps the newest verified backup: a backup that fails a later check loses that standing.
-                    if (verified.Passed) VerificationLog.Record(repository, verified, observer);
-                    else VerificationLog.Forget(repository, verified.Id, observer);
-                    return verified;
-                });
+                var result = RunCore((observer, _, cancel) => new IntegrityVerifier(observer).VerifyAndRecord(repository, id, keys, cancel, restoreTest));
                 WriteObject(result);
                 if (!result.Passed)
                     WriteFailure(new BackupIntegrityException("BackupIntegrityCheckFailed",

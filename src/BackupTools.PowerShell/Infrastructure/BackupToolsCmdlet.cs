@@ -35,19 +35,28 @@ public abstract class BackupToolsCmdlet : PSCmdlet
         var pump = new PipelineThreadPump
         {
             OnProgress = ShowProgress,
-            OnWarning = WriteWarning,
-            OnVerbose = WriteVerbose,
+            OnWarning = message => { Log("WARNING", message); WriteWarning(message); },
+            OnVerbose = message => { Log("VERBOSE", message); WriteVerbose(message); },
             OnShouldProcess = ShouldProcess,
         };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Log("START", "");
+        var ended = false;
         try
         {
-            return pump.Run((observer, cancel) => work(observer, pump.ShouldProcess, cancel), _stop.Token);
+            var result = pump.Run((observer, cancel) => work(observer, pump.ShouldProcess, cancel), _stop.Token);
+            ended = true;
+            return result;
         }
         finally
         {
+            Log(ended ? "END" : "FAILED", $"after {clock.Elapsed.TotalSeconds:0.###} s");
             CompleteProgress();
         }
     }
+
+    /// <summary>The run log (BACKUPTOOLS_LOG_FILE): messages only, never parameter values.</summary>
+    private void Log(string level, string message) => RunLog.Write(RunLog.ConfiguredPath, MyInvocation.MyCommand?.Name ?? GetType().Name, level, message);
 
     protected void ShowProgress(string activity, string status, long done, long? total)
     {
@@ -67,11 +76,17 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     /// <summary>Per-item failure: report it and let the pipeline carry on.</summary>
     protected void WriteFailure(Exception exception, object? target)
     {
-        WriteError(ToErrorRecord(exception, target));
+        var record = ToErrorRecord(exception, target);
+        Log("ERROR", $"{record.FullyQualifiedErrorId.Split(',')[0]}: {exception.Message}");
+        WriteError(record);
     }
 
-    protected void ThrowFailure(Exception exception, object? target) =>
-        ThrowTerminatingError(ToErrorRecord(exception, target));
+    protected void ThrowFailure(Exception exception, object? target)
+    {
+        var record = ToErrorRecord(exception, target);
+        Log("ERROR", $"{record.FullyQualifiedErrorId.Split(',')[0]}: {exception.Message}");
+        ThrowTerminatingError(record);
+    }
 
     protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {

@@ -27,8 +27,20 @@ internal sealed class PipelineThreadPump : IOperationObserver
             try { return work(this, cancel); }
             finally { _queue.CompleteAdding(); }
         }, CancellationToken.None);
-        foreach (var action in _queue.GetConsumingEnumerable()) action();
-        FlushProgress();
+        try
+        {
+            foreach (var action in _queue.GetConsumingEnumerable()) action();
+            FlushProgress();
+        }
+        catch
+        {
+            // The pipeline is stopping (Write* threw): let the cancelled worker finish its cleanup — temp objects,
+            // lock, audit entry — before the cmdlet returns, answering whatever it still posts with failures.
+            foreach (var action in _queue.GetConsumingEnumerable())
+                try { action(); } catch { /* the pipeline is gone; the worker sees cancellation */ }
+            try { task.Wait(); } catch { /* its error is superseded by the stop */ }
+            throw;
+        }
         return task.GetAwaiter().GetResult();
     }
 
@@ -43,6 +55,18 @@ internal sealed class PipelineThreadPump : IOperationObserver
             catch (Exception e) { answer.SetException(e); }
         });
         return answer.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs user code (a script block) on the pipeline thread for the worker, rethrowing its failure there.</summary>
+    public void Invoke(Action action)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Add(() =>
+        {
+            try { action(); done.SetResult(); }
+            catch (Exception e) { done.SetException(e); }
+        });
+        done.Task.GetAwaiter().GetResult();
     }
 
     public void Progress(string activity, string status, long bytesDone, long? bytesTotal)

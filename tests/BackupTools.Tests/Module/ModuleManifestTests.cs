@@ -11,7 +11,10 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup",
+        "Backup-Postgres", "Restore-Postgres", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
+        "Copy-Backup", "Sync-BackupRepository",
+        "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
+        "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
     ];
 
     [Fact]
@@ -56,7 +59,7 @@ public sealed class ModuleManifestTests : IDisposable
         string Surface(string cmd) => string.Join(",", _ps.Run("(Get-Command $c).Parameters.Values | Where-Object { -not [System.Management.Automation.Cmdlet]::CommonParameters.Contains($_.Name) -and -not [System.Management.Automation.Cmdlet]::OptionalCommonParameters.Contains($_.Name) } | ForEach-Object { $m = ($_.ParameterSets.Values | Where-Object IsMandatory).Count -gt 0; \"$($_.Name)$(if ($m) {'!'})\" }",
             new Dictionary<string, object?> { ["c"] = cmd }).AssertNoErrors().Output.Cast<string>().Order());
         Assert.Equal("Compression,CompressionLevel,Key,KeyFile,LockTimeoutSec,Name!,Path!,Repository,StorageCredential,Tag,Type", Surface("Backup-Cell"));
-        Assert.Equal("At,Destination,Id!,Key,KeyFile,LockTimeoutSec,Name!,Repository,RestoreHook,RestoreHookTimeoutSec,SkipSafetyBackup,StorageCredential", Surface("Restore-Cell"));
+        Assert.Equal("At,Destination,Force,Id!,Key,KeyFile,LockTimeoutSec,Name!,Plan!,Repository,RestoreHook,RestoreHookTimeoutSec,Site,SkipSafetyBackup,Source,StorageCredential", Surface("Restore-Cell"));
         Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,StorageCredential,ToolPath", Surface("Test-BackupIntegrity"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,StorageCredential,Table,ToolPath", Surface("Backup-Postgres"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySql"));
@@ -66,7 +69,23 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository,StorageCredential", Surface("Remove-Backup"));
-        foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup" })
+        Assert.Equal("Cell,MaxAge,MaxVerifyAge,MinSizeRatio,Repository,RequiredTarget", Surface("Get-BackupStatus"));
+        Assert.Equal("InputObject!,MaxAge,Path!,Repository", Surface("Export-BackupMetrics"));
+        Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,Until", Surface("Get-BackupAudit"));
+        Assert.Equal("Path!", Surface("Test-BackupPlan"));
+        Assert.Equal("Cell,LockTimeoutSec,Path!,SkipRetention", Surface("Invoke-BackupPlan"));
+        Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!,SkipSync", Surface("Invoke-DrFailover"));
+        Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!", Surface("Invoke-DrFailback"));
+        Assert.Equal("Id!,LockTimeoutSec,Repository,Target!", Surface("Copy-Backup"));
+        Assert.Equal("Cell,Destination!,LockTimeoutSec,Source!", Surface("Sync-BackupRepository"));
+        Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,TimeoutSec,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
+        Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
+        Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));
+        Assert.Equal("Name!,PassThru,Scope,Target,TargetPath", Surface("Unregister-BackupSchedule"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Mode,Port,RdbPath,Repository,SaveTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisRdb"));
+        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,Tls", Surface("Restore-RedisRdb"));
+        Assert.Equal("AofDirectory,Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,RewriteTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisAof"));
+        foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
@@ -78,7 +97,7 @@ public sealed class ModuleManifestTests : IDisposable
         var files = _ps.Run("(Get-Module BackupTools).ExportedFormatFiles").AssertNoErrors().Output.Cast<string>().ToList();
         var format = Assert.Single(files);
         var views = System.Xml.Linq.XDocument.Load(format).Descendants("TypeName").Select(t => t.Value).ToList();
-        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision) })
+        foreach (var type in new[] { typeof(BackupRecord), typeof(IntegrityResult), typeof(RestoreResult), typeof(RepositoryInfo), typeof(DatabaseRestoreResult), typeof(RetentionDecision), typeof(BackupStatus), typeof(AuditEntry), typeof(PlanValidation), typeof(SyncResult), typeof(PlanSourceResult), typeof(PlanRunSummary), typeof(CellRestoreReport), typeof(FailoverResult), typeof(AlertResult), typeof(BackupSchedule) })
             Assert.Contains(type.FullName, views);
     }
 

@@ -139,7 +139,7 @@ public sealed class RetentionCmdletTests : CellTestBase
     }
 
     [Fact]
-    public void A_passed_verification_is_recorded_privately_and_a_later_failed_one_withdraws_it()
+    public void A_verification_is_recorded_privately_and_a_later_failure_withdraws_the_passed_standing()
     {
         InitRepoWithKey();
         var good = Backup();
@@ -155,6 +155,12 @@ public sealed class RetentionCmdletTests : CellTestBase
         Assert.True(File.Exists(VerificationFile(bad.Id)));
         using (var data = File.OpenWrite(Path.Combine(BackupFolder(bad.Id), "data"))) { data.Position = 100; data.WriteByte(0x42); data.WriteByte(0x17); }
         Run("Test-BackupIntegrity -Id $id -Repository $repo -KeyFile $key", ("id", bad.Id)).AssertError("BackupIntegrityCheckFailed");
-        Assert.False(File.Exists(VerificationFile(bad.Id)));
+        var failed = JsonDocument.Parse(File.ReadAllText(VerificationFile(bad.Id))).RootElement;
+        Assert.False(failed.GetProperty("passed").GetBoolean());
+        Assert.StartsWith("data:", failed.GetProperty("failedCheck").GetString());
+        Assert.True(record.GetProperty("passed").GetBoolean());
+        // The failed backup no longer counts as verified: the older good one is now the newest verified.
+        var decisions = Run("Invoke-BackupRetention -Repository $repo -KeepLast 1 -WhatIf").AssertNoErrors().Objects<RetentionDecision>().ToList();
+        Assert.Equal(["newest verified backup"], decisions.Single(d => d.Id == good.Id).Reasons);
     }
 }

@@ -16,11 +16,11 @@ public sealed class SyntheticHistory
         DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     public BackupManifest Add(string at, BackupKind kind = BackupKind.Full, BackupManifest? parent = null, string cell = "crm",
-        string source = "/data/crm", string engine = "directory", Dictionary<string, string>? tags = null) =>
-        Add(DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), kind, parent, cell, source, engine, tags);
+        string source = "/data/crm", string engine = "directory", Dictionary<string, string>? tags = null, long rawBytes = 1) =>
+        Add(DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), kind, parent, cell, source, engine, tags, rawBytes);
 
     public BackupManifest Add(DateTimeOffset startedAt, BackupKind kind = BackupKind.Full, BackupManifest? parent = null, string cell = "crm",
-        string source = "/data/crm", string engine = "directory", Dictionary<string, string>? tags = null)
+        string source = "/data/crm", string engine = "directory", Dictionary<string, string>? tags = null, long rawBytes = 1)
     {
         var id = $"{startedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{cell}-{engine}-{++_serial:x6}";
         var manifest = new BackupManifest
@@ -28,7 +28,7 @@ public sealed class SyntheticHistory
             Id = id, Cell = cell, Source = source, Engine = engine, Kind = kind, ParentId = parent?.Id,
             StartedAt = startedAt, CompletedAt = startedAt.AddMinutes(1), Host = "test", ToolVersion = "0.0.0",
             Compression = new ManifestCompression { Algorithm = "none" },
-            Objects = new() { ["data"] = new ManifestObject { Key = $"backups/{id}/data", StoredBytes = 1, Sha256 = "00", RawBytes = 1, RawSha256 = "00" } },
+            Objects = new() { ["data"] = new ManifestObject { Key = $"backups/{id}/data", StoredBytes = Math.Max(1, rawBytes / 3), Sha256 = "00", RawBytes = rawBytes, RawSha256 = "00" } },
             Tags = tags ?? new(),
         };
         _manifests.Add(manifest);

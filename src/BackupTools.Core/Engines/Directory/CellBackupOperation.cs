@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Text.Json.Nodes;
 using BackupTools.Core.Engines.Directory.Tar;
 using BackupTools.Core.Errors;
@@ -18,7 +19,11 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     public const string EngineName = "directory";
     private const string Activity = "Backup-Cell";
 
-    public BackupRecord Run(CellBackupRequest request, CancellationToken cancel)
+    public BackupRecord Run(CellBackupRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Path), observer,
+            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.Kind}, {r.RawBytes} bytes"));
+
+    private BackupRecord RunUnaudited(CellBackupRequest request, CancellationToken cancel)
     {
         BackupId.ValidateCellName(request.Cell);
         var root = System.IO.Path.GetFullPath(request.Path);

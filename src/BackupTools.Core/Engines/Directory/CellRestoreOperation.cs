@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Engines.Directory.Tar;
 using BackupTools.Core.Errors;
@@ -16,7 +17,13 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
     private const string Activity = "Restore-Cell";
 
     /// <summary>Returns null when ShouldProcess declined (-WhatIf or a "no" at -Confirm).</summary>
-    public RestoreResult? Run(CellRestoreRequest request, CancellationToken cancel)
+    public RestoreResult? Run(CellRestoreRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", request.Cell, CellBackupOperation.EngineName, request.Destination ?? request.Id), observer,
+            () => RunUnaudited(request, cancel),
+            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
+                $"restored to {r.Destination} ({r.Files} files){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+
+    private RestoreResult? RunUnaudited(CellRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         if (request.Cell != null) BackupId.ValidateCellName(request.Cell);

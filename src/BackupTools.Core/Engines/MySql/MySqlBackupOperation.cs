@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Text.Json.Nodes;
 using BackupTools.Core.Engines.External;
 using BackupTools.Core.Engines.Postgres;
@@ -20,7 +21,11 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
     public const string EngineName = "mysql";
     private const string Activity = "Backup-MySql";
 
-    public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel)
+    /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
+    public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel) =>
+        OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
+
+    private IReadOnlyList<ItemOutcome> RunItems(MySqlBackupRequest request, CancellationToken cancel)
     {
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
         MySqlTools tools;

@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Text.Json.Nodes;
 using BackupTools.Core.Engines.External;
 using BackupTools.Core.Errors;
@@ -19,7 +20,11 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
     public const string GlobalsEngineName = "postgres-globals";
     private const string Activity = "Backup-Postgres";
 
-    public IReadOnlyList<ItemOutcome> Run(PostgresBackupRequest request, CancellationToken cancel)
+    /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
+    public IReadOnlyList<ItemOutcome> Run(PostgresBackupRequest request, CancellationToken cancel) =>
+        OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
+
+    private IReadOnlyList<ItemOutcome> RunItems(PostgresBackupRequest request, CancellationToken cancel)
     {
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
         using var writerLock = WriterLock.Acquire(repository, $"Backup-Postgres {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);

@@ -1,3 +1,4 @@
+using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
@@ -12,7 +13,13 @@ namespace BackupTools.Core.Engines.Postgres;
 /// </summary>
 public sealed class PostgresRestoreOperation(IOperationObserver observer)
 {
-    public DatabaseRestoreResult? Run(PostgresRestoreRequest request, CancellationToken cancel)
+    public DatabaseRestoreResult? Run(PostgresRestoreRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, PostgresBackupOperation.EngineName, request.Target.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
+            () => RunUnaudited(request, cancel),
+            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
+                $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+
+    private DatabaseRestoreResult? RunUnaudited(PostgresRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));

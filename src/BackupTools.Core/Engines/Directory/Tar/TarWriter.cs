@@ -63,6 +63,10 @@ public sealed class TarWriter : IDisposable
         return WriteFile(path, handle, sourceFile, size, mode, mtime, bytesRead);
     }
 
+    /// <summary>Streams an already opened file (a handle that pins it even if it is renamed or deleted meanwhile) as exactly <paramref name="size"/> bytes.</summary>
+    public long WriteFile(string path, SafeFileHandle file, long size, int mode, DateTimeOffset mtime) =>
+        WriteFile(path, file, path, size, mode, mtime, null);
+
     /// <summary>Writes the end-of-archive marker (two zero blocks). Without it readers report the archive as cut short.</summary>
     public void Finish()
     {

@@ -1,0 +1,77 @@
+namespace BackupTools.Core.Alerts;
+
+/// <summary>Builds AlertEvents from what the BackupTools cmdlets emit.</summary>
+public static class AlertEvents
+{
+    public static AlertEvent FromRecord(BackupRecord record) => new()
+    {
+        Outcome = AlertOutcome.Succeeded,
+        Kind = "backup",
+        Step = "backup " + record.Engine,
+        Source = record.Source,
+        Cell = record.Cell,
+        BackupId = record.Id,
+        Summary = $"{record.Kind} backup {record.Id} of {record.Cell} ({record.Engine} {record.Source}): {record.StoredBytes:N0} bytes stored in {record.Duration.TotalSeconds:0.#} s",
+        Time = record.CompletedAt,
+    };
+
+    public static AlertEvent FromIntegrity(IntegrityResult result)
+    {
+        var failed = result.Checks.FirstOrDefault(c => !c.Passed);
+        return new AlertEvent
+        {
+            Outcome = result.Passed ? AlertOutcome.Succeeded : AlertOutcome.Failed,
+            Kind = "integrity",
+            Step = "Test-BackupIntegrity",
+            Source = result.Record?.Source ?? result.Id,
+            Cell = result.Record?.Cell,
+            BackupId = result.Id,
+            ErrorId = failed is null ? null : "BackupIntegrityCheckFailed",
+            Error = failed is null ? null : $"check '{failed.Name}' failed: {failed.Detail}",
+            Summary = failed is null
+                ? $"backup {result.Id} verified ({result.Checks.Count} checks passed{(result.RestoreDuration is { } rto ? $", test restore {rto.TotalSeconds:0.#} s" : "")})"
+                : $"backup {result.Id} FAILED verification at check '{failed.Name}'",
+        };
+    }
+
+    public static AlertEvent FromStatus(StatusSnapshot status)
+    {
+        var label = string.Join(" ", new[] { status.Cell, status.Engine, status.Source }.Where(s => !string.IsNullOrEmpty(s)));
+        var outcome = !status.Healthy ? AlertOutcome.Failed : status.Warnings.Count > 0 ? AlertOutcome.Warning : AlertOutcome.Succeeded;
+        var last = status.LastSuccess is { } at ? $"last success {at:u}" : "no successful backup";
+        return new AlertEvent
+        {
+            Outcome = outcome,
+            Kind = "status",
+            Step = "Get-BackupStatus",
+            Source = status.Source,
+            Cell = status.Cell,
+            ErrorId = status.Healthy ? null : "BackupStatusUnhealthy",
+            Error = status.Warnings.Count > 0 ? string.Join("; ", status.Warnings) : null,
+            Summary = $"{label}: {(status.Healthy ? "healthy" : "UNHEALTHY")}, {last}",
+        };
+    }
+
+    public static AlertEvent FromError(ErrorSnapshot error) => new()
+    {
+        Outcome = AlertOutcome.Failed,
+        Kind = "error",
+        Step = error.Step,
+        Source = error.Source,
+        ErrorId = error.ErrorId,
+        Error = error.Message,
+        RecommendedAction = error.RecommendedAction,
+        Summary = $"{error.Step ?? "step"} failed{(error.Source is null ? "" : " for " + error.Source)}: {error.ErrorId}",
+    };
+
+    /// <summary>
+    /// Test-BackupIntegrity emits a failed result and an error for the same backup; with `2>&amp;1` both arrive.
+    /// Keep the result (it names the check) and drop the duplicate error.
+    /// </summary>
+    public static IReadOnlyList<AlertEvent> Deduplicate(IEnumerable<AlertEvent> events)
+    {
+        var list = events.ToList();
+        var failedIds = list.Where(e => e.Kind == "integrity" && e.IsFailure).Select(e => e.BackupId).ToHashSet();
+        return list.Where(e => !(e.Kind == "error" && e.ErrorId == "BackupIntegrityCheckFailed" && failedIds.Contains(e.Source))).ToList();
+    }
+}

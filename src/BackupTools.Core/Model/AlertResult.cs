@@ -1,0 +1,18 @@
+namespace BackupTools;
+
+/// <summary>What Send-BackupAlert did with one channel (the alert log counts as one): sent or not, and why not.</summary>
+public sealed record AlertResult
+{
+    /// <summary>Webhook, Slack, WeCom, DingTalk, Smtp or Log.</summary>
+    public required string Channel { get; init; }
+    /// <summary>Where it went, without tokens or passwords (webhooks show scheme://host/… only).</summary>
+    public required string Target { get; init; }
+    public required bool Sent { get; init; }
+    public required int Events { get; init; }
+    public required int Failures { get; init; }
+    /// <summary>Why the channel failed, secrets removed; null when sent.</summary>
+    public string? Error { get; init; }
+    public required TimeSpan Duration { get; init; }
+
+    public override string ToString() => $"{Channel} {Target}: {(Sent ? "sent" : "FAILED " + Error)}";
+}

@@ -1,0 +1,18 @@
+namespace BackupTools;
+
+/// <summary>What Restore-RedisRdb did.</summary>
+public sealed class RedisRestoreResult
+{
+    public required string Server { get; init; }
+    public required string RdbPath { get; init; }
+    public required string RestoredId { get; init; }
+    public required DateTimeOffset RestoredPointInTime { get; init; }
+    public string? SafetyBackupId { get; init; }
+    public required bool SafetyBackupSkipped { get; init; }
+    public required int Databases { get; init; }
+    public required long Keys { get; init; }
+    /// <summary>Keys whose TTL passed between the backup and the restore (the server drops them while loading).</summary>
+    public required long ExpiredKeys { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public string Status => "Restored";
+}

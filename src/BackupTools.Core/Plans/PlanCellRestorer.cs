@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using BackupTools.Core.Audit;
+using BackupTools.Core.Engines.Directory;
+using BackupTools.Core.Engines.External;
+using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Engines.Redis;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Plans;
+
+public sealed record PlanCellRestoreRequest(
+    BackupPlanDefinition Plan,
+    string Cell,
+    DateTimeOffset? At,
+    IReadOnlyCollection<string>? Sources,
+    string? Site,
+    bool Force,
+    bool SkipSafetyBackup,
+    TimeSpan LockTimeout,
+    Func<string, string, bool> ShouldProcess);
+
+/// <summary>
+/// Restore-Cell's full form: every source of a plan's cell (or -Source) restored to the newest backup at or
+/// before At, in the cell's restore order (default: databases, then caches, then files), each through its
+/// engine's own restore (safety backup, staging, verify, swap). The before/after hooks run around it and the
+/// health checks after it. A failure stops before the next source; the report says what was and was not
+/// restored. With a site, sources restore into that site's endpoints from the site's repository.
+/// </summary>
+public sealed class PlanCellRestorer(IOperationObserver observer)
+{
+    public CellRestoreReport Run(PlanCellRestoreRequest request, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var plan = request.Plan;
+        var cell = plan.Cells.FirstOrDefault(c => string.Equals(c.Name, request.Cell, StringComparison.OrdinalIgnoreCase))
+            ?? throw new BackupInputException("PlanCellNotFound", "Name", $"'{request.Cell}' is not a cell of {plan.File}.", $"Cells: {string.Join(", ", plan.Cells.Select(c => c.Name))}.");
+        PlanSite? site = null;
+        if (request.Site != null && !plan.Sites.TryGetValue(request.Site, out site))
+            throw new BackupInputException("PlanSiteNotFound", "Site", $"'{request.Site}' is not a site of {plan.File}.", $"Sites: {string.Join(", ", plan.Sites.Keys)}.");
+        foreach (var s in request.Sources ?? [])
+            if (cell.Sources.All(x => x.Name != s))
+                throw new BackupInputException("PlanSourceNotFound", "Source", $"'{s}' is not a source of cell {cell.Name}.", $"Sources: {string.Join(", ", cell.Sources.Select(x => x.Name))}.");
+
+        var repositoryLocation = site?.Repository ?? plan.Primary.Repository;
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(repositoryLocation));
+        var manifests = repository.ListManifests(observer);
+        var keys = SecretResolver.KeyRing(plan, observer.Warning);
+        var sources = RestoreOrder(cell).Where(s => request.Sources is not { Count: > 0 } || request.Sources.Contains(s.Name)).ToList();
+        var chosen = sources.Select(s => (Source: Effective(s, site, cell), Manifest: Select(manifests, cell, s, request.At))).ToList();
+        var items = chosen.Select(c => new CellRestoreItem
+        {
+            Source = c.Source.Name,
+            Kind = c.Source.Kind,
+            BackupId = c.Manifest?.Id,
+            BackupCompletedAt = c.Manifest?.CompletedAt,
+            Destination = Destination(c.Source),
+            Status = "Planned",
+        }).ToArray();
+        var report = new CellRestoreReport { Cell = cell.Name, At = request.At, Site = site?.Name, Items = items, HealthChecks = [] };
+        if (chosen.Where(c => c.Manifest is null).Select(c => c.Source).FirstOrDefault() is { } missing)
+            throw new BackupToolsException("RestorePointNotFound", FailureKind.NotFound,
+                $"Source {cell.Name}/{missing.Name} has no backup in {repository.Location}{(request.At is { } at ? $" at or before {at:u}" : "")}; nothing was restored.",
+                "Check -At, or restore the other sources with -Source.");
+
+        // One question for the whole cell: -WhatIf prints the exact plan, record by record.
+        var description = $"Restore cell '{cell.Name}' from {repository.Location}: " + string.Join("; ", items.Select(i => $"{i.Source} ({i.Kind}) ← {i.BackupId} into {i.Destination}"));
+        if (!request.ShouldProcess(cell.Name, description)) return report;
+
+        var environment = new Dictionary<string, string> { ["BACKUPTOOLS_CELL"] = cell.Name, ["BACKUPTOOLS_SITE"] = site?.Name ?? "" };
+        if (cell.Hooks.BeforeRestore is { } before && RunHook("beforeRestore", before, environment, cancel) is { } hookError)
+            throw new BackupToolsException("RestoreHookFailed", FailureKind.ExternalToolFailure, $"The beforeRestore hook of {cell.Name} failed ({hookError}); nothing was restored.", "Fix the hook or the service it stops, then restore again.");
+
+        for (var i = 0; i < chosen.Count; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var (source, manifest) = chosen[i];
+            var item = items[i];
+            var sourceClock = Stopwatch.StartNew();
+            try
+            {
+                item.SafetyBackupId = RestoreSource(repositoryLocation, cell, source, manifest!, keys, request, cancel);
+                item.Status = "Restored";
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                item.Status = "Failed";
+                item.ErrorId = AuditLog.ErrorIdOf(e);
+                item.Error = e.Message;
+                foreach (var later in items.Skip(i + 1)) later.Status = "NotRestored";
+                observer.Warning($"{cell.Name}/{source.Name} failed to restore: {e.Message}. Restored: {Names(items, "Restored")}; not restored: {Names(items, "NotRestored")}.");
+                break;
+            }
+            finally
+            {
+                item.Duration = sourceClock.Elapsed;
+            }
+        }
+
+        if (items.All(i => i.Status == "Restored"))
+        {
+            if (cell.Hooks.AfterRestore is { } after && RunHook("afterRestore", after, environment, cancel) is { } afterError)
+                report.HealthChecks = [new HealthCheckResult("afterRestore hook", false, afterError, TimeSpan.Zero)];
+            report.HealthChecks = [.. report.HealthChecks, .. cell.HealthChecks.Select(h => HealthChecker.Run(h, cancel))];
+        }
+        var restored = items.Where(i => i.Status == "Restored" && i.BackupCompletedAt != null).ToList();
+        if (restored.Count > 0) report.DataAge = DateTimeOffset.UtcNow - restored.Min(i => i.BackupCompletedAt!.Value);
+        report.Duration = clock.Elapsed;
+        return report;
+    }
+
+    private static string Names(IEnumerable<CellRestoreItem> items, string status) =>
+        string.Join(", ", items.Where(i => i.Status == status).Select(i => i.Source)) is { Length: > 0 } names ? names : "none";
+
+    /// <summary>The cell's restore order; sources it does not name follow by kind (databases, caches, files), then as declared.</summary>
+    public static IReadOnlyList<PlanSource> RestoreOrder(PlanCell cell) =>
+        cell.Sources
+            .Select((s, i) => (s, i))
+            .OrderBy(p => cell.RestoreOrder.ToList().IndexOf(p.s.Name) is var o and >= 0 ? o : int.MaxValue)
+            .ThenBy(p => p.s.KindPriority).ThenBy(p => p.i)
+            .Select(p => p.s).ToList();
+
+    /// <summary>The newest backup of this source at or before At: records tagged with its plan-source name, else its engine and identity.</summary>
+    public static BackupManifest? Select(IReadOnlyList<BackupManifest> manifests, PlanCell cell, PlanSource source, DateTimeOffset? at) =>
+        manifests
+            .Where(m => string.Equals(m.Cell, cell.Name, StringComparison.OrdinalIgnoreCase) && m.Engine == EngineOf(source.Kind))
+            .Where(m => m.Tags.TryGetValue(PlanSourceBackup.SourceTag, out var tag) ? tag == source.Name : SameIdentity(m, source))
+            .Where(m => !m.Tags.ContainsKey("reason")) // safety backups taken before a restore are not restore points of the plan
+            .Where(m => at is null || m.CompletedAt <= at)
+            .MaxBy(m => m.CompletedAt);
+
+    public static string EngineOf(string kind) => kind switch
+    {
+        "directory" => CellBackupOperation.EngineName,
+        "postgres" => PostgresBackupOperation.EngineName,
+        "mysql" => Engines.MySql.MySqlBackupOperation.EngineName,
+        "redis" => Engines.Redis.RedisBackupOperation.EngineName,
+        _ => kind,
+    };
+
+    private static bool SameIdentity(BackupManifest m, PlanSource s) => s.Kind switch
+    {
+        "directory" => m.Source == s.Path,
+        "postgres" or "mysql" => m.Source.EndsWith("/" + s.Database, StringComparison.Ordinal),
+        "redis" => m.Source.Contains($"{s.Server ?? "127.0.0.1"}:{s.Port ?? 6379}", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    /// <summary>The source as it is at the site (its endpoint overrides) — or as declared without a site.</summary>
+    public static PlanSource Effective(PlanSource s, PlanSite? site, PlanCell cell)
+    {
+        if (site is null || !site.Endpoints.TryGetValue($"{cell.Name}/{s.Name}", out var ep)) return s;
+        return s with { Server = ep.Server ?? s.Server, Port = ep.Port ?? s.Port, Path = ep.Path ?? s.Path, User = ep.User ?? s.User, Password = ep.Password ?? s.Password };
+    }
+
+    private static string Destination(PlanSource s) => s.Kind switch
+    {
+        "directory" => s.Path!,
+        "postgres" => $"postgres://{s.Server ?? "127.0.0.1"}:{s.Port ?? 5432}/{s.Database}",
+        "mysql" => $"mysql://{s.Server ?? "127.0.0.1"}:{s.Port ?? 3306}/{s.Database}",
+        _ => $"{s.Kind}://{s.Server ?? "127.0.0.1"}:{s.Port}",
+    };
+
+    /// <summary>Restores one source through its engine's own safe restore; returns the safety backup's id.</summary>
+    private string? RestoreSource(string repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
+        PlanCellRestoreRequest request, CancellationToken cancel)
+    {
+        var password = SecretResolver.Resolve(source.Password, $"cells.{cell.Name}.sources.{source.Name}.password");
+        switch (source.Kind)
+        {
+            case "directory":
+                return new CellRestoreOperation(observer).Run(new CellRestoreRequest(repository, null, manifest.Id, null, source.Path, request.SkipSafetyBackup,
+                    keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+            case "postgres":
+                return new PostgresRestoreOperation(observer).Run(new PostgresRestoreRequest(repository, manifest.Id, null, null, source.Database,
+                    PlanSourceBackup.Postgres(source, password), request.Force, request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+            case "redis":
+                return new RedisRestoreOperation(observer).Run(new RedisRestoreRequest(repository, manifest.Id, PlanSourceBackup.Redis(source, password), source.Path,
+                    null, null, TimeSpan.FromMinutes(2), request.SkipSafetyBackup, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+            default:
+                throw new BackupInputException("PlanSourceUnsupported", "Source", $"{cell.Name}/{source.Name} is a {source.Kind} source, which a whole-cell restore cannot restore yet.", "Restore it with its own cmdlet.");
+        }
+    }
+
+    private string? RunHook(string name, string command, IReadOnlyDictionary<string, string> environment, CancellationToken cancel)
+    {
+        var result = ShellCommand.Run(command, TimeSpan.FromMinutes(10), cancel, environment);
+        if (!result.TimedOut && result.ExitCode == 0) return null;
+        var error = result.TimedOut ? "timed out after 10 min" : $"exit {result.ExitCode}: {result.Output.Split('\n').LastOrDefault()?.Trim()}";
+        observer.Warning($"{name} hook '{command}' failed: {error}");
+        return error;
+    }
+}

@@ -1,0 +1,199 @@
+using BackupTools.Core.Audit;
+using System.Diagnostics;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Replication;
+
+/// <summary>
+/// Copies backups from one repository into another, verbatim: each object streamed through a SHA-256/size
+/// check against the source manifest, committed at the destination, and the manifest written last — so the
+/// destination never lists a backup it does not completely hold. A backup already at the destination is
+/// compared, never overwritten. <see cref="CopyLocked"/> needs the destination's writer lock.
+/// </summary>
+public sealed class BackupCopier(BackupRepository source, BackupRepository destination, IOperationObserver observer, string destinationParameter)
+{
+    public const string Activity = "Copy backup";
+
+    /// <summary>Re-read the objects of a backup already at the destination (else sizes and manifest hashes only).</summary>
+    public bool RehashExisting { get; init; } = true;
+
+    /// <summary>
+    /// <paramref name="target"/> preceded by every backup it builds on that the destination lacks, oldest
+    /// first: an incremental is useless without its chain, so its parents travel with it.
+    /// </summary>
+    public IReadOnlyList<BackupManifest> ChainToCopy(BackupManifest target)
+    {
+        var chain = new List<BackupManifest> { target };
+        var current = target;
+        while (current.ParentId != null)
+        {
+            if (chain.Count > 10_000) throw new BackupIntegrityException("BackupChainCycle", $"The chain of {target.Id} does not end in a full backup.");
+            if (!source.Store.Exists(BackupRepository.ManifestKey(current.ParentId)))
+            {
+                if (destination.Store.Exists(BackupRepository.ManifestKey(current.ParentId))) break; // pruned at the source, kept here
+                throw ReplicationErrors.ParentMissing(current, source.Location, destination.Location);
+            }
+            var parent = source.GetManifest(current.ParentId);
+            if (destination.Store.Exists(BackupRepository.ManifestKey(parent.Id)))
+            {
+                // Building on a parent of the same id but other content would make the copy unrestorable.
+                CheckExisting(parent, rehash: false, cancel: CancellationToken.None);
+                break;
+            }
+            chain.Add(parent);
+            current = parent;
+        }
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>Refuses what the destination cannot take, before anything is written.</summary>
+    public void CheckCopyable(BackupManifest manifest)
+    {
+        if (manifest.Layout != BackupManifest.SingleObjectLayout) throw ReplicationErrors.LayoutUnsupported(manifest);
+        var folder = $"{BackupRepository.BackupsPrefix}{manifest.Id}/";
+        foreach (var (role, obj) in manifest.Objects)
+        {
+            // A manifest names its own keys: never let one steer writes outside its backup's folder.
+            if (!obj.Key.StartsWith(folder, StringComparison.Ordinal) || obj.Key.Contains("..", StringComparison.Ordinal)
+                || obj.Key.EndsWith("/manifest.json", StringComparison.Ordinal))
+                throw ReplicationErrors.ObjectKeyInvalid(manifest, role, obj.Key);
+        }
+        if (destination.Config.Defaults.RequireEncryption && manifest.Encryption is null)
+            throw ReplicationErrors.RequiresEncryption(destinationParameter, manifest, destination.Location);
+    }
+
+    /// <summary>
+    /// Copies one backup (its parent must already be at the destination); the caller holds the destination's
+    /// writer lock. A copy made or refused is audited in the destination's log (a skip changes nothing there).
+    /// </summary>
+    public SyncResult CopyLocked(BackupManifest manifest, CancellationToken cancel)
+    {
+        var subject = new AuditSubject("copy", manifest.Cell, manifest.Engine, manifest.Source);
+        try
+        {
+            var result = CopyUnaudited(manifest, cancel);
+            if (result.Action == SyncAction.Copied)
+                AuditLog.Append(destination, subject, AuditResults.Succeeded, [manifest.Id],
+                    $"from {source.Location}: {result.Bytes} bytes copied, {result.ReusedBytes} reused", null, observer);
+            return result;
+        }
+        catch (Exception e)
+        {
+            AuditLog.Append(destination, subject, AuditResults.Failed, [manifest.Id], $"from {source.Location}: {e.Message}", AuditLog.ErrorIdOf(e), observer);
+            throw;
+        }
+    }
+
+    private SyncResult CopyUnaudited(BackupManifest manifest, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        CheckCopyable(manifest);
+        if (SkipIfPresent(manifest, cancel) is { } skipped) return skipped;
+        if (manifest.ParentId != null && !destination.Store.Exists(BackupRepository.ManifestKey(manifest.ParentId)))
+            throw ReplicationErrors.ParentMissing(manifest, source.Location, destination.Location);
+
+        long copied = 0, reused = 0;
+        var total = manifest.Objects.Values.Sum(o => o.StoredBytes);
+        var written = new List<string>();
+        try
+        {
+            foreach (var (role, obj) in manifest.Objects)
+            {
+                cancel.ThrowIfCancellationRequested();
+                // A run that was interrupted may have left this object complete: reuse it if its hash matches.
+                if (ObjectTransfer.Mismatch(destination.Store, obj, rehash: true, cancel) is null)
+                {
+                    reused += obj.StoredBytes;
+                    observer.Verbose($"{obj.Key} is already complete in {destination.Location}; reused.");
+                    continue;
+                }
+                ObjectTransfer.Copy(source.Store, destination.Store, obj, n =>
+                {
+                    copied += n;
+                    observer.Progress(Activity, $"{manifest.Id} {role}", copied + reused, total);
+                }, cancel);
+                written.Add(obj.Key);
+            }
+            RemoveStrays(manifest);
+            cancel.ThrowIfCancellationRequested();
+            destination.WriteManifest(manifest); // the commit point: from here on the copy exists
+        }
+        catch (BackupIntegrityException)
+        {
+            // The source is damaged: what was written for it is useless, so don't leave it for a resume.
+            foreach (var key in written)
+            {
+                try { destination.Store.Delete(key); } catch (IOException) { /* swept by the next writer */ }
+            }
+            throw;
+        }
+        observer.Verbose($"Copied backup {manifest.Id} to {destination.Location} ({copied} bytes, {reused} reused).");
+        return Result(manifest, SyncAction.Copied, copied, reused, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Skipped when the destination already has this backup with the same objects, null when it lacks it;
+    /// throws when it holds a different or damaged backup of that id. Only reads, so needs no lock.
+    /// </summary>
+    public SyncResult? SkipIfPresent(BackupManifest manifest, CancellationToken cancel)
+    {
+        if (!destination.Store.Exists(BackupRepository.ManifestKey(manifest.Id))) return null;
+        var clock = Stopwatch.StartNew();
+        CheckExisting(manifest, RehashExisting, cancel);
+        observer.Verbose($"Backup {manifest.Id} is already in {destination.Location} with the same objects; skipped.");
+        return Result(manifest, SyncAction.Skipped, 0, 0, clock.Elapsed);
+    }
+
+    /// <summary>Proves a backup of the same id at the destination is the same backup; throws when it is not.</summary>
+    private void CheckExisting(BackupManifest manifest, bool rehash, CancellationToken cancel)
+    {
+        var existing = destination.GetManifest(manifest.Id);
+        var roles = manifest.Objects.Keys.Order(StringComparer.Ordinal);
+        if (!roles.SequenceEqual(existing.Objects.Keys.Order(StringComparer.Ordinal), StringComparer.Ordinal))
+            throw ReplicationErrors.DestinationDiffers(manifest, destination.Location, "different objects");
+        foreach (var (role, obj) in manifest.Objects)
+        {
+            var other = existing.Objects[role];
+            if (other.Key != obj.Key || other.StoredBytes != obj.StoredBytes || other.Sha256 != obj.Sha256 || other.RawSha256 != obj.RawSha256)
+                throw ReplicationErrors.DestinationDiffers(manifest, destination.Location, $"object '{role}' has another size or hash");
+        }
+        foreach (var obj in existing.Objects.Values)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var mismatch = ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
+            if (mismatch != null) throw ReplicationErrors.DestinationDamaged(obj, destination.Location, mismatch);
+        }
+    }
+
+    /// <summary>Objects in the backup's folder the manifest does not name (left by an older interrupted copy).</summary>
+    private void RemoveStrays(BackupManifest manifest)
+    {
+        var keep = manifest.Objects.Values.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in destination.Store.List($"{BackupRepository.BackupsPrefix}{manifest.Id}/").ToList())
+            if (!keep.Contains(key)) destination.Store.Delete(key);
+    }
+
+    private SyncResult Result(BackupManifest manifest, SyncAction action, long bytes, long reused, TimeSpan duration) => new()
+    {
+        Id = manifest.Id,
+        Cell = manifest.Cell,
+        Kind = manifest.Kind,
+        StartedAt = manifest.StartedAt,
+        Action = action,
+        Bytes = bytes,
+        ReusedBytes = reused,
+        Duration = duration,
+        Source = source.Location,
+        Destination = destination.Location,
+    };
+
+    /// <summary>A failed result for the sync report; the error itself goes to the error stream too.</summary>
+    public SyncResult Failed(BackupManifest manifest, Exception error) => Result(manifest, SyncAction.Failed, 0, 0, TimeSpan.Zero) with
+    {
+        ErrorId = (error as BackupToolsException)?.ErrorId ?? "UnexpectedFailure",
+        Error = error.Message,
+    };
+}

@@ -1,0 +1,48 @@
+using System.Management.Automation;
+using BackupTools.Core.Replication;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>
+/// Copies backups (with the parents they build on that the target lacks) into another repository and
+/// emits each as it exists in the target, so `Backup-Cell … | Copy-Backup -Target … | Test-BackupIntegrity`
+/// checks the copy. Hashing, chains and the lock live in the core (CopyOperation, BackupCopier).
+/// </summary>
+[Cmdlet(VerbsCommon.Copy, "Backup", SupportsShouldProcess = true)]
+[OutputType(typeof(BackupRecord))]
+public sealed class CopyBackupCommand : BackupToolsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>The repository the backups are in (piped records bring theirs).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    /// <summary>The repository to copy into; it must be initialized.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public string Target { get; set; } = "";
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            try
+            {
+                var request = new CopyRequest(ResolveRepository(Repository), id, ResolveRepository(Target)!, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                var copied = RunCore((observer, shouldProcess, cancel) =>
+                    new CopyOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
+                if (copied != null) WriteObject(copied);
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                WriteFailure(e, id);
+            }
+        }
+    }
+}

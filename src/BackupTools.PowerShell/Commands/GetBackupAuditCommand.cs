@@ -1,0 +1,61 @@
+using System.Management.Automation;
+using BackupTools.Core.Audit;
+using BackupTools.Core.Repository;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>Reads the repository's append-only audit log, oldest first, filtered.</summary>
+[Cmdlet(VerbsCommon.Get, "BackupAudit")]
+[OutputType(typeof(AuditEntry))]
+public sealed class GetBackupAuditCommand : BackupToolsCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    [Parameter]
+    public DateTimeOffset? Since { get; set; }
+
+    [Parameter]
+    public DateTimeOffset? Until { get; set; }
+
+    [Parameter]
+    [ValidateSet("backup", "verify", "restore", "delete", "copy", "failover", "failback")]
+    public string[]? Operation { get; set; }
+
+    [Parameter]
+    [Alias("Name")]
+    public string[]? Cell { get; set; }
+
+    /// <summary>Only entries that name this backup id.</summary>
+    [Parameter]
+    public string? Id { get; set; }
+
+    /// <summary>Only failures.</summary>
+    [Parameter]
+    public SwitchParameter Failed { get; set; }
+
+    /// <summary>Only the newest N entries (after the other filters).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Last { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
+            var entries = RunCore((observer, _, _) => AuditLog.Read(repository, Since, Until, observer)).AsEnumerable();
+            if (Operation is { Length: > 0 }) entries = entries.Where(e => Operation.Contains(e.Operation, StringComparer.OrdinalIgnoreCase));
+            if (Cell is { Length: > 0 }) entries = entries.Where(e => Cell.Contains(e.Cell, StringComparer.OrdinalIgnoreCase));
+            if (Id != null) entries = entries.Where(e => e.Ids.Contains(Id, StringComparer.Ordinal));
+            if (Failed) entries = entries.Where(e => !e.Succeeded);
+            var list = entries.ToList();
+            WriteObject(Last > 0 ? list.Skip(Math.Max(0, list.Count - Last)) : list, enumerateCollection: true);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, Repository);
+        }
+    }
+}

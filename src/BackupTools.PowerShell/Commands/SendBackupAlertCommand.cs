@@ -1,0 +1,128 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using BackupTools.Core.Alerts;
+using BackupTools.Core.Errors;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>
+/// Collects backup records, integrity results, status objects and errors from the pipeline and, at the end,
+/// sends them as one message per channel and appends them to the local alert log. Errors it receives are
+/// written again unchanged, so an alerted failure still fails the run; a channel failure is an error of its own
+/// (AlertChannelFailed) and never stops the other channels or the log.
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "BackupAlert")]
+[OutputType(typeof(AlertResult))]
+public sealed class SendBackupAlertCommand : BackupToolsCmdlet
+{
+    private readonly List<AlertEvent> _events = new();
+    private readonly List<IAlertChannel> _channels = new();
+
+    [Parameter(ValueFromPipeline = true, Position = 0)]
+    [AllowNull]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter] public string[] Webhook { get; set; } = [];
+    [Parameter] public string[] Slack { get; set; } = [];
+    [Parameter] public string[] WeCom { get; set; } = [];
+    [Parameter] public string[] DingTalk { get; set; } = [];
+    [Parameter] public SecureString? DingTalkSecret { get; set; }
+
+    [Parameter] public string? SmtpServer { get; set; }
+    [Parameter] [ValidateRange(1, 65535)] public int SmtpPort { get; set; } = 587;
+    [Parameter] public string? From { get; set; }
+    [Parameter] public string[] To { get; set; } = [];
+    [Parameter] [Credential] public PSCredential? Credential { get; set; }
+    [Parameter] public SwitchParameter UseStartTls { get; set; }
+    [Parameter] public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>JSON-lines file every alert is appended to; default BACKUPTOOLS_ALERT_LOG or ~/.local/state/backuptools/alerts.jsonl.</summary>
+    [Parameter] public string? AlertLog { get; set; }
+
+    /// <summary>Send only failures (failed backups/checks, unhealthy status, errors); successes are dropped.</summary>
+    [Parameter] public SwitchParameter OnFailure { get; set; }
+
+    /// <summary>Seconds each channel may take (connect, send, answer); default 30.</summary>
+    [Parameter] [ValidateRange(1, 3600)] public int TimeoutSec { get; set; } = 30;
+
+    /// <summary>Emit the input objects instead of one AlertResult per channel.</summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        // A misconfigured channel is reported but does not stop the others: the alert matters more.
+        AddChannels(Webhook, "Webhook", u => new WebhookChannel(u));
+        AddChannels(Slack, "Slack", u => new SlackChannel(u));
+        AddChannels(WeCom, "WeCom", u => new WeComChannel(u));
+        var dingTalkSecret = DingTalkSecret is null ? null : new NetworkCredential("", DingTalkSecret).Password;
+        AddChannels(DingTalk, "DingTalk", u => new DingTalkChannel(u, dingTalkSecret));
+        if (SmtpServer != null || To.Length > 0)
+            TryAdd(() => new SmtpChannel(new SmtpSettings
+            {
+                Server = SmtpServer ?? throw new BackupInputException("AlertSmtpInvalid", "SmtpServer", "is missing while -To is given.", "Pass the mail relay host name."),
+                Port = SmtpPort,
+                From = From ?? throw new BackupInputException("AlertSmtpInvalid", "From", "is missing.", "Pass the sender address, e.g. backup@example.com."),
+                To = To,
+                UserName = Credential?.UserName,
+                Password = Credential?.GetNetworkCredential().Password,
+                UseStartTls = UseStartTls,
+                SkipCertificateCheck = SkipCertificateCheck,
+            }), SmtpServer);
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var item in AlertInput.Flatten(InputObject))
+        {
+            var alert = AlertInput.ToEvent(item);
+            if (alert is null)
+                WriteWarning($"Send-BackupAlert ignored an input of type {(item is PSObject p ? p.TypeNames.FirstOrDefault() : item.GetType().FullName)}: it is no backup record, integrity result, status object or error.");
+            else if (!OnFailure || alert.IsFailure)
+                _events.Add(alert);
+            // The original failure stays a failure: alerting on an error does not swallow it.
+            if (item is ErrorRecord error) WriteError(error);
+            else if (item is IContainsErrorRecord wrapped) WriteError(wrapped.ErrorRecord);
+            else if (PassThru) WriteObject(item);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_events.Count == 0)
+        {
+            WriteVerbose(OnFailure ? "No failures: nothing to send." : "No input: nothing to send.");
+            return;
+        }
+        var logPath = AlertLog is null ? Core.Alerts.AlertLog.DefaultPath() : ResolvePath(AlertLog);
+        var batch = new AlertBatch(_events);
+        var results = RunCore((observer, _, cancel) => new AlertDispatcher(observer).Send(batch, _channels, logPath, TimeSpan.FromSeconds(TimeoutSec), cancel));
+        foreach (var failed in results.Where(r => !r.Sent))
+            WriteFailure(new BackupToolsException("AlertChannelFailed", FailureKind.ExternalToolFailure,
+                $"Alert channel {failed.Channel} ({failed.Target}) failed: {failed.Error}",
+                failed.Channel == "Log" ? "The alert still went to the channels; check the folder and permissions of -AlertLog."
+                    : "The alert still went to the other channels and the alert log; check the channel's URL, token or server."), failed.Channel);
+        if (!PassThru) WriteObject(results, enumerateCollection: true);
+    }
+
+    private void AddChannels(string[] urls, string parameter, Func<Uri, IAlertChannel> create)
+    {
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            {
+                // Not echoing the value: it is likely a URL with its token.
+                WriteFailure(new BackupInputException("AlertWebhookInvalid", parameter, "one value is not an absolute URL.", "Pass the webhook URL the service gave you (https://…)."), parameter);
+                continue;
+            }
+            TryAdd(() => create(uri), parameter);
+        }
+    }
+
+    private void TryAdd(Func<IAlertChannel> create, object? target)
+    {
+        try { _channels.Add(create()); }
+        catch (BackupToolsException e) { WriteFailure(e, target); }
+    }
+}

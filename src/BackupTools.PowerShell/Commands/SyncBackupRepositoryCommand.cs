@@ -1,0 +1,46 @@
+using System.Management.Automation;
+using BackupTools.Core.Replication;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>
+/// Brings -Destination up to date with -Source (optionally some cells): emits a SyncResult per backup
+/// (Copied, Skipped or Failed) and writes each failure as an error too. Resumable: run it again.
+/// </summary>
+[Cmdlet(VerbsData.Sync, "BackupRepository", SupportsShouldProcess = true)]
+[OutputType(typeof(SyncResult))]
+public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Source { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1)]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Only these cells; default: every backup in the source.</summary>
+    [Parameter]
+    [Alias("Name")]
+    public string[]? Cell { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var request = new SyncRequest(ResolveRepository(Source)!, ResolveRepository(Destination)!, Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+            var outcome = RunCore((observer, shouldProcess, cancel) =>
+                new RepositorySync(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
+            WriteObject(outcome.Results, enumerateCollection: true);
+            foreach (var (id, error) in outcome.Failures)
+                WriteFailure(error, id);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, Destination);
+        }
+    }
+}
