@@ -69,22 +69,22 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository,StorageCredential", Surface("Remove-Backup"));
-        Assert.Equal("Cell,MaxAge,MaxVerifyAge,MinSizeRatio,Repository,RequiredTarget", Surface("Get-BackupStatus"));
-        Assert.Equal("InputObject!,MaxAge,Path!,Repository", Surface("Export-BackupMetrics"));
-        Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,Until", Surface("Get-BackupAudit"));
+        Assert.Equal("Cell,MaxAge,MaxVerifyAge,MinSizeRatio,Repository,RequiredTarget,StorageCredential", Surface("Get-BackupStatus"));
+        Assert.Equal("InputObject!,MaxAge,Path!,Repository,StorageCredential", Surface("Export-BackupMetrics"));
+        Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,StorageCredential,Until", Surface("Get-BackupAudit"));
         Assert.Equal("Path!", Surface("Test-BackupPlan"));
         Assert.Equal("Cell,LockTimeoutSec,Path!,SkipRetention", Surface("Invoke-BackupPlan"));
         Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!,SkipSync", Surface("Invoke-DrFailover"));
         Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!", Surface("Invoke-DrFailback"));
-        Assert.Equal("Id!,LockTimeoutSec,Repository,Target!", Surface("Copy-Backup"));
-        Assert.Equal("Cell,Destination!,LockTimeoutSec,Source!", Surface("Sync-BackupRepository"));
+        Assert.Equal("Id!,LockTimeoutSec,Repository,StorageCredential,Target!", Surface("Copy-Backup"));
+        Assert.Equal("Cell,Destination!,LockTimeoutSec,Source!,StorageCredential", Surface("Sync-BackupRepository"));
         Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,TimeoutSec,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
         Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
         Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));
         Assert.Equal("Name!,PassThru,Scope,Target,TargetPath", Surface("Unregister-BackupSchedule"));
-        Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Mode,Port,RdbPath,Repository,SaveTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisRdb"));
-        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,Tls", Surface("Restore-RedisRdb"));
-        Assert.Equal("AofDirectory,Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,RewriteTimeoutSec,Server,SkipCertificateCheck,Tls", Surface("Backup-RedisAof"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Mode,Port,RdbPath,Repository,SaveTimeoutSec,Server,SkipCertificateCheck,StorageCredential,Tls", Surface("Backup-RedisRdb"));
+        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,StorageCredential,Tls", Surface("Restore-RedisRdb"));
+        Assert.Equal("AofDirectory,Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,RewriteTimeoutSec,Server,SkipCertificateCheck,StorageCredential,Tls", Surface("Backup-RedisAof"));
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());

@@ -135,6 +135,27 @@ public sealed class S3RepositoryTests : IDisposable
         Assert.StartsWith("file://", Assert.Single(mixed.Objects<BackupRecord>()).Repository);
     }
 
+    [Fact]
+    public void Copy_backup_and_sync_move_backups_from_disk_to_s3_and_they_verify_there()
+    {
+        var local = _temp.Sub("local-repo");
+        var s3 = _bucket.Uri("copies");
+        SampleTree.Create(Cell);
+        Run("Initialize-BackupRepository -Path $local | Out-Null; Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null", s3, null, ("local", local)).AssertNoErrors();
+        var first = Run("Backup-Cell -Name crm -Path $cell -Repository $local", s3, null, ("local", local)).AssertNoErrors().Single<BackupRecord>();
+        Run("Copy-Backup -Id $id -Repository $local -Target $repo -StorageCredential $cred", s3, null, ("local", local), ("id", first.Id)).AssertNoErrors();
+        File.WriteAllText(Path.Combine(Cell, "later.txt"), "more");
+        Run("Backup-Cell -Name crm -Path $cell -Repository $local -Type Incremental", s3, null, ("local", local)).AssertNoErrors();
+        Run("Sync-BackupRepository -Source $local -Destination $repo -StorageCredential $cred", s3, null, ("local", local)).AssertNoErrors();
+
+        var checks = Run("Get-Backup -Repository $repo -StorageCredential $cred | Test-BackupIntegrity -StorageCredential $cred", s3).AssertNoErrors().Objects<IntegrityResult>().ToList();
+        Assert.Equal(2, checks.Count);
+        Assert.All(checks, c => Assert.True(c.Passed, string.Join("; ", c.Checks)));
+        var restored = _temp.Sub("restored");
+        Run("Restore-Cell -Name crm -Repository $repo -StorageCredential $cred -Destination $dest -Confirm:$false", s3, null, ("dest", restored)).AssertNoErrors();
+        TreeSnapshot.AssertSame(Cell, restored);
+    }
+
     public void Dispose()
     {
         _ps.Dispose();
