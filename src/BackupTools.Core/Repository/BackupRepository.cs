@@ -31,10 +31,7 @@ public sealed class BackupRepository
         if (store.Exists(ConfigKey))
             throw new BackupToolsException("RepositoryAlreadyExists", FailureKind.InvalidArgument,
                 $"{store.Location} is already a BackupTools repository.", "Use it as it is, or choose another -Path.");
-        if (store is LocalBackupStore local && Directory.Exists(local.Root) && Directory.EnumerateFileSystemEntries(local.Root).Any())
-            throw new BackupInputException("RepositoryFolderNotEmpty", "Path",
-                $"{local.Root} is not empty and is not a repository.", "Choose an empty or new folder so no other files get mixed with backups.");
-        if (store is LocalBackupStore root) PrivateFileSystem.CreateDirectory(root.Root);
+        StorePreparation.PrepareForNewRepository(store);
 
         var config = new RepositoryConfig { Defaults = defaults };
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));

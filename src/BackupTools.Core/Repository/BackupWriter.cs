@@ -89,7 +89,7 @@ public sealed class BackupWriter : IDisposable
         {
             foreach (var info in _objects.Values)
             {
-                try { _repository.Store.Delete(info.Key); } catch (IOException) { /* tmp sweep / GC finds it */ }
+                try { _repository.Store.Delete(info.Key); } catch (Exception e) when (e is IOException or Errors.BackupToolsException) { /* tmp sweep / GC finds it */ }
             }
         }
         if (_dataKey != null) Array.Clear(_dataKey);

@@ -43,6 +43,13 @@ public sealed class WriterLock : IDisposable
                 return new WriterLock(store, lease);
 
             var holder = TryRead(store);
+            if (holder is null && !store.Exists(LockKey))
+            {
+                // Free again, or another contender won and is still writing it (S3): never delete here.
+                cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50 + Random.Shared.Next(200)));
+                cancel.ThrowIfCancellationRequested();
+                continue;
+            }
             if (holder is null || holder.IsStale(DateTimeOffset.UtcNow))
             {
                 BreakStaleLease(store, holder);
@@ -65,7 +72,7 @@ public sealed class WriterLock : IDisposable
             using var stream = store.OpenRead(LockKey);
             return JsonSerializer.Deserialize<LeaseInfo>(stream);
         }
-        catch (Exception e) when (e is StoreObjectNotFoundException or JsonException or IOException)
+        catch (Exception e) when (e is BackupToolsException or JsonException or IOException)
         {
             return null;
         }
@@ -76,32 +83,39 @@ public sealed class WriterLock : IDisposable
         // Only delete the lease we judged stale: another process may have just replaced it.
         var current = TryRead(store);
         if (current?.LeaseId != seen?.LeaseId) return;
-        try { store.Delete(LockKey); } catch (IOException) { }
+        try { store.Delete(LockKey); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
     }
 
     private void Beat()
     {
-        lock (_gate)
+        // A beat still running (slow or unreachable storage) makes this one redundant; queued beats
+        // must not pile up on the gate and starve Dispose.
+        if (Volatile.Read(ref _released) || !Monitor.TryEnter(_gate)) return;
+        try
         {
             if (_released) return;
             var current = TryRead(_store);
             if (current?.LeaseId != _lease.LeaseId) return; // taken over: don't overwrite the new holder
             _lease.HeartbeatAt = DateTimeOffset.UtcNow;
-            try { _store.Replace(LockKey, JsonSerializer.SerializeToUtf8Bytes(_lease)); } catch (IOException) { }
+            try { _store.Replace(LockKey, JsonSerializer.SerializeToUtf8Bytes(_lease)); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
         }
     }
 
     public void Dispose()
     {
+        if (Volatile.Read(ref _released)) return;
+        Volatile.Write(ref _released, true); // stops new beats at once; the lock below waits out a running one
         lock (_gate)
         {
-            if (_released) return;
-            _released = true;
         }
         _heartbeat.Dispose();
         if (TryRead(_store)?.LeaseId == _lease.LeaseId)
         {
-            try { _store.Delete(LockKey); } catch (IOException) { }
+            try { _store.Delete(LockKey); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
         }
     }
 

@@ -58,7 +58,8 @@ public sealed class LocalBackupStore : IBackupStore
     public void Delete(string key)
     {
         var path = PathOf(key);
-        File.Delete(path);
+        try { File.Delete(path); }
+        catch (DirectoryNotFoundException) { return; } // already gone with its folder
         // Leave no empty per-backup folders behind.
         var dir = Path.GetDirectoryName(path);
         if (dir != null && dir != _root && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())

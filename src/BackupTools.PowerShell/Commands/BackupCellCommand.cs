@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Backup, "Cell")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupCellCommand : KeyedCmdlet
+public sealed class BackupCellCommand : KeyedCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Cell")]
@@ -17,8 +17,13 @@ public sealed class BackupCellCommand : KeyedCmdlet
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     public string Path { get; set; } = "";
 
+    /// <summary>One or more repositories: each gets its own complete backup (its own chain and lock).</summary>
     [Parameter]
-    public string? Repository { get; set; }
+    public string[]? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateSet("Full", "Incremental", "Differential", IgnoreCase = true)]
@@ -41,17 +46,23 @@ public sealed class BackupCellCommand : KeyedCmdlet
 
     protected override void ProcessRecord()
     {
-        try
+        // Several targets (e.g. a NAS and S3): one independent backup each, so one failing target
+        // neither stops nor spoils the others.
+        string?[] targets = Repository is { Length: > 0 } ? Repository : [null];
+        foreach (var target in targets)
         {
-            var compression = Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel);
-            var request = new CellBackupRequest(ResolveRepository(Repository)!, Name, ResolvePath(Path),
-                Enum.Parse<BackupKind>(Type, ignoreCase: true), compression, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec),
-                Tag?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));
-            WriteObject(RunCore((observer, _, cancel) => new CellBackupOperation(observer).Run(request, cancel)));
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            WriteFailure(e, Name);
+            try
+            {
+                var compression = Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel);
+                var request = new CellBackupRequest(ResolveRepository(target)!, Name, ResolvePath(Path),
+                    Enum.Parse<BackupKind>(Type, ignoreCase: true), compression, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec),
+                    Tag?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));
+                WriteObject(RunCore((observer, _, cancel) => new CellBackupOperation(observer).Run(request, cancel)));
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                WriteFailure(e, Name);
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord per database; a failing database is a non-terminating error.</summary>
 [Cmdlet(VerbsData.Backup, "MySql", DefaultParameterSetName = "Databases")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupMySqlCommand : DatabaseCmdlet
+public sealed class BackupMySqlCommand : DatabaseCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Databases")]
     public string[] Database { get; set; } = [];
@@ -22,6 +22,10 @@ public sealed class BackupMySqlCommand : DatabaseCmdlet
 
     [Parameter]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     public string? Cell { get; set; }

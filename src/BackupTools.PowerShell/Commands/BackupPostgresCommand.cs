@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord per database (and one for -IncludeGlobals); a failing database is a non-terminating error.</summary>
 [Cmdlet(VerbsData.Backup, "Postgres", DefaultParameterSetName = "Databases")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupPostgresCommand : DatabaseCmdlet
+public sealed class BackupPostgresCommand : DatabaseCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Databases")]
     public string[] Database { get; set; } = [];
@@ -18,6 +18,10 @@ public sealed class BackupPostgresCommand : DatabaseCmdlet
 
     [Parameter]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Cell the records belong to (default: each database's own name).</summary>
     [Parameter]

@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord holding the server's append-only files as a consistent set (a tar).</summary>
 [Cmdlet(VerbsData.Backup, "RedisAof")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupRedisAofCommand : RedisCmdlet
+public sealed class BackupRedisAofCommand : RedisCmdlet, IStorageCredentialParameter
 {
     /// <summary>The folder holding the AOF files (default: CONFIG GET dir + appenddirname).</summary>
     [Parameter]
@@ -21,6 +21,10 @@ public sealed class BackupRedisAofCommand : RedisCmdlet
 
     [Parameter]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     public string? Cell { get; set; }

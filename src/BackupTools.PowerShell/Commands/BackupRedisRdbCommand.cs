@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord holding the server's RDB snapshot (all databases).</summary>
 [Cmdlet(VerbsData.Backup, "RedisRdb")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupRedisRdbCommand : RedisCmdlet
+public sealed class BackupRedisRdbCommand : RedisCmdlet, IStorageCredentialParameter
 {
     /// <summary>Replication (default: SYNC over the network) or LocalFile (BGSAVE, then read the dump file).</summary>
     [Parameter]
@@ -25,6 +25,10 @@ public sealed class BackupRedisRdbCommand : RedisCmdlet
 
     [Parameter]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Cell name (default: redis-&lt;host&gt;-&lt;port&gt;).</summary>
     [Parameter]

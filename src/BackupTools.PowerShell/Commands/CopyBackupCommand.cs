@@ -11,7 +11,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Copy, "Backup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class CopyBackupCommand : BackupToolsCmdlet
+public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string[] Id { get; set; } = [];
@@ -23,6 +23,10 @@ public sealed class CopyBackupCommand : BackupToolsCmdlet
     /// <summary>The repository to copy into; it must be initialized.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     public string Target { get; set; } = "";
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateRange(0, 86400)]

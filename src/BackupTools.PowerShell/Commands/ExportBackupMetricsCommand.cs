@@ -11,7 +11,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "BackupMetrics", DefaultParameterSetName = "Repository")]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportBackupMetricsCommand : BackupToolsCmdlet
+public sealed class ExportBackupMetricsCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     private readonly List<BackupStatus> _statuses = [];
 
@@ -20,6 +20,10 @@ public sealed class ExportBackupMetricsCommand : BackupToolsCmdlet
 
     [Parameter(ParameterSetName = "Repository")]
     public string[]? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter(ParameterSetName = "Status", Mandatory = true, ValueFromPipeline = true)]
     public BackupStatus[] InputObject { get; set; } = [];

@@ -8,10 +8,14 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>Reads the repository's append-only audit log, oldest first, filtered.</summary>
 [Cmdlet(VerbsCommon.Get, "BackupAudit")]
 [OutputType(typeof(AuditEntry))]
-public sealed class GetBackupAuditCommand : BackupToolsCmdlet
+public sealed class GetBackupAuditCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     public DateTimeOffset? Since { get; set; }

@@ -7,10 +7,14 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsCommon.Get, "Backup")]
 [OutputType(typeof(BackupRecord))]
-public sealed class GetBackupCommand : BackupToolsCmdlet
+public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Position = 0)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]

@@ -12,10 +12,14 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "BackupStatus")]
 [OutputType(typeof(BackupStatus))]
-public sealed class GetBackupStatusCommand : BackupToolsCmdlet
+public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [Alias("Name")]

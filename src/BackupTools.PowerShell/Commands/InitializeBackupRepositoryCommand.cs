@@ -7,11 +7,15 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Initialize, "BackupRepository", SupportsShouldProcess = true)]
 [OutputType(typeof(RepositoryInfo))]
-public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet
+public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]

@@ -11,10 +11,14 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "BackupRetention", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RetentionDecision))]
-public sealed class InvokeBackupRetentionCommand : BackupToolsCmdlet
+public sealed class InvokeBackupRetentionCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Only these cells; default: every cell in the repository.</summary>
     [Parameter]

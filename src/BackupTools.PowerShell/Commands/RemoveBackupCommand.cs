@@ -11,7 +11,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "Backup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
-public sealed class RemoveBackupCommand : BackupToolsCmdlet
+public sealed class RemoveBackupCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     private readonly Dictionary<string, List<string>> _byRepository = new(StringComparer.Ordinal);
 
@@ -20,6 +20,10 @@ public sealed class RemoveBackupCommand : BackupToolsCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Delete even when other backups build on it (they become unrestorable).</summary>
     [Parameter]

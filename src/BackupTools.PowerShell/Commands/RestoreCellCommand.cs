@@ -9,7 +9,7 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "Cell", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "ByName")]
 [OutputType(typeof(RestoreResult), typeof(CellRestoreReport))]
-public sealed class RestoreCellCommand : KeyedCmdlet
+public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParameter
 {
     private const string PlanSet = "Plan";
 
@@ -44,6 +44,10 @@ public sealed class RestoreCellCommand : KeyedCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Where to restore; default: the path the cell was backed up from.</summary>
     [Parameter]

@@ -6,7 +6,7 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "Postgres", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "ByDatabase")]
 [OutputType(typeof(DatabaseRestoreResult))]
-public sealed class RestorePostgresCommand : DatabaseCmdlet
+public sealed class RestorePostgresCommand : DatabaseCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
@@ -20,6 +20,10 @@ public sealed class RestorePostgresCommand : DatabaseCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Database to restore into (default: the backed-up database's name).</summary>
     [Parameter]

@@ -6,13 +6,17 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "RedisRdb", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RedisRestoreResult))]
-public sealed class RestoreRedisRdbCommand : RedisCmdlet
+public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>The server's dump file (default: CONFIG GET dir + dbfilename).</summary>
     [Parameter]

@@ -10,13 +10,17 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Sync, "BackupRepository", SupportsShouldProcess = true)]
 [OutputType(typeof(SyncResult))]
-public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet
+public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0)]
     public string Source { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1)]
     public string Destination { get; set; } = "";
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Only these cells; default: every backup in the source.</summary>
     [Parameter]

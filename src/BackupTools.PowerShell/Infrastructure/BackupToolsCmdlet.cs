@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
+using BackupTools.Core.Storage;
 
 namespace BackupTools.PowerShell.Infrastructure;
 
@@ -18,6 +19,15 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     protected CancellationToken Stopping => _stop.Token;
 
     protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>
+    /// Every command sets its own storage credential (or none), so a -StorageCredential never carries
+    /// over to the next command on this runspace thread; core work started from here inherits it.
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        StorageCredentialScope.Use(this is IStorageCredentialParameter p ? StorageCredentials.From(p.StorageCredential) : null);
+    }
 
     /// <summary>Runs core work; Write*/ShouldProcess happen on this (the pipeline) thread.</summary>
     protected T RunCore<T>(Func<IOperationObserver, Func<string, string, bool>, CancellationToken, T> work)

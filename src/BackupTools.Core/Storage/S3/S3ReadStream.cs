@@ -1,0 +1,101 @@
+using Amazon.S3.Model;
+
+namespace BackupTools.Core.Storage.S3;
+
+/// <summary>
+/// Reads an object with one streaming GET; if the connection drops mid-way the read resumes with a
+/// ranged GET from the current position (pinned to the first ETag, so a replaced object is not mixed in).
+/// </summary>
+internal sealed class S3ReadStream : Stream
+{
+    private readonly S3BackupStore _store;
+    private readonly string _key;
+    private readonly long _length;
+    private readonly string _etag;
+    private GetObjectResponse _response;
+    private Stream _body;
+    private long _position;
+
+    private S3ReadStream(S3BackupStore store, string key, GetObjectResponse first)
+    {
+        _store = store;
+        _key = key;
+        _response = first;
+        _body = first.ResponseStream;
+        _length = first.ContentLength;
+        _etag = first.ETag;
+    }
+
+    /// <summary>One attempt: retrying the open is the RetryingBackupStore's job; resuming mid-stream is ours.</summary>
+    public static S3ReadStream Open(S3BackupStore store, string key) => new(store, key, Get(store, key, null, null));
+
+    private static GetObjectResponse Get(S3BackupStore store, string key, long? from, string? etag) =>
+        store.Call(key, () => store.Client.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = store.Target.Bucket,
+            Key = store.Target.KeyOf(key),
+            ByteRange = from is null ? null : new ByteRange(from.Value, long.MaxValue),
+            EtagToMatch = etag,
+        }));
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _length;
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var n = _body.Read(buffer);
+                if (n == 0 && _position < _length) throw new IOException("connection closed before the end of the object");
+                _position += n;
+                return n;
+            }
+            catch (IOException) when (attempt < _store.PartRetry.MaxAttempts)
+            {
+                Thread.Sleep(_store.PartRetry.DelayBefore(attempt + 1));
+                Reopen();
+            }
+            catch (IOException e)
+            {
+                throw new StoreUnavailableException($"{_store.Target.EndpointDisplay}, bucket '{_store.Target.Bucket}'",
+                    $"reading '{_key}' failed at byte {_position} of {_length} ({e.Message})", e);
+            }
+        }
+    }
+
+    private void Reopen()
+    {
+        _response.Dispose();
+        try
+        {
+            _response = Get(_store, _key, _position, _etag);
+            _body = _response.ResponseStream;
+        }
+        catch (StoreUnavailableException)
+        {
+            // Leave a dead body behind: the next Read fails and retries until attempts run out.
+            _body = new ThrowingStream();
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _response.Dispose();
+        base.Dispose(disposing);
+    }
+
+    private sealed class ThrowingStream : MemoryStream
+    {
+        public override int Read(Span<byte> buffer) => throw new IOException("storage unavailable");
+    }
+}
