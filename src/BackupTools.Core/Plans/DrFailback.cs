@@ -24,6 +24,7 @@ public sealed class DrFailback(IOperationObserver observer)
         var plan = request.Plan;
         var site = DrFailover.Site(plan, request.Site);
         var cells = DrFailover.Cells(plan, request.Cells);
+        using var credentials = PlanStorage.UseTargetCredentials(plan);
         var siteRepository = BackupRepository.Open(RepositoryLocation.OpenStore(site.Repository));
         if (!siteRepository.Store.Exists(DrFailover.MarkerKey))
             observer.Warning($"Site {site.Name} has no failover marker: it may not be serving. Failing back copies its current data to the primary anyway.");

@@ -36,6 +36,7 @@ public sealed class DrFailover(IOperationObserver observer)
         var plan = request.Plan;
         var site = Site(plan, request.Site);
         var cells = Cells(plan, request.Cells);
+        using var credentials = PlanStorage.UseTargetCredentials(plan);
         var syncFrom = request.SkipSync || site.SyncFrom is null ? null : plan.Targets[site.SyncFrom].Repository;
         var sequence = (syncFrom is null ? "" : $"sync {syncFrom} → {site.Repository}; ")
             + "restore " + string.Join(", ", cells.Select(c => $"{c.Name} ({string.Join(" → ", PlanCellRestorer.RestoreOrder(c).Select(s => s.Name))})"))

@@ -44,6 +44,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             if (cell.Sources.All(x => x.Name != s))
                 throw new BackupInputException("PlanSourceNotFound", "Source", $"'{s}' is not a source of cell {cell.Name}.", $"Sources: {string.Join(", ", cell.Sources.Select(x => x.Name))}.");
 
+        using var credentials = PlanStorage.UseTargetCredentials(plan);
         var repositoryLocation = site?.Repository ?? plan.Primary.Repository;
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(repositoryLocation));
         var manifests = repository.ListManifests(observer);

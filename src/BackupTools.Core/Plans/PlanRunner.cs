@@ -34,6 +34,7 @@ public sealed class PlanRunner(IOperationObserver observer)
         var plan = request.Plan;
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
+        using var credentials = PlanStorage.UseTargetCredentials(plan);
         var cells = SelectCells(plan, request.Cells);
         var keys = SecretResolver.KeyRing(plan, observer.Warning);
         var primary = plan.Primary.Repository;

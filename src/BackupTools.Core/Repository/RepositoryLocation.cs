@@ -9,7 +9,7 @@ public static class RepositoryLocation
 {
     public const string EnvironmentVariable = "BACKUPTOOLS_REPOSITORY";
 
-    public static IBackupStore OpenStore(string? location) => OpenStore(location, StorageCredentialScope.Current);
+    public static IBackupStore OpenStore(string? location) => OpenStore(location, StorageCredentialScope.For(location));
 
     /// <summary>
     /// A path or file:// URI opens a folder (local disk or NAS mount); s3://bucket/prefix?… opens S3 or an

@@ -2,14 +2,15 @@ using BackupTools.Tests.Infrastructure;
 using BackupTools.Tests.MySql;
 using BackupTools.Tests.Postgres;
 using BackupTools.Tests.Redis;
+using BackupTools.Tests.Storage;
 using BackupTools.Tests.Servers;
 using Npgsql;
 
 namespace BackupTools.Tests.Drills;
 
 /// <summary>
-/// The end-to-end drill: a primary (the shared PostgreSQL server and a directory) backed up by plan and copied
-/// off site, a DR site with its own PostgreSQL server on another port, Invoke-DrFailover pulling and restoring
+/// The end-to-end drill: a primary (PostgreSQL, MariaDB, Redis and a directory) backed up by plan and copied
+/// off site to S3, a DR site with its own PostgreSQL server on another port, Invoke-DrFailover pulling and restoring
 /// there, then Invoke-DrFailback bringing the DR site's new writes home.
 /// </summary>
 /// <summary>The DR site's PostgreSQL and MariaDB servers, started once for the drill class.</summary>
@@ -36,6 +37,8 @@ public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDispos
     private readonly string _drMyVar = "BT_DRILL_DRMY_" + Guid.NewGuid().ToString("N")[..8];
     private readonly DrSiteServers _dr;
     private readonly RedisInstance _primaryRedis;
+    private readonly S3TestBucket _bucket = new();
+    private readonly string _s3Var = "BT_DRILL_S3_" + Guid.NewGuid().ToString("N")[..8];
     private readonly RedisInstance _drRedis;
     private readonly string _redisVar = "BT_DRILL_REDIS_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _pgVar = "BT_DRILL_PG_" + Guid.NewGuid().ToString("N")[..8];
@@ -60,8 +63,11 @@ public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDispos
         Environment.SetEnvironmentVariable(_drVar, _dr.Password("postgres"));
         Directory.CreateDirectory(_temp.Sub("primary-files"));
         File.WriteAllText(_temp.Sub("primary-files/report.txt"), "primary data");
-        _ps.Run("foreach ($r in $repos) { Initialize-BackupRepository -Path $r | Out-Null }; New-BackupKey -Path $k | Out-Null",
-            new Dictionary<string, object?> { ["repos"] = new[] { _temp.Sub("repo"), _temp.Sub("offsite"), _temp.Sub("dr-repo") }, ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
+        Environment.SetEnvironmentVariable(_s3Var + "_ID", TestServers.S3.AccessKey);
+        Environment.SetEnvironmentVariable(_s3Var + "_SECRET", TestServers.S3.SecretKey);
+        var s3 = new System.Management.Automation.PSCredential(TestServers.S3.AccessKey, new System.Net.NetworkCredential("", TestServers.S3.SecretKey).SecurePassword);
+        _ps.Run("foreach ($r in $repos) { Initialize-BackupRepository -Path $r | Out-Null }; Initialize-BackupRepository -Path $offsite -StorageCredential $s3 | Out-Null; New-BackupKey -Path $k | Out-Null",
+            new Dictionary<string, object?> { ["repos"] = new[] { _temp.Sub("repo"), _temp.Sub("dr-repo") }, ["offsite"] = _bucket.Uri("offsite"), ["s3"] = s3, ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 
     private string Plan()
@@ -73,7 +79,10 @@ public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDispos
             repository: local
             targets:
               local: {_temp.Sub("repo")}
-              offsite: {_temp.Sub("offsite")}
+              offsite:
+                repository: OFFSITE_URI
+                accessKeyId: S3_ID
+                secretAccessKey: S3_SECRET
             keys:
               - file: {_temp.Sub("main.key")}
             cells:
@@ -120,6 +129,9 @@ public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDispos
                 failbackSwitch: echo "traffic home" > {_temp.Sub("switched.txt")}
             """
             .Replace("PRIMARY_PASSWORD", "{ env: " + _pgVar + " }")
+            .Replace("OFFSITE_URI", _bucket.Uri("offsite"))
+            .Replace("S3_ID", "{ env: " + _s3Var + "_ID }")
+            .Replace("S3_SECRET", "{ env: " + _s3Var + "_SECRET }")
             .Replace("PRIMARY_REDIS_PORT", _primaryRedis.Port.ToString())
             .Replace("PRIMARY_MY_PORT", TestServers.MySql.Port.ToString())
             .Replace("MY_DB", _my.Name)
@@ -237,6 +249,9 @@ public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDispos
         Environment.SetEnvironmentVariable(_redisVar, null);
         Environment.SetEnvironmentVariable(_myVar, null);
         Environment.SetEnvironmentVariable(_drMyVar, null);
+        Environment.SetEnvironmentVariable(_s3Var + "_ID", null);
+        Environment.SetEnvironmentVariable(_s3Var + "_SECRET", null);
+        _bucket.Dispose();
         _primaryRedis.Dispose();
         _drRedis.Dispose();
         _my.Dispose();
