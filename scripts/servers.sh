@@ -35,11 +35,15 @@ install() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  # promtool (Debian's prometheus package) is the real parser the metrics tests check our textfile output with.
-  if ! command -v promtool >/dev/null; then
-    log "installing prometheus (for promtool)"
+  # Tools the tests check our output with: promtool (Debian's prometheus package) parses the metrics file and rules;
+  # crontab (package cron) is what Register-BackupSchedule edits.
+  local tools=()
+  command -v promtool >/dev/null || tools+=(prometheus)
+  command -v crontab >/dev/null || tools+=(cron)
+  if [ ${#tools[@]} -gt 0 ]; then
+    log "installing ${tools[*]}"
     [ ${#missing[@]} -gt 0 ] || apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
   fi
   if [ ! -x "$node" ]; then
     log "installing the S3 server (npm ci)"
