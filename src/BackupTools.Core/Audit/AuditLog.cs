@@ -7,6 +7,9 @@ using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Audit;
 
+public sealed record AuditQuery(DateTimeOffset? Since = null, DateTimeOffset? Until = null, IReadOnlyCollection<string>? Operations = null,
+    IReadOnlyCollection<string>? Cells = null, string? Id = null, bool FailedOnly = false, int Last = 0);
+
 /// <summary>What an audit entry is about; the outcome (result, ids, message) is added when the operation ends.</summary>
 public sealed record AuditSubject(string Operation, string? Cell = null, string? Engine = null, string? Source = null);
 
@@ -58,6 +61,18 @@ public static class AuditLog
         OperationCanceledException => "OperationStopped",
         _ => e.GetType().Name,
     };
+
+    /// <summary>Get-BackupAudit's filters: entries oldest first, then by operation, cell, backup id, failures only, newest N.</summary>
+    public static IReadOnlyList<AuditEntry> Query(BackupRepository repository, AuditQuery query, IOperationObserver observer)
+    {
+        IEnumerable<AuditEntry> entries = Read(repository, query.Since, query.Until, observer);
+        if (query.Operations is { Count: > 0 } ops) entries = entries.Where(e => ops.Contains(e.Operation, StringComparer.OrdinalIgnoreCase));
+        if (query.Cells is { Count: > 0 } cells) entries = entries.Where(e => cells.Contains(e.Cell, StringComparer.OrdinalIgnoreCase));
+        if (query.Id != null) entries = entries.Where(e => e.Ids.Contains(query.Id, StringComparer.Ordinal));
+        if (query.FailedOnly) entries = entries.Where(e => !e.Succeeded);
+        var list = entries.ToList();
+        return query.Last > 0 ? list.Skip(Math.Max(0, list.Count - query.Last)).ToList() : list;
+    }
 
     /// <summary>Entries oldest first; only the months that can hold entries in [since, until] are listed.</summary>
     public static IReadOnlyList<AuditEntry> Read(BackupRepository repository, DateTimeOffset? since, DateTimeOffset? until, IOperationObserver observer)

@@ -128,7 +128,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
         manifests
             .Where(m => string.Equals(m.Cell, cell.Name, StringComparison.OrdinalIgnoreCase) && m.Engine == EngineOf(source.Kind))
             .Where(m => m.Tags.TryGetValue(PlanSourceBackup.SourceTag, out var tag) ? tag == source.Name : SameIdentity(m, source))
-            .Where(m => !m.Tags.ContainsKey("reason")) // safety backups taken before a restore are not restore points of the plan
+            .Where(m => !SafetyBackup.IsSafetyBackup(m))
             .Where(m => at is null || m.CompletedAt <= at)
             .MaxBy(m => m.CompletedAt);
 

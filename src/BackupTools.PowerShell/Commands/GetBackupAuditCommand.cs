@@ -49,13 +49,8 @@ public sealed class GetBackupAuditCommand : BackupToolsCmdlet, IStorageCredentia
         try
         {
             var repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
-            var entries = RunCore((observer, _, _) => AuditLog.Read(repository, Since, Until, observer)).AsEnumerable();
-            if (Operation is { Length: > 0 }) entries = entries.Where(e => Operation.Contains(e.Operation, StringComparer.OrdinalIgnoreCase));
-            if (Cell is { Length: > 0 }) entries = entries.Where(e => Cell.Contains(e.Cell, StringComparer.OrdinalIgnoreCase));
-            if (Id != null) entries = entries.Where(e => e.Ids.Contains(Id, StringComparer.Ordinal));
-            if (Failed) entries = entries.Where(e => !e.Succeeded);
-            var list = entries.ToList();
-            WriteObject(Last > 0 ? list.Skip(Math.Max(0, list.Count - Last)) : list, enumerateCollection: true);
+            var query = new AuditQuery(Since, Until, Operation, Cell, Id, Failed, Last);
+            WriteObject(RunCore((observer, _, _) => AuditLog.Query(repository, query, observer)), enumerateCollection: true);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -17,7 +17,7 @@ public static class RestorePointSelector
         }
         if (cell is null)
             throw new BackupInputException("RestoreCellNotGiven", "Name", "no cell and no backup id were given.", "Pass -Name <cell> or -Id <backup id>, or pipe a record in.");
-        var candidates = all.Where(m => m.Cell == cell && m.Engine == CellBackupOperation.EngineName && m.Tags.GetValueOrDefault("reason") != SafetyBackup.Reason).ToList();
+        var candidates = all.Where(m => m.Cell == cell && m.Engine == CellBackupOperation.EngineName && !SafetyBackup.IsSafetyBackup(m)).ToList();
         if (candidates.Count == 0)
             throw new BackupToolsException("RestoreNoBackups", FailureKind.NotFound, $"Cell '{cell}' has no backups in {repository.Location}.", "Check -Name and -Repository with Get-Backup.");
         if (at is { } point)

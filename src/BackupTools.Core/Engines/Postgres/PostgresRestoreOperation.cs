@@ -1,5 +1,6 @@
 using BackupTools.Core.Audit;
 using System.Diagnostics;
+using BackupTools.Core.Engines;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
@@ -39,7 +40,7 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
         if (!request.ShouldProcess(where, $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (exists ? ", replacing the existing database" : ""))) return null;
 
         string? safetyId = null;
-        if (exists && !request.SkipSafetyBackup) safetyId = SafetyBackup(repository, request, database, cancel);
+        if (exists && !request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, database, manifest.Id, cancel);
         else if (exists) observer.Warning($"-SkipSafetyBackup: database '{database}' will be replaced without a safety backup.");
 
         var staging = PgArchiveRestorer.ThrowawayName("restore", database);
@@ -73,31 +74,16 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
         };
     }
 
-    private static BackupManifest Select(BackupRepository repository, PostgresRestoreRequest request)
-    {
-        if (request.Id != null)
-        {
-            var byId = repository.GetManifest(request.Id);
-            if (byId.Engine != PostgresBackupOperation.EngineName)
-                throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {byId.Id} is a {byId.Engine} backup, not a PostgreSQL database dump.", "Use the Restore- cmdlet for that engine.");
-            return byId;
-        }
-        if (request.Database is null)
-            throw new BackupInputException("RestoreDatabaseNotGiven", "Database", "neither a backup id nor a database was given.", "Pass -Id, pipe a record in, or pass -Database <name>.");
-        var candidates = repository.ListManifests().Where(m => m.Engine == PostgresBackupOperation.EngineName
-            && m.EngineInfo?["database"]?.GetValue<string>() == request.Database && m.Tags.GetValueOrDefault("reason") != "safety-before-restore"
-            && (request.At is null || m.CompletedAt <= request.At)).OrderBy(m => m.CompletedAt).ToList();
-        return candidates.LastOrDefault() ?? throw new BackupToolsException("RestoreNoBackups", FailureKind.NotFound,
-            $"No backup of database '{request.Database}'{(request.At is { } at ? $" completed at or before {at:u}" : "")} in {repository.Location}.", "Check with Get-Backup.");
-    }
+    private static BackupManifest Select(BackupRepository repository, PostgresRestoreRequest request) =>
+        DatabaseRestorePoint.Select(repository, PostgresBackupOperation.EngineName, "PostgreSQL", request.Id, request.Database, request.At);
 
-    private string SafetyBackup(BackupRepository repository, PostgresRestoreRequest request, string database, CancellationToken cancel)
+    private string TakeSafetyBackup(BackupRepository repository, PostgresRestoreRequest request, string database, string restoringId, CancellationToken cancel)
     {
         observer.Verbose($"Taking a safety backup of database '{database}' before replacing it.");
         using var writerLock = WriterLock.Acquire(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
         var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.RepositoryLocation, request.Target,
             [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
-            new Dictionary<string, string> { ["reason"] = "safety-before-restore" }), cancel).Single();
+            Repository.SafetyBackup.Tags(restoringId)), cancel).Single();
         if (outcome.Error != null) throw outcome.Error;
         return outcome.Record!.Id;
     }

@@ -58,7 +58,7 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
         try
         {
             Stage(repository, manifest, request, path, staged, cancel);
-            if (!request.SkipSafetyBackup) safetyId = SafetyBackup(repository, request, cancel);
+            if (!request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, manifest.Id, cancel);
             else observer.Warning($"-SkipSafetyBackup: the data of {target} will be replaced without a safety backup.");
 
             observer.Progress(Activity, $"{target}: stopping the server", 0, null);
@@ -131,12 +131,12 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
         }
     }
 
-    private string SafetyBackup(BackupRepository repository, RedisRestoreRequest request, CancellationToken cancel)
+    private string TakeSafetyBackup(BackupRepository repository, RedisRestoreRequest request, string restoringId, CancellationToken cancel)
     {
         observer.Verbose($"Taking a safety backup of {request.Target} before replacing its data.");
         using var writerLock = WriterLock.Acquire(repository, $"Restore-RedisRdb {request.Target.Host}:{request.Target.Port} safety backup", request.LockTimeout, cancel);
         return new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.RepositoryLocation, request.Target, RedisBackupMode.Replication,
-            null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, new Dictionary<string, string> { ["reason"] = "safety-before-restore" }), cancel).Id;
+            null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, Repository.SafetyBackup.Tags(restoringId)), cancel).Id;
     }
 
     /// <summary>
