@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: Backup-MySql (zstd + AES-256-GCM + SHA-256, via the runner, start-up included) vs
 #   (a) the usual cron pipeline `mysqldump --single-transaction --routines --triggers | gzip > file`, and
-#   (b) bare `mariadb-dump --single-transaction > /dev/null`; plus Restore-MySql vs `mysql < dump` (new database).
+#   (b) bare `mariadb-dump --single-transaction > /dev/null`, (c) `mariadb-dump | zstd -1` (the native floor); plus Restore-MySql vs `mysql < dump` (new database).
 # Uses a private database (bt_bench_my) on the shared MariaDB described by servers.json
 # ($BACKUPTOOLS_SERVERS_DIR or <repo>/.servers). The password goes to the tools in a 0600 defaults file
 # and to the runner in a 0600 file it reads itself — never on a command line.
@@ -12,6 +12,7 @@ rows=${1:-2000000}; runs=${2:-3}
 work=${BENCH_DIR:-/tmp/bt-bench-my}; mkdir -p "$work"; chmod 700 "$work"
 servers=${BACKUPTOOLS_SERVERS_DIR:-$root/.servers}/servers.json
 db=bt_bench_my
+command -v zstd >/dev/null || { echo "the zstd CLI is needed for the native baseline: apt-get install zstd" >&2; exit 1; }
 [ -f "$root/bin/runner/btrun.dll" ] || dotnet build "$root/BackupTools.sln" -c Release -v q -nologo
 bt="dotnet $root/bin/runner/btrun.dll"
 
@@ -70,6 +71,13 @@ echo
 echo "== Backup-MySql vs bare mariadb-dump --single-transaction > /dev/null (the producer's own speed) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-dump > /dev/null" -b "$dump --single-transaction $db > /dev/null" \
   -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+echo
+# The floor for any compressing pipeline on this machine: the native zstd CLI at level 1 (the cheapest level
+# that stays no larger than gzip here), with no encryption or hashing at all.
+echo "== Backup-MySql vs mariadb-dump | zstd -1 (native CLI, no encryption or hashing: the compression floor) =="
+"$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-dump | zstd -1 -T1" -b "$dump --single-transaction $db | zstd -1 -T1 -q > '$work/out.sql.zst'" -o "$work/out.sql.zst" \
+  -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+rm -f "$work/out.sql.zst"
 echo
 echo "== Restore-MySql vs mysql < dump (into a new database) =="
 eval "$reset"

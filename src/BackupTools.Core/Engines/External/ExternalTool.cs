@@ -27,6 +27,7 @@ public static class ExternalTool
         };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         foreach (var (k, v) in environment) start.Environment[k] = v;
+        if (stdout != null) DumpOutputTuning.ApplyTo(start);
         using var process = Process.Start(start) ?? throw new BackupToolsException("ExternalToolFailed", FailureKind.ExternalToolFailure, $"{Path.GetFileName(executable)} did not start.");
         var stderr = new StringBuilder();
         process.ErrorDataReceived += (_, e) =>
@@ -39,6 +40,7 @@ public static class ExternalTool
             }
         };
         process.BeginErrorReadLine();
+        if (stdout != null) DumpOutputTuning.EnlargePipe(process.StandardOutput.BaseStream);
         using var kill = cancel.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
         var feeder = stdin is null ? Task.CompletedTask : Task.Run(() =>
         {
