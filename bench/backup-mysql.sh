@@ -5,10 +5,13 @@
 # Uses a private database (bt_bench_my) on the shared MariaDB described by servers.json
 # ($BACKUPTOOLS_SERVERS_DIR or <repo>/.servers). The password goes to the tools in a 0600 defaults file
 # and to the runner in a 0600 file it reads itself — never on a command line.
-# usage: bench/backup-mysql.sh [ROWS=2000000] [RUNS=3]   (2M rows ≈ 0.6 GB of random text/JSON/numerics)
+# usage: bench/backup-mysql.sh [ROWS=2000000] [RUNS=3] [SECTIONS=all|gzip,bare,native,restore]   (2M rows ≈ 0.6 GB of random text/JSON/numerics)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-2000000}; runs=${2:-3}
+sections=${3:-all}
+want() { [ "$sections" = all ] || [[ ",$sections," == *",$1,"* ]]; }
+
 work=${BENCH_DIR:-/tmp/bt-bench-my}; mkdir -p "$work"; chmod 700 "$work"
 servers=${BACKUPTOOLS_SERVERS_DIR:-$root/.servers}/servers.json
 db=bt_bench_my
@@ -64,21 +67,28 @@ fi
 reset="rm -rf '$work/out.sql.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' -Compression zstd | Out-Null\""
 candidate="$bt -Command \"$cred Backup-MySql -Database $db $conn -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
 
+if want gzip; then
 echo "== Backup-MySql vs mysqldump --single-transaction --routines --triggers | gzip (the usual cron job) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "mysqldump ... | gzip" -b "mysqldump --defaults-extra-file=$work/my.cnf --single-transaction --routines --triggers $db | gzip > '$work/out.sql.gz'" -o "$work/out.sql.gz" \
   -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+fi
 echo
+if want bare; then
 echo "== Backup-MySql vs bare mariadb-dump --single-transaction > /dev/null (the producer's own speed) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-dump > /dev/null" -b "$dump --single-transaction $db > /dev/null" \
   -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+fi
 echo
+if want native; then
 # The floor for any compressing pipeline on this machine: the native zstd CLI at level 1 (the cheapest level
 # that stays no larger than gzip here), with no encryption or hashing at all.
 echo "== Backup-MySql vs mariadb-dump | zstd -1 (native CLI, no encryption or hashing: the compression floor) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-dump | zstd -1 -T1" -b "$dump --single-transaction $db | zstd -1 -T1 -q > '$work/out.sql.zst'" -o "$work/out.sql.zst" \
   -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
 rm -f "$work/out.sql.zst"
+fi
 echo
+if want restore; then
 echo "== Restore-MySql vs mysql < dump (into a new database) =="
 eval "$reset"
 bash -c "$bt -Command \"$cred Backup-MySql -Database $db $conn -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
@@ -87,3 +97,4 @@ dropdbs="$my -e 'drop database if exists ${db}_r1; drop database if exists ${db}
 "$here/harness.sh" -n "$runs" -p "$dropdbs" -l "create database + mysql < dump" -b "$my -e 'create database ${db}_r1' && $my ${db}_r1 < '$work/plain.sql'" \
   -L "Restore-MySql" -c "$bt -Command \"$cred Restore-MySql -Database $db -TargetDatabase ${db}_r2 $conn -Repository '$work/repo' -KeyFile '$work/bench.key' -Confirm:\\\$false | Out-Null\""
 eval "$dropdbs"; rm -f "$work/plain.sql" "$work/out.sql.gz"
+fi

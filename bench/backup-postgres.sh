@@ -2,10 +2,13 @@
 # Benchmark: Backup-Postgres (zstd + AES-256-GCM + SHA-256, via the runner, start-up included) vs
 #   (a) the usual cron pipeline `pg_dump -Fc | gzip > file`, and (b) bare `pg_dump -Fc -Z0 > /dev/null`;
 # plus Restore-Postgres vs bare pg_restore. Uses the test PostgreSQL from scripts/servers.sh.
-# usage: bench/backup-postgres.sh [ROWS=4000000] [RUNS=3]   (4M rows ≈ 1.6 GB of random text/JSONB/numerics)
+# usage: bench/backup-postgres.sh [ROWS=4000000] [RUNS=3] [SECTIONS=all|gzip,bare,native,restore]   (4M rows ≈ 1.6 GB of random text/JSONB/numerics)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-4000000}; runs=${2:-3}
+sections=${3:-all}
+want() { [ "$sections" = all ] || [[ ",$sections," == *",$1,"* ]]; }
+
 work=${BENCH_DIR:-/tmp/bt-bench-pg}; mkdir -p "$work"
 "$root/scripts/servers.sh" start >/dev/null
 set -a; . "$("$root/scripts/servers.sh" env)"; set +a
@@ -34,14 +37,27 @@ fi
 reset="rm -rf '$work/out.dump.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
 candidate="$bt -Command \"Backup-Postgres -Database $db -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
 
+if want gzip; then
 echo "== Backup-Postgres vs pg_dump -Fc | gzip (the usual cron job) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "pg_dump -Fc | gzip" -b "$bin/pg_dump -Fc $db | gzip > '$work/out.dump.gz'" -o "$work/out.dump.gz" \
   -L "Backup-Postgres zstd+AES" -c "$candidate" -O "$work/repo"
+fi
 echo
+if want bare; then
 echo "== Backup-Postgres vs bare pg_dump -Fc -Z0 > /dev/null (the producer's own speed) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "pg_dump -Fc -Z0 > /dev/null" -b "$bin/pg_dump -Fc -Z0 $db > /dev/null" \
   -L "Backup-Postgres zstd+AES" -c "$candidate" -O "$work/repo"
+fi
 echo
+if want native; then
+# The floor for any compressing pipeline here: the native zstd CLI at level 1, no encryption or hashing.
+echo "== Backup-Postgres vs pg_dump -Fc -Z0 | zstd -1 (native CLI, no encryption or hashing: the compression floor) =="
+"$here/harness.sh" -n "$runs" -p "$reset" -l "pg_dump -Fc -Z0 | zstd -1 -T1" -b "$bin/pg_dump -Fc -Z0 $db | zstd -1 -T1 -q > '$work/out.dump.zst'" -o "$work/out.dump.zst" \
+  -L "Backup-Postgres zstd+AES" -c "$candidate" -O "$work/repo"
+rm -f "$work/out.dump.zst"
+fi
+echo
+if want restore; then
 echo "== Restore-Postgres vs bare pg_restore (into a new database) =="
 $bt -Command "Backup-Postgres -Database $db -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null"
 "$bin/pg_dump" -Fc -Z0 $db > "$work/plain.dump"
@@ -49,3 +65,4 @@ dropdbs="$bin/psql -qc 'drop database if exists bt_bench_r1' postgres; $bin/psql
 "$here/harness.sh" -n "$runs" -p "$dropdbs" -l "createdb + pg_restore" -b "$bin/createdb bt_bench_r1 && $bin/pg_restore -d bt_bench_r1 '$work/plain.dump'" \
   -L "Restore-Postgres" -c "$bt -Command \"Restore-Postgres -Database $db -TargetDatabase bt_bench_r2 -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' -Confirm:\\\$false | Out-Null\""
 eval "$dropdbs"; rm -f "$work/plain.dump"
+fi

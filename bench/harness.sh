@@ -38,3 +38,7 @@ printf '%-40s %10.2f %12.1f %14.1f\n' "$blabel" "$bwm" "$(calc "$bmm/1024")" "$(
 printf '%-40s %10.2f %12.1f %14.1f\n' "$clabel" "$cwm" "$(calc "$cmm/1024")" "$(calc "${cs:-0}/1048576")"
 if [ "${bs:-0}" -gt 0 ]; then size_ratio=$(printf '%.3fx' "$(calc "${cs:-0}/$bs")"); else size_ratio="n/a"; fi
 printf 'ratio %s / %s: wall %.3fx, output size %s\n' "$clabel" "$blabel" "$(calc "$cwm/$bwm")" "$size_ratio"
+# The machine's speed drifts between runs (shared hosts); each run pairs the two commands back to back,
+# so the median of the per-run ratios is the figure least moved by that drift.
+pr=(); for i in "${!bw[@]}"; do pr+=("$(calc "${cw[$i]}/${bw[$i]}")"); done
+printf 'per-run ratios: %s; median %.3fx\n' "$(printf '%.3f ' "${pr[@]}")" "$(printf '%s\n' "${pr[@]}" | median)"
