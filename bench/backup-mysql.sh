@@ -5,7 +5,11 @@
 # Uses a private database (bt_bench_my) on the shared MariaDB described by servers.json
 # ($BACKUPTOOLS_SERVERS_DIR or <repo>/.servers). The password goes to the tools in a 0600 defaults file
 # and to the runner in a 0600 file it reads itself — never on a command line.
-# usage: bench/backup-mysql.sh [ROWS=2000000] [RUNS=3] [SECTIONS=all|gzip,bare,native,restore]   (2M rows ≈ 0.6 GB of random text/JSON/numerics)
+# usage: [BENCH_DATA=text|random] bench/backup-mysql.sh [ROWS=2000000] [RUNS=3] [SECTIONS=all|gzip,bare,native,restore]
+#   BENCH_DATA=text (default, database bt_bench_my_text): words from a 35k vocabulary, user agents, statuses, random ids,
+#     IPs, amounts, timestamps and session hashes — compresses ~3-4:1 like the reference data in
+#     ../shared/design/performance.md. BENCH_DATA=random (database bt_bench_my): every text field is hex/base64 of
+#     random bytes (~1.9:1), the worst case for the compression stage.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-2000000}; runs=${2:-3}
@@ -14,7 +18,20 @@ want() { [ "$sections" = all ] || [[ ",$sections," == *",$1,"* ]]; }
 
 work=${BENCH_DIR:-/tmp/bt-bench-my}; mkdir -p "$work"; chmod 700 "$work"
 servers=${BACKUPTOOLS_SERVERS_DIR:-$root/.servers}/servers.json
-db=bt_bench_my
+data=${BENCH_DATA:-text}
+case $data in
+  random) db=bt_bench_my
+    customer="md5(rand())"
+    note="concat(to_base64(random_bytes(45)), ' ', to_base64(random_bytes(30)))"
+    extra="'ua', md5(rand()), 'tags', json_array(md5(rand()), floor(rand()*1000))" ;;
+  text) db=bt_bench_my_text
+    word="left(md5(floor(rand() * 5000)), 3 + floor(rand() * 6))"
+    customer="concat('cust-', floor(rand() * 200000))"
+    note="concat_ws(' ', $word, $word, $word, $word, $word, $word, $word, $word, $word, $word, $word, $word)"
+    extra="'ua', elt(1 + floor(rand() * 6), 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15', 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148', 'curl/8.5.0', 'okhttp/4.12.0'),
+      'session', md5(rand()), 'status', elt(1 + floor(rand() * 4), 'paid', 'pending', 'refunded', 'failed'), 'tags', json_array($word, $word)" ;;
+  *) echo "BENCH_DATA must be text or random" >&2; exit 64 ;;
+esac
 command -v zstd >/dev/null || { echo "the zstd CLI is needed for the native baseline: apt-get install zstd" >&2; exit 1; }
 [ -f "$root/bin/runner/btrun.dll" ] || dotnet build "$root/BackupTools.sln" -c Release -v q -nologo
 bt="dotnet $root/bin/runner/btrun.dll"
@@ -39,7 +56,7 @@ conn="-Server $host -Port $port -Credential \\\$c"
 
 if [ "$($my -Nse "select count(*) from information_schema.schemata where schema_name='$db'")" = 0 ] || \
    [ "$($my -Nse "select coalesce(max(id),0) from $db.events" 2>/dev/null)" != "$rows" ]; then
-  echo "generating $rows rows of realistic data in $db…" >&2
+  echo "generating $rows rows of $data data in $db…" >&2
   $my -e "drop database if exists $db; create database $db character set utf8mb4"
   $my "$db" <<SQL
 create table events(id bigint primary key, at datetime(6), amount decimal(14,2), score double,
@@ -54,10 +71,10 @@ SQL
   for ((from = 1; from <= rows; from += batch)); do
     to=$(( from + batch - 1 < rows ? from + batch - 1 : rows ))
     $my "$db" -e "insert into events
-      select seq, now(6) - interval floor(rand() * 77760000) second, round(rand() * 100000, 2), rand(), md5(rand()),
-        concat(to_base64(random_bytes(45)), ' ', to_base64(random_bytes(30))),
+      select seq, now(6) - interval floor(rand() * 77760000) second, round(rand() * 100000, 2), rand(), $customer,
+        $note,
         json_object('ip', concat_ws('.', floor(rand()*255), floor(rand()*255), floor(rand()*255), floor(rand()*255)),
-          'ua', md5(rand()), 'tags', json_array(md5(rand()), floor(rand()*1000)), 'ok', rand() > 0.5)
+          $extra, 'ok', rand() > 0.5)
       from seq_${from}_to_${to}"
   done
   $my "$db" -Nse "analyze table events, customers" >/dev/null
