@@ -50,12 +50,14 @@ public sealed class DumpOutputTuningTests
     }
 
     [Fact]
-    public void The_runner_and_the_PowerShell_engine_it_hosts_are_precompiled()
+    public void The_runner_the_PowerShell_engine_and_the_module_are_precompiled()
     {
         // Start-up is on every scheduled backup's clock; an IL-only engine costs ~0.45 s of JIT per run.
-        foreach (var name in new[] { "btrun.dll", "System.Management.Automation.dll" })
+        foreach (var path in new[] { "bin/runner/btrun.dll", "bin/runner/System.Management.Automation.dll",
+                     "module/bin/BackupTools.PowerShell.dll", "module/bin/BackupTools.Core.dll", "module/bin/Npgsql.dll" })
         {
-            using var file = File.OpenRead(Path.Combine(RepoPaths.Root, "bin", "runner", name));
+            var name = Path.GetFileName(path);
+            using var file = File.OpenRead(Path.Combine(RepoPaths.Root, path));
             using var pe = new PEReader(file);
             Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{name} is not ReadyToRun");
         }
