@@ -8,6 +8,8 @@ namespace BackupTools.Core.Engines.External;
 /// Runs a database tool (pg_dump, pg_restore, mariadb-dump…) with secrets only in its environment,
 /// streaming its stdout into a destination or its stdin from a source. Cancellation kills it. A failed
 /// run raises ExternalToolFailed with the tail of its stderr (the tools never print passwords there).
+/// Every tool whose stdout is streamed gets DumpOutputTuning (1 MiB stdio buffer and pipe); for the small
+/// outputs (--version, pg_restore --list, crontab -l) that changes nothing but the number of writes.
 /// </summary>
 public static class ExternalTool
 {
