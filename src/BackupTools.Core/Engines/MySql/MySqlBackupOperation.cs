@@ -12,7 +12,7 @@ namespace BackupTools.Core.Engines.MySql;
 
 /// <summary>
 /// Backs up MySQL/MariaDB databases with mariadb-dump/mysqldump in one consistent transaction (InnoDB),
-/// with routines, triggers, events and hex BLOBs, streamed straight into the repository. The manifest keeps
+/// with routines, triggers, events and every column byte-exact (a binary-charset session), streamed straight into the repository. The manifest keeps
 /// the binlog coordinates and GTID set of the dump's snapshot (for point-in-time recovery) and every table
 /// with its engine and row count. A dump without its completion marker never becomes a backup.
 /// </summary>
@@ -124,8 +124,12 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
     private static List<string> DumpArguments(PrivateTempFile defaults, IReadOnlyList<string> dialectOptions, string database)
     {
         // --defaults-extra-file must come first; it carries host, port, user and password.
+        // A binary session (SET NAMES binary, which the dump also replays) gets every column's stored bytes
+        // unconverted, BLOBs included, so --hex-blob (which doubles them) is not needed for them to round-trip;
+        // DDL, views and routines stay wrapped in their own character_set_client. It also spares the dump tool
+        // its per-byte multi-byte check while escaping: ~1/3 of its CPU, the stage that sets a dump's pace.
         var args = new List<string> { $"--defaults-extra-file={defaults.FilePath}", "--single-transaction", "--quick", "--routines", "--triggers",
-            "--events", "--hex-blob", "--default-character-set=utf8mb4", "--skip-dump-date" };
+            "--events", "--default-character-set=binary", "--skip-dump-date" };
         args.AddRange(dialectOptions);
         args.Add(database);
         return args;
