@@ -97,9 +97,10 @@ public sealed class LocalBackupStore : IBackupStore
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 
-    private sealed class LocalPendingObject : PendingObject
+    internal sealed class LocalPendingObject : PendingObject
     {
         private readonly FileStream _file;
+        private readonly WriteBehind _writeBehind;
         private readonly string _temp;
         private readonly string _final;
         private bool _committed;
@@ -110,7 +111,10 @@ public sealed class LocalBackupStore : IBackupStore
             _temp = temp;
             _final = final;
             _file = PrivateFileSystem.CreateFile(temp, FileMode.CreateNew, bufferSize: 1 << 16);
+            _writeBehind = new WriteBehind(_file.SafeFileHandle);
         }
+
+        internal int WriteBehindRanges => _writeBehind.RangesStarted;
 
         public override string Key { get; }
         public override bool CanRead => false;
@@ -122,8 +126,13 @@ public sealed class LocalBackupStore : IBackupStore
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => _file.Write(buffer, offset, count);
-        public override void Write(ReadOnlySpan<byte> buffer) => _file.Write(buffer);
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _file.Write(buffer);
+            _writeBehind.Advance(_file.Position);
+        }
 
         public override void Commit()
         {

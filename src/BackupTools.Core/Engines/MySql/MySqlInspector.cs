@@ -44,6 +44,19 @@ public static class MySqlInspector
     public static JsonArray ToJson(IEnumerable<TableInfo> tables) =>
         new(tables.Select(t => (JsonNode)new JsonObject { ["table"] = t.Name, ["engine"] = t.Engine, ["rows"] = t.Rows, ["exact"] = t.Exact }).ToArray());
 
+    /// <summary>Character sets whose DDL literals mean the same bytes read as utf8mb4 or as binary (ascii can hold no other).</summary>
+    private static readonly string[] Utf8Family = ["utf8mb4", "utf8mb3", "utf8", "ascii"];
+
+    /// <summary>
+    /// Whether the database can be dumped in a binary session: only when every character column is utf8/ascii.
+    /// mariadb-dump/mysqldump wrap each CREATE TABLE in SET character_set_client = utf8mb4 but leave the
+    /// connection charset binary, so a non-ASCII DEFAULT or ENUM member of a latin1/sjis/… column would be
+    /// stored as raw utf8 bytes on replay (and rows with that ENUM value load as '').
+    /// </summary>
+    public static bool BinarySessionSafe(MySqlConnection connection, string database) =>
+        Query(connection, "select distinct lower(character_set_name) from information_schema.columns where table_schema = @db and character_set_name is not null",
+            r => r.GetString(0), ("db", database)).All(cs => Utf8Family.Contains(cs));
+
     public static bool BinlogEnabled(MySqlConnection connection) =>
         Query(connection, "select @@global.log_bin", r => Convert.ToInt64(r.GetValue(0))).Single() == 1;
 
