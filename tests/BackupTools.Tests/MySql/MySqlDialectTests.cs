@@ -100,4 +100,18 @@ public sealed class MySqlDialectTests
         Assert.Equal(gtid, sniffer.GtidSet());
         Assert.Equal(("binlog.000042", 157L), sniffer.BinlogCoordinates());
     }
+
+    [Fact]
+    public void MariaDB_gtid_position_is_read_from_the_tail_after_the_data()
+    {
+        // mariadb-dump --master-data=2 writes the position after every table, ~0.5 KiB before the end marker.
+        var sniffer = new DumpSniffer(Stream.Null);
+        sniffer.Write(Encoding.UTF8.GetBytes("-- MariaDB dump\n-- CHANGE MASTER TO MASTER_LOG_FILE='binlog.000007', MASTER_LOG_POS=1033;\n"));
+        sniffer.Write(new byte[256 * 1024]);
+        var domains = string.Join(",", Enumerable.Range(0, 40).Select(d => $"{d}-1-{1000 + d}"));
+        var restores = string.Concat(Enumerable.Repeat("/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;\n", 10));
+        sniffer.Write(Encoding.UTF8.GetBytes($"-- SET GLOBAL gtid_slave_pos='{domains}';\n{restores}\n-- Dump completed\n"));
+        Assert.Equal(domains, sniffer.GtidSet());
+        Assert.True(sniffer.Completed);
+    }
 }

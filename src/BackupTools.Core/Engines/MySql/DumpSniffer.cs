@@ -4,13 +4,14 @@ using System.Text.RegularExpressions;
 namespace BackupTools.Core.Engines.MySql;
 
 /// <summary>
-/// Pass-through stream that keeps the dump's first 64 KiB and last bytes: the head carries the binlog
-/// coordinates and GTID set the dump was taken at, the tail the "-- Dump completed" marker.
+/// Pass-through stream that keeps the dump's first 64 KiB and last 4 KiB: the head carries the binlog
+/// coordinates (and MySQL's GTID set) the dump was taken at, the tail the "-- Dump completed" marker and
+/// MariaDB's gtid_slave_pos, which mariadb-dump writes after the data.
 /// </summary>
 public sealed partial class DumpSniffer(Stream inner) : Stream
 {
     private const int HeadSize = 64 * 1024;
-    private const int TailSize = 512;
+    private const int TailSize = 4096;
     private readonly MemoryStream _head = new();
     private readonly byte[] _tail = new byte[TailSize];
     private int _tailLength;
@@ -39,10 +40,11 @@ public sealed partial class DumpSniffer(Stream inner) : Stream
         return match.Success ? (match.Groups[1].Value, long.Parse(match.Groups[2].Value)) : null;
     }
 
-    /// <summary>The GTID set at the snapshot: MariaDB's gtid_slave_pos comment or MySQL's GTID_PURGED statement.</summary>
+    /// <summary>The GTID set at the snapshot: MySQL's GTID_PURGED statement (head) or MariaDB's gtid_slave_pos comment (tail).</summary>
     public string? GtidSet()
     {
         var match = Gtid().Match(Encoding.UTF8.GetString(_head.ToArray()));
+        if (!match.Success) match = Gtid().Match(Encoding.UTF8.GetString(_tail, 0, _tailLength));
         return match.Success ? match.Groups[1].Value : null;
     }
 

@@ -109,6 +109,7 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
             ["dumpCharacterSet"] = session,
             ["binlogFile"] = coordinates?.File,
             ["binlogPosition"] = coordinates?.Position,
+            // From the dump itself when it says (mariadb-dump does); BINLOG_GTID_POS scans the binlog file, which takes seconds on a big one.
             ["gtidSet"] = sniffer.GtidSet() ?? GtidAt(connection, dialect, coordinates),
             ["gtidExecutedBeforeDump"] = gtidBefore,
             ["tables"] = MySqlInspector.ToJson(tables),
