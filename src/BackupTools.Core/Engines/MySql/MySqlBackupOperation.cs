@@ -72,16 +72,36 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
     private BackupRecord BackupDatabase(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, DumpSettings settings,
         PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
     {
-        var cell = request.Cell ?? database;
         using var connection = MySqlInspector.Open(request.Target, database);
-        var tables = MySqlInspector.Tables(connection, database);
         var schema = MySqlInspector.SchemaDefaults(connection, database);
         var session = MySqlInspector.BinarySessionSafe(connection, database) ? BinarySession : Utf8Session;
-        var nonTransactional = tables.Where(t => t.Engine.Length > 0 && !t.Engine.Equals("InnoDB", StringComparison.OrdinalIgnoreCase)).ToList();
+        var engines = MySqlInspector.TableEngines(connection, database);
+        var nonTransactional = engines.Where(t => t.Engine.Length > 0 && !t.Engine.Equals("InnoDB", StringComparison.OrdinalIgnoreCase)).ToList();
         if (nonTransactional.Count > 0)
             observer.Warning($"{database}: {string.Join(", ", nonTransactional.Select(t => $"{t.Name} ({t.Engine})"))} " +
                 "are not transactional; --single-transaction cannot promise their consistency if they change during the dump.");
+        // Exact row counts take a while on big schemas; they come from their own transaction anyway, so they are
+        // read on a second connection while the dump runs instead of delaying its start.
+        var counting = Task.Run(() =>
+        {
+            using var counter = MySqlInspector.Open(request.Target, database);
+            return MySqlInspector.Tables(counter, database);
+        });
+        try
+        {
+            return DumpInto(repository, request, tools, dialect, settings, defaults, database, tags, connection, schema, session, counting, cancel);
+        }
+        finally
+        {
+            try { counting.Wait(CancellationToken.None); } catch (AggregateException) { /* reported by DumpInto when it got that far */ }
+        }
+    }
 
+    private BackupRecord DumpInto(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, DumpSettings settings,
+        PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, MySqlConnection connection,
+        (string CharacterSet, string Collation) schema, string session, Task<IReadOnlyList<MySqlInspector.TableInfo>> counting, CancellationToken cancel)
+    {
+        var cell = request.Cell ?? database;
         var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
         var plan = new BackupPlan(cell, request.Target.Describe(database), EngineName, BackupKind.Full, null, compression, tags);
         using var writer = repository.BeginBackup(plan, request.Keys);
@@ -97,6 +117,7 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
                     $"{Path.GetFileName(tools.Dump)} exited without its '-- Dump completed' marker; nothing was recorded.", "Check the server log and run again.");
             data.Complete();
         }
+        var tables = counting.GetAwaiter().GetResult();
         var coordinates = sniffer.BinlogCoordinates();
         var facts = new JsonObject
         {
@@ -113,7 +134,7 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
             ["gtidSet"] = sniffer.GtidSet() ?? GtidAt(connection, dialect, coordinates),
             ["gtidExecutedBeforeDump"] = gtidBefore,
             ["tables"] = MySqlInspector.ToJson(tables),
-            ["rowCountsSnapshot"] = "separate transaction just before the dump",
+            ["rowCountsSnapshot"] = "separate transaction beside the dump",
         };
         return repository.ToRecord(writer.Complete(facts));
     }

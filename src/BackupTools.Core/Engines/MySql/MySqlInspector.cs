@@ -31,6 +31,11 @@ public static class MySqlInspector
 
     public sealed record TableInfo(string Name, string Engine, long Rows, bool Exact);
 
+    /// <summary>Base tables with their storage engine (no counting: quick).</summary>
+    public static IReadOnlyList<(string Name, string Engine)> TableEngines(MySqlConnection connection, string database) =>
+        Query(connection, "select table_name, coalesce(engine, '') from information_schema.tables where table_schema = @db and table_type = 'BASE TABLE' order by table_name",
+            r => (r.GetString(0), r.GetString(1)), ("db", database));
+
     /// <summary>Base tables with their storage engine and row counts (exact up to ExactCountLimit estimated rows).</summary>
     public static IReadOnlyList<TableInfo> Tables(MySqlConnection connection, string database)
     {
