@@ -6,7 +6,7 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "MySql", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "ByDatabase")]
 [OutputType(typeof(DatabaseRestoreResult))]
-public sealed class RestoreMySqlCommand : DatabaseCmdlet
+public sealed class RestoreMySqlCommand : DatabaseCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
@@ -20,6 +20,9 @@ public sealed class RestoreMySqlCommand : DatabaseCmdlet
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
+
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Database to restore into (default: the backed-up database's name).</summary>
     [Parameter]

@@ -30,6 +30,17 @@ public sealed class ModuleManifestTests : IDisposable
     }
 
     [Fact]
+    public void Every_cmdlet_that_takes_a_repository_also_takes_its_storage_credential()
+    {
+        // Without it an s3:// repository with its own keys is out of reach of that one cmdlet (Restore-MySql once).
+        var missing = _ps.Run("Get-Command -Module BackupTools | Where-Object { $_.Parameters.ContainsKey('Repository') -and -not $_.Parameters.ContainsKey('StorageCredential') } | ForEach-Object Name")
+            .AssertNoErrors().Output.Cast<string>().ToList();
+        Assert.Empty(missing);
+        Assert.Equal(typeof(System.Management.Automation.PSCredential).FullName,
+            _ps.Run("(Get-Command Restore-MySql).Parameters['StorageCredential'].ParameterType.FullName").AssertNoErrors().Output.Single());
+    }
+
+    [Fact]
     public void Manifest_version_matches_the_build_version()
     {
         var props = File.ReadAllText(Path.Combine(RepoPaths.Root, "Directory.Build.props"));
@@ -89,7 +100,7 @@ public sealed class ModuleManifestTests : IDisposable
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
-        Assert.Equal("At,ConnectionString,Credential,Database!,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,TargetDatabase,ToolPath", Surface("Restore-MySql"));
+        Assert.Equal("At,ConnectionString,Credential,Database!,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-MySql"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }

@@ -9,6 +9,8 @@ namespace BackupTools.Tests.MySql;
 /// </summary>
 public sealed class MySqlBinarySessionTests() : MySqlCharsetTestBase(Utf8Only(), ["u8", "u3", "a7", "bl", "vb", "tx", "js", "bt", "en", "st"])
 {
+    private const string Greeting = "Grüße 🎉 北京";
+
     private static MySqlTestDatabase Utf8Only()
     {
         var db = new MySqlTestDatabase(seed: false);
@@ -26,11 +28,7 @@ public sealed class MySqlBinarySessionTests() : MySqlCharsetTestBase(Utf8Only(),
               en enum('klein', 'größer') character set utf8mb4,
               st set('ä', 'ö', '北') character set utf8mb4
             ) engine=InnoDB comment 'Tabelle für €';
-            create table added(id int primary key auto_increment, note varchar(60) character set utf8mb4) engine=InnoDB;
-            create view v_not_nandu as select id, u8, 'Größe ñ' as label from t where u8 <> 'ñandú';
-            create trigger t_added after insert on t for each row insert into added(note) values (concat('neu 🚀 ', new.id));
-            create procedure greet() select 'Grüße 🎉 北京' as g;
-            create function tag() returns varchar(20) character set utf8mb4 deterministic return '😀ß';
+            {{ObjectsSql(Greeting)}}
             insert into t values (1, 'Zoë 😀 北京', 'Größe', 'plain', unhex('{{AllBytes}}'), unhex('{{ReversedBytes}}'),
               {{EscapesSql}},
               '{"emoji": "😀", "q": "say \\"hi\\"", "path": "C:\\\\x"}', b'101000000101', 'größer', 'ä,北');
@@ -61,11 +59,7 @@ public sealed class MySqlBinarySessionTests() : MySqlCharsetTestBase(Utf8Only(),
 
         var copy = RestoreCopy();
         Assert.Equal(bytes, Bytes(copy));
-        Assert.Equal(definitions, Definitions(copy));
-        var behaviour = Behaviour(Db.Name, "u8");
-        Assert.Contains("Grüße 🎉 北京", behaviour);
-        Assert.Contains(Hex("café 北"), behaviour);
-        Assert.Equal(behaviour, Behaviour(copy, "u8"));
+        AssertSameDefinitionsAndBehaviour(Db.Name, copy, "u8", Greeting, Hex("café 北"));
     }
 
     [Fact]

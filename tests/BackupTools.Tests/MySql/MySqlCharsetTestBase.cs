@@ -21,6 +21,29 @@ public abstract class MySqlCharsetTestBase(MySqlTestDatabase db, string[] dataCo
 
     protected static string Hex(string utf8) => Convert.ToHexString(Encoding.UTF8.GetBytes(utf8));
 
+    /// <summary>Objects over table t whose bodies hold non-ASCII literals: a view, a trigger (emoji), a procedure and a function.</summary>
+    protected static string ObjectsSql(string greeting) => $$"""
+        create table added(id int primary key auto_increment, note varchar(60) character set utf8mb4) engine=InnoDB;
+        create view v_not_nandu as select id, u8, 'Größe ñ' as label from t where u8 <> 'ñandú';
+        create trigger t_added after insert on t for each row insert into added(note) values (concat('neu 🚀 ', new.id));
+        create procedure greet() select '{{greeting}}' as g;
+        create function tag() returns varchar(20) character set utf8mb4 deterministic return '😀ß';
+        """;
+
+    /// <summary>
+    /// The copy has the source's DDL text and its objects behave the same; <paramref name="defaultedColumn"/>
+    /// holds a non-ASCII DEFAULT (stored as <paramref name="defaultHex"/>), so a row inserted without it shows whether that literal survived.
+    /// </summary>
+    protected static void AssertSameDefinitionsAndBehaviour(string source, string copy, string defaultedColumn, string greeting, string defaultHex)
+    {
+        Assert.Equal(Definitions(source), Definitions(copy));
+        var behaviour = Behaviour(source, defaultedColumn);
+        Assert.Contains(greeting, behaviour);
+        Assert.Contains(Hex("neu 🚀 100"), behaviour);
+        Assert.Contains(defaultHex, behaviour);
+        Assert.Equal(behaviour, Behaviour(copy, defaultedColumn));
+    }
+
     /// <summary>Every stored byte, as "column|id|hex" (NULL stays NULL, so it is told apart from empty).</summary>
     protected List<string> Bytes(string database) => MySqlTestDatabase.Column(database,
         "select * from (" + string.Join(" union all ", dataColumns.Select(c => $"select '{c}', id, hex({c}) from t")) + ") x order by 1, 2");
@@ -36,7 +59,7 @@ public abstract class MySqlCharsetTestBase(MySqlTestDatabase db, string[] dataCo
     ];
 
     /// <summary>What the objects do: information_schema shows emoji as '?', so only running them proves those bytes survived.</summary>
-    protected static List<string> Behaviour(string database, string defaultedColumn)
+    private static List<string> Behaviour(string database, string defaultedColumn)
     {
         MySqlTestDatabase.Execute(database, "insert into t(id) values (100)");
         return
