@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using BackupTools.Core.Engines.Redis;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.PowerShell.Infrastructure;
 
 namespace BackupTools.PowerShell.Commands;
@@ -8,7 +7,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord holding the server's RDB snapshot (all databases).</summary>
 [Cmdlet(VerbsData.Backup, "RedisRdb")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupRedisRdbCommand : RedisCmdlet, IStorageCredentialParameter
+public sealed class BackupRedisRdbCommand : RedisBackupCmdlet
 {
     /// <summary>Replication (default: SYNC over the network) or LocalFile (BGSAVE, then read the dump file).</summary>
     [Parameter]
@@ -23,35 +22,12 @@ public sealed class BackupRedisRdbCommand : RedisCmdlet, IStorageCredentialParam
     [ValidateRange(1, 86400)]
     public int SaveTimeoutSec { get; set; } = 600;
 
-    [Parameter]
-    public string? Repository { get; set; }
-
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
-
-    /// <summary>Cell name (default: redis-&lt;host&gt;-&lt;port&gt;).</summary>
-    [Parameter]
-    public string? Cell { get; set; }
-
-    [Parameter]
-    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
-    public string? Compression { get; set; }
-
-    [Parameter]
-    public int? CompressionLevel { get; set; }
-
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; }
-
     protected override void ProcessRecord()
     {
         try
         {
-            var request = new RedisBackupRequest(ResolveRepository(Repository)!, BuildRedisTarget(), Mode, RdbPath is null ? null : ResolvePath(RdbPath),
-                TimeSpan.FromSeconds(SaveTimeoutSec), Cell, Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel),
-                LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
+            var request = new RedisBackupRequest(RepositoryLocation, BuildRedisTarget(), Mode, RdbPath is null ? null : ResolvePath(RdbPath),
+                TimeSpan.FromSeconds(SaveTimeoutSec), Cell, RequestedCompression, LoadKeys(), LockTimeout);
             WriteObject(RunCore((observer, _, cancel) => new RedisBackupOperation(observer).Run(request, cancel)));
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -131,7 +131,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
             }
             else
             {
-                var outcome = RestoreHookRunner.RunExecutable(ResolvePath((string)RestoreHook), result, TimeSpan.FromSeconds(RestoreHookTimeoutSec), Stopping);
+                var outcome = RestoreHookRunner.RunExecutable(ResolvePath((string)RestoreHook), result, TimeSpan.FromSeconds(RestoreHookTimeoutSec), StopRequested);
                 result.HookOutput = outcome.Output;
                 result.HookSucceeded = outcome.Succeeded;
                 if (!outcome.Succeeded) throw new InvalidOperationException(outcome.ExitCode is { } code ? $"exit code {code}: {outcome.Output}" : outcome.Output);

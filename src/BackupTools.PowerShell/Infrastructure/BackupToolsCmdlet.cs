@@ -16,7 +16,8 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     private readonly int _activityId = Interlocked.Increment(ref _nextActivityId);
     private bool _progressShown;
 
-    protected CancellationToken Stopping => _stop.Token;
+    /// <summary>Cancelled by Ctrl+C (StopProcessing); not named Stopping, which is PowerShell's own bool.</summary>
+    protected CancellationToken StopRequested => _stop.Token;
 
     protected override void StopProcessing() => _stop.Cancel();
 

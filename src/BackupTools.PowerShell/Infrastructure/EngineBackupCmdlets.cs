@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using BackupTools.Core.Pipeline.Compression;
+
+namespace BackupTools.PowerShell.Infrastructure;
+
+/// <summary>
+/// Where and how an engine backup is written: -Repository, -StorageCredential, -Cell, -Compression,
+/// -CompressionLevel, -LockTimeoutSec. PowerShell binds parameters declared on the cmdlet's own class
+/// chain only, so the block sits once on each connection base (below); this holds what they compute from it.
+/// </summary>
+internal static class BackupWriterParameters
+{
+    public static CompressionSettings? Compression(string? compression, int? level) =>
+        compression is null ? null : CompressionSettings.Parse(compression, level);
+}
+
+/// <summary>Backup-Postgres, Backup-MySql: a database connection plus the backup writer parameters.</summary>
+public abstract class DatabaseBackupCmdlet : DatabaseCmdlet, IStorageCredentialParameter
+{
+    [Parameter]
+    public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
+
+    /// <summary>Cell the records belong to (default chosen by the engine: the database's own name).</summary>
+    [Parameter]
+    public string? Cell { get; set; }
+
+    [Parameter]
+    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
+    public string? Compression { get; set; }
+
+    [Parameter]
+    public int? CompressionLevel { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected string RepositoryLocation => ResolveRepository(Repository)!;
+    protected CompressionSettings? RequestedCompression => BackupWriterParameters.Compression(Compression, CompressionLevel);
+    protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
+}
+
+/// <summary>Backup-RedisRdb, Backup-RedisAof: a Redis connection plus the same backup writer parameters.</summary>
+public abstract class RedisBackupCmdlet : RedisCmdlet, IStorageCredentialParameter
+{
+    [Parameter]
+    public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
+
+    /// <summary>Cell name (default: redis-&lt;host&gt;-&lt;port&gt;).</summary>
+    [Parameter]
+    public string? Cell { get; set; }
+
+    [Parameter]
+    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
+    public string? Compression { get; set; }
+
+    [Parameter]
+    public int? CompressionLevel { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected string RepositoryLocation => ResolveRepository(Repository)!;
+    protected CompressionSettings? RequestedCompression => BackupWriterParameters.Compression(Compression, CompressionLevel);
+    protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
+}
