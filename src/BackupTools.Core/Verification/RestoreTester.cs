@@ -1,3 +1,4 @@
+using BackupTools.Core.Engines;
 using BackupTools.Core.Engines.MySql;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Engines.Redis;
@@ -33,7 +34,7 @@ internal static class RestoreTester
             return (true, null);
         }
         var database = manifest.EngineInfo?["database"]?.GetValue<string>() ?? "db";
-        var throwaway = PgArchiveRestorer.ThrowawayName("test", database);
+        var throwaway = ThrowawayDatabase.Name("test", database);
         try
         {
             var postgres = target.Postgres();
@@ -61,7 +62,7 @@ internal static class RestoreTester
         RestoreTestTarget target, List<IntegrityCheck> checks, IOperationObserver observer, CancellationToken cancel)
     {
         var database = manifest.EngineInfo?["database"]?.GetValue<string>() ?? "db";
-        var throwaway = PgArchiveRestorer.ThrowawayName("test", database);
+        var throwaway = ThrowawayDatabase.Name("test", database);
         var mysql = target.MySql();
         try
         {

@@ -28,7 +28,7 @@ internal static class MySqlDatabaseSwap
                 r => (r.GetString(0), r.GetString(1)), ("s", staging)).Single();
             MySqlSchemaObjects.Execute(stagingConnection, $"create database {Q(database)} character set {charset} collate {collation}");
         }
-        var old = PgArchiveRestorer.ThrowawayName("old", database);
+        var old = ThrowawayDatabase.Name("old", database);
         try
         {
             using var live = MySqlInspector.Open(target, database);

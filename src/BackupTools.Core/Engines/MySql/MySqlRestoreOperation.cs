@@ -1,6 +1,3 @@
-using BackupTools.Core.Audit;
-using System.Diagnostics;
-using BackupTools.Core.Engines;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
@@ -9,94 +6,56 @@ using MySqlConnector;
 namespace BackupTools.Core.Engines.MySql;
 
 /// <summary>
-/// Restores a MySQL/MariaDB database without ever leaving the user with nothing: safety backup of the live
-/// database, the dump loaded into a staging database, row counts checked against the manifest, then swapped
-/// in with one atomic RENAME TABLE (MySqlDatabaseSwap). On any failure before the swap the original is
-/// untouched and the staging database dropped.
+/// Restore-MySql on the shared restore flow (safety backup, staging database, manifest check): refuses system
+/// databases and unusable names, loads the dump with the mariadb/mysql client and swaps the tables in with one
+/// atomic RENAME TABLE (MySqlDatabaseSwap).
 /// </summary>
 public sealed class MySqlRestoreOperation(IOperationObserver observer)
+    : DatabaseRestoreFlow<MySqlRestoreRequest>(observer, MySqlBackupOperation.EngineName, "MySQL/MariaDB", "MySql")
 {
-    public DatabaseRestoreResult? Run(MySqlRestoreRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, MySqlBackupOperation.EngineName, request.Target.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
-            () => RunUnaudited(request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
-                $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
-
-    private DatabaseRestoreResult? RunUnaudited(MySqlRestoreRequest request, CancellationToken cancel)
+    protected override IDatabaseRestoreTarget Open(MySqlRestoreRequest request, string database)
     {
-        var clock = Stopwatch.StartNew();
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
-        var manifest = Select(repository, request);
-        var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
-            ?? throw new BackupIntegrityException("MySqlManifestIncomplete", $"Backup {manifest.Id} does not name its database.");
         if (string.IsNullOrWhiteSpace(database) || database.Length > 64 || database.Contains('/') || database.Contains('\\') || database.Contains('.'))
             throw new BackupInputException("MySqlDatabaseNameInvalid", "TargetDatabase", $"'{database}' is not a usable database name.", "Use at most 64 characters without '/', '\\' or '.'.");
         if (MySqlInspector.SystemDatabases.Contains(database, StringComparer.OrdinalIgnoreCase))
             throw new BackupInputException("MySqlSystemDatabase", "TargetDatabase", $"'{database}' is a system database; Restore-MySql does not replace those.", "Restore it into another name with -TargetDatabase.");
-        MySqlTools tools;
-        bool exists;
-        using (var connection = MySqlInspector.Open(request.Target, null))
-        {
-            tools = MySqlTools.Locate(request.ToolPath);
-            exists = MySqlInspector.Query(connection, "select count(*) from information_schema.schemata where schema_name = @db", r => r.GetInt64(0), ("db", database)).Single() > 0;
-        }
-        var where = request.Target.Describe(database);
-        if (!request.ShouldProcess(where, $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (exists ? ", replacing the existing database" : ""))) return null;
-
-        string? safetyId = null;
-        if (exists && !request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, database, manifest.Id, cancel);
-        else if (exists) observer.Warning($"-SkipSafetyBackup: database '{database}' will be replaced without a safety backup.");
-
-        var staging = Postgres.PgArchiveRestorer.ThrowawayName("restore", database);
-        observer.Verbose($"Restoring {manifest.Id} into staging database {staging}.");
-        MySqlArchiveRestorer.Outcome outcome;
-        try
-        {
-            outcome = MySqlArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, cancel);
-            if (outcome.Differences.Count > 0)
-                throw new BackupIntegrityException("RestoreVerificationFailed",
-                    $"The restored copy differs from the backup's manifest ({string.Join("; ", outcome.Differences.Take(5))}); '{database}' was not touched.");
-            cancel.ThrowIfCancellationRequested();
-            observer.Verbose($"Swapping {staging} into {database}.");
-            MySqlDatabaseSwap.Replace(request.Target, staging, database, exists);
-        }
-        catch (MySqlException e)
-        {
-            MySqlArchiveRestorer.DropDatabase(request.Target, staging);
-            throw MySqlErrors.Map(e, request.Target, database);
-        }
-        catch
-        {
-            MySqlArchiveRestorer.DropDatabase(request.Target, staging);
-            throw;
-        }
-        MySqlArchiveRestorer.DropDatabase(request.Target, staging);
-        return new DatabaseRestoreResult
-        {
-            Database = database,
-            Server = $"{request.Target.Host}:{request.Target.Port}",
-            RestoredId = manifest.Id,
-            RestoredPointInTime = manifest.CompletedAt,
-            SafetyBackupId = safetyId,
-            SafetyBackupSkipped = exists && request.SkipSafetyBackup,
-            ReplacedExistingDatabase = exists,
-            Tables = outcome.Tables,
-            Rows = outcome.Rows,
-            Duration = clock.Elapsed,
-        };
+        using var connection = MySqlInspector.Open(request.Target, null);
+        var tools = MySqlTools.Locate(request.ToolPath);
+        var exists = MySqlInspector.Query(connection, "select count(*) from information_schema.schemata where schema_name = @db", r => r.GetInt64(0), ("db", database)).Single() > 0;
+        return new Target(Observer, request, database, tools, exists);
     }
 
-    private static BackupManifest Select(BackupRepository repository, MySqlRestoreRequest request) =>
-        DatabaseRestorePoint.Select(repository, MySqlBackupOperation.EngineName, "MySQL/MariaDB", request.Id, request.Database, request.At);
-
-    private string TakeSafetyBackup(BackupRepository repository, MySqlRestoreRequest request, string database, string restoringId, CancellationToken cancel)
+    private sealed class Target(IOperationObserver observer, MySqlRestoreRequest request, string database, MySqlTools tools, bool exists) : IDatabaseRestoreTarget
     {
-        observer.Verbose($"Taking a safety backup of database '{database}' before replacing it.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-MySql {database} safety backup", request.LockTimeout, cancel);
-        var outcome = new MySqlBackupOperation(observer).RunLocked(repository, new MySqlBackupRequest(request.RepositoryLocation, request.Target,
-            [database], false, false, null, request.ToolPath, null, request.Keys, request.LockTimeout,
-            Repository.SafetyBackup.Tags(restoringId)), cancel).Single();
-        if (outcome.Error != null) throw outcome.Error;
-        return outcome.Record!.Id;
+        public bool Exists => exists;
+
+        public string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel)
+        {
+            using var writerLock = WriterLock.Acquire(repository, $"Restore-MySql {database} safety backup", request.LockTimeout, cancel);
+            var outcome = new MySqlBackupOperation(observer).RunLocked(repository, new MySqlBackupRequest(request.RepositoryLocation, request.Target,
+                [database], false, false, null, request.ToolPath, null, request.Keys, request.LockTimeout,
+                SafetyBackup.Tags(restoringId)), cancel).Single();
+            if (outcome.Error != null) throw outcome.Error;
+            return outcome.Record!.Id;
+        }
+
+        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel)
+        {
+            var outcome = MySqlArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, cancel);
+            return new RestoredCopy(outcome.Tables, outcome.Rows, outcome.Differences);
+        }
+
+        /// <summary>One RENAME TABLE moves the staging tables in (and the live ones aside); the emptied staging database goes.</summary>
+        public void SwapIn(string staging)
+        {
+            MySqlDatabaseSwap.Replace(request.Target, staging, database, exists);
+            MySqlArchiveRestorer.DropDatabase(request.Target, staging);
+        }
+
+        public void DropStaging(string staging) => MySqlArchiveRestorer.DropDatabase(request.Target, staging);
+
+        public Exception Explain(Exception error) => error is MySqlException e ? MySqlErrors.Map(e, request.Target, database) : error;
+
+        public void Dispose() { }
     }
 }

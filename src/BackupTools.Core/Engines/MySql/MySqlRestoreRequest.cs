@@ -14,4 +14,8 @@ public sealed record MySqlRestoreRequest(
     string? ToolPath,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess) : IDatabaseRestoreRequest
+{
+    public string Server => $"{Target.Host}:{Target.Port}";
+    public string Describe(string database) => Target.Describe(database);
+}

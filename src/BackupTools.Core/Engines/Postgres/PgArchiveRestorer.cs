@@ -109,10 +109,4 @@ public static class PgArchiveRestorer
         }
         catch (NpgsqlException) { /* best effort: named bt_… so it is recognisable */ }
     }
-
-    public static string ThrowawayName(string prefix, string database)
-    {
-        var suffix = "__bt_" + prefix + "_" + Guid.NewGuid().ToString("N")[..6];
-        return (database.Length + suffix.Length > 63 ? database[..(63 - suffix.Length)] : database) + suffix;
-    }
 }

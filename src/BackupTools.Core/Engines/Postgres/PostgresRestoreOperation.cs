@@ -1,112 +1,91 @@
-using BackupTools.Core.Audit;
-using System.Diagnostics;
-using BackupTools.Core.Engines;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
+using Npgsql;
 
 namespace BackupTools.Core.Engines.Postgres;
 
 /// <summary>
-/// Restores a database without ever leaving the user with nothing: safety backup of the live database,
-/// restore into a staging database, row counts checked against the manifest, then swapped in by rename.
-/// On any failure the original is untouched and the staging database dropped.
+/// Restore-Postgres on the shared restore flow (safety backup, staging database, manifest check): refuses to
+/// replace a database others are connected to unless -Force, restores with pg_restore (-Jobs in parallel) and
+/// swaps by renaming databases.
 /// </summary>
 public sealed class PostgresRestoreOperation(IOperationObserver observer)
+    : DatabaseRestoreFlow<PostgresRestoreRequest>(observer, PostgresBackupOperation.EngineName, "PostgreSQL", "Postgres")
 {
-    public DatabaseRestoreResult? Run(PostgresRestoreRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, PostgresBackupOperation.EngineName, request.Target.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
-            () => RunUnaudited(request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
-                $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
-
-    private DatabaseRestoreResult? RunUnaudited(PostgresRestoreRequest request, CancellationToken cancel)
+    protected override IDatabaseRestoreTarget Open(PostgresRestoreRequest request, string database)
     {
-        var clock = Stopwatch.StartNew();
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
-        var manifest = Select(repository, request);
-        var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
-            ?? throw new BackupIntegrityException("PostgresManifestIncomplete", $"Backup {manifest.Id} does not name its database.");
-        using var maintenance = PostgresInspector.Open(request.Target, "postgres");
-        var tools = PgTools.Locate(request.ToolPath, PostgresInspector.ServerMajor(maintenance));
-        var exists = PostgresInspector.Query(maintenance, "select count(*)::int from pg_database where datname = @db", r => r.GetInt32(0), null, ("db", database)).Single() > 0;
-        if (exists && !request.Force && PostgresInspector.OtherConnections(maintenance, database) is > 0 and var n)
-            throw new BackupToolsException("PostgresDatabaseInUse", FailureKind.ResourceBusy,
-                $"Database '{database}' has {n} other connection(s); replacing it would break them.",
-                "Stop the applications using it, or pass -Force to terminate their connections.");
         if (request.Jobs is < 1 or > 64)
             throw new BackupInputException("PostgresJobsOutOfRange", "Jobs", $"{request.Jobs} parallel jobs is out of range.", "Pass -Jobs between 1 and 64.");
-        var where = request.Target.Describe(database);
-        if (!request.ShouldProcess(where, $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (exists ? ", replacing the existing database" : ""))) return null;
-
-        string? safetyId = null;
-        if (exists && !request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, database, manifest.Id, cancel);
-        else if (exists) observer.Warning($"-SkipSafetyBackup: database '{database}' will be replaced without a safety backup.");
-
-        var staging = PgArchiveRestorer.ThrowawayName("restore", database);
-        observer.Verbose($"Restoring {manifest.Id} into staging database {staging}.");
-        PgArchiveRestorer.Outcome outcome;
+        var maintenance = PostgresInspector.Open(request.Target, "postgres");
         try
         {
-            outcome = PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel, request.Jobs);
-            if (outcome.Differences.Count > 0)
-                throw new BackupIntegrityException("RestoreVerificationFailed",
-                    $"The restored copy differs from the backup's manifest ({string.Join("; ", outcome.Differences.Take(5))}); '{database}' was not touched.");
-            Swap(maintenance, staging, database, exists, request.Force);
+            var tools = PgTools.Locate(request.ToolPath, PostgresInspector.ServerMajor(maintenance));
+            var exists = PostgresInspector.Query(maintenance, "select count(*)::int from pg_database where datname = @db", r => r.GetInt32(0), null, ("db", database)).Single() > 0;
+            if (exists && !request.Force && PostgresInspector.OtherConnections(maintenance, database) is > 0 and var n)
+                throw new BackupToolsException("PostgresDatabaseInUse", FailureKind.ResourceBusy,
+                    $"Database '{database}' has {n} other connection(s); replacing it would break them.",
+                    "Stop the applications using it, or pass -Force to terminate their connections.");
+            return new Target(Observer, request, database, maintenance, tools, exists);
         }
         catch
         {
-            PgArchiveRestorer.DropDatabase(maintenance, staging);
+            maintenance.Dispose();
             throw;
         }
-        return new DatabaseRestoreResult
-        {
-            Database = database,
-            Server = $"{request.Target.Host}:{request.Target.Port}",
-            RestoredId = manifest.Id,
-            RestoredPointInTime = manifest.CompletedAt,
-            SafetyBackupId = safetyId,
-            SafetyBackupSkipped = exists && request.SkipSafetyBackup,
-            ReplacedExistingDatabase = exists,
-            Tables = outcome.Tables,
-            Rows = outcome.Rows,
-            Duration = clock.Elapsed,
-        };
     }
 
-    private static BackupManifest Select(BackupRepository repository, PostgresRestoreRequest request) =>
-        DatabaseRestorePoint.Select(repository, PostgresBackupOperation.EngineName, "PostgreSQL", request.Id, request.Database, request.At);
-
-    private string TakeSafetyBackup(BackupRepository repository, PostgresRestoreRequest request, string database, string restoringId, CancellationToken cancel)
+    private sealed class Target(IOperationObserver observer, PostgresRestoreRequest request, string database, NpgsqlConnection maintenance, PgTools tools, bool exists)
+        : IDatabaseRestoreTarget
     {
-        observer.Verbose($"Taking a safety backup of database '{database}' before replacing it.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
-        var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.RepositoryLocation, request.Target,
-            [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
-            Repository.SafetyBackup.Tags(restoringId)), cancel).Single();
-        if (outcome.Error != null) throw outcome.Error;
-        return outcome.Record!.Id;
-    }
+        public bool Exists => exists;
 
-    private static void Swap(Npgsql.NpgsqlConnection maintenance, string staging, string database, bool exists, bool force)
-    {
-        if (!exists)
+        public string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel)
         {
-            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(staging)} rename to {PostgresInspector.Quote(database)}");
-            return;
+            using var writerLock = WriterLock.Acquire(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
+            var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.RepositoryLocation, request.Target,
+                [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
+                SafetyBackup.Tags(restoringId)), cancel).Single();
+            if (outcome.Error != null) throw outcome.Error;
+            return outcome.Record!.Id;
         }
-        var old = PgArchiveRestorer.ThrowawayName("old", database);
-        if (force) PostgresInspector.TerminateConnections(maintenance, database);
-        PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(database)} rename to {PostgresInspector.Quote(old)}");
-        try
+
+        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel)
         {
-            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(staging)} rename to {PostgresInspector.Quote(database)}");
+            var outcome = PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel, request.Jobs);
+            return new RestoredCopy(outcome.Tables, outcome.Rows, outcome.Differences);
         }
-        catch
+
+        /// <summary>Renames: the live database aside, the staging one in, the old one dropped; renamed back if the second rename fails.</summary>
+        public void SwapIn(string staging)
         {
-            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(old)} rename to {PostgresInspector.Quote(database)}");
-            throw;
+            if (!exists)
+            {
+                Rename(staging, database);
+                return;
+            }
+            var old = ThrowawayDatabase.Name("old", database);
+            if (request.Force) PostgresInspector.TerminateConnections(maintenance, database);
+            Rename(database, old);
+            try
+            {
+                Rename(staging, database);
+            }
+            catch
+            {
+                Rename(old, database);
+                throw;
+            }
+            PgArchiveRestorer.DropDatabase(maintenance, old);
         }
-        PgArchiveRestorer.DropDatabase(maintenance, old);
+
+        private void Rename(string from, string to) =>
+            PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(from)} rename to {PostgresInspector.Quote(to)}");
+
+        public void DropStaging(string staging) => PgArchiveRestorer.DropDatabase(maintenance, staging);
+
+        public Exception Explain(Exception error) => error;
+
+        public void Dispose() => maintenance.Dispose();
     }
 }

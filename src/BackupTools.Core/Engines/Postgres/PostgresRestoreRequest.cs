@@ -16,4 +16,8 @@ public sealed record PostgresRestoreRequest(
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess,
-    int Jobs = 1);
+    int Jobs = 1) : IDatabaseRestoreRequest
+{
+    public string Server => $"{Target.Host}:{Target.Port}";
+    public string Describe(string database) => Target.Describe(database);
+}
