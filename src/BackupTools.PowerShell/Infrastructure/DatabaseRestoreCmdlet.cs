@@ -1,0 +1,50 @@
+using System.Management.Automation;
+
+namespace BackupTools.PowerShell.Infrastructure;
+
+/// <summary>
+/// Restore-Postgres, Restore-MySql: which backup (-Id, piped records, or -Database [-At]), from where
+/// (-Repository, -StorageCredential), into what (-TargetDatabase), and the safety-backup and lock options.
+/// Leaf cmdlets declare DefaultParameterSetName = "ByDatabase".
+/// </summary>
+public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredentialParameter
+{
+    protected const string ById = "ById";
+    protected const string ByDatabase = "ByDatabase";
+
+    [Parameter(Mandatory = true, ParameterSetName = ById, ValueFromPipelineByPropertyName = true)]
+    public string Id { get; set; } = "";
+
+    /// <summary>Restore the newest backup of this database (with -At: completed at or before that time).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByDatabase)]
+    public string Database { get; set; } = "";
+
+    [Parameter(ParameterSetName = ByDatabase)]
+    public DateTimeOffset? At { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
+
+    /// <summary>Database to restore into (default: the backed-up database's name).</summary>
+    [Parameter]
+    public string? TargetDatabase { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipSafetyBackup { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected string RepositoryLocation => ResolveRepository(Repository)!;
+    protected string? SelectedId => ParameterSetName == ById ? Id : null;
+    protected string? SelectedDatabase => ParameterSetName == ByDatabase ? Database : null;
+    protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
+
+    /// <summary>What an error is about: the backup id or the database asked for.</summary>
+    protected string Selection => ParameterSetName == ById ? Id : Database;
+}
