@@ -32,7 +32,7 @@ public static class PlanSourceBackup
                     false, false, false, [], [], cell.Name, null, null, keys, lockTimeout, tags), cancel));
             case "mysql":
                 return Single(new MySqlBackupOperation(observer).Run(new MySqlBackupRequest(repository, MySql(source, password), [source.Database!],
-                    false, false, cell.Name, null, null, keys, lockTimeout), cancel));
+                    false, false, cell.Name, null, null, keys, lockTimeout, tags), cancel));
             case "redis":
                 return new RedisBackupOperation(observer).Run(new RedisBackupRequest(repository, Redis(source, password), RedisBackupMode.Replication, null,
                     TimeSpan.FromMinutes(10), cell.Name, null, keys, lockTimeout, tags), cancel);

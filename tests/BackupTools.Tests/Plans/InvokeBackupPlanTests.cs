@@ -102,6 +102,9 @@ public sealed class InvokeBackupPlanTests : IDisposable
         Assert.Equal(["postgres", "mysql"], onNas.OrderBy(r => r.Engine == "mysql").Select(r => r.Engine));
         Assert.Contains("backup_healthy{", File.ReadAllText(_temp.Sub("textfile/backup.prom")));
         Assert.All(listed, r => Assert.False(string.IsNullOrEmpty(r.KeyId)));
+        // Every engine's record says which plan source it is (restores of a cell find each source's backup by it).
+        Assert.Equal(["shop/db", "shop/orders", "web/files"],
+            listed.OrderBy(r => r.Cell).ThenBy(r => r.Tags["plan-source"]).Select(r => $"{r.Cell}/{r.Tags["plan-source"]}"));
     }
 
     [Fact]
