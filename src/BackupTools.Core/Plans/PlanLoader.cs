@@ -196,7 +196,7 @@ public static class PlanLoader
         var name = map.String("name", required: true);
         var kind = map.OneOf("type", SourceKinds, required: true);
         var source = new PlanSource(name ?? "", kind ?? "", map.String("server"), map.Int("port", 1, 65535), map.String("database"),
-            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line);
+            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"));
         map.RejectUnknownKeys();
         if (kind is null || name is null) return null;
         switch (kind)
@@ -208,6 +208,8 @@ public static class PlanLoader
                 map.Problems.Add(map.Node, $"{map.Path}.database", $"a {kind} source needs database.");
                 break;
         }
+        if (kind != "directory" && source.FullEvery != null)
+            map.Problems.Add(map.Raw("fullEvery"), $"{map.Path}.fullEvery", $"fullEvery applies to directory sources (incremental chains), not {kind}: database dumps are always full.");
         if (kind != "directory" && source.Path != null && kind != "redis")
             map.Problems.Add(map.Raw("path"), $"{map.Path}.path", $"path applies to directory (and redis local-file) sources, not {kind}.");
         return source;

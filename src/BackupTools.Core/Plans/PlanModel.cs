@@ -51,7 +51,7 @@ public sealed record PlanCell(
     IReadOnlyList<PlanHealthCheck> HealthChecks,
     int Line);
 
-/// <summary>One thing a cell backs up. Kind: postgres, mysql, redis or directory; the rest depends on the kind.</summary>
+/// <summary>One thing a cell backs up. Kind: postgres, mysql, redis or directory; the rest depends on the kind (FullEvery: directory only).</summary>
 public sealed record PlanSource(
     string Name,
     string Kind,
@@ -62,7 +62,8 @@ public sealed record PlanSource(
     SecretRef? Password,
     string? Path,
     bool Tls,
-    int Line)
+    int Line,
+    TimeSpan? FullEvery = null)
 {
     /// <summary>Restore priority across kinds in a failover: databases first, then caches, then files.</summary>
     public int KindPriority => Kind switch { "postgres" or "mysql" => 0, "redis" => 1, _ => 2 };

@@ -25,8 +25,9 @@ public static class PlanSourceBackup
         switch (source.Kind)
         {
             case "directory":
-                return new CellBackupOperation(observer).Run(
-                    new CellBackupRequest(repository, cell.Name, source.Path!, BackupKind.Full, null, keys, lockTimeout, tags), cancel);
+                // With fullEvery: incrementals on the newest backup of this source, a new Full once the last one is that old.
+                return new CellBackupOperation(observer).Run(new CellBackupRequest(repository, cell.Name, source.Path!,
+                    source.FullEvery is null ? BackupKind.Full : BackupKind.Incremental, null, keys, lockTimeout, tags, source.FullEvery), cancel);
             case "postgres":
                 return Single(new PostgresBackupOperation(observer).Run(new PostgresBackupRequest(repository, Postgres(source, password), [source.Database!],
                     false, false, false, [], [], cell.Name, null, null, keys, lockTimeout, tags), cancel));

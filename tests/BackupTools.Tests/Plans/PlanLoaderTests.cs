@@ -115,6 +115,20 @@ public sealed class PlanLoaderTests : IDisposable
     }
 
     [Fact]
+    public void FullEvery_is_read_for_directory_sources_and_refused_for_dumps()
+    {
+        var ok = LoadText(Minimal + "\n        fullEvery: 7d\n");
+        Assert.Empty(ok.Problems);
+        Assert.Equal(TimeSpan.FromDays(7), ok.Plan!.Cells[0].Sources[0].FullEvery);
+
+        var dump = LoadText(Minimal.Replace("type: directory\n        path: /srv/crm", "type: postgres\n        database: crm") + "\n        fullEvery: 7d\n");
+        var problem = Assert.Single(dump.Problems);
+        Assert.Equal("cells[0].sources[0].fullEvery", problem.Key);
+        Assert.Contains("applies to directory sources", problem.Message);
+        Assert.Contains("is not a duration", Problems(LoadText(Minimal + "\n        fullEvery: weekly\n")));
+    }
+
+    [Fact]
     public void Broken_yaml_and_a_missing_file_are_clear()
     {
         var syntax = Assert.Single(LoadText("version: 1\ncells: [\n  - name: x\n").Problems);

@@ -40,12 +40,18 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     /// <summary>For callers that already hold the repository's writer lock (a restore's safety backup).</summary>
     public BackupRecord RunLocked(BackupRepository repository, CellBackupRequest request, CancellationToken cancel)
     {
-        var cellBackups = repository.ListManifests(observer).Where(m => m.Cell == request.Cell && m.Engine == EngineName).ToList();
+        // Only backups of this same tree can be a parent: a cell may hold several directory sources (plans).
+        var cellBackups = repository.ListManifests(observer).Where(m => m.Cell == request.Cell && m.Engine == EngineName && m.Source == request.Path).ToList();
         var kind = request.Kind;
+        if (kind != BackupKind.Full && request.FullEvery is { } every && LastFull(cellBackups) is var full && (full is null || full.StartedAt < DateTimeOffset.UtcNow - every))
+        {
+            observer.Verbose($"Cell '{request.Cell}' has no Full of {request.Path} newer than {every} ({full?.Id ?? "none at all"}); taking a Full backup.");
+            kind = BackupKind.Full;
+        }
         var parent = BackupChain.ParentFor(kind, cellBackups);
         if (kind != BackupKind.Full && parent is null)
         {
-            observer.Warning($"Cell '{request.Cell}' has no earlier backup to build a {kind} on; taking a Full backup instead.");
+            observer.Warning($"Cell '{request.Cell}' has no earlier backup of {request.Path} to build a {kind} on; taking a Full backup instead.");
             kind = BackupKind.Full;
         }
         var parentIndex = parent is null ? null : ReadIndex(repository, parent, request);
@@ -130,6 +136,9 @@ public sealed class CellBackupOperation(IOperationObserver observer)
                 break;
         }
     }
+
+    private static BackupManifest? LastFull(IEnumerable<BackupManifest> backups) =>
+        backups.Where(m => m.Kind == BackupKind.Full).OrderBy(m => m.StartedAt).LastOrDefault();
 
     private CellIndex ReadIndex(BackupRepository repository, BackupManifest parent, CellBackupRequest request)
     {

@@ -3,7 +3,10 @@ using BackupTools.Core.Pipeline.Compression;
 
 namespace BackupTools.Core.Engines.Directory;
 
-/// <summary>Everything Backup-Cell passes to the core.</summary>
+/// <summary>
+/// Everything Backup-Cell passes to the core. FullEvery (plans): an Incremental/Differential becomes a Full
+/// when the newest Full of this tree is older than that, so chains stay short without a second schedule.
+/// </summary>
 public sealed record CellBackupRequest(
     string RepositoryLocation,
     string Cell,
@@ -12,4 +15,5 @@ public sealed record CellBackupRequest(
     CompressionSettings? Compression,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    IReadOnlyDictionary<string, string>? Tags = null);
+    IReadOnlyDictionary<string, string>? Tags = null,
+    TimeSpan? FullEvery = null);
