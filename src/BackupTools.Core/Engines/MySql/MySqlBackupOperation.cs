@@ -89,17 +89,19 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         });
         try
         {
-            return DumpInto(repository, request, tools, dialect, settings, defaults, database, tags, connection, schema, session, counting, cancel);
+            return Dump(repository, request, tools, dialect, settings, defaults, database, tags, connection, new DatabaseFacts(schema, session, counting), cancel);
         }
         finally
         {
-            try { counting.Wait(CancellationToken.None); } catch (AggregateException) { /* reported by DumpInto when it got that far */ }
+            try { counting.Wait(CancellationToken.None); } catch (AggregateException) { /* reported by Dump when it got that far */ }
         }
     }
 
-    private BackupRecord DumpInto(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, DumpSettings settings,
-        PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, MySqlConnection connection,
-        (string CharacterSet, string Collation) schema, string session, Task<IReadOnlyList<MySqlInspector.TableInfo>> counting, CancellationToken cancel)
+    /// <summary>What BackupDatabase learned before the dump: defaults, the dump session's charset, the row counts being read.</summary>
+    private sealed record DatabaseFacts((string CharacterSet, string Collation) Schema, string Session, Task<IReadOnlyList<MySqlInspector.TableInfo>> Counting);
+
+    private BackupRecord Dump(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, DumpSettings settings,
+        PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, MySqlConnection connection, DatabaseFacts known, CancellationToken cancel)
     {
         var cell = request.Cell ?? database;
         var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
@@ -111,23 +113,23 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
         using (var data = writer.OpenObject(BackupManifest.DataRole))
         {
             sniffer = new DumpSniffer(new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null)));
-            ExternalTool.Run(tools.Dump, DumpArguments(defaults, dialect.DumpOptions(settings.Tool, settings.Binlog, settings.GtidOn), session, database), new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, sniffer, null, cancel);
+            ExternalTool.Run(tools.Dump, DumpArguments(defaults, dialect.DumpOptions(settings.Tool, settings.Binlog, settings.GtidOn), known.Session, database), new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, sniffer, null, cancel);
             if (!sniffer.Completed)
                 throw new BackupToolsException("MySqlDumpIncomplete", FailureKind.ExternalToolFailure,
                     $"{Path.GetFileName(tools.Dump)} exited without its '-- Dump completed' marker; nothing was recorded.", "Check the server log and run again.");
             data.Complete();
         }
-        var tables = counting.GetAwaiter().GetResult();
+        var tables = known.Counting.GetAwaiter().GetResult();
         var coordinates = sniffer.BinlogCoordinates();
         var facts = new JsonObject
         {
             ["flavor"] = dialect.Flavor,
             ["serverVersion"] = connection.ServerVersion,
             ["database"] = database,
-            ["characterSet"] = schema.CharacterSet,
-            ["collation"] = schema.Collation,
+            ["characterSet"] = known.Schema.CharacterSet,
+            ["collation"] = known.Schema.Collation,
             ["dumpTool"] = Path.GetFileName(tools.Dump),
-            ["dumpCharacterSet"] = session,
+            ["dumpCharacterSet"] = known.Session,
             ["binlogFile"] = coordinates?.File,
             ["binlogPosition"] = coordinates?.Position,
             // From the dump itself when it says (mariadb-dump does); BINLOG_GTID_POS scans the binlog file, which takes seconds on a big one.
