@@ -2,10 +2,11 @@
 # Benchmark: Backup-MySql (zstd + AES-256-GCM + SHA-256, via the runner, start-up included) vs
 #   (a) the usual cron pipeline `mysqldump --single-transaction --routines --triggers | gzip > file`, and
 #   (b) bare `mariadb-dump --single-transaction > /dev/null`, (c) `mariadb-dump | zstd -1` (the native floor); plus Restore-MySql vs `mysql < dump` (new database).
+#   Section floor: the native floor itself (binary session) against the bare dump, no BackupTools involved.
 # Uses a private database (bt_bench_my) on the shared MariaDB described by servers.json
 # ($BACKUPTOOLS_SERVERS_DIR or <repo>/.servers). The password goes to the tools in a 0600 defaults file
 # and to the runner in a 0600 file it reads itself — never on a command line.
-# usage: [BENCH_DATA=text|random] bench/backup-mysql.sh [ROWS=2000000] [RUNS=3] [SECTIONS=all|gzip,bare,native,restore]
+# usage: [BENCH_DATA=text|random] bench/backup-mysql.sh [ROWS=2000000] [RUNS=3] [SECTIONS=all|gzip,bare,native,floor,restore]
 #   BENCH_DATA=text (default, database bt_bench_my_text): words from a 35k vocabulary, user agents, statuses, random ids,
 #     IPs, amounts, timestamps and session hashes — compresses ~3-4:1 like the reference data in
 #     ../shared/design/performance.md. BENCH_DATA=random (database bt_bench_my): every text field is hex/base64 of
@@ -102,6 +103,15 @@ if want native; then
 echo "== Backup-MySql vs mariadb-dump | zstd -1 (native CLI, no encryption or hashing: the compression floor) =="
 "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-dump | zstd -1 -T1" -b "$dump --single-transaction $db | zstd -1 -T1 -q > '$work/out.sql.zst'" -o "$work/out.sql.zst" \
   -L "Backup-MySql zstd+AES" -c "$candidate" -O "$work/repo"
+rm -f "$work/out.sql.zst"
+fi
+echo
+if want floor; then
+# How far any compressing pipeline is from the bare dump on this host: the native floor (with the same binary
+# session Backup-MySql uses for utf8/ascii databases, which makes the dump tool cheaper) against the bare dump.
+echo "== native floor (binary session) mariadb-dump --default-character-set=binary | zstd -1 vs bare mariadb-dump > /dev/null =="
+"$here/harness.sh" -n "$runs" -p "rm -f '$work/out.sql.zst'" -l "mariadb-dump > /dev/null" -b "$dump --single-transaction $db > /dev/null" \
+  -L "mariadb-dump --default-character-set=binary | zstd -1 -T1" -c "$dump --single-transaction --default-character-set=binary $db | zstd -1 -T1 -q > '$work/out.sql.zst'" -O "$work/out.sql.zst"
 rm -f "$work/out.sql.zst"
 fi
 echo
