@@ -93,7 +93,9 @@ public sealed class S3MultipartTests : IDisposable
     [Fact]
     public void A_part_cut_off_by_a_network_outage_is_retried_and_the_object_completes()
     {
-        using var proxy = new FlakyTcpProxy(new Uri(_bucket.Endpoint).Port);
+        // Uploads limited to 32 MiB/s, so part 2 (8 MiB) is still in flight when the network is cut one chunk later,
+        // however fast or loaded the machine is (unlimited, it could finish first and part 3 start after the outage).
+        using var proxy = new FlakyTcpProxy(new Uri(_bucket.Endpoint).Port, bytesPerSecond: 32L << 20);
         // Patient enough to outlast the 1.5 s outage: 8 attempts, 0.5 s doubling to 2 s.
         using var store = NewStore(proxy.Endpoint, "retry", new RetryPolicy(8, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)));
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
