@@ -63,8 +63,23 @@ public static class PostgresInspector
         return result;
     }
 
-    public static int OtherConnections(NpgsqlConnection connection, string database) =>
-        Query(connection, "select count(*)::int from pg_stat_activity where datname = @db and pid <> pg_backend_pid()", r => r.GetInt32(0), null, ("db", database)).Single();
+    /// <summary>
+    /// Client sessions on the database besides ours. Autovacuum workers do not count (PostgreSQL cancels them
+    /// itself for a rename or drop), and a session closed a moment ago can still be listed while its backend
+    /// exits, so a non-zero count is read again for up to a second before it is believed.
+    /// </summary>
+    public static int OtherConnections(NpgsqlConnection connection, string database)
+    {
+        var sql = "select count(*)::int from pg_stat_activity where datname = @db and pid <> pg_backend_pid()"
+            + (ServerMajor(connection) >= 10 ? " and backend_type = 'client backend'" : "");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var count = Query(connection, sql, r => r.GetInt32(0), null, ("db", database)).Single();
+            if (count == 0 || clock.Elapsed > TimeSpan.FromSeconds(1)) return count;
+            Thread.Sleep(50);
+        }
+    }
 
     public static void TerminateConnections(NpgsqlConnection connection, string database) =>
         Query(connection, "select pg_terminate_backend(pid) from pg_stat_activity where datname = @db and pid <> pg_backend_pid()", r => r.GetBoolean(0), null, ("db", database));
