@@ -48,8 +48,8 @@ public interface IDatabaseRestoreTarget : IDisposable
     Exception Explain(Exception error);
 }
 
-/// <summary>What a load into a fresh database gave: its tables and rows, and where it differs from the manifest.</summary>
-public sealed record RestoredCopy(int Tables, long Rows, IReadOnlyList<string> Differences);
+/// <summary>What a load into a fresh database gave: its tables and rows, how long it took, and where it differs from the manifest.</summary>
+public sealed record RestoredCopy(int Tables, long Rows, TimeSpan Duration, IReadOnlyList<string> Differences);
 
 /// <summary>
 /// Restores a database without ever leaving the user with nothing: safety backup of the live database, the

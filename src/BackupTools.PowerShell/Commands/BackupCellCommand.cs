@@ -53,7 +53,7 @@ public sealed class BackupCellCommand : KeyedCmdlet, IStorageCredentialParameter
         {
             try
             {
-                var compression = Compression is null ? null : CompressionSettings.Parse(Compression, CompressionLevel);
+                var compression = CompressionSettings.ParseOptional(Compression, CompressionLevel);
                 var request = new CellBackupRequest(ResolveRepository(target)!, Name, ResolvePath(Path),
                     Enum.Parse<BackupKind>(Type, ignoreCase: true), compression, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec),
                     Tag?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));

@@ -4,17 +4,11 @@ using BackupTools.Core.Pipeline.Compression;
 namespace BackupTools.PowerShell.Infrastructure;
 
 /// <summary>
-/// Where and how an engine backup is written: -Repository, -StorageCredential, -Cell, -Compression,
-/// -CompressionLevel, -LockTimeoutSec. PowerShell binds parameters declared on the cmdlet's own class
-/// chain only, so the block sits once on each connection base (below); this holds what they compute from it.
+/// Backup-Postgres, Backup-MySql: a database connection plus where and how the backup is written (-Repository,
+/// -StorageCredential, -Cell, -Compression, -CompressionLevel, -LockTimeoutSec). PowerShell binds parameters
+/// declared on the cmdlet's own class chain only, so that block stands once on each connection base (here and
+/// RedisBackupCmdlet below).
 /// </summary>
-internal static class BackupWriterParameters
-{
-    public static CompressionSettings? Compression(string? compression, int? level) =>
-        compression is null ? null : CompressionSettings.Parse(compression, level);
-}
-
-/// <summary>Backup-Postgres, Backup-MySql: a database connection plus the backup writer parameters.</summary>
 public abstract class DatabaseBackupCmdlet : DatabaseCmdlet, IStorageCredentialParameter
 {
     [Parameter]
@@ -40,7 +34,7 @@ public abstract class DatabaseBackupCmdlet : DatabaseCmdlet, IStorageCredentialP
     public int LockTimeoutSec { get; set; }
 
     protected string RepositoryLocation => ResolveRepository(Repository)!;
-    protected CompressionSettings? RequestedCompression => BackupWriterParameters.Compression(Compression, CompressionLevel);
+    protected CompressionSettings? RequestedCompression => CompressionSettings.ParseOptional(Compression, CompressionLevel);
     protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
 }
 
@@ -70,6 +64,6 @@ public abstract class RedisBackupCmdlet : RedisCmdlet, IStorageCredentialParamet
     public int LockTimeoutSec { get; set; }
 
     protected string RepositoryLocation => ResolveRepository(Repository)!;
-    protected CompressionSettings? RequestedCompression => BackupWriterParameters.Compression(Compression, CompressionLevel);
+    protected CompressionSettings? RequestedCompression => CompressionSettings.ParseOptional(Compression, CompressionLevel);
     protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
 }

@@ -133,4 +133,13 @@ public sealed class CellLargeFileTests : CellTestBase
         Assert.Equal("data beyond the 8 GiB ustar limit", System.Text.Encoding.ASCII.GetString(buffer));
         Assert.True(DiskUsage.AllocatedBytes(restored) < 1024 * 1024);
     }
+
+    [Fact]
+    public void A_compression_level_without_a_compression_is_a_clear_error_and_nothing_is_written()
+    {
+        InitRepoWithKey();
+        var error = Run("Backup-Cell -Name crm -Path $cell -Repository $repo -KeyFile $key -CompressionLevel 19").AssertError("CompressionLevelWithoutCompression");
+        Assert.Contains("-Compression", error.ErrorDetails?.RecommendedAction ?? (error.Exception as BackupTools.Core.Errors.BackupToolsException)?.RecommendedAction);
+        Assert.False(Directory.Exists(Path.Combine(Repo, "backups")) && Directory.EnumerateFileSystemEntries(Path.Combine(Repo, "backups")).Any());
+    }
 }

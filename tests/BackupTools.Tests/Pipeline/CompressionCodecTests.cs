@@ -86,4 +86,13 @@ public sealed class CompressionCodecTests
         Assert.Equal("CompressionLevel", error.Parameter);
         Assert.Throws<BackupTools.Core.Errors.BackupInputException>(() => CompressionSettings.Parse("lz9", null));
     }
+
+    [Fact]
+    public void A_level_without_a_compression_is_refused_not_ignored()
+    {
+        Assert.Null(CompressionSettings.ParseOptional(null, null));
+        Assert.Equal(new CompressionSettings(CompressionAlgorithm.Gzip, 9), CompressionSettings.ParseOptional("gzip", 9));
+        var error = Assert.Throws<BackupTools.Core.Errors.BackupInputException>(() => CompressionSettings.ParseOptional(null, 19));
+        Assert.Equal(("CompressionLevelWithoutCompression", "CompressionLevel"), (error.ErrorId, error.Parameter));
+    }
 }

@@ -13,9 +13,8 @@ namespace BackupTools.Core.Engines.MySql;
 /// </summary>
 public static class MySqlArchiveRestorer
 {
-    public sealed record Outcome(int Tables, long Rows, TimeSpan Duration, IReadOnlyList<string> Differences);
 
-    public static Outcome RestoreInto(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, MySqlTarget target,
+    public static RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, MySqlTarget target,
         MySqlTools tools, string database, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -38,7 +37,7 @@ public static class MySqlArchiveRestorer
             if (!actual.TryGetValue(name, out var got)) differences.Add($"{name}: missing after restore");
             else if (t["exact"]!.GetValue<bool>() && got.Exact && got.Rows != want) differences.Add($"{name}: {got.Rows} rows restored, {want} backed up");
         }
-        return new Outcome(actual.Count, actual.Values.Sum(t => t.Rows), clock.Elapsed, differences);
+        return new RestoredCopy(actual.Count, actual.Values.Sum(t => t.Rows), clock.Elapsed, differences);
     }
 
     /// <summary>The backed-up database's character set and collation (utf8mb4 for backups that predate recording them).</summary>

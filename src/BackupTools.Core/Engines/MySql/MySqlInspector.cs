@@ -31,16 +31,15 @@ public static class MySqlInspector
 
     public sealed record TableInfo(string Name, string Engine, long Rows, bool Exact);
 
-    /// <summary>Base tables with their storage engine (no counting: quick).</summary>
-    public static IReadOnlyList<(string Name, string Engine)> TableEngines(MySqlConnection connection, string database) =>
-        Query(connection, "select table_name, coalesce(engine, '') from information_schema.tables where table_schema = @db and table_type = 'BASE TABLE' order by table_name",
-            r => (r.GetString(0), r.GetString(1)), ("db", database));
+    /// <summary>Base tables with their storage engine and the server's row estimate (no counting: quick).</summary>
+    public static IReadOnlyList<(string Name, string Engine, long Estimate)> TableEngines(MySqlConnection connection, string database) =>
+        Query(connection, "select table_name, coalesce(engine, ''), coalesce(table_rows, 0) from information_schema.tables where table_schema = @db and table_type = 'BASE TABLE' order by table_name",
+            r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), ("db", database));
 
     /// <summary>Base tables with their storage engine and row counts (exact up to ExactCountLimit estimated rows).</summary>
     public static IReadOnlyList<TableInfo> Tables(MySqlConnection connection, string database)
     {
-        var tables = Query(connection, "select table_name, coalesce(engine, ''), coalesce(table_rows, 0) from information_schema.tables where table_schema = @db and table_type = 'BASE TABLE' order by table_name",
-            r => (Name: r.GetString(0), Engine: r.GetString(1), Estimate: r.GetInt64(2)), ("db", database));
+        var tables = TableEngines(connection, database);
         return tables.Select(t => t.Estimate <= ExactCountLimit
             ? new TableInfo(t.Name, t.Engine, Query(connection, $"select count(*) from {Quote(database)}.{Quote(t.Name)}", r => r.GetInt64(0)).Single(), true)
             : new TableInfo(t.Name, t.Engine, t.Estimate, false)).ToList();

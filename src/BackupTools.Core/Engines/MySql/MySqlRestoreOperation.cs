@@ -39,11 +39,8 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
             return outcome.Record!.Id;
         }
 
-        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel)
-        {
-            var outcome = MySqlArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, cancel);
-            return new RestoredCopy(outcome.Tables, outcome.Rows, outcome.Differences);
-        }
+        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel) =>
+            MySqlArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, cancel);
 
         /// <summary>One RENAME TABLE moves the staging tables in (and the live ones aside); the emptied staging database goes.</summary>
         public void SwapIn(string staging)

@@ -15,9 +15,8 @@ namespace BackupTools.Core.Engines.Postgres;
 /// </summary>
 public static class PgArchiveRestorer
 {
-    public sealed record Outcome(int Tables, long Rows, TimeSpan Duration, IReadOnlyList<string> Differences);
 
-    public static Outcome RestoreInto(BackupRepository repository, BackupManifest manifest, Keys.BackupKeyRing? keys, PostgresTarget target,
+    public static RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, Keys.BackupKeyRing? keys, PostgresTarget target,
         PgTools tools, string database, NpgsqlConnection maintenance, CancellationToken cancel, int jobs = 1)
     {
         var clock = Stopwatch.StartNew();
@@ -54,7 +53,7 @@ public static class PgArchiveRestorer
                 if (t["exact"]!.GetValue<bool>() && got.Exact && got.Rows != want) differences.Add($"{name}: {got.Rows} rows restored, {want} backed up");
             }
         }
-        return new Outcome(tables, rows, clock.Elapsed, differences);
+        return new RestoredCopy(tables, rows, clock.Elapsed, differences);
     }
 
     private static List<string> RestoreArguments(string database) => ["--exit-on-error", "--no-password", $"--dbname={database}"];

@@ -50,11 +50,8 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
             return outcome.Record!.Id;
         }
 
-        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel)
-        {
-            var outcome = PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel, request.Jobs);
-            return new RestoredCopy(outcome.Tables, outcome.Rows, outcome.Differences);
-        }
+        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel) =>
+            PgArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, maintenance, cancel, request.Jobs);
 
         /// <summary>Renames: the live database aside, the staging one in, the old one dropped; renamed back if the second rename fails.</summary>
         public void SwapIn(string staging)

@@ -14,6 +14,19 @@ public sealed record CompressionSettings(CompressionAlgorithm Algorithm, int? Le
         _ => 0,
     };
 
+    /// <summary>
+    /// A cmdlet's -Compression/-CompressionLevel: null when neither was given (the repository's default applies).
+    /// A level alone is refused rather than silently dropped: levels mean different things per codec.
+    /// </summary>
+    public static CompressionSettings? ParseOptional(string? algorithm, int? level)
+    {
+        if (algorithm is not null) return Parse(algorithm, level);
+        if (level is not null)
+            throw new BackupInputException("CompressionLevelWithoutCompression", "CompressionLevel",
+                $"level {level} was given without a compression.", "Pass -Compression zstd or -Compression gzip with it.");
+        return null;
+    }
+
     public static CompressionSettings Parse(string algorithm, int? level)
     {
         if (!Enum.TryParse<CompressionAlgorithm>(algorithm, ignoreCase: true, out var parsed))
