@@ -32,4 +32,14 @@ public static class AuditResults
 {
     public const string Succeeded = "Succeeded";
     public const string Failed = "Failed";
+    /// <summary>A failover's traffic switch has started; a later entry says how it ended (none: the runner died).</summary>
+    public const string Switching = "Switching";
+}
+
+/// <summary>The failover marker's state field (failover/active.json).</summary>
+public static class FailoverMarkerStates
+{
+    public const string Switching = "switching";
+    public const string Active = "active";
+    public const string SwitchFailed = "switch-failed";
 }

@@ -4,7 +4,9 @@ namespace BackupTools;
 public sealed class RedisRestoreResult
 {
     public required string Server { get; init; }
+    /// <summary>The dump file swapped (empty for a network replay).</summary>
     public required string RdbPath { get; init; }
+    public required BackupTools.Core.Engines.Redis.RedisRestoreMethod Method { get; init; }
     public required string RestoredId { get; init; }
     public required DateTimeOffset RestoredPointInTime { get; init; }
     public string? SafetyBackupId { get; init; }

@@ -9,6 +9,8 @@ public enum SyncAction
     Skipped,
     /// <summary>Not copied; Error says why. The destination holds no manifest for it.</summary>
     Failed,
+    /// <summary>The destination's copy was damaged (re-read on a repairing pull) and was fetched again.</summary>
+    Repaired,
 }
 
 /// <summary>

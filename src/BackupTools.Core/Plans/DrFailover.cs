@@ -47,8 +47,8 @@ public sealed class DrFailover(IOperationObserver observer)
         if (syncFrom != null)
         {
             observer.Verbose($"Failover: pulling {syncFrom} into {site.Repository}.");
-            var sync = new RepositorySync(observer).Run(new SyncRequest(syncFrom, site.Repository, cells.Select(c => c.Name).ToList(), request.LockTimeout, (_, _) => true), cancel);
-            synced = sync.Results.Count(r => r.Action == SyncAction.Copied);
+            var sync = new RepositorySync(observer).Run(new SyncRequest(syncFrom, site.Repository, cells.Select(c => c.Name).ToList(), request.LockTimeout, (_, _) => true, RepairDamaged: true), cancel);
+            synced = sync.Results.Count(r => r.Action is SyncAction.Copied or SyncAction.Repaired);
             foreach (var (id, error) in sync.Failures) observer.Warning($"Failover: {id} could not be pulled ({error.Message}); restoring from what the site has.");
         }
 
@@ -83,10 +83,16 @@ public sealed class DrFailover(IOperationObserver observer)
             }
         }
 
+        var ids = results.SelectMany(r => r.Report?.Items.Select(i => i.BackupId) ?? []).OfType<string>().ToArray();
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(site.Repository));
         int? switchExit = null;
         string? switchOutput = null;
         if (stopped is null && site.TrafficSwitch is { } command)
         {
+            // Marker and audit entry first: a runner killed while the switch runs (it may take minutes) must leave a
+            // record saying traffic may be moving to this site, not moved traffic with no trace.
+            WriteMarker(repository, site, ids, results, FailoverMarkerStates.Switching);
+            AuditLog.Append(repository, Subject(site, results), AuditResults.Switching, ids, $"site {site.Name}: data restored, running the traffic switch", null, observer);
             var run = ShellCommand.Run(command, TimeSpan.FromMinutes(10), cancel, new Dictionary<string, string> { ["BACKUPTOOLS_SITE"] = site.Name, ["BACKUPTOOLS_DIRECTION"] = "failover" });
             (switchExit, switchOutput) = (run.TimedOut ? -1 : run.ExitCode, run.Output);
             if (switchExit != 0) stopped = $"the traffic switch '{command}' failed (exit {switchExit}); the data is restored at {site.Name} but traffic did not move";
@@ -97,30 +103,35 @@ public sealed class DrFailover(IOperationObserver observer)
             Direction = "failover", Site = site.Name, StartedAt = started, BackupsSynced = synced, Cells = results.ToArray(),
             SwitchExitCode = switchExit, SwitchOutput = switchOutput, Duration = clock.Elapsed, StoppedBecause = stopped,
         };
-        Record(site, outcome, results.SelectMany(r => r.Report?.Items.Select(i => i.BackupId) ?? []).OfType<string>());
+        Record(repository, site, outcome, ids);
         return outcome;
     }
 
     private static string Describe(CellRestoreReport report) =>
-        string.Join("; ", report.Items.Where(i => i.Status != "Restored").Select(i => $"{i.Source} {i.Status}{(i.Error is null ? "" : ": " + i.Error)}")
+        string.Join("; ", report.Items.Where(i => i.Status != "Restored").Select(i => $"{i.Source} {i.Status}{(i.BackupId is null ? "" : $" (backup {i.BackupId})")}{(i.Error is null ? "" : ": " + i.Error.TrimEnd('.'))}")
             .Concat(report.HealthChecks.Where(h => !h.Passed).Select(h => $"health check {h.Name}: {h.Detail}")));
 
-    /// <summary>The marker says which site serves, since when and from which backups; the audit log keeps the history.</summary>
-    private void Record(PlanSite site, FailoverResult outcome, IEnumerable<string> ids)
+    /// <summary>The marker says which site serves, since when and from which backups; the audit log keeps the history.
+    /// A failed switch leaves the marker saying so (traffic may be partly moved); a failed restore writes none.</summary>
+    private void Record(BackupRepository repository, PlanSite site, FailoverResult outcome, string[] ids)
     {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(site.Repository));
-        if (outcome.Succeeded)
-        {
-            var marker = JsonSerializer.SerializeToUtf8Bytes(new
-            {
-                site = site.Name, activeSince = DateTimeOffset.UtcNow, user = Environment.UserName, host = Environment.MachineName,
-                backups = ids.ToArray(), cells = outcome.Cells.Select(c => c.Cell).ToArray(),
-            }, RepositoryJson.Options);
-            repository.Store.Replace(MarkerKey, marker);
-        }
-        AuditLog.Append(repository, new AuditSubject("failover", string.Join(",", outcome.Cells.Select(c => c.Cell)), null, site.Name),
-            outcome.Succeeded ? AuditResults.Succeeded : AuditResults.Failed, ids,
+        if (outcome.Succeeded) WriteMarker(repository, site, ids, outcome.Cells, FailoverMarkerStates.Active);
+        else if (outcome.SwitchExitCode is not null) WriteMarker(repository, site, ids, outcome.Cells, FailoverMarkerStates.SwitchFailed);
+        AuditLog.Append(repository, Subject(site, outcome.Cells), outcome.Succeeded ? AuditResults.Succeeded : AuditResults.Failed, ids,
             outcome.Succeeded ? $"site {site.Name} active; worst data age {outcome.WorstDataAge}, took {outcome.Duration}" : outcome.StoppedBecause, null, observer);
+    }
+
+    private static AuditSubject Subject(PlanSite site, IEnumerable<FailoverCellResult> cells) =>
+        new("failover", string.Join(",", cells.Select(c => c.Cell)), null, site.Name);
+
+    private static void WriteMarker(BackupRepository repository, PlanSite site, string[] ids, IEnumerable<FailoverCellResult> cells, string state)
+    {
+        var marker = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            site = site.Name, state, activeSince = DateTimeOffset.UtcNow, user = Environment.UserName, host = Environment.MachineName,
+            backups = ids, cells = cells.Select(c => c.Cell).ToArray(),
+        }, RepositoryJson.Options);
+        repository.Store.Replace(MarkerKey, marker);
     }
 
     public static PlanSite Site(BackupPlanDefinition plan, string name) => plan.Sites.TryGetValue(name, out var site) ? site

@@ -7,14 +7,15 @@ namespace BackupTools.Core.Plans;
 /// <summary>Runs a plan's health checks: a shell command (exit 0), an HTTP GET (2xx) or a TCP connect, each with its timeout.</summary>
 public static class HealthChecker
 {
-    public static HealthCheckResult Run(PlanHealthCheck check, CancellationToken cancel)
+    /// <summary>Runs one check; a command check gets <paramref name="environment"/> (BACKUPTOOLS_SITE, BACKUPTOOLS_CELL).</summary>
+    public static HealthCheckResult Run(PlanHealthCheck check, IReadOnlyDictionary<string, string>? environment, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         try
         {
             var (passed, detail) = check switch
             {
-                { Command: { } command } => Command(command, check.Timeout, cancel),
+                { Command: { } command } => Command(command, check.Timeout, environment, cancel),
                 { Http: { } url } => Http(url, check.Timeout, cancel),
                 _ => Tcp(check.Tcp!, check.Timeout, cancel),
             };
@@ -26,9 +27,9 @@ public static class HealthChecker
         }
     }
 
-    private static (bool, string) Command(string command, TimeSpan timeout, CancellationToken cancel)
+    private static (bool, string) Command(string command, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, CancellationToken cancel)
     {
-        var result = ShellCommand.Run(command, timeout, cancel);
+        var result = ShellCommand.Run(command, timeout, cancel, environment);
         if (result.TimedOut) return (false, $"timed out after {timeout.TotalSeconds:0} s");
         return (result.ExitCode == 0, $"exit {result.ExitCode}{(result.Output.Length > 0 ? ": " + Tail(result.Output) : "")}");
     }

@@ -91,7 +91,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
                 item.ErrorId = AuditLog.ErrorIdOf(e);
                 item.Error = e.Message;
                 foreach (var later in items.Skip(i + 1)) later.Status = "NotRestored";
-                observer.Warning($"{cell.Name}/{source.Name} failed to restore: {e.Message}. Restored: {Names(items, "Restored")}; not restored: {Names(items, "NotRestored")}.");
+                observer.Warning($"{cell.Name}/{source.Name} failed to restore from backup {manifest!.Id}: {e.Message.TrimEnd('.')}. Restored: {Names(items, "Restored")}; not restored: {Names(items, "NotRestored")}.");
                 break;
             }
             finally
@@ -104,7 +104,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
         {
             if (cell.Hooks.AfterRestore is { } after && RunHook("afterRestore", after, environment, cancel) is { } afterError)
                 report.HealthChecks = [new HealthCheckResult("afterRestore hook", false, afterError, TimeSpan.Zero)];
-            report.HealthChecks = [.. report.HealthChecks, .. cell.HealthChecks.Select(h => HealthChecker.Run(h, cancel))];
+            report.HealthChecks = [.. report.HealthChecks, .. cell.HealthChecks.Select(h => HealthChecker.Run(HealthCheckPlaceholders.Expand(h, cell, site), environment, cancel))];
         }
         var restored = items.Where(i => i.Status == "Restored" && i.BackupCompletedAt != null).ToList();
         if (restored.Count > 0) report.DataAge = DateTimeOffset.UtcNow - restored.Min(i => i.BackupCompletedAt!.Value);
@@ -153,7 +153,8 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
     public static PlanSource Effective(PlanSource s, PlanSite? site, PlanCell cell)
     {
         if (site is null || !site.Endpoints.TryGetValue($"{cell.Name}/{s.Name}", out var ep)) return s;
-        return s with { Server = ep.Server ?? s.Server, Port = ep.Port ?? s.Port, Path = ep.Path ?? s.Path, User = ep.User ?? s.User, Password = ep.Password ?? s.Password };
+        return s with { Server = ep.Server ?? s.Server, Port = ep.Port ?? s.Port, Path = ep.Path ?? s.Path, User = ep.User ?? s.User, Password = ep.Password ?? s.Password,
+            Control = ep.Control ?? (ep.Server is null && ep.Port is null ? s.Control : null) }; // another server: the primary's commands are not its
     }
 
     private static string Destination(PlanSource s) => s.Kind switch
@@ -169,11 +170,22 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
         PlanCellRestoreRequest request, CancellationToken cancel)
     {
         var password = SecretResolver.Resolve(source.Password, $"cells.{cell.Name}.sources.{source.Name}.password");
+        var control = new ServiceControl(source.Control, $"{cell.Name}/{source.Name}", new Dictionary<string, string>
+            { ["BACKUPTOOLS_CELL"] = cell.Name, ["BACKUPTOOLS_SITE"] = request.Site ?? "", ["BACKUPTOOLS_SOURCE"] = source.Name }, cancel);
         switch (source.Kind)
         {
             case "directory":
-                return new CellRestoreOperation(observer).Run(new CellRestoreRequest(repository, null, manifest.Id, null, source.Path, request.SkipSafetyBackup,
-                    keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+                // The service holding the files is stopped around the swap, and started again whatever happened.
+                control.Stop();
+                try
+                {
+                    return new CellRestoreOperation(observer).Run(new CellRestoreRequest(repository, null, manifest.Id, null, source.Path, request.SkipSafetyBackup,
+                        keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+                }
+                finally
+                {
+                    control.Start();
+                }
             case "postgres":
                 return new PostgresRestoreOperation(observer).Run(new PostgresRestoreRequest(repository, manifest.Id, null, null, source.Database,
                     PlanSourceBackup.Postgres(source, password), request.Force, request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
@@ -182,7 +194,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
                     PlanSourceBackup.MySql(source, password), request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
             case "redis":
                 return new RedisRestoreOperation(observer).Run(new RedisRestoreRequest(repository, manifest.Id, PlanSourceBackup.Redis(source, password), source.Path,
-                    null, null, TimeSpan.FromMinutes(2), request.SkipSafetyBackup, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+                    control.StopAction, control.StartAction, TimeSpan.FromMinutes(2), request.SkipSafetyBackup, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
             default:
                 throw new BackupInputException("PlanSourceUnsupported", "Source", $"{cell.Name}/{source.Name} is a {source.Kind} source, which a whole-cell restore cannot restore yet.", "Restore it with its own cmdlet.");
         }

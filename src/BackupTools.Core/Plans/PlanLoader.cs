@@ -187,6 +187,9 @@ public static class PlanLoader
         }
         var cell = new PlanCell(name ?? "", map.Int("priority", 0, 1000) ?? 100, map.Duration("rpo"), map.Duration("rto"), schedule,
             cellTargets, ReadRetention(map.Map("retention")), sources, order, hooks, checks, map.Line);
+        for (var i = 0; i < checks.Count; i++)
+            foreach (var problem in new[] { checks[i].Command, checks[i].Http, checks[i].Tcp }.SelectMany(t => HealthCheckPlaceholders.Problems(t, cell)))
+                problems.Add(map.Raw("healthChecks"), $"{map.Path}.healthChecks[{i}]", problem);
         map.RejectUnknownKeys();
         return name is null ? null : cell;
     }
@@ -196,7 +199,7 @@ public static class PlanLoader
         var name = map.String("name", required: true);
         var kind = map.OneOf("type", SourceKinds, required: true);
         var source = new PlanSource(name ?? "", kind ?? "", map.String("server"), map.Int("port", 1, 65535), map.String("database"),
-            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"));
+            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"), ReadControl(map));
         map.RejectUnknownKeys();
         if (kind is null || name is null) return null;
         switch (kind)
@@ -213,6 +216,17 @@ public static class PlanLoader
         if (kind != "directory" && source.Path != null && kind != "redis")
             map.Problems.Add(map.Raw("path"), $"{map.Path}.path", $"path applies to directory (and redis local-file) sources, not {kind}.");
         return source;
+    }
+
+    /// <summary>stop:/start: commands of a source or endpoint; both or neither (a server stopped must come back).</summary>
+    private static PlanServiceControl? ReadControl(PlanMap map)
+    {
+        var (stop, start) = (map.String("stop"), map.String("start"));
+        if (stop is null && start is null) return null;
+        if (stop is null || start is null)
+            map.Problems.Add(map.Node, $"{map.Path}.{(stop is null ? "stop" : "start")}", "stop and start go together: a restore that stops the server must be able to start it again.",
+                "stop: systemctl stop redis-server   start: systemctl start redis-server");
+        return new PlanServiceControl(stop, start);
     }
 
     private static PlanHealthCheck? ReadHealthCheck(PlanMap map)
@@ -251,7 +265,7 @@ public static class PlanLoader
                             string.Join(", ", cells.SelectMany(c => c.Sources.Select(s => $"{c.Name}/{s.Name}"))));
                     if (epValue is not YamlMappingNode epNode) { map.Problems.Add(epValue, $"sites.{name}.endpoints.{id}", "must be a mapping."); continue; }
                     var ep = new PlanMap(epNode, $"sites.{name}.endpoints.{id}", map.Problems);
-                    endpoints[id] = new PlanSiteEndpoint(ep.String("server"), ep.Int("port", 1, 65535), ep.String("path"), ep.String("user"), ep.Secret("password"));
+                    endpoints[id] = new PlanSiteEndpoint(ep.String("server"), ep.Int("port", 1, 65535), ep.String("path"), ep.String("user"), ep.Secret("password"), ReadControl(ep));
                     ep.RejectUnknownKeys();
                 }
             var traffic = site.String("trafficSwitch");

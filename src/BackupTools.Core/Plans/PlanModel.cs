@@ -63,7 +63,8 @@ public sealed record PlanSource(
     string? Path,
     bool Tls,
     int Line,
-    TimeSpan? FullEvery = null)
+    TimeSpan? FullEvery = null,
+    PlanServiceControl? Control = null)
 {
     /// <summary>Restore priority across kinds in a failover: databases first, then caches, then files.</summary>
     public int KindPriority => Kind switch { "postgres" or "mysql" => 0, "redis" => 1, _ => 2 };
@@ -81,4 +82,10 @@ public sealed record PlanHealthCheck(string Name, string? Command, string? Http,
 public sealed record PlanSite(string Name, string Repository, string? SyncFrom, IReadOnlyDictionary<string, PlanSiteEndpoint> Endpoints,
     string? TrafficSwitch, string? FailbackSwitch);
 
-public sealed record PlanSiteEndpoint(string? Server, int? Port, string? Path, string? User, SecretRef? Password);
+public sealed record PlanSiteEndpoint(string? Server, int? Port, string? Path, string? User, SecretRef? Password, PlanServiceControl? Control = null);
+
+/// <summary>
+/// How a source's server is stopped and started around a restore that needs it (a Redis file swap, a directory
+/// a service holds open): shell commands (stop/start) — e.g. 'systemctl stop redis-server' or 'docker stop cache'.
+/// </summary>
+public sealed record PlanServiceControl(string? Stop, string? Start);

@@ -87,6 +87,17 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         }
     }
 
+    /// <summary>
+    /// Replaces a damaged copy of <paramref name="manifest"/> at the destination (caller holds the writer lock):
+    /// its manifest goes first, so nothing lists the backup while objects are re-fetched; intact objects are kept.
+    /// </summary>
+    public SyncResult RepairLocked(BackupManifest manifest, CancellationToken cancel)
+    {
+        CheckCopyable(manifest);
+        destination.Store.Delete(BackupRepository.ManifestKey(manifest.Id));
+        return CopyLocked(manifest, cancel) with { Action = SyncAction.Repaired };
+    }
+
     private SyncResult CopyUnaudited(BackupManifest manifest, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();

@@ -39,8 +39,10 @@ internal static class ReplicationErrors
         $"Backup {manifest.Id} already exists in {location} with different content ({detail}); it was not overwritten.",
         "Find out which copy is right (Test-BackupIntegrity on both); remove the wrong one with Remove-Backup, then copy again.");
 
+    public const string DestinationDamagedId = "DestinationObjectDamaged";
+
     public static BackupToolsException DestinationDamaged(ManifestObject expected, string location, string detail) => new BackupIntegrityException(
-        "DestinationObjectDamaged",
+        DestinationDamagedId,
         $"{expected.Key} in {location} does not match its manifest ({detail}); the copy there is damaged and was not overwritten.",
         "Run Test-BackupIntegrity on the destination; remove the damaged backup with Remove-Backup -Force and copy it again.");
 

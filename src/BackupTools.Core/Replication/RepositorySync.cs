@@ -9,7 +9,8 @@ public sealed record SyncRequest(
     string DestinationLocation,
     IReadOnlyCollection<string>? Cells,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    bool RepairDamaged = false);
 
 /// <summary>A sync's report (one result per backup in scope, oldest first) and the errors behind its failures.</summary>
 public sealed record SyncOutcome(IReadOnlyList<SyncResult> Results, IReadOnlyList<(string Id, Exception Error)> Failures);
@@ -34,7 +35,10 @@ public sealed class RepositorySync(IOperationObserver observer)
 
         // Backups already there are only compared by size and manifest hashes: re-reading a whole DR copy on
         // every scheduled run would cost as much as copying it. Test-BackupIntegrity there re-reads everything.
-        var copier = new BackupCopier(source, destination, observer, "Destination") { RehashExisting = false };
+        // A failover's pull (RepairDamaged) is about to restore from these copies: it re-reads them and
+        // re-fetches a damaged one from the source rather than restoring from it.
+        var copier = new BackupCopier(source, destination, observer, "Destination") { RehashExisting = request.RepairDamaged };
+        var repairs = new HashSet<string>(StringComparer.Ordinal);
         var present = destination.ListManifests(observer).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var results = new Dictionary<string, SyncResult>(StringComparer.Ordinal);
         var failures = new List<(string, Exception)>();
@@ -52,7 +56,7 @@ public sealed class RepositorySync(IOperationObserver observer)
             try
             {
                 if (manifest.ParentId != null && failed.Contains(manifest.ParentId)) throw ReplicationErrors.ParentFailed(manifest);
-                if (present.Contains(manifest.Id) && copier.SkipIfPresent(manifest, cancel) is { } skipped)
+                if (present.Contains(manifest.Id) && SkipOrRepair(manifest) is { } skipped)
                 {
                     results[manifest.Id] = skipped;
                     continue;
@@ -67,6 +71,20 @@ public sealed class RepositorySync(IOperationObserver observer)
             }
         }
 
+        SyncResult? SkipOrRepair(BackupManifest manifest)
+        {
+            try
+            {
+                return copier.SkipIfPresent(manifest, cancel);
+            }
+            catch (BackupIntegrityException e) when (request.RepairDamaged && e.ErrorId == ReplicationErrors.DestinationDamagedId)
+            {
+                observer.Warning($"Backup {manifest.Id} ({manifest.Cell}) in {destination.Location} is damaged ({e.Message.TrimEnd('.')}); fetching it again from {source.Location}.");
+                repairs.Add(manifest.Id);
+                return null;
+            }
+        }
+
         if (approved.Count > 0)
         {
             using var writerLock = WriterLock.Acquire(destination, $"Sync-BackupRepository from {source.Location}", request.LockTimeout, cancel);
@@ -76,7 +94,7 @@ public sealed class RepositorySync(IOperationObserver observer)
                 try
                 {
                     if (manifest.ParentId != null && failed.Contains(manifest.ParentId)) throw ReplicationErrors.ParentFailed(manifest);
-                    results[manifest.Id] = copier.CopyLocked(manifest, cancel);
+                    results[manifest.Id] = repairs.Contains(manifest.Id) ? copier.RepairLocked(manifest, cancel) : copier.CopyLocked(manifest, cancel);
                 }
                 catch (Exception e) when (e is BackupToolsException or IOException)
                 {

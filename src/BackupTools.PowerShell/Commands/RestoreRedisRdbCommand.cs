@@ -34,6 +34,10 @@ public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialPara
     [ValidateRange(1, 86400)]
     public int StartTimeoutSec { get; set; } = 300;
 
+    /// <summary>FileSwap (the dump file, stop/start), Replay (every key over the network) or Auto (FileSwap when possible here).</summary>
+    [Parameter]
+    public RedisRestoreMethod Method { get; set; } = RedisRestoreMethod.Auto;
+
     [Parameter]
     public SwitchParameter SkipSafetyBackup { get; set; }
 
@@ -46,7 +50,7 @@ public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialPara
         try
         {
             var request = new RedisRestoreRequest(ResolveRepository(Repository)!, Id, BuildRedisTarget(), RdbPath is null ? null : ResolvePath(RdbPath),
-                null, null, TimeSpan.FromSeconds(StartTimeoutSec), SkipSafetyBackup, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                null, null, TimeSpan.FromSeconds(StartTimeoutSec), SkipSafetyBackup, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, Method);
             var result = RunCore((observer, shouldProcess, cancel) =>
             {
                 // Script blocks belong to this runspace: they run on the pipeline thread.

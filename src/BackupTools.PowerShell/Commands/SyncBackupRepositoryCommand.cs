@@ -6,7 +6,7 @@ namespace BackupTools.PowerShell.Commands;
 
 /// <summary>
 /// Brings -Destination up to date with -Source (optionally some cells): emits a SyncResult per backup
-/// (Copied, Skipped or Failed) and writes each failure as an error too. Resumable: run it again.
+/// (Copied, Skipped, Repaired or Failed) and writes each failure as an error too. Resumable: run it again.
 /// </summary>
 [Cmdlet(VerbsData.Sync, "BackupRepository", SupportsShouldProcess = true)]
 [OutputType(typeof(SyncResult))]
@@ -31,11 +31,15 @@ public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCre
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
+    /// <summary>Re-read backups the destination already has; re-fetch a damaged one from the source (Repaired).</summary>
+    [Parameter]
+    public SwitchParameter RepairDamaged { get; set; }
+
     protected override void ProcessRecord()
     {
         try
         {
-            var request = new SyncRequest(ResolveRepository(Source)!, ResolveRepository(Destination)!, Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+            var request = new SyncRequest(ResolveRepository(Source)!, ResolveRepository(Destination)!, Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, RepairDamaged);
             var outcome = RunCore((observer, shouldProcess, cancel) =>
                 new RepositorySync(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             WriteObject(outcome.Results, enumerateCollection: true);

@@ -14,9 +14,10 @@ namespace BackupTools.Core.Engines.Redis;
 /// staged next to the dump file and proven whole first, a safety backup of the live data is taken, then the
 /// server is stopped, the file swapped in (owner and mode of the old one), the server started and its key
 /// counts checked. If starting or the check fails, the previous data (the safety backup, else the previous file) is put back and
-/// the server started again.
+/// the server started again. That file swap is the fast path; a server whose files this machine cannot swap is
+/// restored over the network instead (RedisRestoreOperation.Replay.cs).
 /// </summary>
-public sealed class RedisRestoreOperation(IOperationObserver observer)
+public sealed partial class RedisRestoreOperation(IOperationObserver observer)
 {
     private const string Activity = "Restore-RedisRdb";
 
@@ -39,14 +40,16 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
         Action start;
         using (var inspector = RedisInspector.Open(target))
         {
+            var blocker = FileSwapBlocker(inspector, request);
+            if (blocker != null && request.Method == RedisRestoreMethod.FileSwap) throw blocker;
+            if (blocker != null || request.Method == RedisRestoreMethod.Replay)
+            {
+                if (blocker != null) observer.Verbose($"Restoring over the network: {blocker.Message}");
+                if (!request.ShouldProcess(target.Describe(), $"Replace all data with backup {manifest.Id} ({manifest.CompletedAt:u}) over the network: load it into a scratch server, empty the server, replay every key (DUMP/RESTORE)"))
+                    return null;
+                return RestoreByReplay(repository, manifest, request, cancel);
+            }
             path = request.RdbPath ?? RedisServerFiles.DumpPath(inspector);
-            if (!System.IO.Directory.Exists(Path.GetDirectoryName(path)))
-                throw new BackupToolsException("RedisDataDirNotLocal", FailureKind.NotFound, $"The server's data directory '{Path.GetDirectoryName(path)}' is not on this machine.",
-                    "Run Restore-RedisRdb on the server's host (or pass -RdbPath where its dump file is).");
-            if (inspector.Info("persistence").GetValueOrDefault("aof_enabled") == "1")
-                throw new BackupToolsException("RedisRestoreAofEnabled", FailureKind.InvalidArgument,
-                    $"{target} has appendonly on: it would load its append-only file on start, not the restored snapshot.",
-                    "Turn appendonly off (CONFIG SET appendonly no, and in the config file), restore, then turn it back on (Redis rewrites the AOF from the data).");
             start = request.StartServer ?? DefaultStart(inspector.Info("server"), target);
         }
         if (!request.ShouldProcess(target.Describe(), $"Replace all data (file {path}) with backup {manifest.Id} ({manifest.CompletedAt:u}); the server is stopped and started"))
@@ -79,6 +82,7 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
                 {
                     Server = $"{target.Host}:{target.Port}",
                     RdbPath = path,
+                    Method = RedisRestoreMethod.FileSwap,
                     RestoredId = manifest.Id,
                     RestoredPointInTime = manifest.CompletedAt,
                     SafetyBackupId = safetyId,
@@ -98,6 +102,33 @@ public sealed class RedisRestoreOperation(IOperationObserver observer)
         {
             if (File.Exists(staged)) File.Delete(staged);
         }
+    }
+
+    /// <summary>
+    /// Why the dump file cannot be swapped here (null: it can). Only a loopback server, or one whose file and
+    /// stop/start the caller named, is swapped: a path that merely exists here may be another host's.
+    /// </summary>
+    private static BackupToolsException? FileSwapBlocker(RedisInspector inspector, RedisRestoreRequest request)
+    {
+        var target = request.Target;
+        var named = request.RdbPath != null || request.StopServer != null || request.StartServer != null;
+        if (!named && !target.IsLoopback)
+            return new BackupToolsException("RedisDataDirNotLocal", FailureKind.NotFound, $"{target} is not on this machine, so its dump file cannot be swapped here.",
+                "Use -Method Replay (the default chooses it), or run Restore-RedisRdb on the server's host.");
+        var path = request.RdbPath ?? RedisServerFiles.DumpPath(inspector);
+        if (!System.IO.Directory.Exists(Path.GetDirectoryName(path)))
+            return new BackupToolsException("RedisDataDirNotLocal", FailureKind.NotFound, $"The server's data directory '{Path.GetDirectoryName(path)}' is not on this machine.",
+                "Use -Method Replay (the default chooses it), run Restore-RedisRdb on the server's host, or pass -RdbPath where its dump file is.");
+        if (inspector.Info("persistence").GetValueOrDefault("aof_enabled") == "1")
+            return new BackupToolsException("RedisRestoreAofEnabled", FailureKind.InvalidArgument,
+                $"{target} has appendonly on: it would load its append-only file on start, not the restored snapshot.",
+                "Use -Method Replay (the default chooses it), or turn appendonly off (CONFIG SET appendonly no, and in the config file), restore, then turn it back on.");
+        if (request.StartServer is null)
+        {
+            try { DefaultStart(inspector.Info("server"), target); }
+            catch (BackupInputException e) { return e; }
+        }
+        return null;
     }
 
     /// <summary>Decrypts the snapshot next to the live file (same filesystem, so the swap is a rename), proving it whole on the way.</summary>

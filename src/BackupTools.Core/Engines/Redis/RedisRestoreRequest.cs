@@ -17,4 +17,15 @@ public sealed record RedisRestoreRequest(
     bool SkipSafetyBackup,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    RedisRestoreMethod Method = RedisRestoreMethod.Auto);
+
+/// <summary>How Restore-RedisRdb puts the data in: swap the dump file (fast, needs the server's files and a way to
+/// restart it on this machine) or replay every key over the network (any reachable server).</summary>
+public enum RedisRestoreMethod
+{
+    /// <summary>FileSwap when this machine can swap the server's file and restart it, else Replay.</summary>
+    Auto,
+    FileSwap,
+    Replay,
+}

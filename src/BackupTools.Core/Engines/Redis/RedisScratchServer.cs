@@ -27,6 +27,9 @@ public sealed class RedisScratchServer : IDisposable
 
     public int Port { get; }
 
+    /// <summary>How to reach it (loopback, its private password).</summary>
+    public RedisTarget Target => new("127.0.0.1", Port, null, _password, false, false);
+
     /// <summary>Starts a server whose dump.rdb <paramref name="writeSnapshot"/> writes; returns once the data is loaded.</summary>
     public static (RedisScratchServer Server, TimeSpan LoadTime) Start(string executable, Action<Stream> writeSnapshot, TimeSpan timeout, CancellationToken cancel)
     {
@@ -69,7 +72,7 @@ public sealed class RedisScratchServer : IDisposable
         return RedisInspector.ParseKeyspace(RedisInspector.ParseInfo(connection.Command("INFO", "keyspace") ?? ""));
     }
 
-    private RespConnection Connect() => RespConnection.Open(new RedisTarget("127.0.0.1", Port, null, _password, false, false), TimeSpan.FromSeconds(5), CancellationToken.None);
+    private RespConnection Connect() => RespConnection.Open(Target, TimeSpan.FromSeconds(5), CancellationToken.None);
 
     private void WaitLoaded(TimeSpan timeout, CancellationToken cancel)
     {
