@@ -10,7 +10,7 @@ public sealed class AuditEntry
 {
     [JsonPropertyName("at")] public required DateTimeOffset At { get; init; }
     [JsonPropertyName("operation")] public required string Operation { get; init; }
-    /// <summary>Succeeded or Failed.</summary>
+    /// <summary>Succeeded or Failed (Switching: a failover's traffic switch started).</summary>
     [JsonPropertyName("result")] public required string Result { get; init; }
     [JsonPropertyName("cell")] public string? Cell { get; init; }
     [JsonPropertyName("engine")] public string? Engine { get; init; }

@@ -75,6 +75,7 @@ public sealed class VerifyingReadStream : Stream
             _raw.CopyTo(Stream.Null);
             _stored.CopyTo(Stream.Null); // bytes after the last frame/segment must still be counted
         }
+        catch (BackupIntegrityException e) when (!e.Message.Contains(_expected.Key, StringComparison.Ordinal)) { throw Named(e); }
         catch (BackupToolsException) { throw; }
         catch (Exception e) when (e is IOException or InvalidDataException or ZstdSharp.ZstdException)
         {
@@ -104,11 +105,16 @@ public sealed class VerifyingReadStream : Stream
         {
             return _raw.Read(buffer);
         }
+        catch (BackupIntegrityException e) when (!e.Message.Contains(_expected.Key, StringComparison.Ordinal)) { throw Named(e); }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ZstdSharp.ZstdException)
         {
             throw new BackupIntegrityException("DecompressionFailed", $"The object {_expected.Key} could not be decompressed: {e.Message}", inner: e);
         }
     }
+
+    /// <summary>A lower stage's error (e.g. a segment failing authentication) with the object — so the backup id — named.</summary>
+    private BackupIntegrityException Named(BackupIntegrityException e) =>
+        new(e.ErrorId, $"{_expected.Key}: {e.Message}", e.RecommendedAction, e);
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();

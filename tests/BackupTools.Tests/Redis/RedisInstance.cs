@@ -11,8 +11,10 @@ namespace BackupTools.Tests.Redis;
 /// </summary>
 public sealed class RedisInstance : IDisposable
 {
-    public RedisInstance(string folder, string? password = null, string extraConfig = "")
+    /// <param name="withoutConfigFile">Start with the settings as arguments, as a server this machine cannot restart would look (no config_file).</param>
+    public RedisInstance(string folder, string? password = null, string extraConfig = "", bool withoutConfigFile = false)
     {
+        _withoutConfigFile = withoutConfigFile;
         Folder = folder;
         Directory.CreateDirectory(folder);
         Password = password;
@@ -35,6 +37,8 @@ public sealed class RedisInstance : IDisposable
         Start();
     }
 
+    private readonly bool _withoutConfigFile;
+
     public string Folder { get; }
     public int Port { get; }
     public string? Password { get; }
@@ -43,7 +47,10 @@ public sealed class RedisInstance : IDisposable
 
     public void Start()
     {
-        using (var start = Process.Start(new ProcessStartInfo("redis-server", [ConfigPath]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
+        string[] args = _withoutConfigFile
+            ? File.ReadAllLines(ConfigPath).Select(l => l.Trim()).Where(l => l.Length > 0).SelectMany(l => l.Split(' ', 2)).Select((w, i) => i % 2 == 0 ? "--" + w : w.Trim('"')).ToArray()
+            : [ConfigPath];
+        using (var start = Process.Start(new ProcessStartInfo("redis-server", args) { RedirectStandardOutput = true, RedirectStandardError = true })!)
             start.WaitForExit();
         WaitUntilReady(Port, Password);
     }

@@ -74,12 +74,12 @@ public sealed class RedisRestoreTests : RedisTestBase
     }
 
     [Fact]
-    public void A_server_with_appendonly_on_or_a_backup_of_another_engine_is_refused_before_anything_changes()
+    public void A_file_swap_into_a_server_with_appendonly_on_or_a_backup_of_another_engine_is_refused_before_anything_changes()
     {
         InitRepoWithKey(createCell: false);
         var record = BackupOf(NewInstance("source"), 5);
         var target = NewInstance("target", extraConfig: "appendonly yes");
-        Run("Restore-RedisRdb -Id $id -Repository $repo -KeyFile $key -Port $p -Confirm:$false", ("id", record.Id), ("p", target.Port)).AssertError("RedisRestoreAofEnabled");
+        Run("Restore-RedisRdb -Id $id -Repository $repo -KeyFile $key -Port $p -Method FileSwap -Confirm:$false", ("id", record.Id), ("p", target.Port)).AssertError("RedisRestoreAofEnabled");
         Assert.Single(Run("Get-Backup -Repository $repo").Objects<BackupRecord>());
 
         SampleCell();

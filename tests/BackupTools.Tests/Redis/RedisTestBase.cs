@@ -12,9 +12,9 @@ public abstract class RedisTestBase : CellTestBase
 {
     private readonly List<RedisInstance> _instances = [];
 
-    protected RedisInstance NewInstance(string name, string? password = null, string extraConfig = "")
+    protected RedisInstance NewInstance(string name, string? password = null, string extraConfig = "", bool withoutConfigFile = false)
     {
-        var instance = new RedisInstance(Temp.Sub(name), password, extraConfig);
+        var instance = new RedisInstance(Temp.Sub(name), password, extraConfig, withoutConfigFile);
         _instances.Add(instance);
         return instance;
     }
