@@ -89,13 +89,13 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!,SkipSync", Surface("Invoke-DrFailover"));
         Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!", Surface("Invoke-DrFailback"));
         Assert.Equal("Id!,LockTimeoutSec,Repository,StorageCredential,Target!", Surface("Copy-Backup"));
-        Assert.Equal("Cell,Destination!,LockTimeoutSec,Source!,StorageCredential", Surface("Sync-BackupRepository"));
+        Assert.Equal("Cell,Destination!,LockTimeoutSec,RepairDamaged,Source!,StorageCredential", Surface("Sync-BackupRepository"));
         Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,TimeoutSec,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
         Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
         Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));
         Assert.Equal("Name!,PassThru,Scope,Target,TargetPath", Surface("Unregister-BackupSchedule"));
         Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Mode,Port,RdbPath,Repository,SaveTimeoutSec,Server,SkipCertificateCheck,StorageCredential,Tls", Surface("Backup-RedisRdb"));
-        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,StorageCredential,Tls", Surface("Restore-RedisRdb"));
+        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,Method,Port,RdbPath,Repository,Server,SkipCertificateCheck,SkipSafetyBackup,StartScript,StartTimeoutSec,StopScript,StorageCredential,Tls", Surface("Restore-RedisRdb"));
         Assert.Equal("AofDirectory,Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,RewriteTimeoutSec,Server,SkipCertificateCheck,StorageCredential,Tls", Surface("Backup-RedisAof"));
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
