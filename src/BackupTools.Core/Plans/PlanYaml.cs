@@ -83,7 +83,7 @@ internal sealed class PlanMap(YamlMappingNode node, string path, PlanProblems pr
         var text = String(key, false, "a duration such as 15m, 4h, 1d, 2w");
         if (text is null) return null;
         if (Durations.TryParse(text, out var value) is not { } problem) return value;
-        problems.Add(Raw(key), KeyPath(key), problem.Message, problem.RecommendedAction);
+        problems.Add(Raw(key), KeyPath(key), problem.Message, problem.RecommendedAction.TrimEnd('.'));
         return null;
     }
 

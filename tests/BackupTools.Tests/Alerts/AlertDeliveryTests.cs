@@ -157,7 +157,7 @@ public sealed class AlertDeliveryTests : CellTestBase
         SampleTree.Create(Temp.Sub("cells/wiki"));
         Run("Backup-Cell -Name wiki -Path $wiki -Repository $repo -KeyFile $key", ("wiki", Temp.Sub("cells/wiki"))).AssertNoErrors();
         using var server = new ScriptedHttpServer();
-        var result = Run("Start-Sleep -Milliseconds 1200; Get-BackupStatus -Repository $repo -MaxAge 1s 2>&1 | Send-BackupAlert -OnFailure -Webhook $ok -AlertLog $log",
+        var result = Run("[System.Threading.Thread]::Sleep(1200); Get-BackupStatus -Repository $repo -MaxAge 1s 2>&1 | Send-BackupAlert -OnFailure -Webhook $ok -AlertLog $log",
             ("ok", server.Url("/ok")), ("log", Log));
 
         var body = Assert.Single(server.Requests).Json;
@@ -188,8 +188,8 @@ public sealed class AlertDeliveryTests : CellTestBase
         };
         foreach (var preview in previews)
         {
-            Assert.Contains("1 failed (" + Missing + ")", preview);
-            Assert.Contains("Backup-Cell: -Path:", preview);
+            Assert.True(preview.Contains("1 failed (crm)"), preview);
+            Assert.Contains($"Backup-Cell: -Path: '{Missing}' does not exist", preview);
             Assert.DoesNotContain("0 other", preview);
         }
     }
