@@ -195,6 +195,27 @@ public sealed class AlertDeliveryTests : CellTestBase
     }
 
     [Fact]
+    public void Plan_alert_channels_are_named_by_their_name_or_position()
+    {
+        var path = Temp.Sub("plan.yml");
+        File.WriteAllText(path, """
+            version: 1
+            repository: /backups/main
+            alerts:
+              - { type: webhook, url: { env: HOOK_A } }
+              - { type: slack, name: oncall, url: { env: HOOK_B } }
+              - { type: webhook, url: { env: HOOK_C } }
+            cells:
+              - name: crm
+                sources:
+                  - { name: files, type: directory, path: /srv/crm }
+            """);
+        var plan = Core.Plans.PlanLoader.Load(path);
+        Assert.True(plan.Valid, string.Join("\n", plan.Problems));
+        Assert.Equal(["alerts#1", "oncall", "alerts#3"], plan.Plan!.Alerts.Select(a => a.Name));
+    }
+
+    [Fact]
     public void WhatIf_sends_and_logs_nothing()
     {
         InitRepoWithKey();
