@@ -100,7 +100,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
         var logPath = AlertLog is null ? Core.Alerts.AlertLog.DefaultPath() : ResolvePath(AlertLog);
         var batch = new AlertBatch(_events);
         // -WhatIf: the headline each channel would get (secrets cut), and nothing sent or logged.
-        var channels = _channels.Where(c => ShouldProcess($"{c.Name} ({c.Target})", c.Redactor.Redact($"Send \"{batch.Headline}\" ({batch.Events.Count} event(s))"))).ToList();
+        var channels = _channels.Where(c => ShouldProcess($"{c.Name} ({c.Target})", c.Redactor.Redact($"Send {batch.Events.Count} event(s) headed '{batch.Headline}'"))).ToList();
         if (!ShouldProcess(logPath, $"Append {batch.Events.Count} event(s) to the alert log")) return;
         var results = RunCore((observer, _, cancel) => new AlertDispatcher(observer).Send(batch, channels, logPath, TimeSpan.FromSeconds(TimeoutSec), cancel));
         foreach (var failed in results.Where(r => !r.Sent))
