@@ -16,9 +16,42 @@ public sealed class AlertBatch
     public int FailedCount => Events.Count(e => e.IsFailure);
     public int WarningCount => Events.Count(e => e.Outcome == AlertOutcome.Warning);
 
-    public string Title => FailedCount > 0
-        ? $"BackupTools on {Host}: {FailedCount} failed, {Events.Count - FailedCount} other"
-        : WarningCount > 0 ? $"BackupTools on {Host}: {WarningCount} warning(s)" : $"BackupTools on {Host}: all {Events.Count} ok";
+    /// <summary>"BackupTools on vm: 2 failed (crm, wiki), 3 ok": what failed, not only how many.</summary>
+    public string Title
+    {
+        get
+        {
+            var ok = Events.Count - FailedCount - WarningCount;
+            if (FailedCount == 0)
+                return WarningCount > 0 ? $"BackupTools on {Host}: {WarningCount} warning(s) ({Subjects(AlertOutcome.Warning)})" : $"BackupTools on {Host}: all {Events.Count} ok";
+            return $"BackupTools on {Host}: {FailedCount} failed ({Subjects(AlertOutcome.Failed)})"
+                   + (WarningCount > 0 ? $", {WarningCount} warning(s)" : "") + (ok > 0 ? $", {ok} ok" : "");
+        }
+    }
+
+    /// <summary>
+    /// The line a phone shows in the notification (Slack's text, DingTalk's title, WeCom's first line): the title and
+    /// the first failure's step and error, at most 200 characters.
+    /// </summary>
+    public string Headline
+    {
+        get
+        {
+            var first = Events.FirstOrDefault(e => e.IsFailure) ?? Events.FirstOrDefault(e => e.Outcome == AlertOutcome.Warning);
+            if (first is null) return Title;
+            var what = FirstLine(first.Error ?? first.Summary);
+            var line = $"{Title} — {(first.Step is null ? "" : first.Step + ": ")}{what}";
+            return line.Length <= 200 ? line : line[..199] + "…";
+        }
+    }
+
+    private string Subjects(AlertOutcome outcome)
+    {
+        var names = Events.Where(e => e.Outcome == outcome).Select(e => e.Cell ?? e.Source ?? e.Step ?? e.Kind).Distinct().ToList();
+        return string.Join(", ", names.Take(3)) + (names.Count > 3 ? $" +{names.Count - 3} more" : "");
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     /// <summary>Failures first, each with step, source, error id and the error itself.</summary>
     public string Format(AlertTextStyle style)

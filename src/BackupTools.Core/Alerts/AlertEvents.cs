@@ -65,13 +65,16 @@ public static class AlertEvents
     };
 
     /// <summary>
-    /// Test-BackupIntegrity emits a failed result and an error for the same backup; with `2>&amp;1` both arrive.
-    /// Keep the result (it names the check) and drop the duplicate error.
+    /// With `2>&amp;1` a failure can arrive twice: Test-BackupIntegrity emits a failed result and an error for the same
+    /// backup, Get-BackupStatus an unhealthy status and an error about it (read as the same status event). Keep one.
     /// </summary>
     public static IReadOnlyList<AlertEvent> Deduplicate(IEnumerable<AlertEvent> events)
     {
         var list = events.ToList();
         var failedIds = list.Where(e => e.Kind == "integrity" && e.IsFailure).Select(e => e.BackupId).ToHashSet();
-        return list.Where(e => !(e.Kind == "error" && e.ErrorId == "BackupIntegrityCheckFailed" && failedIds.Contains(e.Source))).ToList();
+        var statuses = new HashSet<(string?, string?, string, string?)>();
+        return list.Where(e => !(e.Kind == "error" && e.ErrorId == "BackupIntegrityCheckFailed" && failedIds.Contains(e.Source)))
+            .Where(e => e.Kind != "status" || statuses.Add((e.Cell, e.Source, e.Summary, e.Error)))
+            .ToList();
     }
 }

@@ -6,7 +6,8 @@ namespace BackupTools.Core.Alerts;
 
 /// <summary>
 /// The local record of every alert, one JSON object per event per line, appended to a private (0600) file.
-/// Written on every run whatever the channels did, so a failure is on disk even when every channel is down.
+/// Written on every run whatever the channels did, so a failure is on disk even when every channel is down; each
+/// line names every channel's outcome: {"Webhook#1": {"kind","target","outcome":"delivered"|"failed","tries","error"}}.
 /// </summary>
 public static class AlertLog
 {
@@ -25,8 +26,14 @@ public static class AlertLog
 
     public static void Append(string path, AlertBatch batch, IReadOnlyList<AlertResult> channels)
     {
+        // Keyed by the channel's unique name: two hooks on one host each keep their own outcome.
         var delivery = new JsonObject();
-        foreach (var c in channels) delivery[$"{c.Channel} {c.Target}"] = c.Sent ? "sent" : "failed: " + c.Error;
+        foreach (var c in channels)
+        {
+            var outcome = new JsonObject { ["kind"] = c.Channel, ["target"] = c.Target, ["outcome"] = c.Sent ? "delivered" : "failed", ["tries"] = c.Tries };
+            if (c.Error != null) outcome["error"] = c.Error;
+            delivery[c.Name] = outcome;
+        }
         var text = new StringBuilder();
         foreach (var e in batch.Events)
         {

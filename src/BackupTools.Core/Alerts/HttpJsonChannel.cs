@@ -26,6 +26,8 @@ public abstract class HttpJsonChannel : IAlertChannel
 
     protected Uri Url { get; }
     public abstract string Kind { get; }
+    private readonly string? _name;
+    public string Name { get => _name ?? Kind; init => _name = value; }
     public string Target => SecretRedactor.DisplayUri(Url);
     public SecretRedactor Redactor { get; }
 
@@ -43,9 +45,10 @@ public abstract class HttpJsonChannel : IAlertChannel
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         using var response = await Http.PostAsync(RequestUri(), content, cancel).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
         if (!response.IsSuccessStatusCode)
-            throw new BackupToolsException("AlertChannelFailed", FailureKind.ExternalToolFailure,
-                $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {Shorten(text)}");
+            // 5xx, 408 and 429 say "try again later"; other 4xx (wrong token, bad URL) will not change on retry.
+            throw new AlertDeliveryException($"HTTP {status} {response.ReasonPhrase}: {Shorten(text)}", status >= 500 || status is 408 or 429);
         CheckResponse(text);
     }
 
@@ -55,7 +58,7 @@ public abstract class HttpJsonChannel : IAlertChannel
         try { json = JsonNode.Parse(body); } catch (JsonException) { return; }
         var code = json?["errcode"]?.GetValue<int>();
         if (code is { } c && c != 0)
-            throw new BackupToolsException("AlertChannelFailed", FailureKind.ExternalToolFailure, $"errcode {c}: {Shorten(json?["errmsg"]?.ToString() ?? "")}");
+            throw new AlertDeliveryException($"errcode {c}: {Shorten(json?["errmsg"]?.ToString() ?? "")}", transient: c == -1); // -1: "system busy"
     }
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";

@@ -26,6 +26,7 @@ public sealed class SmtpChannel : IAlertChannel
     }
 
     public string Kind => "Smtp";
+    public string Name { get; init; } = "Smtp";
     public string Target => $"smtp://{_settings.Server}:{_settings.Port} → {string.Join(", ", _settings.To)}";
     public SecretRedactor Redactor { get; }
 

@@ -135,11 +135,11 @@ internal sealed class SmtpSession : IDisposable
             var line = await _reader.ReadLineAsync(_cancel).ConfigureAwait(false)
                 ?? throw new IOException($"SMTP server closed the connection during {step}.");
             if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), out code))
-                throw new SmtpReplyException(step, line);
+                throw new SmtpReplyException(step, line, 0);
             lines.Add(line.Length > 4 ? line[4..] : "");
             if (line.Length == 3 || line[3] == ' ') break;
         }
-        if (!expected.Contains(code)) throw new SmtpReplyException(step, $"{code} {lines.LastOrDefault()}");
+        if (!expected.Contains(code)) throw new SmtpReplyException(step, $"{code} {lines.LastOrDefault()}", code);
         return lines;
     }
 
@@ -164,5 +164,6 @@ internal sealed class SmtpSession : IDisposable
     }
 }
 
-internal sealed class SmtpReplyException(string step, string reply)
-    : BackupToolsException("SmtpRejected", FailureKind.ExternalToolFailure, $"SMTP server refused {step}: {reply}");
+/// <summary>A 4xx reply is the server saying "not now" (RFC 5321 transient); 5xx is final.</summary>
+internal sealed class SmtpReplyException(string step, string reply, int code)
+    : AlertDeliveryException($"SMTP server refused {step}: {reply}", code is >= 400 and < 500, "SmtpRejected");

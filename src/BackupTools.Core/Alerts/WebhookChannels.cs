@@ -14,6 +14,7 @@ public sealed class WebhookChannel(Uri url) : HttpJsonChannel(url)
         ["source"] = "BackupTools",
         ["host"] = batch.Host,
         ["title"] = batch.Title,
+        ["headline"] = batch.Headline,
         ["failed"] = batch.FailedCount,
         ["warnings"] = batch.WarningCount,
         ["text"] = batch.Format(AlertTextStyle.Plain),
@@ -31,7 +32,7 @@ public sealed class SlackChannel(Uri url) : HttpJsonChannel(url)
         var text = Cap(batch.Format(AlertTextStyle.Slack), 2900); // a section block holds at most 3000 characters
         return new JsonObject
         {
-            ["text"] = batch.Title,
+            ["text"] = batch.Headline, // the notification preview
             ["blocks"] = new JsonArray(
                 new JsonObject { ["type"] = "header", ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = Cap(batch.Title, 150) } },
                 new JsonObject { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = text } }),
@@ -47,7 +48,8 @@ public sealed class WeComChannel(Uri url) : HttpJsonChannel(url)
     protected override JsonObject Body(AlertBatch batch) => new()
     {
         ["msgtype"] = "markdown",
-        ["markdown"] = new JsonObject { ["content"] = Cap($"## {batch.Title}\n{batch.Format(AlertTextStyle.Markdown)}", 1300) }, // 4096 bytes of UTF-8 CJK ≈ 1365 chars
+        // The first line is what the notification shows: the headline, then the details.
+        ["markdown"] = new JsonObject { ["content"] = Cap($"**{batch.Headline}**\n\n{batch.Format(AlertTextStyle.Markdown)}", 1300) }, // 4096 bytes of UTF-8 CJK ≈ 1365 chars
     };
 
     protected override void CheckResponse(string body) => CheckErrCode(body);
@@ -74,7 +76,8 @@ public sealed class DingTalkChannel : HttpJsonChannel
     protected override JsonObject Body(AlertBatch batch) => new()
     {
         ["msgtype"] = "markdown",
-        ["markdown"] = new JsonObject { ["title"] = batch.Title, ["text"] = Cap($"### {batch.Title}\n{batch.Format(AlertTextStyle.Markdown)}", 5000) },
+        // DingTalk shows the title in the notification and the chat list.
+        ["markdown"] = new JsonObject { ["title"] = batch.Headline, ["text"] = Cap($"### {batch.Title}\n{batch.Format(AlertTextStyle.Markdown)}", 5000) },
     };
 
     protected override Uri RequestUri()

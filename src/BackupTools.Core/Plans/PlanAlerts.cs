@@ -42,16 +42,16 @@ public static class PlanAlerts
                 {
                     Server = a.SmtpServer!, Port = a.SmtpPort, From = a.From!, To = a.To, UserName = a.User,
                     Password = SecretResolver.Resolve(a.Password, "alerts.password"), UseStartTls = a.StartTls,
-                }),
-                "slack" => new SlackChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)),
-                "wecom" => new WeComChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)),
-                "dingtalk" => new DingTalkChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!), SecretResolver.Resolve(a.Secret, "alerts.secret")),
-                _ => new WebhookChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)),
+                }) { Name = a.Name },
+                "slack" => new SlackChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)) { Name = a.Name },
+                "wecom" => new WeComChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)) { Name = a.Name },
+                "dingtalk" => new DingTalkChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!), SecretResolver.Resolve(a.Secret, "alerts.secret")) { Name = a.Name },
+                _ => new WebhookChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)) { Name = a.Name },
             };
         }
         catch (Exception e) when (e is Errors.BackupToolsException or UriFormatException or ArgumentException)
         {
-            observer.Warning($"Alert channel {a.Kind} skipped: {e.Message}");
+            observer.Warning($"Alert channel {a.Name} ({a.Kind}) skipped: {e.Message}");
             return null;
         }
     }

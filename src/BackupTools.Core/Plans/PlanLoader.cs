@@ -81,7 +81,8 @@ public static class PlanLoader
         var verifyMap = root.Map("verify");
         var verify = new PlanVerify(verifyMap?.Bool("enabled", true) ?? true, verifyMap?.Bool("restoreTest", false) ?? false);
         verifyMap?.RejectUnknownKeys();
-        var alerts = root.MapList("alerts").Select(ReadAlert).OfType<PlanAlertChannel>().ToList();
+        var alerts = root.MapList("alerts").Select((map, i) => ReadAlert(map) is { } a ? a with { Name = a.Name.Length > 0 ? a.Name : $"alerts#{i + 1}" } : null)
+            .OfType<PlanAlertChannel>().ToList();
         var metrics = root.String("metrics");
 
         var cells = root.MapList("cells", required: true).Select(c => ReadCell(c, targets)).OfType<PlanCell>().ToList();
@@ -143,7 +144,8 @@ public static class PlanLoader
     {
         var kind = map.OneOf("type", AlertKinds, required: true);
         var channel = new PlanAlertChannel(kind ?? "", map.Secret("url"), map.Secret("secret"), map.String("smtpServer"), map.Int("smtpPort", 1, 65535) ?? 587,
-            map.String("from"), map.StringList("to"), map.String("user"), map.Secret("password"), map.Bool("startTls", true), map.Bool("onFailureOnly", true));
+            map.String("from"), map.StringList("to"), map.String("user"), map.Secret("password"), map.Bool("startTls", true), map.Bool("onFailureOnly", true),
+            map.String("name") ?? "");
         map.RejectUnknownKeys();
         if (kind is null) return null;
         if (kind == "email" && (channel.SmtpServer is null || channel.From is null || channel.To.Count == 0))

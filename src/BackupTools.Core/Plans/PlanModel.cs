@@ -34,8 +34,9 @@ public sealed record PlanRetention(int KeepLast, int KeepHourly, int KeepDaily, 
 /// <summary>After each backup: verify it (hashes, decryption, content) and, optionally, a restore test.</summary>
 public sealed record PlanVerify(bool Enabled, bool RestoreTest);
 
+/// <summary>Name: how results, errors and the alert log call the channel (the plan's `name`, else alerts#N by position).</summary>
 public sealed record PlanAlertChannel(string Kind, SecretRef? Url, SecretRef? Secret, string? SmtpServer, int SmtpPort, string? From,
-    IReadOnlyList<string> To, string? User, SecretRef? Password, bool StartTls, bool OnFailureOnly);
+    IReadOnlyList<string> To, string? User, SecretRef? Password, bool StartTls, bool OnFailureOnly, string Name = "");
 
 public sealed record PlanCell(
     string Name,

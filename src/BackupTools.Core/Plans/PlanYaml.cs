@@ -1,6 +1,5 @@
 using System.Globalization;
 using BackupTools.Core.Errors;
-using BackupTools.Core.Retention;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -81,17 +80,11 @@ internal sealed class PlanMap(YamlMappingNode node, string path, PlanProblems pr
 
     public TimeSpan? Duration(string key)
     {
-        var text = String(key, false, "a duration such as 15min, 4h, 1d, 2w");
+        var text = String(key, false, "a duration such as 15m, 4h, 1d, 2w");
         if (text is null) return null;
-        try
-        {
-            return RetentionPolicy.ParseDuration(text);
-        }
-        catch (BackupInputException)
-        {
-            problems.Add(Raw(key), KeyPath(key), $"'{text}' is not a duration.", "e.g. 30s, 15min, 4h, 1d, 2w, 1d12h");
-            return null;
-        }
+        if (Durations.TryParse(text, out var value) is not { } problem) return value;
+        problems.Add(Raw(key), KeyPath(key), problem.Message, problem.RecommendedAction.TrimEnd('.'));
+        return null;
     }
 
     public PlanMap? Map(string key, bool required = false)

@@ -95,8 +95,5 @@ public static class BackupStatusEvaluator
         return true;
     }
 
-    public static string Describe(TimeSpan span) =>
-        span.TotalDays >= 2 ? span.TotalDays.ToString("0.#", CultureInfo.InvariantCulture) + "d"
-        : span.TotalHours >= 1 ? span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + "h"
-        : Math.Max(0, span.TotalMinutes).ToString("0", CultureInfo.InvariantCulture) + "min";
+    public static string Describe(TimeSpan span) => Durations.Format(span < TimeSpan.Zero ? TimeSpan.Zero : span);
 }

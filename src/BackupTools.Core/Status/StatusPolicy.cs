@@ -25,6 +25,8 @@ public sealed record StatusPolicy(
             throw new BackupInputException("StatusPolicyInvalid", "MaxAge", $"{age} is not a positive duration.", "Give a duration such as 26h or 7d.");
         if (MaxVerifyAge is { } verify && verify <= TimeSpan.Zero)
             throw new BackupInputException("StatusPolicyInvalid", "MaxVerifyAge", $"{verify} is not a positive duration.", "Give a duration such as 8d.");
+        if (MaxAge is { } maxAge) Durations.CheckRange(maxAge, "MaxAge");
+        if (MaxVerifyAge is { } maxVerifyAge) Durations.CheckRange(maxVerifyAge, "MaxVerifyAge");
         if (MinSizeRatio is < 0 or > 1 || double.IsNaN(MinSizeRatio))
             throw new BackupInputException("StatusPolicyInvalid", "MinSizeRatio", $"{MinSizeRatio} is not between 0 and 1.", "Give a fraction such as 0.5 (0 turns the check off).");
     }

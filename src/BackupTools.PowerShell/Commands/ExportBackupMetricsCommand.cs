@@ -30,7 +30,7 @@ public sealed class ExportBackupMetricsCommand : BackupToolsCmdlet, IStorageCred
 
     /// <summary>With -Repository: the age after which backup_healthy is 0 (default 26h).</summary>
     [Parameter(ParameterSetName = "Repository")]
-    [DurationTransformation]
+    [DurationTransformation(nameof(MaxAge))]
     public TimeSpan? MaxAge { get; set; }
 
     protected override void ProcessRecord()

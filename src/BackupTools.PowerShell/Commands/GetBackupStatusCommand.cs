@@ -27,7 +27,7 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
 
     /// <summary>Newest backup older than this is a warning (default 26h).</summary>
     [Parameter]
-    [DurationTransformation]
+    [DurationTransformation(nameof(MaxAge))]
     public TimeSpan? MaxAge { get; set; }
 
     /// <summary>Newest backup smaller than this fraction of the previous one of the same kind is a warning (default 0.5; 0 = off).</summary>
@@ -37,7 +37,7 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
 
     /// <summary>No passed verification within this duration is a warning (default: not checked).</summary>
     [Parameter]
-    [DurationTransformation]
+    [DurationTransformation(nameof(MaxVerifyAge))]
     public TimeSpan? MaxVerifyAge { get; set; }
 
     /// <summary>Repositories that must hold a copy of each series' newest backup (3-2-1).</summary>

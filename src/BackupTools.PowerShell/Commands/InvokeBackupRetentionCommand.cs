@@ -51,7 +51,7 @@ public sealed class InvokeBackupRetentionCommand : BackupToolsCmdlet, IStorageCr
 
     /// <summary>Keep everything started within this duration of now: a TimeSpan or text like '14d', '12h'.</summary>
     [Parameter]
-    [DurationTransformation]
+    [DurationTransformation(nameof(KeepWithin))]
     public TimeSpan? KeepWithin { get; set; }
 
     [Parameter]

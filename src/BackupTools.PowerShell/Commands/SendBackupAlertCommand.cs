@@ -11,9 +11,11 @@ namespace BackupTools.PowerShell.Commands;
 /// Collects backup records, integrity results, status objects and errors from the pipeline and, at the end,
 /// sends them as one message per channel and appends them to the local alert log. Errors it receives are
 /// written again unchanged, so an alerted failure still fails the run; a channel failure is an error of its own
-/// (AlertChannelFailed) and never stops the other channels or the log.
+/// (AlertChannelFailed) and never stops the other channels or the log. Channels are named Webhook#1, Webhook#2, Slack#1…
+/// in the order given, so results, errors and the log tell two hooks on one host apart without showing their tokens.
+/// -WhatIf shows the headline each channel would get and sends nothing.
 /// </summary>
-[Cmdlet(VerbsCommunications.Send, "BackupAlert")]
+[Cmdlet(VerbsCommunications.Send, "BackupAlert", SupportsShouldProcess = true)]
 [OutputType(typeof(AlertResult))]
 public sealed class SendBackupAlertCommand : BackupToolsCmdlet
 {
@@ -53,11 +55,11 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
     protected override void BeginProcessing()
     {
         // A misconfigured channel is reported but does not stop the others: the alert matters more.
-        AddChannels(Webhook, "Webhook", u => new WebhookChannel(u));
-        AddChannels(Slack, "Slack", u => new SlackChannel(u));
-        AddChannels(WeCom, "WeCom", u => new WeComChannel(u));
+        AddChannels(Webhook, "Webhook", (u, name) => new WebhookChannel(u) { Name = name });
+        AddChannels(Slack, "Slack", (u, name) => new SlackChannel(u) { Name = name });
+        AddChannels(WeCom, "WeCom", (u, name) => new WeComChannel(u) { Name = name });
         var dingTalkSecret = DingTalkSecret is null ? null : new NetworkCredential("", DingTalkSecret).Password;
-        AddChannels(DingTalk, "DingTalk", u => new DingTalkChannel(u, dingTalkSecret));
+        AddChannels(DingTalk, "DingTalk", (u, name) => new DingTalkChannel(u, dingTalkSecret) { Name = name });
         if (SmtpServer != null || To.Length > 0)
             TryAdd(() => new SmtpChannel(new SmtpSettings
             {
@@ -69,7 +71,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
                 Password = Credential?.GetNetworkCredential().Password,
                 UseStartTls = UseStartTls,
                 SkipCertificateCheck = SkipCertificateCheck,
-            }), SmtpServer);
+            }) { Name = "Smtp#1" }, SmtpServer);
     }
 
     protected override void ProcessRecord()
@@ -82,8 +84,8 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
             else if (!OnFailure || alert.IsFailure)
                 _events.Add(alert);
             // The original failure stays a failure: alerting on an error does not swallow it.
-            if (item is ErrorRecord error) WriteError(error);
-            else if (item is IContainsErrorRecord wrapped) WriteError(wrapped.ErrorRecord);
+            if (item is ErrorRecord error) ErrorPassThrough.Write(this, error);
+            else if (item is IContainsErrorRecord wrapped) ErrorPassThrough.Write(this, wrapped.ErrorRecord);
             else if (PassThru) WriteObject(item);
         }
     }
@@ -97,26 +99,31 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
         }
         var logPath = AlertLog is null ? Core.Alerts.AlertLog.DefaultPath() : ResolvePath(AlertLog);
         var batch = new AlertBatch(_events);
-        var results = RunCore((observer, _, cancel) => new AlertDispatcher(observer).Send(batch, _channels, logPath, TimeSpan.FromSeconds(TimeoutSec), cancel));
+        // -WhatIf: the headline each channel would get (secrets cut), and nothing sent or logged.
+        var channels = _channels.Where(c => ShouldProcess($"{c.Name} ({c.Target})", c.Redactor.Redact($"Send {batch.Events.Count} event(s) headed '{batch.Headline}'"))).ToList();
+        if (!ShouldProcess(logPath, $"Append {batch.Events.Count} event(s) to the alert log")) return;
+        var results = RunCore((observer, _, cancel) => new AlertDispatcher(observer).Send(batch, channels, logPath, TimeSpan.FromSeconds(TimeoutSec), cancel));
         foreach (var failed in results.Where(r => !r.Sent))
             WriteFailure(new BackupToolsException("AlertChannelFailed", FailureKind.ExternalToolFailure,
-                $"Alert channel {failed.Channel} ({failed.Target}) failed: {failed.Error}",
+                $"Alert channel {failed.Name} ({failed.Target}) failed{(failed.Tries > 1 ? $" after {failed.Tries} tries" : "")}: {failed.Error}",
                 failed.Channel == "Log" ? "The alert still went to the channels; check the folder and permissions of -AlertLog."
-                    : "The alert still went to the other channels and the alert log; check the channel's URL, token or server."), failed.Channel);
+                    : "The alert still went to the other channels and the alert log; check the channel's URL, token or server."), failed.Name);
         if (!PassThru) WriteObject(results, enumerateCollection: true);
     }
 
-    private void AddChannels(string[] urls, string parameter, Func<Uri, IAlertChannel> create)
+    /// <summary>Each URL becomes channel "Kind#n", n its position in the parameter (stable as long as the list is).</summary>
+    private void AddChannels(string[] urls, string parameter, Func<Uri, string, IAlertChannel> create)
     {
-        foreach (var url in urls)
+        for (var i = 0; i < urls.Length; i++)
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            var name = $"{parameter}#{i + 1}";
+            if (!Uri.TryCreate(urls[i], UriKind.Absolute, out var uri))
             {
                 // Not echoing the value: it is likely a URL with its token.
-                WriteFailure(new BackupInputException("AlertWebhookInvalid", parameter, "one value is not an absolute URL.", "Pass the webhook URL the service gave you (https://…)."), parameter);
+                WriteFailure(new BackupInputException("AlertWebhookInvalid", parameter, $"value {i + 1} ({name}) is not an absolute URL.", "Pass the webhook URL the service gave you (https://…)."), name);
                 continue;
             }
-            TryAdd(() => create(uri), parameter);
+            TryAdd(() => create(uri, name), name);
         }
     }
 

@@ -33,11 +33,18 @@ internal static class AlertInput
     {
         BackupRecord record => AlertEvents.FromRecord(record),
         IntegrityResult result => AlertEvents.FromIntegrity(result),
-        ErrorRecord error => AlertEvents.FromError(FromErrorRecord(error)),
-        IContainsErrorRecord wrapped => AlertEvents.FromError(FromErrorRecord(wrapped.ErrorRecord)),
+        ErrorRecord error => FromError(error),
+        IContainsErrorRecord wrapped => FromError(wrapped.ErrorRecord),
         Exception exception => AlertEvents.FromError(new ErrorSnapshot(null, null, exception.GetType().Name, exception.Message, null)),
         _ => StatusOf(item as PSObject ?? PSObject.AsPSObject(item)) is { } status ? AlertEvents.FromStatus(status) : null,
     };
+
+    /// <summary>Get-BackupStatus's error about an unhealthy series is that series' status event (one event with the
+    /// status itself when both arrive through 2>&amp;1); any other error is an error event.</summary>
+    private static AlertEvent FromError(ErrorRecord error) =>
+        (error.TargetObject is PSObject wrapped ? wrapped.BaseObject : error.TargetObject) is BackupStatus status
+            ? AlertEvents.FromStatus(StatusOf(PSObject.AsPSObject(status))!)
+            : AlertEvents.FromError(FromErrorRecord(error));
 
     public static ErrorSnapshot FromErrorRecord(ErrorRecord error)
     {

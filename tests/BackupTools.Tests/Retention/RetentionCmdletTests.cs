@@ -98,7 +98,8 @@ public sealed class RetentionCmdletTests : CellTestBase
         Backup();
         var within = Run("Invoke-BackupRetention -Repository $repo -KeepWithin '14d' -WhatIf").AssertNoErrors().Single<RetentionDecision>();
         Assert.Contains("within 14.00:00:00", within.Reasons);
-        Run("Invoke-BackupRetention -Repository $repo -KeepWithin '3m' -WhatIf").AssertError("ParameterArgumentTransformationError");
+        Run("Invoke-BackupRetention -Repository $repo -KeepWithin '30m' -WhatIf").AssertNoErrors(); // m is minutes (issue 23)
+        Run("Invoke-BackupRetention -Repository $repo -KeepWithin '3mo' -WhatIf").AssertError("ParameterArgumentTransformationError");
         var empty = Run("Invoke-BackupRetention -Repository $repo -Confirm:$false").AssertError("RetentionPolicyEmpty");
         Assert.Contains("-KeepDaily", empty.Exception.Message);
         Assert.Single(ListedIds());

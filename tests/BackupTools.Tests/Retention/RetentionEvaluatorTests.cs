@@ -1,3 +1,4 @@
+using BackupTools.Core;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Retention;
 using static BackupTools.Tests.Retention.SyntheticHistory;
@@ -154,7 +155,7 @@ public sealed class RetentionEvaluatorTests
 
         var fullsOnly = new SyntheticHistory();
         var fulls = Enumerable.Range(0, 10).Select(i => fullsOnly.Add(start.AddDays(i))).ToList(); // 11-04 … 11-13
-        var windowed = fullsOnly.Evaluate(new RetentionPolicy(KeepWithin: RetentionPolicy.ParseDuration("3d")), "2026-11-13T12:00:00Z");
+        var windowed = fullsOnly.Evaluate(new RetentionPolicy(KeepWithin: Durations.Parse("3d", "KeepWithin")), "2026-11-13T12:00:00Z");
         Assert.Equal(Ids(fulls[6], fulls[7], fulls[8], fulls[9]), KeptIds(windowed)); // 11-11 02:00 is the full before the window (11-10 12:00)
         Assert.Equal(["within 3.00:00:00"], For(windowed, fulls[7]).Reasons);
         Assert.Equal(["restore point at window start (within 3.00:00:00)"], For(windowed, fulls[6]).Reasons);
@@ -268,15 +269,15 @@ public sealed class RetentionEvaluatorTests
     [InlineData("1.5d", 36 * 60)]
     public void Durations_parse_from_short_text(string text, int minutes)
     {
-        Assert.Equal(TimeSpan.FromMinutes(minutes), RetentionPolicy.ParseDuration(text));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), Durations.Parse(text, "KeepWithin"));
     }
 
     [Theory]
-    [InlineData("3m")]
+    [InlineData("3mo")]
     [InlineData("soon")]
     [InlineData("")]
     public void Ambiguous_or_unknown_durations_are_refused(string text)
     {
-        Assert.Equal("RetentionDurationInvalid", Assert.Throws<BackupInputException>(() => RetentionPolicy.ParseDuration(text)).ErrorId);
+        Assert.Equal("DurationInvalid", Assert.Throws<BackupInputException>(() => Durations.Parse(text, "KeepWithin")).ErrorId);
     }
 }
