@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using BackupTools.Core.Audit;
+using BackupTools.Core.Engines.External;
+using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Repository;
+using Npgsql;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>
+/// A physical base backup of a whole cluster: pg_basebackup's tar stream (with the WAL it needs, -X fetch, so the
+/// backup alone restores to its end point; and PostgreSQL's own backup_manifest inside) piped straight through
+/// compress → encrypt → hash into the repository — no copy on local disk. The manifest records what a
+/// point-in-time restore needs: start/stop LSN, timeline, system identifier, WAL segment size, server version.
+/// </summary>
+public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
+{
+    public const string EngineName = "postgres-base";
+    private const string Activity = "Backup-PostgresBase";
+
+    public BackupRecord Run(PgBaseBackupRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
+            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"base backup, {r.RawBytes} bytes"));
+
+    private BackupRecord RunUnaudited(PgBaseBackupRequest request, CancellationToken cancel)
+    {
+        var facts = ClusterFacts(request.Target);
+        var tools = PgTools.Locate(request.ToolPath, facts["serverMajor"]!.GetValue<int>());
+        var cell = request.Cell ?? DefaultCell(request.Target);
+        BackupId.ValidateCellName(cell);
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var writerLock = WriterLock.Acquire(repository, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer);
+        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
+        var plan = new BackupPlan(cell, request.Target.ToString(), EngineName, BackupKind.Full, null, compression);
+        using var environment = new PgEnvironment(request.Target);
+        using var writer = repository.BeginBackup(plan, request.Keys);
+        ExternalTool.Result result;
+        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        {
+            var progress = new ProgressStream(data, bytes => observer.Progress(Activity, $"{request.Target}: base backup", bytes, null));
+            // -c fast: a backup taken by a tool should not wait for the next scheduled checkpoint; -v prints the LSNs.
+            result = ExternalTool.Run(Path.Combine(tools.BinDir, "pg_basebackup"),
+                ["-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "--no-password"], environment.For("postgres"), progress, null, cancel);
+            data.Complete();
+        }
+        var (start, timeline, stop) = WalRange(result.Stderr);
+        facts["startLsn"] = WalFileName.FormatLsn(start);
+        facts["stopLsn"] = WalFileName.FormatLsn(stop);
+        facts["timeline"] = timeline;
+        facts["format"] = "pg_basebackup-tar";
+        facts["pgBasebackupMajor"] = tools.Major;
+        return repository.ToRecord(writer.Complete(facts));
+    }
+
+    /// <summary>postgres-&lt;host&gt;-&lt;port&gt;: one cluster, one cell, shared by its base backups and its WAL.</summary>
+    public static string DefaultCell(PostgresTarget target) =>
+        "pg-" + new string(target.Host.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray()) + "-" + target.Port;
+
+    private static JsonObject ClusterFacts(PostgresTarget target)
+    {
+        try
+        {
+            using var connection = PostgresInspector.Open(target, "postgres");
+            var (system, segmentSize, inRecovery, extraTablespaces) = PostgresInspector.Query(connection,
+                "select (select system_identifier::text from pg_control_system()), (select setting::bigint from pg_settings where name = 'wal_segment_size'), pg_is_in_recovery(), " +
+                "(select count(*) from pg_tablespace where spcname not in ('pg_default', 'pg_global'))",
+                r => (r.GetString(0), r.GetInt64(1), r.GetBoolean(2), r.GetInt64(3))).Single();
+            if (extraTablespaces > 0)
+                throw new BackupToolsException("PostgresTablespacesUnsupported", FailureKind.InvalidArgument,
+                    $"{target} has {extraTablespaces} tablespace(s) outside the data directory; a streamed base backup cannot carry them yet.",
+                    "Back up its databases with Backup-Postgres, or move the tablespaces into pg_default.");
+            return new JsonObject
+            {
+                ["systemIdentifier"] = system,
+                ["walSegmentSize"] = segmentSize,
+                ["fromStandby"] = inRecovery,
+                ["serverVersion"] = connection.PostgreSqlVersion.ToString(),
+                ["serverMajor"] = PostgresInspector.ServerMajor(connection),
+            };
+        }
+        catch (NpgsqlException e)
+        {
+            throw PostgresErrors.Map(e, target, "postgres");
+        }
+    }
+
+    [GeneratedRegex(@"write-ahead log start point: (?<start>[0-9A-F]+/[0-9A-F]+) on timeline (?<tli>\d+)")]
+    private static partial Regex StartPoint();
+
+    [GeneratedRegex(@"write-ahead log end point: (?<stop>[0-9A-F]+/[0-9A-F]+)")]
+    private static partial Regex EndPoint();
+
+    private static (ulong Start, uint Timeline, ulong Stop) WalRange(string stderr)
+    {
+        var start = StartPoint().Match(stderr);
+        var stop = EndPoint().Match(stderr);
+        if (!start.Success || !stop.Success)
+            throw new BackupToolsException("PostgresBaseBackupUnreadable", FailureKind.ExternalToolFailure,
+                "pg_basebackup finished without reporting its WAL start and end points; the backup cannot be placed on the WAL timeline.",
+                "Check the pg_basebackup version (PostgreSQL 10 or newer).");
+        return (WalFileName.ParseLsn(start.Groups["start"].Value), uint.Parse(start.Groups["tli"].Value, System.Globalization.CultureInfo.InvariantCulture),
+            WalFileName.ParseLsn(stop.Groups["stop"].Value));
+    }
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BackupTools.Core.Audit;
+using BackupTools.Core.Engines.External;
+using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Engines.Directory;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>
+/// Point-in-time recovery into a new data directory: the newest base backup completed before the target, its tar
+/// unpacked and checked with pg_verifybackup, the archived WAL it needs staged beside it, then a temporary server on
+/// its own port recovers to the target (recovery_target_time) and promotes. Only a server that recovered to the target,
+/// promoted and answers is handed over (left running with KeepRunning, else stopped cleanly); anything short of that
+/// removes what was built, and nothing that existed before is touched.
+/// </summary>
+public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
+{
+    private const string Activity = "Restore-PostgresCluster";
+    private static readonly TimeSpan RecoveryLimit = TimeSpan.FromHours(12);
+
+    public PgPitrRestoreResult? Run(PgPitrRestoreRequest request, CancellationToken cancel) =>
+        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", request.Cell, PgBaseBackupOperation.EngineName, request.DataDirectory), observer,
+            () => RunUnaudited(request, cancel),
+            r => r is null ? null : new AuditOutcome([r.BaseBackupId], $"recovered to {r.RecoveredTo?.ToString("u") ?? "the end of the archive"} into {r.DataDirectory}"));
+
+    private PgPitrRestoreResult? RunUnaudited(PgPitrRestoreRequest request, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var manifests = repository.ListManifests(observer);
+        var baseBackup = ChooseBase(manifests, request);
+        var archive = new WalArchive(manifests, request.Cell);
+        var wal = WalRestorePlan.For(archive, baseBackup);
+        if (wal.Gap != null) observer.Warning($"The WAL archive of {request.Cell} has a gap: {wal.Gap}. Recovery can reach only the point before it.");
+        var dataDir = Path.GetFullPath(request.DataDirectory);
+        CheckDestination(dataDir);
+        var walDir = dataDir.TrimEnd('/') + ".bt-wal";
+        var log = dataDir.TrimEnd('/') + ".bt-recovery.log";
+        var range = wal.Files.Count == 0 ? "no archived WAL" : $"{wal.Files.Count} archived WAL files {wal.Files[0]} … {wal.Files[^1]}";
+        if (!request.ShouldProcess(dataDir, $"Recover cluster '{request.Cell}' to {(request.At is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "the end of its archived WAL")}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"))
+            return null;
+
+        var info = baseBackup.EngineInfo!;
+        var tools = PgTools.Locate(request.ToolPath, info["serverMajor"]!.GetValue<int>());
+        var server = new PgLocalServer(tools, dataDir, request.Port, log, RunAs(request.OsUser));
+        var created = false;
+        try
+        {
+            System.IO.Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            created = true;
+            System.IO.Directory.CreateDirectory(walDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            UnpackBase(repository, baseBackup, request, dataDir, cancel);
+            StageWal(repository, archive, wal.Files, request, walDir, cancel);
+            server.GiveToOwner(walDir, cancel);
+            server.Verify(cancel);
+            server.ConfigureRecovery(walDir, request.At);
+            observer.Progress(Activity, $"{request.Cell}: recovering on port {request.Port}", 0, null);
+            var recoveredTo = server.Recover(request.At, wal.Gap, RecoveryLimit, cancel);
+            server.Check(cancel);
+            if (request.KeepRunning) server.Handover(cancel);
+            else server.Stop(cancel);
+            System.IO.Directory.Delete(walDir, recursive: true);
+            if (!request.KeepRunning) File.Delete(log); // a running server keeps writing to it
+            return new PgPitrRestoreResult
+            {
+                Cell = request.Cell, DataDirectory = dataDir, Port = request.Port, Running = request.KeepRunning,
+                BaseBackupId = baseBackup.Id, BaseBackupCompletedAt = baseBackup.CompletedAt, Target = request.At, RecoveredTo = recoveredTo,
+                WalFiles = wal.Files.Count, FirstWal = wal.Files.FirstOrDefault() ?? "", LastWal = wal.Files.LastOrDefault() ?? "", Duration = clock.Elapsed,
+            };
+        }
+        catch (Exception e) when (created)
+        {
+            server.StopQuietly();
+            var kept = File.Exists(log) ? KeepLog(log) : null;
+            try { System.IO.Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+            try { if (System.IO.Directory.Exists(walDir)) System.IO.Directory.Delete(walDir, recursive: true); } catch (IOException) { }
+            if (kept != null && e is BackupToolsException bte)
+                throw new BackupToolsException(bte.ErrorId, bte.Kind, $"{bte.Message.TrimEnd('.')}. The recovery log is kept at {kept}; {dataDir} was removed.", bte.RecommendedAction, e);
+            throw;
+        }
+    }
+
+    private static string KeepLog(string log)
+    {
+        var kept = Path.Combine(Path.GetTempPath(), $"bt-recovery-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Environment.ProcessId}.log");
+        File.Move(log, kept);
+        return kept;
+    }
+
+    /// <summary>PostgreSQL refuses to run as root: then the server runs as OsUser (default postgres), who owns the files.</summary>
+    private static string? RunAs(string? osUser) => UnixFileStat.IsRoot ? osUser ?? "postgres" : null;
+
+    private BackupManifest ChooseBase(IReadOnlyList<BackupManifest> manifests, PgPitrRestoreRequest request)
+    {
+        var bases = manifests.Where(m => m.Engine == PgBaseBackupOperation.EngineName && string.Equals(m.Cell, request.Cell, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (request.BaseBackupId is { } id)
+            return bases.FirstOrDefault(m => m.Id == id)
+                ?? throw new BackupInputException("BaseBackupNotFound", "BaseBackupId", $"'{id}' is not a base backup of cell '{request.Cell}'.", "List them: Get-Backup -Cell <cell> | Where-Object Engine -eq postgres-base");
+        if (bases.Count == 0)
+            throw new BackupToolsException("BaseBackupNotFound", FailureKind.NotFound, $"Cell '{request.Cell}' has no base backup in {request.RepositoryLocation}.",
+                "Take one with Backup-PostgresBase (point-in-time recovery starts from a base backup).");
+        var chosen = bases.Where(m => request.At is null || m.CompletedAt <= request.At).MaxBy(m => m.CompletedAt);
+        return chosen ?? throw new BackupToolsException("RestorePointNotFound", FailureKind.NotFound,
+            $"No base backup of '{request.Cell}' completed before {request.At:u}; the oldest is {bases.Min(m => m.CompletedAt):u}.", "Pick a later -At.");
+    }
+
+    private static void CheckDestination(string dataDir)
+    {
+        if (File.Exists(dataDir) || (System.IO.Directory.Exists(dataDir) && System.IO.Directory.EnumerateFileSystemEntries(dataDir).Any()))
+            throw new BackupInputException("RestoreDestinationNotEmpty", "DataDirectory", $"'{dataDir}' exists and is not empty; a side restore never overwrites anything.",
+                "Pass a new folder (it is created).");
+        if (System.IO.Directory.Exists(dataDir)) System.IO.Directory.Delete(dataDir);
+        if (Path.GetDirectoryName(dataDir) is not { } parent || !System.IO.Directory.Exists(parent))
+            throw new BackupInputException("RestoreDestinationNotFound", "DataDirectory", $"the parent of '{dataDir}' does not exist.", "Create it first.");
+    }
+
+    /// <summary>Unpacks the base backup's tar into the new data directory; every path confined to it.</summary>
+    private void UnpackBase(BackupRepository repository, BackupManifest baseBackup, PgPitrRestoreRequest request, string dataDir, CancellationToken cancel)
+    {
+        observer.Verbose($"Unpacking base backup {baseBackup.Id} into {dataDir}.");
+        using var data = repository.OpenObject(baseBackup, BackupManifest.DataRole, request.Keys);
+        using (var tar = new TarReader(data, leaveOpen: true))
+        {
+            while (tar.GetNextEntry() is { } entry)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var path = Confined(dataDir, entry.Name, baseBackup.Id);
+                switch (entry.EntryType)
+                {
+                    case TarEntryType.Directory:
+                        System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                        break;
+                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
+                        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                        entry.ExtractToFile(path, overwrite: false);
+                        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                        break;
+                    case TarEntryType.SymbolicLink:
+                        throw new BackupIntegrityException("BaseBackupHasLinks", $"Base backup {baseBackup.Id} holds a symbolic link ({entry.Name}); tablespace links are not restored by this version.");
+                }
+                observer.Progress(Activity, $"unpacking {entry.Name}", data.RawBytesRead, baseBackup.Data.RawBytes);
+            }
+        }
+        data.VerifyToEnd();
+    }
+
+    private static string Confined(string root, string name, string id)
+    {
+        var path = Path.GetFullPath(Path.Combine(root, name));
+        if (Path.IsPathRooted(name) || !(path + "/").StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal))
+            throw new BackupIntegrityException("BaseBackupPathEscapes", $"Base backup {id} holds an entry '{name}' outside the data directory; nothing of it was used.");
+        return path;
+    }
+
+    /// <summary>Writes the needed WAL files out of their batches, each checked against the SHA-256 its batch recorded.</summary>
+    private void StageWal(BackupRepository repository, WalArchive archive, IReadOnlyList<string> files, PgPitrRestoreRequest request, string walDir, CancellationToken cancel)
+    {
+        var wanted = files.ToHashSet(StringComparer.Ordinal);
+        var batches = files.Select(f => archive.TryGet(f, out var batch, out _) ? batch : null).OfType<BackupManifest>().DistinctBy(b => b.Id).ToList();
+        var staged = 0;
+        foreach (var batch in batches)
+        {
+            var expected = WalArchive.Files(batch).ToDictionary(f => f.Name, f => f.Sha256, StringComparer.Ordinal);
+            using var data = repository.OpenObject(batch, BackupManifest.DataRole, request.Keys);
+            using (var tar = new TarReader(data, leaveOpen: true))
+            {
+                while (tar.GetNextEntry() is { } entry)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (!wanted.Contains(entry.Name) || entry.DataStream is null) continue;
+                    var path = Path.Combine(walDir, entry.Name);
+                    using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+                    using (var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
+                    {
+                        var buffer = new byte[1 << 20];
+                        int n;
+                        while ((n = entry.DataStream.Read(buffer)) > 0) { hash.AppendData(buffer, 0, n); output.Write(buffer, 0, n); }
+                        if (Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant() != expected.GetValueOrDefault(entry.Name))
+                            throw new BackupIntegrityException("WalFileDamaged", $"{entry.Name} in WAL batch {batch.Id} does not match the SHA-256 recorded for it.");
+                    }
+                    observer.Progress(Activity, $"staging WAL {entry.Name}", ++staged, files.Count);
+                }
+            }
+            data.VerifyToEnd();
+        }
+        var missing = files.Where(f => !File.Exists(Path.Combine(walDir, f))).ToList();
+        if (missing.Count > 0)
+            throw new BackupIntegrityException("WalFileMissing", $"WAL batches of '{request.Cell}' lack {missing.Count} file(s) their manifests list (first: {missing[0]}).");
+    }
+}

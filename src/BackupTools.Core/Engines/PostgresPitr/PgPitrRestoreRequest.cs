@@ -1,0 +1,20 @@
+using BackupTools.Core.Keys;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>
+/// Restore-PostgresCluster: the cluster of Cell as it was at At (null: as late as the archive reaches), recovered
+/// into a new data directory and proven on a temporary server on Port before it is handed over.
+/// </summary>
+public sealed record PgPitrRestoreRequest(
+    string RepositoryLocation,
+    string Cell,
+    DateTimeOffset? At,
+    string? BaseBackupId,
+    string DataDirectory,
+    int Port,
+    bool KeepRunning,
+    string? OsUser,
+    string? ToolPath,
+    BackupKeyRing? Keys,
+    Func<string, string, bool> ShouldProcess);

@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using BackupTools.Core.Audit;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>The outcome of one push of the spool.</summary>
+public sealed record WalPushResult(string Cell, string? BatchId, IReadOnlyList<string> Pushed, IReadOnlyList<string> AlreadyArchived, TimeSpan Duration);
+
+/// <summary>
+/// The asynchronous half of WAL archiving. PostgreSQL's archive_command (bt-wal-spool) only copies a finished WAL
+/// file into a local spool and fsyncs it — milliseconds, no process start of ours per segment. This pushes the
+/// spool: up to MaxFilesPerBatch files at a time become one WAL batch record (a tar, through compress → encrypt →
+/// hash, manifest last), and only once that manifest is durable are the spooled files removed. A file already
+/// archived with the same content is dropped from the spool (PostgreSQL may archive a segment twice after a
+/// crash); the same name with other content is an error and stays spooled for a human to look at.
+/// </summary>
+public sealed class WalPushOperation(IOperationObserver observer)
+{
+    private const string Activity = "Push-PostgresWal";
+
+    public IReadOnlyList<WalPushResult> Run(WalPushRequest request, CancellationToken cancel)
+    {
+        BackupId.ValidateCellName(request.Cell);
+        if (!System.IO.Directory.Exists(request.Spool))
+            throw new BackupInputException("WalSpoolNotFound", "Spool", $"'{request.Spool}' does not exist.", "Pass the folder archive_command (bt-wal-spool) writes to.");
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var archive = new WalArchive(repository.ListManifests(observer), request.Cell);
+        var results = new List<WalPushResult>();
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var spooled = Spooled(request.Spool);
+            if (spooled.Count == 0) break;
+            var result = OperationAudit.Run(request.RepositoryLocation, new AuditSubject("wal-push", request.Cell, WalArchive.EngineName, request.Spool), observer,
+                () => PushBatch(repository, archive, request, spooled.Take(request.MaxFilesPerBatch).ToList(), cancel),
+                r => r.BatchId is null ? null : new AuditOutcome([r.BatchId], $"{r.Pushed.Count} WAL files ({r.Pushed[0]} … {r.Pushed[^1]})"));
+            results.Add(result);
+            if (result.Pushed.Count == 0 && result.AlreadyArchived.Count == 0) break;
+        }
+        return results;
+    }
+
+    /// <summary>Finished files in the spool (bt-wal-spool renames into place; dot-files are in flight), WAL order.</summary>
+    public static List<string> Spooled(string spool) =>
+        System.IO.Directory.EnumerateFiles(spool)
+            .Select(Path.GetFileName).OfType<string>()
+            .Where(n => WalFileName.TryParse(n, out _))
+            .Order(StringComparer.Ordinal).ToList();
+
+    private WalPushResult PushBatch(BackupRepository repository, WalArchive archive, WalPushRequest request, List<string> names, CancellationToken cancel)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var fresh = new List<(string Name, string Sha256, long Bytes)>();
+        var known = new List<string>();
+        foreach (var name in names)
+        {
+            var path = Path.Combine(request.Spool, name);
+            var sha = Sha256Of(path);
+            if (archive.TryGet(name, out var batch, out var archived))
+            {
+                if (archived != sha)
+                    throw new BackupIntegrityException("WalFileConflict",
+                        $"{name} in the spool differs from the copy archived in batch {batch.Id}; it was left in {request.Spool}.",
+                        "Two clusters may be archiving into one spool/cell: give each its own. Compare both copies before removing either.");
+                known.Add(name);
+                continue;
+            }
+            CheckCluster(path, name, archive, request);
+            fresh.Add((name, sha, new FileInfo(path).Length));
+        }
+
+        string? batchId = null;
+        if (fresh.Count > 0)
+        {
+            using var writerLock = WriterLock.Acquire(repository, $"Push-PostgresWal {request.Cell}", request.LockTimeout, cancel);
+            var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
+            using var writer = repository.BeginBackup(new BackupPlan(request.Cell, request.Spool, WalArchive.EngineName, BackupKind.Wal, null, compression), request.Keys);
+            long done = 0, total = fresh.Sum(f => f.Bytes);
+            using (var data = writer.OpenObject(BackupManifest.DataRole))
+            {
+                using (var tar = new TarWriter(data, TarEntryFormat.Pax, leaveOpen: true))
+                    foreach (var file in fresh)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        tar.WriteEntry(Path.Combine(request.Spool, file.Name), file.Name);
+                        observer.Progress(Activity, file.Name, done += file.Bytes, total);
+                    }
+                data.Complete();
+            }
+            var manifest = writer.Complete(WalArchive.Describe(fresh, archive.SystemIdentifier ?? SystemIdentifierOf(Path.Combine(request.Spool, fresh[0].Name))));
+            archive.Add(manifest);
+            batchId = manifest.Id;
+        }
+        // Only now, with the batch's manifest durable, may the spool forget these files.
+        foreach (var name in fresh.Select(f => f.Name).Concat(known)) File.Delete(Path.Combine(request.Spool, name));
+        foreach (var name in known) observer.Verbose($"{name} was already archived with the same content; removed from the spool.");
+        return new WalPushResult(request.Cell, batchId, fresh.Select(f => f.Name).ToList(), known, clock.Elapsed);
+    }
+
+    /// <summary>Segments carry their cluster's system identifier: refuse to mix two clusters in one archive.</summary>
+    private static void CheckCluster(string path, string name, WalArchive archive, WalPushRequest request)
+    {
+        if (archive.SystemIdentifier is not { } expected || SystemIdentifierOf(path) is not { } actual || actual == expected) return;
+        throw new BackupInputException("WalSystemMismatch", "Cell",
+            $"{name} comes from cluster {actual}, but cell '{request.Cell}' archives cluster {expected}; nothing was pushed.",
+            "Give each cluster its own cell (and spool).");
+    }
+
+    /// <summary>The system identifier in a segment's first (long) page header; null for history/label files.</summary>
+    public static string? SystemIdentifierOf(string path)
+    {
+        if (!WalFileName.TryParse(Path.GetFileName(path), out var file) || file.Kind is not (WalFileKind.Segment or WalFileKind.Partial)) return null;
+        Span<byte> header = stackalloc byte[40];
+        using var stream = File.OpenRead(path);
+        if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length) return null;
+        // XLogLongPageHeaderData: xlp_magic(2) xlp_info(2) xlp_tli(4) xlp_pageaddr(8) xlp_rem_len(4) pad(4), then xlp_sysid(8).
+        return BinaryPrimitives.ReadUInt64LittleEndian(header[24..32]).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+}

@@ -1,0 +1,14 @@
+using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline.Compression;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>Push-PostgresWal: ship what bt-wal-spool (the archive_command) spooled into the repository.</summary>
+public sealed record WalPushRequest(
+    string RepositoryLocation,
+    string Spool,
+    string Cell,
+    CompressionSettings? Compression,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout,
+    int MaxFilesPerBatch = 64);

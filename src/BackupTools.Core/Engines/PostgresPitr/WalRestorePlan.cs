@@ -1,0 +1,43 @@
+using BackupTools.Core.Errors;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>
+/// Which archived WAL files a recovery from one base backup needs: every segment from the base backup's start
+/// segment on (its timeline and later ones), every timeline history file. A hole in the base timeline's sequence
+/// is a gap: recovery cannot pass it, so the plan stops there and names the missing range.
+/// </summary>
+public sealed record WalRestorePlan(IReadOnlyList<string> Files, string? Gap)
+{
+    public static WalRestorePlan For(WalArchive archive, BackupManifest baseBackup)
+    {
+        var info = baseBackup.EngineInfo ?? throw new BackupIntegrityException("BaseBackupFactsMissing", $"Base backup {baseBackup.Id} has no engine facts.");
+        var segmentSize = info["walSegmentSize"]!.GetValue<long>();
+        var timeline = info["timeline"]!.GetValue<uint>();
+        var first = WalFileName.SegmentOf(WalFileName.ParseLsn(info["startLsn"]!.GetValue<string>()), segmentSize);
+
+        var files = new List<string>();
+        var parsed = archive.Names.Select(n => WalFileName.TryParse(n, out var f) ? f : (WalFileName?)null).OfType<WalFileName>().ToList();
+        files.AddRange(parsed.Where(f => f.Kind == WalFileKind.History).Select(f => f.Name));
+
+        // The base timeline: contiguous from the start segment; the first hole ends what recovery can reach on it.
+        var onBase = parsed.Where(f => f.Kind == WalFileKind.Segment && f.Timeline == timeline).Select(f => f.SegmentNumber(segmentSize))
+            .Where(n => n >= first).ToHashSet();
+        string? gap = null;
+        var last = onBase.Count == 0 ? first : onBase.Max();
+        var next = first;
+        for (; next <= last; next++)
+        {
+            if (onBase.Contains(next)) { files.Add(WalFileName.SegmentName(timeline, next, segmentSize)); continue; }
+            var resume = onBase.Where(n => n > next).Min();
+            gap = $"{WalFileName.SegmentName(timeline, next, segmentSize)}" + (resume - 1 > next ? $" … {WalFileName.SegmentName(timeline, resume - 1, segmentSize)}" : "")
+                + $" missing on timeline {timeline} (the archive resumes at {WalFileName.SegmentName(timeline, resume, segmentSize)})";
+            break;
+        }
+        // Later timelines (after a promotion) continue from their switch point; .partial files are never replayed.
+        if (gap is null)
+            files.AddRange(parsed.Where(f => f.Kind == WalFileKind.Segment && f.Timeline > timeline && f.SegmentNumber(segmentSize) >= first).Select(f => f.Name));
+        return new WalRestorePlan(files.Distinct().Order(StringComparer.Ordinal).ToList(), gap);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Management.Automation;
+using BackupTools.Core.Engines.PostgresPitr;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.PowerShell.Infrastructure;
+
+namespace BackupTools.PowerShell.Commands;
+
+/// <summary>
+/// Ships the WAL files bt-wal-spool (the archive_command) spooled into the repository as WAL batches; with -Watch it
+/// keeps doing so every -IntervalSec until stopped (Ctrl+C), the long-running pusher of continuous archiving.
+/// </summary>
+[Cmdlet("Push", "PostgresWal")]
+[OutputType(typeof(WalPushResult))]
+public sealed class PushPostgresWalCommand : KeyedCmdlet, IStorageCredentialParameter
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Spool { get; set; } = "";
+
+    /// <summary>The cluster's cell (the one its base backups go to: default pg-&lt;host&gt;-&lt;port&gt;).</summary>
+    [Parameter(Mandatory = true)]
+    public string Cell { get; set; } = "";
+
+    [Parameter]
+    public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
+
+    [Parameter]
+    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
+    public string? Compression { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; } = 60;
+
+    [Parameter]
+    public SwitchParameter Watch { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int IntervalSec { get; set; } = 5;
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var request = new WalPushRequest(ResolveRepository(Repository)!, ResolvePath(Spool), Cell, CompressionSettings.ParseOptional(Compression, null),
+                LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
+            do
+            {
+                foreach (var result in RunCore((observer, _, cancel) => new WalPushOperation(observer).Run(request, cancel)))
+                    if (result.BatchId != null || result.AlreadyArchived.Count > 0) WriteObject(result);
+                if (Watch && StopRequested.WaitHandle.WaitOne(TimeSpan.FromSeconds(IntervalSec))) break;
+            }
+            while (Watch && !StopRequested.IsCancellationRequested);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, Spool);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Management.Automation;
+using BackupTools.Tests.Infrastructure;
+using Npgsql;
+
+namespace BackupTools.Tests.PostgresPitr;
+
+/// <summary>
+/// Issue 17's core path against a real PostgreSQL 15: base backup mid-load, continuous archiving through the
+/// archive_command spool and Push-PostgresWal, Restore-PostgresCluster to a moment between two known commits and
+/// to the end of the archive; gaps and damage refused before anything is handed over.
+/// </summary>
+public sealed class PointInTimeRestoreTests : IDisposable
+{
+    private readonly TempDir _temp = new();
+    private readonly PsSession _ps = new();
+    private readonly ArchivingCluster _cluster;
+    private readonly List<string> _restored = [];
+
+    public PointInTimeRestoreTests()
+    {
+        _cluster = new ArchivingCluster(_temp.Sub("cluster"));
+        Directory.CreateDirectory(_temp.Sub("restores"));
+        ArchivingCluster.MakeReachable(_temp.Sub("restores"));
+        Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+        Exec("create table ledger(id int primary key, at timestamptz not null default clock_timestamp())");
+    }
+
+    private PsResult Run(string script, params (string Name, object? Value)[] extra)
+    {
+        var vars = new Dictionary<string, object?>
+        {
+            ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _cluster.Port, ["spool"] = _cluster.Spool,
+            ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+        };
+        foreach (var (name, value) in extra) vars[name] = value;
+        return _ps.Run(script, vars);
+    }
+
+    private void Exec(string sql)
+    {
+        using var c = _cluster.Connect();
+        using var cmd = new NpgsqlCommand(sql, c);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Rows committed one transaction each, so every row has its own commit time.</summary>
+    private void Commit(int from, int to)
+    {
+        using var c = _cluster.Connect();
+        for (var i = from; i <= to; i++)
+        {
+            using var cmd = new NpgsqlCommand($"insert into ledger(id) values ({i})", c);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    private string NewDataDir() => _temp.Sub($"restores/data-{_restored.Count}");
+
+    private PgPitrRestoreResult Restore(DateTimeOffset? at, int port)
+    {
+        var dir = NewDataDir();
+        _restored.Add(dir);
+        var script = "Restore-PostgresCluster -Cell pitr -DataDirectory $dir -Port $p -KeepRunning -Repository $repo -KeyFile $key -Confirm:$false" + (at is null ? "" : " -At $at");
+        return Run(script, ("dir", dir), ("p", port), ("at", at)).AssertNoErrors().Single<PgPitrRestoreResult>();
+    }
+
+    private static long Count(int port, string sql = "select count(*) from ledger")
+    {
+        using var c = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=postgres;Password={ArchivingCluster.Password};Database=postgres;Pooling=false");
+        c.Open();
+        using var cmd = new NpgsqlCommand(sql, c);
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
+    [Fact]
+    public void Restore_to_a_moment_between_two_commits_gives_exactly_the_rows_committed_before_it_and_latest_gives_all()
+    {
+        Commit(1, 50);
+        var backup = Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors().Single<BackupRecord>();
+        Assert.Equal("postgres-base", backup.Engine);
+        Commit(51, 100);
+        Thread.Sleep(300);
+        var between = DateTimeOffset.UtcNow;
+        Thread.Sleep(300);
+        Commit(101, 150);
+        _cluster.SwitchAndWaitArchived();
+
+        var pushed = Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors().Objects<BackupTools.Core.Engines.PostgresPitr.WalPushResult>().ToList();
+        Assert.NotEmpty(pushed.SelectMany(p => p.Pushed));
+        Assert.Empty(Directory.GetFiles(_cluster.Spool)); // shipped, then forgotten
+
+        var port = ArchivingCluster.FreePort();
+        var atMoment = Restore(between, port);
+        Assert.Equal(backup.Id, atMoment.BaseBackupId);
+        Assert.Equal(100, Count(port));
+        Assert.Equal(100, Count(port, "select max(id) from ledger"));
+        Assert.NotNull(atMoment.RecoveredTo);
+        Assert.True(atMoment.RecoveredTo > between, $"recovery stopped at {atMoment.RecoveredTo}, before {between}");
+        ArchivingCluster.StopServer(_restored[^1]);
+
+        var latestPort = ArchivingCluster.FreePort();
+        Restore(null, latestPort);
+        Assert.Equal(150, Count(latestPort));
+        Assert.Equal(150L, Convert.ToInt64(_cluster.Scalar("select count(*) from ledger"))); // the source never stopped
+    }
+
+    [Fact]
+    public void A_missing_segment_refuses_a_target_beyond_it_naming_the_gap_and_leaves_nothing()
+    {
+        Commit(1, 10);
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        var spooled = new List<string>();
+        for (var round = 0; round < 3; round++)
+        {
+            Commit(100 * (round + 1), 100 * (round + 1) + 20);
+            _cluster.SwitchAndWaitArchived();
+        }
+        var segments = Directory.GetFiles(_cluster.Spool).Select(Path.GetFileName).Where(n => n!.Length == 24).Order().ToList();
+        Assert.True(segments.Count >= 3, string.Join(",", segments));
+        var lost = segments[^2]!;
+        File.Delete(Path.Combine(_cluster.Spool, lost));
+        var after = DateTimeOffset.UtcNow;
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+
+        var dir = NewDataDir();
+        var result = Run("Restore-PostgresCluster -Cell pitr -At $at -DataDirectory $dir -Port $p -Repository $repo -KeyFile $key -Confirm:$false",
+            ("dir", dir), ("p", ArchivingCluster.FreePort()), ("at", after));
+        var error = result.AssertError("RecoveryTargetNotReached");
+        Assert.Contains(lost, error.Exception.Message);
+        Assert.Contains(result.Warnings, w => w.Contains("gap") && w.Contains(lost));
+        Assert.False(Directory.Exists(dir));
+        Assert.False(Directory.Exists(dir + ".bt-wal"));
+    }
+
+    [Fact]
+    public void A_damaged_wal_batch_is_caught_before_a_server_is_handed_over()
+    {
+        Commit(1, 10);
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        Commit(11, 20);
+        _cluster.SwitchAndWaitArchived();
+        var batch = Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors()
+            .Objects<BackupTools.Core.Engines.PostgresPitr.WalPushResult>().Single(r => r.BatchId != null).BatchId!;
+        var data = Path.Combine(_temp.Sub("repo"), "backups", batch, "data");
+        var bytes = File.ReadAllBytes(data);
+        bytes[bytes.Length / 2] ^= 0x20;
+        File.WriteAllBytes(data, bytes);
+
+        var dir = NewDataDir();
+        var result = Run("Restore-PostgresCluster -Cell pitr -DataDirectory $dir -Port $p -Repository $repo -KeyFile $key -Confirm:$false", ("dir", dir), ("p", ArchivingCluster.FreePort()));
+        Assert.Contains(batch, Assert.Single(result.Errors).Exception.Message);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public void A_segment_spooled_again_after_it_was_pushed_is_dropped_and_other_content_under_its_name_is_refused()
+    {
+        Commit(1, 5);
+        _cluster.SwitchAndWaitArchived();
+        var first = Directory.GetFiles(_cluster.Spool).Select(Path.GetFileName).First(n => n!.Length == 24)!;
+        var copy = File.ReadAllBytes(Path.Combine(_cluster.Spool, first));
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+
+        File.WriteAllBytes(Path.Combine(_cluster.Spool, first), copy); // PostgreSQL archiving it again after a crash
+        var again = Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors().Objects<BackupTools.Core.Engines.PostgresPitr.WalPushResult>().Single();
+        Assert.Equal([first], again.AlreadyArchived);
+        Assert.Empty(Directory.GetFiles(_cluster.Spool));
+
+        copy[^1] ^= 1;
+        File.WriteAllBytes(Path.Combine(_cluster.Spool, first), copy);
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertError("WalFileConflict");
+        Assert.True(File.Exists(Path.Combine(_cluster.Spool, first)), "a conflicting file stays spooled for a human");
+    }
+
+    public void Dispose()
+    {
+        foreach (var dir in _restored) ArchivingCluster.StopServer(dir);
+        _cluster.Dispose();
+        _ps.Dispose();
+        _temp.Dispose();
+    }
+}
