@@ -15,6 +15,7 @@ namespace BackupTools.Core.Retention;
 /// whole window stays restorable (its chain brings the full it builds on).</item>
 /// <item>Always: the newest backup of the series and the newest one that passed verification.</item>
 /// <item>Chain: every parent (ParentId, transitively) of a kept backup is kept.</item>
+/// <item>WAL batches: kept when a kept base backup of their cell needs them (WalRetention).</item>
 /// </list>
 /// </summary>
 public static class RetentionEvaluator
@@ -27,9 +28,10 @@ public static class RetentionEvaluator
     {
         policy.Validate();
         var reasons = manifests.ToDictionary(m => m.Id, _ => new List<string>(), StringComparer.Ordinal);
-        foreach (var series in manifests.GroupBy(SeriesOf))
+        foreach (var series in manifests.Where(m => !WalRetention.IsWal(m)).GroupBy(SeriesOf))
             KeepInSeries(policy, series.OrderByDescending(m => m.StartedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList(), verifiedIds, now, reasons);
         KeepChains(manifests, reasons);
+        WalRetention.Keep(manifests, reasons);
         return manifests
             .OrderBy(m => m.StartedAt).ThenBy(m => m.Id, StringComparer.Ordinal)
             .Select(m => new RetentionDecision
