@@ -25,6 +25,8 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
         [(BackupTools.Core.Engines.Redis.RedisBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisRdbValidator(),
         [(BackupTools.Core.Engines.Redis.RedisAofBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisAofValidator(),
+        [(BackupTools.Core.Engines.PostgresPitr.PgBaseBackupOperation.EngineName, BackupManifest.DataRole)] = new PgBaseBackupValidator(),
+        [(BackupTools.Core.Engines.PostgresPitr.WalArchive.EngineName, BackupManifest.DataRole)] = new WalBatchValidator(),
     };
 
     /// <summary>

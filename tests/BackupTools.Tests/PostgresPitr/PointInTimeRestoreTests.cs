@@ -89,6 +89,10 @@ public sealed class PointInTimeRestoreTests : IDisposable
         Assert.NotEmpty(pushed.SelectMany(p => p.Pushed));
         Assert.Empty(Directory.GetFiles(_cluster.Spool)); // shipped, then forgotten
 
+        var checks = Run("Get-Backup -Repository $repo -Cell pitr | Test-BackupIntegrity -KeyFile $key").AssertNoErrors().Objects<IntegrityResult>().ToList();
+        Assert.Contains(checks, r => r.Passed && r.Checks.Any(c => c.Name == "data:basebackup" && c.Passed));
+        Assert.Contains(checks, r => r.Passed && r.Checks.Any(c => c.Name == "data:wal" && c.Passed));
+
         var port = ArchivingCluster.FreePort();
         var atMoment = Restore(between, port);
         Assert.Equal(backup.Id, atMoment.BaseBackupId);

@@ -66,23 +66,39 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
     {
         File.WriteAllText(ProvingHba, "local all all trust\n");
         if (osUser != null) ExternalTool.Run("chown", [$"{osUser}:", ProvingHba], new Dictionary<string, string>(), null, null, cancel);
-        Start($"-c hba_file='{ProvingHba}'", cancel);
+        try
+        {
+            Start($"-c hba_file='{ProvingHba}'", cancel);
+        }
+        catch (BackupToolsException)
+        {
+            // A recovery that ends at once (target beyond the WAL) stops the server before pg_ctl sees it up: the log says why.
+            ThrowIfStopped(at, gap);
+            throw;
+        }
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var text = File.Exists(log) ? File.ReadAllText(log) : "";
-            if (text.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal))
-                throw new BackupToolsException("RecoveryTargetNotReached", FailureKind.NotFound,
-                    $"The archived WAL ends before {at:u}" + (gap is null ? "" : $" because of a gap: {gap}") + "; nothing was handed over.",
-                    gap is null ? "Pick an earlier -At, or wait until the WAL covering it is pushed (Push-PostgresWal)." : "Pick an -At before the gap, or find the missing WAL.");
-            if (FatalLine(text) is { } fatal)
-                throw new BackupToolsException("RecoveryFailed", FailureKind.ExternalToolFailure, $"The recovering server stopped: {fatal}");
+            var text = ThrowIfStopped(at, gap);
             if (TryQuery("select pg_is_in_recovery()", r => r.GetBoolean(0), out var inRecovery) && !inRecovery) return StoppedAt(text);
             if (DateTime.UtcNow > deadline)
                 throw new BackupToolsException("RecoveryTimeout", FailureKind.ResourceBusy, $"Recovery did not finish within {limit.TotalHours:0} h.");
             Thread.Sleep(200);
         }
+    }
+
+    /// <summary>Throws the reason when the log says recovery stopped; returns the log text otherwise.</summary>
+    private string ThrowIfStopped(DateTimeOffset? at, string? gap)
+    {
+        var text = File.Exists(log) ? File.ReadAllText(log) : "";
+        if (text.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal))
+            throw new BackupToolsException("RecoveryTargetNotReached", FailureKind.NotFound,
+                $"The archived WAL ends before {at:u}" + (gap is null ? "" : $" because of a gap: {gap}") + "; nothing was handed over.",
+                gap is null ? "Pick an earlier -At, or wait until the WAL covering it is pushed (Push-PostgresWal)." : "Pick an -At before the gap, or find the missing WAL.");
+        if (FatalLine(text) is { } fatal)
+            throw new BackupToolsException("RecoveryFailed", FailureKind.ExternalToolFailure, $"The recovering server stopped: {fatal}");
+        return text;
     }
 
     /// <summary>The promoted server answers a real query.</summary>
