@@ -88,7 +88,8 @@ internal sealed partial class HostUserInterface(bool interactive) : PSHostUserIn
 
     public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options)
     {
-        RequireInteractive("a credential prompt");
+        RequireInteractive("a credential prompt",
+            "Build the credential in the script instead, e.g. [pscredential]::new($env:S3_ACCESS_KEY, (ConvertTo-SecureString $env:S3_SECRET_KEY -AsPlainText -Force)), or run the script from a terminal.");
         if (string.IsNullOrEmpty(userName)) { Write("User: "); userName = Console.ReadLine() ?? ""; }
         Write($"Password for {userName}: ");
         return new PSCredential(userName, ReadLineAsSecureString());
@@ -116,10 +117,10 @@ internal sealed partial class HostUserInterface(bool interactive) : PSHostUserIn
         return secure;
     }
 
-    private void RequireInteractive(string what)
+    private void RequireInteractive(string what, string whatToDo = "Pass the value as a parameter.")
     {
         if (!CanPrompt)
-            throw new PSInvalidOperationException($"The script asked for {what}, but the runner is not interactive (stdin is not a terminal or -NonInteractive was given). Pass the value as a parameter.");
+            throw new PSInvalidOperationException($"The script asked for {what}, but the runner is not interactive (stdin is not a terminal or -NonInteractive was given). {whatToDo}");
     }
 
     private void Out(string text)

@@ -12,7 +12,9 @@ internal sealed class ScriptExecution(RunnerOptions options)
     {
         var ui = new HostUserInterface(interactive: !options.NonInteractive);
         var host = new ScriptHost(ui);
-        var state = InitialSessionState.CreateDefault2();
+        // CreateDefault (not CreateDefault2): the standard cmdlets are registered straight from the SDK's
+        // assemblies, so scripts written for pwsh run without a $PSHOME/Modules folder to auto-load from.
+        var state = InitialSessionState.CreateDefault();
         if (!options.NoModule)
         {
             var module = ModuleLocator.Find(options.ModulePath);

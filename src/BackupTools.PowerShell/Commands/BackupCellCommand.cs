@@ -48,7 +48,7 @@ public sealed class BackupCellCommand : KeyedCmdlet, IStorageCredentialParameter
     {
         // Several targets (e.g. a NAS and S3): one independent backup each, so one failing target
         // neither stops nor spoils the others.
-        string?[] targets = Repository is { Length: > 0 } ? Repository : [null];
+        string?[] targets = Repository is { Length: > 0 } ? Repository : new string?[] { null };
         foreach (var target in targets)
         {
             try

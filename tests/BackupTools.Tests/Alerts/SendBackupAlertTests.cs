@@ -116,7 +116,7 @@ public sealed class SendBackupAlertTests : CellTestBase
         var failures = result.Errors.Where(e => e.FullyQualifiedErrorId.StartsWith("AlertChannelFailed")).ToList();
         Assert.Equal(3, failures.Count);
         Assert.Contains(failures, f => f.Exception.Message.Contains("HTTP 500"));
-        Assert.Single(result.Errors.Where(e => !e.FullyQualifiedErrorId.StartsWith("AlertChannelFailed"))); // the Backup-Cell error itself
+        Assert.Single(result.Errors, e => !e.FullyQualifiedErrorId.StartsWith("AlertChannelFailed")); // the Backup-Cell error itself
         var results = result.Objects<AlertResult>().ToList();
         Assert.Equal(2, results.Count(r => r.Sent)); // the good webhook and the log
         Assert.All(results.Where(r => !r.Sent), r => Assert.False(string.IsNullOrEmpty(r.Error)));

@@ -11,7 +11,7 @@ public sealed class PostgresOtherConnectionsTests : IDisposable
     private readonly PgTestDatabase _db = new(seed: false);
 
     [Fact]
-    public void A_session_that_closes_within_the_grace_second_is_not_counted_and_one_that_stays_is()
+    public async Task A_session_that_closes_within_the_grace_second_is_not_counted_and_one_that_stays_is()
     {
         using var maintenance = new NpgsqlConnection(TestServers.Postgres.ConnectionString("postgres"));
         maintenance.Open();
@@ -20,7 +20,7 @@ public sealed class PostgresOtherConnectionsTests : IDisposable
         // Closes 300 ms from now: a check that believed its first count would say 1.
         var closing = Task.Delay(300).ContinueWith(_ => leaving.Dispose());
         Assert.Equal(0, PostgresInspector.OtherConnections(maintenance, _db.Name));
-        closing.Wait();
+        await closing;
 
         using var staying = new NpgsqlConnection(TestServers.Postgres.ConnectionString(_db.Name));
         staying.Open();

@@ -53,7 +53,7 @@ public sealed class RedisAofTests : RedisTestBase
     private static void WaitForRewrite(ConnectionMultiplexer connection)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (connection.GetServers()[0].InfoRaw("persistence").Contains("aof_rewrite_in_progress:1") || connection.GetServers()[0].InfoRaw("persistence").Contains("aof_rewrite_scheduled:1"))
+        while (connection.GetServers()[0].InfoRaw("persistence")!.Contains("aof_rewrite_in_progress:1") || connection.GetServers()[0].InfoRaw("persistence")!.Contains("aof_rewrite_scheduled:1"))
         {
             Assert.True(DateTime.UtcNow < deadline, "AOF rewrite did not finish");
             Thread.Sleep(50);

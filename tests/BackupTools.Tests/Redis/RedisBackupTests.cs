@@ -109,9 +109,10 @@ public sealed class RedisBackupTests : RedisTestBase
         connection.GetDatabase(0).StringSet(Enumerable.Range(0, 200).Select(i => new KeyValuePair<RedisKey, RedisValue>($"k{i}", i)).ToArray());
         connection.GetServers()[0].ConfigSet("rdb-key-save-delay", 100_000); // 0.1 s per key: the save takes 20 s
         var slow = Run("Backup-RedisRdb -Mode LocalFile -SaveTimeoutSec 1 -Port $p -Repository $repo -KeyFile $key", ("p", source.Port)).AssertError("RedisSaveTimeout");
+        Assert.NotNull(slow.ErrorDetails);
         Assert.Contains("-SaveTimeoutSec", slow.ErrorDetails.RecommendedAction);
         using (var first = System.Diagnostics.Process.GetProcessById(WaitForSaveChild(source))) { first.Kill(); first.WaitForExit(); }
-        while (connection.GetServers()[0].InfoRaw("persistence").Contains("rdb_bgsave_in_progress:1")) Thread.Sleep(20);
+        while (connection.GetServers()[0].InfoRaw("persistence")!.Contains("rdb_bgsave_in_progress:1")) Thread.Sleep(20);
 
         // The save child dies: the server records the failure, and so must we.
         var failing = Ps.Create("Backup-RedisRdb -Mode LocalFile -Port $p -Repository $repo -KeyFile $key");
@@ -223,7 +224,7 @@ public sealed class RedisBackupTests : RedisTestBase
         using (var connection = source.Connect())
         {
             RedisData.Seed(connection, [0, 5], scale: 1);
-            connection.GetServers()[0].Save(SaveType.ForegroundSave);
+            connection.GetServers()[0].Execute("SAVE"); // the synchronous SAVE; the client marks ForegroundSave obsolete
         }
         using var file = File.OpenRead(source.DumpPath);
         var summary = RdbReader.Read(file);

@@ -68,7 +68,7 @@ public sealed class RedisInstance : IDisposable
             try
             {
                 using var connection = Connect(port, password);
-                if (connection.GetServers()[0].InfoRaw("persistence").Contains("\nloading:0")) return; // not async_loading:0
+                if (connection.GetServers()[0].InfoRaw("persistence")!.Contains("\nloading:0")) return; // not async_loading:0
             }
             catch (RedisException) when (DateTime.UtcNow < deadline) { }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"redis-server on {port} did not come up");

@@ -37,7 +37,7 @@ public sealed class RedisRestoreTests : RedisTestBase
         InitRepoWithKey(createCell: false);
         var record = BackupOf(NewInstance("source"), 25);
         var target = NewInstance("target");
-        using (var c = target.Connect()) c.GetServers()[0].Save(SaveType.ForegroundSave);
+        using (var c = target.Connect()) c.GetServers()[0].Execute("SAVE"); // synchronous; the client marks ForegroundSave obsolete
         File.SetUnixFileMode(target.DumpPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var result = Run("""
             $global:calls = @()

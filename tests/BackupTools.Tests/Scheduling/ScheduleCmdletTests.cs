@@ -69,7 +69,7 @@ public sealed class ScheduleCmdletTests : IDisposable
     }
 
     [Fact]
-    public void The_users_crontab_is_edited_through_the_crontab_command_and_given_back_as_it_was()
+    public async Task The_users_crontab_is_edited_through_the_crontab_command_and_given_back_as_it_was()
     {
         var name = "bt-test-" + Guid.NewGuid().ToString("N")[..8];
         if (ScheduledCommand.FindOnPath("crontab") is null)
@@ -90,8 +90,8 @@ public sealed class ScheduleCmdletTests : IDisposable
             {
                 var err = p.StandardError.ReadToEndAsync();
                 p.StandardOutput.ReadToEnd();
-                p.WaitForExit();
-                Assert.True(p.ExitCode == 0, err.Result);
+                await p.WaitForExitAsync();
+                Assert.True(p.ExitCode == 0, await err);
             }
             var (_, after, _) = Process("crontab", "-l");
             Assert.Contains($"# BEGIN BackupTools schedule {name}\n", after);

@@ -30,7 +30,7 @@ public sealed class S3MultipartTests : IDisposable
     }
 
     [Fact]
-    public void A_210_MB_object_streams_through_two_part_buffers_and_carries_our_sha256()
+    public async Task A_210_MB_object_streams_through_two_part_buffers_and_carries_our_sha256()
     {
         const long total = 210L << 20;
         using var store = NewStore(_bucket.Endpoint, "big");
@@ -66,7 +66,7 @@ public sealed class S3MultipartTests : IDisposable
         Assert.Equal(total, store.SizeOf("backups/b1/data"));
 
         // The server holds the SHA-256 of our part SHA-256s: what we computed is what got stored.
-        var head = _bucket.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket.Name, Key = "big/backups/b1/data", ChecksumMode = ChecksumMode.ENABLED }).GetAwaiter().GetResult();
+        var head = await _bucket.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket.Name, Key = "big/backups/b1/data", ChecksumMode = ChecksumMode.ENABLED });
         var composite = Convert.ToBase64String(SHA256.HashData(partHashes.SelectMany(h => h).ToArray()));
         Assert.Equal($"{composite}-27", head.ChecksumSHA256);
 
@@ -75,7 +75,7 @@ public sealed class S3MultipartTests : IDisposable
     }
 
     [Fact]
-    public void A_small_object_is_one_put_with_its_sha256_and_no_multipart_upload()
+    public async Task A_small_object_is_one_put_with_its_sha256_and_no_multipart_upload()
     {
         using var store = NewStore(_bucket.Endpoint, "small");
         var data = new byte[100_000];
@@ -86,7 +86,7 @@ public sealed class S3MultipartTests : IDisposable
             pending.Commit();
             Assert.Equal(0, pending.PartsUploaded);
         }
-        var head = _bucket.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket.Name, Key = "small/backups/s/data", ChecksumMode = ChecksumMode.ENABLED }).GetAwaiter().GetResult();
+        var head = await _bucket.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket.Name, Key = "small/backups/s/data", ChecksumMode = ChecksumMode.ENABLED });
         Assert.Equal(Convert.ToBase64String(SHA256.HashData(data)), head.ChecksumSHA256);
     }
 
@@ -120,10 +120,10 @@ public sealed class S3MultipartTests : IDisposable
     }
 
     [Fact]
-    public void Disposing_an_uncommitted_upload_aborts_it_on_the_server()
+    public async Task Disposing_an_uncommitted_upload_aborts_it_on_the_server()
     {
         using var server = new PrivateS3Server(); // its storage folder shows the parts of open uploads
-        using (var admin = S3TestBucket.NewClient(server.Endpoint)) admin.PutBucketAsync(_bucket.Name).GetAwaiter().GetResult();
+        using (var admin = S3TestBucket.NewClient(server.Endpoint)) await admin.PutBucketAsync(_bucket.Name);
         using var store = NewStore(server.Endpoint, "abort");
         using (var pending = store.OpenWrite("backups/a/data"))
         {

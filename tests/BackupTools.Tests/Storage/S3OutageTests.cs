@@ -17,10 +17,10 @@ public sealed class S3OutageTests : IDisposable
     private readonly PrivateS3Server _server = new();
 
     [Fact]
-    public void Server_killed_mid_upload_gives_a_clear_error_no_manifest_and_a_later_run_succeeds()
+    public async Task Server_killed_mid_upload_gives_a_clear_error_no_manifest_and_a_later_run_succeeds()
     {
         var bucket = "bt-outage-" + Guid.NewGuid().ToString("N")[..12];
-        using (var admin = S3TestBucket.NewClient(_server.Endpoint)) admin.PutBucketAsync(bucket).GetAwaiter().GetResult();
+        using (var admin = S3TestBucket.NewClient(_server.Endpoint)) await admin.PutBucketAsync(bucket);
         using var slow = new FlakyTcpProxy(_server.Port, bytesPerSecond: 32 << 20);
         var repo = $"s3://{bucket}/repo?endpoint={Uri.EscapeDataString(slow.Endpoint)}";
         var cell = _temp.Sub("cell");
@@ -47,7 +47,7 @@ public sealed class S3OutageTests : IDisposable
             _server.Kill();
             Assert.False(_server.Listening(), "killed server still listening");
 
-            var failed = run.Result;
+            var failed = await run;
             // Retries with backoff take seconds, not minutes: an outage ends a backup promptly.
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), $"the failed backup took {clock.Elapsed} to give up");
             var error = failed.AssertError("StoreUnavailable");
@@ -58,7 +58,7 @@ public sealed class S3OutageTests : IDisposable
             _server.Start(); // same storage folder: whatever the dead run stored is still there
             using (var admin = S3TestBucket.NewClient(_server.Endpoint))
             {
-                var keys = admin.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket }).GetAwaiter().GetResult().S3Objects ?? [];
+                var keys = (await admin.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket })).S3Objects ?? [];
                 Assert.DoesNotContain(keys, o => o.Key.EndsWith("/manifest.json"));
                 Assert.DoesNotContain(keys, o => o.Key.EndsWith("big.bin") || o.Size > 8 << 20);
             }

@@ -58,29 +58,29 @@ public sealed class S3RepositoryTests : IDisposable
     }
 
     [Fact]
-    public void Initialize_creates_a_missing_bucket_and_refuses_a_prefix_holding_other_objects()
+    public async Task Initialize_creates_a_missing_bucket_and_refuses_a_prefix_holding_other_objects()
     {
         var fresh = "bt-new-" + Guid.NewGuid().ToString("N")[..16];
         var repo = $"s3://{fresh}/r?endpoint={Uri.EscapeDataString(_bucket.Endpoint)}";
         try
         {
             Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred", repo).AssertNoErrors();
-            Assert.NotNull(_bucket.Client.GetObjectMetadataAsync(fresh, "r/repository.json").GetAwaiter().GetResult());
+            Assert.NotNull(await _bucket.Client.GetObjectMetadataAsync(fresh, "r/repository.json"));
         }
         finally
         {
-            _bucket.Client.DeleteObjectAsync(fresh, "r/repository.json").GetAwaiter().GetResult();
-            _bucket.Client.DeleteBucketAsync(fresh).GetAwaiter().GetResult();
+            await _bucket.Client.DeleteObjectAsync(fresh, "r/repository.json");
+            await _bucket.Client.DeleteBucketAsync(fresh);
         }
 
-        _bucket.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = _bucket.Name, Key = "busy/photo.jpg", ContentBody = "x" }).GetAwaiter().GetResult();
+        await _bucket.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = _bucket.Name, Key = "busy/photo.jpg", ContentBody = "x" });
         var busy = _bucket.Uri("busy");
         var error = Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred", busy).AssertError("RepositoryFolderNotEmpty");
         Assert.Contains("busy", error.Exception.Message);
     }
 
     [Fact]
-    public void The_secret_key_never_appears_in_errors_records_or_stored_objects()
+    public async Task The_secret_key_never_appears_in_errors_records_or_stored_objects()
     {
         var secret = "bt-Secret-" + Guid.NewGuid().ToString("N");
         var credential = Credential(secret);
@@ -92,7 +92,7 @@ public sealed class S3RepositoryTests : IDisposable
         Assert.DoesNotContain(secret, record.Repository);
         foreach (var key in _bucket.AllKeys())
         {
-            using var body = _bucket.Client.GetObjectAsync(_bucket.Name, key).GetAwaiter().GetResult().ResponseStream;
+            using var body = (await _bucket.Client.GetObjectAsync(_bucket.Name, key)).ResponseStream;
             using var copy = new MemoryStream();
             body.CopyTo(copy);
             Assert.DoesNotContain(secret, Encoding.UTF8.GetString(copy.ToArray()));

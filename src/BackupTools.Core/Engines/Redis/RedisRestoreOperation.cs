@@ -151,7 +151,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         }
         if (File.Exists(path))
         {
-            File.SetUnixFileMode(staged, File.GetUnixFileMode(path));
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(staged, File.GetUnixFileMode(path));
             var owner = UnixFileStat.Get(path);
             if (UnixFileStat.IsRoot) UnixFileStat.SetOwner(staged, owner.Uid, owner.Gid);
         }

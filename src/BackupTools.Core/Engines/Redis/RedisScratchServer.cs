@@ -43,7 +43,7 @@ public sealed class RedisScratchServer : IDisposable
             var config = Path.Combine(folder.FullName, "redis.conf");
             File.WriteAllText(config, $"port {port}\nbind 127.0.0.1\ndir \"{folder.FullName}\"\ndbfilename dump.rdb\ndaemonize no\nsave \"\"\nappendonly no\n" +
                 $"logfile \"{Path.Combine(folder.FullName, "redis.log")}\"\nrequirepass {password}\n");
-            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var start = new ProcessStartInfo(executable, [config]) { UseShellExecute = false };
             var clock = Stopwatch.StartNew();
             var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
