@@ -22,6 +22,8 @@ public sealed class RetryingBackupStore(IBackupStore inner, RetryPolicy policy) 
         return policy.Run(() => inner.TryCreateExclusive(key, copy));
     }
 
+    public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame) => policy.Run(() => inner.DeleteIfUnchanged(key, stillTheSame));
+
     public void Replace(string key, ReadOnlySpan<byte> content)
     {
         var copy = content.ToArray();
