@@ -34,7 +34,7 @@ public sealed class LeftoverFaultTests : PostgresTestBase
         var legacyBefore = Directory.Exists(legacyFolder) ? Directory.GetFiles(legacyFolder).ToHashSet() : [];
 
         using var restore = new BtProcess(
-            $"$c = [pscredential]::new('{Server.User}', (ConvertTo-SecureString $env:BT_FAULT_PW -AsPlainText -Force)); " +
+            $"$c = [pscredential]::new('{Server.User}', [System.Net.NetworkCredential]::new('', $env:BT_FAULT_PW).SecurePassword); " +
             $"Restore-Postgres -Id '{record.Id}' -TargetDatabase '{copy}' -Server '{Server.Host}' -Port {Server.Port} -Credential $c " +
             $"-Repository '{Repo}' -KeyFile '{KeyPath}' -Confirm:$false",
             new Dictionary<string, string> { ["BT_FAULT_PW"] = Server.Password });
