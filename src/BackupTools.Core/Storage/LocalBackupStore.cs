@@ -131,6 +131,9 @@ public sealed class LocalBackupStore : IBackupStore
     public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame)
     {
         var path = PathOf(key);
+        // Checked in place first, so a lease that was replaced meanwhile is (almost always) not even moved.
+        try { if (!stillTheSame(File.ReadAllBytes(path))) return false; }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }
         var aside = NewTempPath();
         try { File.Move(path, aside); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }

@@ -115,6 +115,11 @@ public sealed class LockFaultTests : IDisposable
         // A contender that judged an older lease stale: the lease it finds now is not that one.
         Assert.False(store.DeleteIfUnchanged(WriterLock.LockKey, content => content.AsSpan().SequenceEqual("{\"leaseId\":\"old\"}"u8)));
         Assert.Equal(before, File.ReadAllBytes(LeasePath));
+        // Replaced between the check in place and the move aside: the check there finds it and puts it back.
+        var checks = 0;
+        Assert.False(store.DeleteIfUnchanged(WriterLock.LockKey, _ => checks++ == 0));
+        Assert.Equal(2, checks);
+        Assert.Equal(before, File.ReadAllBytes(LeasePath));
         Assert.Empty(Directory.GetFiles(_temp.Sub("repo/tmp")));
     }
 

@@ -39,14 +39,13 @@ public static class SecretFolders
     private static string Prefix => $"backuptools-{Environment.UserName}-";
 
     /// <summary>Memory-backed first: $XDG_RUNTIME_DIR (the user's own), /dev/shm; the temp folder where neither exists.</summary>
-    public static string Base
+    public static string Base => Candidates().First();
+
+    private static IEnumerable<string> Candidates()
     {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && System.IO.Directory.Exists(runtime)) return runtime;
-            if (OperatingSystem.IsLinux() && System.IO.Directory.Exists("/dev/shm")) return "/dev/shm";
-            return System.IO.Path.GetTempPath();
-        }
+        if (Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && System.IO.Directory.Exists(runtime)) yield return runtime;
+        if (OperatingSystem.IsLinux() && System.IO.Directory.Exists("/dev/shm")) yield return "/dev/shm";
+        yield return System.IO.Path.GetTempPath();
     }
 
     /// <summary>This process's folder, created on first use (again if something removed it). Each call first sweeps what dead processes left: a few entries to list.</summary>
@@ -54,9 +53,10 @@ public static class SecretFolders
     {
         lock (Gate)
         {
-            var parent = Base;
-            SweepDeadProcesses(parent);
+            // All candidates: a cron job (no $XDG_RUNTIME_DIR) and a login session pick different ones.
+            foreach (var candidate in Candidates()) SweepDeadProcesses(candidate);
             if (_folder != null && System.IO.Directory.Exists(_folder)) return _folder;
+            var parent = Base;
             SweepLegacy();
             _folder = MakeFolder(parent);
             return _folder;
