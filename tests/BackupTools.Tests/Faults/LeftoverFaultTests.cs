@@ -152,4 +152,15 @@ public sealed class LeftoverNameTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(file.FilePath)!));
         Assert.False(Directory.Exists(orphan));
     }
+
+    [Fact]
+    public void A_process_that_exits_normally_leaves_no_secret_folder()
+    {
+        using var child = new BtProcess("$f = [BackupTools.Core.Engines.External.PrivateTempFile]::new('secret', '.tmp'); $f.FilePath; $f.Dispose()");
+        var outcome = child.Wait(TimeSpan.FromSeconds(60));
+        Assert.True(outcome is { Code: 0 }, outcome?.Err);
+        var path = outcome!.Value.Out.Trim();
+        Assert.StartsWith(SecretFolders.Base, path);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(path)), $"{Path.GetDirectoryName(path)} is still there");
+    }
 }

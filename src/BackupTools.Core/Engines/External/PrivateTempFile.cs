@@ -58,8 +58,13 @@ public static class SecretFolders
             if (_folder != null && System.IO.Directory.Exists(_folder)) return _folder;
             var parent = Base;
             SweepLegacy();
-            _folder = MakeFolder(parent);
-            return _folder;
+            var created = _folder = MakeFolder(parent);
+            // A normal exit leaves nothing (the files went on Dispose); only a crash leaves the folder for the sweep.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try { System.IO.Directory.Delete(created); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            };
+            return created;
         }
     }
 
