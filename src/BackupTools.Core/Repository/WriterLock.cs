@@ -58,7 +58,7 @@ public sealed class WriterLock : IDisposable
                 continue;
             }
             var holder = Parse(seen);
-            if (holder is null && unreadable.HeldLongerThan(seen, UnreadableGrace, now))
+            if (holder is null && unreadable.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(LockKey)))
             {
                 Break(store, content => content.AsSpan().SequenceEqual(seen));
                 if (expired) throw Contended(store);
@@ -189,19 +189,20 @@ public sealed class WriterLock : IDisposable
         Break(_store, content => Parse(content)?.LeaseId == _lease.LeaseId);
     }
 
-    /// <summary>How long this contender has seen the same unreadable lease content.</summary>
+    /// <summary>How long the same unreadable lease has been there: seen by this contender, or by its write time where the store knows it.</summary>
     private sealed class UnreadableLease
     {
         private byte[]? _content;
         private DateTimeOffset _since;
 
-        public bool HeldLongerThan(byte[] content, TimeSpan grace, DateTimeOffset now)
+        public bool HeldLongerThan(byte[] content, TimeSpan grace, DateTimeOffset now, DateTimeOffset? writtenAt)
         {
             if (_content is null || !_content.AsSpan().SequenceEqual(content))
             {
                 _content = content;
                 _since = now;
             }
+            if (writtenAt is { } written && written < _since) _since = written; // e.g. left empty by a crash long ago
             return now - _since >= grace;
         }
     }

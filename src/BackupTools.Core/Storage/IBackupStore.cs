@@ -49,6 +49,9 @@ public interface IBackupStore
         return true;
     }
 
+    /// <summary>When the object was last written, where the store can tell cheaply (a folder); null otherwise or when absent.</summary>
+    DateTimeOffset? ModifiedAt(string key) => null;
+
     /// <summary>Replaces an object atomically (used for lock heartbeats and repository metadata).</summary>
     void Replace(string key, ReadOnlySpan<byte> content);
 }

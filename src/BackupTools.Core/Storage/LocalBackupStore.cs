@@ -69,6 +69,12 @@ public sealed class LocalBackupStore : IBackupStore
         catch (IOException) { /* filled again meanwhile */ }
     }
 
+    public DateTimeOffset? ModifiedAt(string key)
+    {
+        var info = new FileInfo(PathOf(key));
+        return info.Exists ? info.LastWriteTimeUtc : null;
+    }
+
     /// <summary>
     /// Writes the content to a temp file, fsyncs it and links it under the key: the object appears complete
     /// or not at all (a reader never sees it empty), and a full disk is an error, not "exists".

@@ -107,6 +107,17 @@ public sealed class LockFaultTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_lease_written_long_ago_is_taken_over_at_once()
+    {
+        // Left by a writer that crashed between creating and writing it (older versions, file systems without hard links).
+        Directory.CreateDirectory(Path.GetDirectoryName(LeasePath)!);
+        File.WriteAllBytes(LeasePath, []);
+        File.SetLastWriteTimeUtc(LeasePath, DateTime.UtcNow - WriterLock.UnreadableGrace - TimeSpan.FromMinutes(1));
+        using var taken = WriterLock.Acquire(_repository, "next writer", TimeSpan.Zero);
+        Assert.True(new FileInfo(LeasePath).Length > 0);
+    }
+
+    [Fact]
     public void Breaking_a_stale_lease_spares_a_lease_a_new_holder_created_meanwhile()
     {
         var store = (LocalBackupStore)_repository.Store;
