@@ -41,6 +41,9 @@ public interface IDatabaseRestoreTarget : IDisposable
     /// <summary>Puts the proven staging copy in the target's place; the original comes back if that fails.</summary>
     void SwapIn(string staging);
 
+    /// <summary>Drops staging databases that restores killed on this host left behind (best effort).</summary>
+    void DropLeftovers();
+
     /// <summary>Best effort: the staging database is gone afterwards.</summary>
     void DropStaging(string staging);
 
@@ -80,6 +83,7 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
         using var target = Open(request, database);
         if (!request.ShouldProcess(request.Describe(database), $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (target.Exists ? ", replacing the existing database" : "")))
             return null;
+        target.DropLeftovers();
 
         string? safetyId = null;
         if (target.Exists && !request.SkipSafetyBackup)

@@ -5,7 +5,9 @@ namespace BackupTools.Core.Repository;
 
 /// <summary>
 /// Removes what dead writers left: temp parts and backup folders that never got a manifest. Only safe
-/// while holding the writer lock — then no other writer can be mid-backup.
+/// while holding the writer lock — then no other writer can be mid-backup. Readers write verification
+/// records through tmp/ without the lock, so parts a live process may still be writing are spared
+/// (<see cref="TempPartName.MayBeInUse"/>).
 /// </summary>
 public static class RepositorySweeper
 {
@@ -14,8 +16,10 @@ public static class RepositorySweeper
     {
         var removed = 0;
         var store = repository.Store;
+        var now = DateTimeOffset.UtcNow;
         foreach (var key in store.List(LocalBackupStore.TempFolder + "/").ToList())
         {
+            if (TempPartName.MayBeInUse(key[(key.LastIndexOf('/') + 1)..], now)) continue;
             store.Delete(key);
             removed++;
         }

@@ -38,7 +38,16 @@ public static class VerificationLog
         try
         {
             BackupId.Validate(result.Id);
-            repository.Store.Replace(Key(result.Id), RepositoryJson.Serialize(entry));
+            var content = RepositoryJson.Serialize(entry);
+            try
+            {
+                repository.Store.Replace(Key(result.Id), content);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // A writer's sweep (one that predates owner-tagged temp parts) removed our temp part: once more.
+                repository.Store.Replace(Key(result.Id), content);
+            }
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

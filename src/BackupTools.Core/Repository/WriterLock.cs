@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
 using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Repository;
@@ -10,11 +10,15 @@ namespace BackupTools.Core.Repository;
 /// The repository's single-writer lock, held as a lease: the holder rewrites its heartbeat every
 /// HeartbeatInterval; a lease whose heartbeat is older than LeaseDuration, or whose holder process is
 /// gone on this same host, is stale and may be taken over. So a killed writer never blocks forever.
+/// A lease that cannot be read (empty or damaged) counts as held for <see cref="UnreadableGrace"/>: it may be
+/// a contender's that is still being written (stores without an atomic create-with-content).
+/// Every wait, including breaking stale leases, ends at the caller's timeout.
 /// </summary>
 public sealed class WriterLock : IDisposable
 {
     public const string LockKey = "locks/writer.json";
     public static TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+    public static TimeSpan UnreadableGrace { get; set; } = TimeSpan.FromSeconds(60);
     public static TimeSpan HeartbeatInterval => LeaseDuration / 4;
 
     private readonly IBackupStore _store;
@@ -36,32 +40,103 @@ public sealed class WriterLock : IDisposable
     {
         var store = repository.Store;
         var deadline = DateTimeOffset.UtcNow + wait;
-        while (true)
+        var unreadable = new UnreadableLease();
+        for (var attempt = 1; ; attempt++)
         {
-            var lease = LeaseInfo.ForThisProcess(purpose);
-            if (store.TryCreateExclusive(LockKey, JsonSerializer.SerializeToUtf8Bytes(lease)))
-                return new WriterLock(store, lease);
-
-            var holder = TryRead(store);
-            if (holder is null && !store.Exists(LockKey))
-            {
-                // Free again, or another contender won and is still writing it (S3): never delete here.
-                cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50 + Random.Shared.Next(200)));
-                cancel.ThrowIfCancellationRequested();
-                continue;
-            }
-            if (holder is null || holder.IsStale(DateTimeOffset.UtcNow))
-            {
-                BreakStaleLease(store, holder);
-                continue;
-            }
-            if (DateTimeOffset.UtcNow >= deadline)
-                throw new BackupToolsException("RepositoryLocked", FailureKind.ResourceBusy,
-                    $"Repository {store.Location} is locked by {holder.Purpose} on host {holder.Host} (pid {holder.Pid}), " +
-                    $"heartbeat {holder.HeartbeatAt:u}; the lease expires at {holder.HeartbeatAt + LeaseDuration:u} if that writer is gone.",
-                    "Wait for the other backup to finish, or pass -LockTimeout to wait for it.");
-            cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500));
             cancel.ThrowIfCancellationRequested();
+            var lease = LeaseInfo.ForThisProcess(purpose);
+            if (TryCreate(store, lease)) return new WriterLock(store, lease);
+
+            var seen = ReadRaw(store);
+            var now = DateTimeOffset.UtcNow;
+            var expired = now >= deadline && attempt > 1; // one retry even at -LockTimeoutSec 0: the holder may just have left
+            if (seen is null)
+            {
+                // Released between our create and our read: try again at once, a little later if it keeps happening.
+                if (expired) throw Contended(store);
+                Pause(cancel, attempt < 3 ? 0 : 20);
+                continue;
+            }
+            var holder = Parse(seen);
+            if (holder is null && unreadable.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(LockKey)))
+            {
+                Break(store, content => content.AsSpan().SequenceEqual(seen));
+                if (expired) throw Contended(store);
+                Pause(cancel, 10 + Random.Shared.Next(40));
+                continue;
+            }
+            if (holder is not null && holder.IsStale(now))
+            {
+                Break(store, content => Parse(content)?.LeaseId == holder.LeaseId);
+                if (expired) throw Contended(store);
+                Pause(cancel, 10 + Random.Shared.Next(40));
+                continue;
+            }
+            if (now >= deadline) throw Locked(store, holder);
+            Pause(cancel, Math.Min(500, Math.Max(20, (int)(deadline - now).TotalMilliseconds)));
+        }
+    }
+
+    private static bool TryCreate(IBackupStore store, LeaseInfo lease)
+    {
+        try
+        {
+            return store.TryCreateExclusive(LockKey, JsonSerializer.SerializeToUtf8Bytes(lease));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupToolsException("RepositoryLockFailed", FailureKind.WriteError,
+                $"Could not create the writer lease {LockKey} in {store.Location}: {e.Message}",
+                "Free space on the repository's disk or fix its permissions, then run it again.", e);
+        }
+    }
+
+    private static BackupToolsException Locked(IBackupStore store, LeaseInfo? holder) => holder is null
+        ? new BackupToolsException("RepositoryLocked", FailureKind.ResourceBusy,
+            $"Repository {store.Location} is locked: {LockKey} exists but cannot be read (a writer may be creating it). " +
+            $"It is taken over once it has stayed unreadable for {UnreadableGrace.TotalSeconds:0} s.",
+            $"Wait and retry, pass -LockTimeoutSec {UnreadableGrace.TotalSeconds + 5:0} or more, or delete {LockKey} if no writer is running.")
+        : new BackupToolsException("RepositoryLocked", FailureKind.ResourceBusy,
+            $"Repository {store.Location} is locked by {holder.Purpose} on host {holder.Host} (pid {holder.Pid}), " +
+            $"heartbeat {holder.HeartbeatAt:u}; the lease expires at {holder.HeartbeatAt + LeaseDuration:u} if that writer is gone.",
+            "Wait for the other backup to finish, or pass -LockTimeoutSec to wait for it.");
+
+    private static BackupToolsException Contended(IBackupStore store) =>
+        new("RepositoryLocked", FailureKind.ResourceBusy,
+            $"Repository {store.Location}: other writers kept taking or releasing {LockKey} until the lock timeout.",
+            "Retry, or pass a longer -LockTimeoutSec.");
+
+    private static void Pause(CancellationToken cancel, int milliseconds)
+    {
+        if (milliseconds > 0) cancel.WaitHandle.WaitOne(milliseconds);
+        cancel.ThrowIfCancellationRequested();
+    }
+
+    private static byte[]? ReadRaw(IBackupStore store)
+    {
+        try
+        {
+            using var stream = store.OpenRead(LockKey);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return buffer.ToArray();
+        }
+        catch (StoreObjectNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static LeaseInfo? Parse(byte[] content)
+    {
+        try
+        {
+            var lease = JsonSerializer.Deserialize<LeaseInfo>(content);
+            return lease is { LeaseId.Length: > 0 } ? lease : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
@@ -69,21 +144,19 @@ public sealed class WriterLock : IDisposable
     {
         try
         {
-            using var stream = store.OpenRead(LockKey);
-            return JsonSerializer.Deserialize<LeaseInfo>(stream);
+            return ReadRaw(store) is { } content ? Parse(content) : null;
         }
-        catch (Exception e) when (e is BackupToolsException or JsonException or IOException)
+        catch (Exception e) when (e is BackupToolsException or IOException)
         {
             return null;
         }
     }
 
-    private static void BreakStaleLease(IBackupStore store, LeaseInfo? seen)
+    /// <summary>Deletes the lease only if it is still the one judged stale: another process may have just replaced it.</summary>
+    private static void Break(IBackupStore store, Func<byte[], bool> stillTheSame)
     {
-        // Only delete the lease we judged stale: another process may have just replaced it.
-        var current = TryRead(store);
-        if (current?.LeaseId != seen?.LeaseId) return;
-        try { store.Delete(LockKey); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
+        try { store.DeleteIfUnchanged(LockKey, stillTheSame); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BackupToolsException) { /* storage unreachable: retried until the timeout */ }
     }
 
     private void Beat()
@@ -113,9 +186,24 @@ public sealed class WriterLock : IDisposable
         {
         }
         _heartbeat.Dispose();
-        if (TryRead(_store)?.LeaseId == _lease.LeaseId)
+        Break(_store, content => Parse(content)?.LeaseId == _lease.LeaseId);
+    }
+
+    /// <summary>How long the same unreadable lease has been there: seen by this contender, or by its write time where the store knows it.</summary>
+    private sealed class UnreadableLease
+    {
+        private byte[]? _content;
+        private DateTimeOffset _since;
+
+        public bool HeldLongerThan(byte[] content, TimeSpan grace, DateTimeOffset now, DateTimeOffset? writtenAt)
         {
-            try { _store.Delete(LockKey); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
+            if (_content is null || !_content.AsSpan().SequenceEqual(content))
+            {
+                _content = content;
+                _since = now;
+            }
+            if (writtenAt is { } written && written < _since) _since = written; // e.g. left empty by a crash long ago
+            return now - _since >= grace;
         }
     }
 
@@ -141,24 +229,7 @@ public sealed class WriterLock : IDisposable
         public bool IsStale(DateTimeOffset now)
         {
             if (now - HeartbeatAt > LeaseDuration) return true;
-            return Host == Environment.MachineName && Pid != Environment.ProcessId && !ProcessAlive(Pid);
-        }
-
-        private static bool ProcessAlive(int pid)
-        {
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                return !process.HasExited;
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
+            return Host == Environment.MachineName && Pid != Environment.ProcessId && !OwnerProcess.IsAlive(Pid);
         }
     }
 }

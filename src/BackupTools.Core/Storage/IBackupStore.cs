@@ -28,6 +28,30 @@ public interface IBackupStore
     /// <summary>Creates an object only if the key is free (used for locks). False when it already exists.</summary>
     bool TryCreateExclusive(string key, ReadOnlySpan<byte> content);
 
+    /// <summary>
+    /// Deletes an object only if its content still passes <paramref name="stillTheSame"/> (used to break a stale
+    /// lock without deleting one a new holder has just created). True when deleted. Stores that can do it
+    /// atomically (a local folder: rename aside, check, put back) override this read-check-delete.
+    /// </summary>
+    bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame)
+    {
+        byte[] content;
+        try
+        {
+            using var stream = OpenRead(key);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            content = buffer.ToArray();
+        }
+        catch (StoreObjectNotFoundException) { return false; }
+        if (!stillTheSame(content)) return false;
+        Delete(key);
+        return true;
+    }
+
+    /// <summary>When the object was last written, where the store can tell cheaply (a folder); null otherwise or when absent.</summary>
+    DateTimeOffset? ModifiedAt(string key) => null;
+
     /// <summary>Replaces an object atomically (used for lock heartbeats and repository metadata).</summary>
     void Replace(string key, ReadOnlySpan<byte> content);
 }

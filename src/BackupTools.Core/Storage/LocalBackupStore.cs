@@ -22,9 +22,7 @@ public sealed class LocalBackupStore : IBackupStore
     public PendingObject OpenWrite(string key)
     {
         var final = PathOf(key);
-        var temp = PathOf($"{TempFolder}/{Guid.NewGuid():N}.part");
-        PrivateFileSystem.CreateDirectory(Path.GetDirectoryName(temp)!);
-        return new LocalPendingObject(key, temp, final);
+        return new LocalPendingObject(key, NewTempPath(), final);
     }
 
     public Stream OpenRead(string key)
@@ -60,26 +58,101 @@ public sealed class LocalBackupStore : IBackupStore
         var path = PathOf(key);
         try { File.Delete(path); }
         catch (DirectoryNotFoundException) { return; } // already gone with its folder
-        // Leave no empty per-backup folders behind.
+        // Leave no empty per-backup folders behind, but never remove a top-level folder (tmp/, locks/,
+        // verifications/…): another process may be about to create a file in it.
         var dir = Path.GetDirectoryName(path);
-        if (dir != null && dir != _root && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-            Directory.Delete(dir);
+        if (dir == null || Path.GetDirectoryName(dir) is not { } parent || IsRoot(parent) || IsRoot(dir)) return;
+        try
+        {
+            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        catch (IOException) { /* filled again meanwhile */ }
     }
 
+    public DateTimeOffset? ModifiedAt(string key)
+    {
+        var info = new FileInfo(PathOf(key));
+        return info.Exists ? info.LastWriteTimeUtc : null;
+    }
+
+    /// <summary>
+    /// Writes the content to a temp file, fsyncs it and links it under the key: the object appears complete
+    /// or not at all (a reader never sees it empty), and a full disk is an error, not "exists".
+    /// </summary>
     public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content)
     {
         var path = PathOf(key);
         PrivateFileSystem.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = NewTempPath();
         try
         {
-            using var stream = PrivateFileSystem.CreateFile(path, FileMode.CreateNew);
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
+            using (var stream = PrivateFileSystem.CreateFile(temp, FileMode.CreateNew))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            switch (PosixLink.TryLink(temp, path))
+            {
+                case PosixLink.Outcome.Linked:
+                    PrivateFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
+                    return true;
+                case PosixLink.Outcome.Exists:
+                    return false;
+                default:
+                    return CreateNewInPlace(path, content);
+            }
+        }
+        finally
+        {
+            TryDeleteFile(temp);
+        }
+    }
+
+    /// <summary>Without hard links: O_EXCL create, then write (a reader may briefly see it empty).</summary>
+    private static bool CreateNewInPlace(string path, ReadOnlySpan<byte> content)
+    {
+        FileStream stream;
+        try { stream = PrivateFileSystem.CreateFile(path, FileMode.CreateNew); }
+        catch (IOException e) when (e.HResult == EEXIST || !IsNoSpace(e) && File.Exists(path)) { return false; }
+        try
+        {
+            using (stream)
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
             return true;
         }
-        catch (IOException) when (File.Exists(path))
+        catch
         {
+            TryDeleteFile(path);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the object only if its content still passes <paramref name="stillTheSame"/>: it is renamed aside
+    /// first (atomic), checked there, and linked back if it turned out to be another one (a new lock holder's).
+    /// </summary>
+    public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame)
+    {
+        var path = PathOf(key);
+        // Checked in place first, so a lease that was replaced meanwhile is (almost always) not even moved.
+        try { if (!stillTheSame(File.ReadAllBytes(path))) return false; }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }
+        var aside = NewTempPath();
+        try { File.Move(path, aside); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }
+        try
+        {
+            if (stillTheSame(File.ReadAllBytes(aside))) return true;
+            if (PosixLink.TryLink(aside, path) == PosixLink.Outcome.Unsupported && !File.Exists(path))
+                File.Move(aside, path);
             return false;
+        }
+        finally
+        {
+            TryDeleteFile(aside);
         }
     }
 
@@ -88,6 +161,24 @@ public sealed class LocalBackupStore : IBackupStore
         using var pending = OpenWrite(key);
         pending.Write(content);
         pending.Commit();
+    }
+
+    private const int EEXIST = 17, ENOSPC = 28;
+
+    private static bool IsNoSpace(IOException e) => e.HResult == ENOSPC;
+
+    private bool IsRoot(string dir) => Path.TrimEndingDirectorySeparator(dir) == Path.TrimEndingDirectorySeparator(_root);
+
+    private string NewTempPath()
+    {
+        var temp = PathOf($"{TempFolder}/{TempPartName.New()}");
+        PrivateFileSystem.CreateDirectory(Path.GetDirectoryName(temp)!);
+        return temp;
+    }
+
+    private static void TryDeleteFile(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { /* swept later with tmp/ */ } catch (UnauthorizedAccessException) { }
     }
 
     private string PathOf(string key)
@@ -149,8 +240,10 @@ public sealed class LocalBackupStore : IBackupStore
         {
             if (disposing && !_committed)
             {
-                _file.Dispose();
-                try { File.Delete(_temp); } catch (IOException) { /* swept later with tmp/ */ }
+                // Closing flushes the buffer, which throws on a full disk: the part must go all the same.
+                try { _file.Dispose(); }
+                catch (IOException) { /* the write that failed has already reported it */ }
+                finally { TryDeleteFile(_temp); }
             }
             base.Dispose(disposing);
         }

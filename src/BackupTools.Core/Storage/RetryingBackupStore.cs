@@ -22,6 +22,10 @@ public sealed class RetryingBackupStore(IBackupStore inner, RetryPolicy policy) 
         return policy.Run(() => inner.TryCreateExclusive(key, copy));
     }
 
+    public DateTimeOffset? ModifiedAt(string key) => policy.Run(() => inner.ModifiedAt(key));
+
+    public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame) => policy.Run(() => inner.DeleteIfUnchanged(key, stillTheSame));
+
     public void Replace(string key, ReadOnlySpan<byte> content)
     {
         var copy = content.ToArray();

@@ -40,6 +40,7 @@ internal static class RestoreTester
             var postgres = target.Postgres();
             using var maintenance = PostgresInspector.Open(postgres, "postgres");
             var tools = PgTools.Locate(target.ToolPath, PostgresInspector.ServerMajor(maintenance));
+            PgArchiveRestorer.DropLeftovers(maintenance, target.ToString(), observer);
             try
             {
                 observer.Verbose($"Test-restoring {manifest.Id} into {throwaway}.");
@@ -67,6 +68,7 @@ internal static class RestoreTester
         try
         {
             var tools = MySqlTools.Locate(target.ToolPath);
+            MySqlArchiveRestorer.DropLeftovers(mysql, observer);
             observer.Verbose($"Test-restoring {manifest.Id} into {throwaway}.");
             var outcome = MySqlArchiveRestorer.RestoreInto(repository, manifest, keys, mysql, tools, throwaway, cancel);
             return Report(checks, outcome.Tables, outcome.Rows, outcome.Duration, outcome.Differences);

@@ -98,8 +98,7 @@ public sealed class MySqlBackupTests : CellTestBase
         My($"Backup-MySql -Database $db {Conn} -Repository $repo -KeyFile $key").AssertNoErrors();
         foreach (var manifest in Directory.EnumerateFiles(Repo, "manifest.json", SearchOption.AllDirectories))
             Assert.DoesNotContain(Server.Password, File.ReadAllText(manifest));
-        var leftovers = Directory.Exists(Path.Combine(Path.GetTempPath(), "backuptools-" + Environment.UserName))
-            ? Directory.GetFiles(Path.Combine(Path.GetTempPath(), "backuptools-" + Environment.UserName), "*.cnf") : [];
+        var leftovers = Directory.GetFiles(BackupTools.Core.Engines.External.SecretFolders.ForThisProcess(), "*.cnf");
         Assert.Empty(leftovers);
     }
 

@@ -49,6 +49,23 @@ public static class MySqlArchiveRestorer
         return charset.Length == 0 ? "character set utf8mb4" : $"character set {charset}" + (collation.Length > 0 ? $" collate {collation}" : "");
     }
 
+    /// <summary>Drops the staging and test databases of restores whose process died on this host (see <see cref="LeftoverDatabases"/>).</summary>
+    public static void DropLeftovers(MySqlTarget target, Operations.IOperationObserver observer)
+    {
+        var server = $"{target.Host}:{target.Port}";
+        try
+        {
+            using var connection = MySqlInspector.Open(target, null);
+            var names = MySqlInspector.Query(connection, "select schema_name from information_schema.schemata where schema_name like @pattern", r => r.GetString(0),
+                ("pattern", ThrowawayDatabase.LikePattern));
+            LeftoverDatabases.Clean(names, name => DropDatabase(target, name), server, observer);
+        }
+        catch (Exception e) when (e is MySqlConnector.MySqlException or Errors.BackupToolsException)
+        {
+            observer.Verbose($"Could not look for databases left by interrupted restores on {server}: {e.Message}");
+        }
+    }
+
     public static void DropDatabase(MySqlTarget target, string database)
     {
         try
@@ -56,7 +73,7 @@ public static class MySqlArchiveRestorer
             using var connection = MySqlInspector.Open(target, null);
             Execute(connection, $"drop database if exists {MySqlInspector.Quote(database)}");
         }
-        catch (Errors.BackupToolsException) { /* best effort: named …__bt_test_… so it is recognisable */ }
+        catch (Exception e) when (e is Errors.BackupToolsException or MySqlConnector.MySqlException) { /* best effort: named …__bt_test_… so it is recognisable */ }
     }
 
     private static void Execute(MySqlConnector.MySqlConnection connection, string sql)

@@ -49,6 +49,8 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
             MySqlArchiveRestorer.DropDatabase(request.Target, staging);
         }
 
+        public void DropLeftovers() => MySqlArchiveRestorer.DropLeftovers(request.Target, observer);
+
         public void DropStaging(string staging) => MySqlArchiveRestorer.DropDatabase(request.Target, staging);
 
         public Exception Explain(Exception error) => error is MySqlException e ? MySqlErrors.Map(e, request.Target, database) : error;

@@ -99,6 +99,18 @@ public static class PgArchiveRestorer
             PostgresInspector.Execute(connection, $"create schema if not exists {PostgresInspector.Quote(schema)}");
     }
 
+    /// <summary>Drops the staging and test databases of restores whose process died on this host (see <see cref="LeftoverDatabases"/>).</summary>
+    public static void DropLeftovers(NpgsqlConnection maintenance, string server, Operations.IOperationObserver observer)
+    {
+        try
+        {
+            var names = PostgresInspector.Query(maintenance, "select datname from pg_database where datname like @pattern", r => r.GetString(0), null,
+                ("pattern", ThrowawayDatabase.LikePattern));
+            LeftoverDatabases.Clean(names, name => DropDatabase(maintenance, name), server, observer);
+        }
+        catch (NpgsqlException e) { observer.Verbose($"Could not look for databases left by interrupted restores on {server}: {e.Message}"); }
+    }
+
     public static void DropDatabase(NpgsqlConnection maintenance, string database)
     {
         try

@@ -79,6 +79,8 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
         private void Rename(string from, string to) =>
             PostgresInspector.Execute(maintenance, $"alter database {PostgresInspector.Quote(from)} rename to {PostgresInspector.Quote(to)}");
 
+        public void DropLeftovers() => PgArchiveRestorer.DropLeftovers(maintenance, request.Server, observer);
+
         public void DropStaging(string staging) => PgArchiveRestorer.DropDatabase(maintenance, staging);
 
         public Exception Explain(Exception error) => error;
