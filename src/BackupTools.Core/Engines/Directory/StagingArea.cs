@@ -1,3 +1,4 @@
+using BackupTools.Core.Engines.Directory.Tar;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Storage;
 
@@ -25,16 +26,12 @@ public sealed class StagingArea : IDisposable
         return new StagingArea(root);
     }
 
-    public string PathOf(string cellPath) => cellPath.Length == 0 ? TreeRoot : Path.Combine(TreeRoot, cellPath);
-
-    /// <summary>A path that ends as a symlink may hold a file or folder from an earlier layer: clear it first.</summary>
-    public void ClearNonSymlink(string cellPath)
+    /// <summary>Where a cell path of a checked index lies in the staged tree; refuses any path that could lead out of it.</summary>
+    public string PathOf(string cellPath)
     {
-        var full = PathOf(cellPath);
-        var info = new FileInfo(full);
-        if (info.LinkTarget != null) return;
-        if (System.IO.Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null) System.IO.Directory.Delete(full, recursive: true);
-        else if (info.Exists) info.Delete();
+        if (cellPath.Length == 0) return TreeRoot;
+        if (!TarPathGuard.TryNormalize(cellPath, out var normal) || normal != cellPath) throw TarPathGuard.Escape(cellPath);
+        return Path.Combine(TreeRoot, cellPath);
     }
 
     /// <summary>Proves the staged tree is complete: every indexed path exists with its kind and size.</summary>
