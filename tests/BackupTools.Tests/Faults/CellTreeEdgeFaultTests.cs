@@ -104,3 +104,53 @@ public sealed class CellTreeEdgeFaultTests : CellTestBase
         base.Dispose();
     }
 }
+
+/// <summary>Non-UTF-8 names in tar, both ways with GNU tar. Skipped (passes trivially) where GNU tar is not installed.</summary>
+public sealed class NonUtf8TarInteropTests
+{
+    private static readonly byte[] NameBytes = [0xff, 0xfe, (byte)'-', (byte)'n', (byte)'a', (byte)'m', (byte)'e'];
+
+    [Fact]
+    public void Gnu_tar_extracts_our_non_UTF8_names_byte_exact()
+    {
+        if (!BackupTools.Tests.Tar.TarTestSupport.HasGnuTar()) return;
+        using var tmp = new TempDir();
+        var name = BackupTools.Core.Posix.PosixNames.FromBytes(NameBytes);
+        var archive = tmp.Sub("ours.tar");
+        using (var output = File.Create(archive))
+        {
+            var tar = new BackupTools.Core.Engines.Directory.Tar.TarWriter(output);
+            tar.WriteBytes(name, "payload"u8, 0b110_100_100, DateTimeOffset.UnixEpoch);
+            tar.WriteSymlink("link", name, 0b111_111_111, DateTimeOffset.UnixEpoch);
+            tar.Finish();
+        }
+        var listing = Bash("""mkdir "$1/x" && tar -xf "$2" -C "$1/x" && cd "$1/x" && LC_ALL=C ls -1 && readlink link && cat "$(readlink link)" """, tmp.Path, archive);
+        Assert.Equal([.. "link\n"u8, .. NameBytes, .. "\n"u8, .. NameBytes, .. "\npayload"u8], listing);
+    }
+
+    [Fact]
+    public void We_read_non_UTF8_names_from_gnu_tar()
+    {
+        if (!BackupTools.Tests.Tar.TarTestSupport.HasGnuTar()) return;
+        using var tmp = new TempDir();
+        Bash("""mkdir "$1/src" && cd "$1/src" && printf payload > $'\xff\xfe-name' && ln -s $'\xff\xfe-name' link && tar --format=pax -cf ../gnu.tar $'\xff\xfe-name' link""", tmp.Path);
+        using var input = File.OpenRead(tmp.Sub("gnu.tar"));
+        var reader = new BackupTools.Core.Engines.Directory.Tar.TarReader(input);
+        var file = reader.Next()!;
+        Assert.Equal(NameBytes, BackupTools.Core.Posix.PosixNames.ToBytes(file.Header.Path));
+        Assert.Equal("payload"u8.ToArray(), file.ReadAllBytes());
+        Assert.Equal(NameBytes, BackupTools.Core.Posix.PosixNames.ToBytes(reader.Next()!.Header.LinkTarget!));
+    }
+
+    private static byte[] Bash(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash", ["-c", script, "bash", .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        using var output = new MemoryStream();
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.BaseStream.CopyTo(output);
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"bash failed: {error.Result}");
+        return output.ToArray();
+    }
+}
