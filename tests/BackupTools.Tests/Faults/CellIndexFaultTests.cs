@@ -57,7 +57,7 @@ public sealed class CellIndexFaultTests : CellTestBase
         var victim = Victim();
         var id = Forge(Root, Data, Line(victim, "l", target: "anywhere"));
         var dest = Temp.Sub("dest");
-        var error = Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError(CellIndex.EscapesErrorId);
+        var error = Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError("CellIndexEntryEscapes");
         Assert.Equal("keep me", File.ReadAllText(Path.Combine(victim, "precious.txt")));
         Assert.False(Directory.Exists(dest));
         Assert.Contains(victim, error.Exception.Message);
@@ -70,7 +70,7 @@ public sealed class CellIndexFaultTests : CellTestBase
         var victim = Victim();
         var id = Forge(Root, Data, Line("../../victim", "l", target: "anywhere"));
         var dest = Temp.Sub("dest");
-        Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError(CellIndex.EscapesErrorId);
+        Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError("CellIndexEntryEscapes");
         Assert.Equal("keep me", File.ReadAllText(Path.Combine(victim, "precious.txt")));
         Assert.False(Directory.Exists(dest));
     }
@@ -83,7 +83,7 @@ public sealed class CellIndexFaultTests : CellTestBase
         var owner = Owner(victim);
         var id = Forge(Root, Data, Line("../../victim/precious.txt", "f", size: 7, uid: 4242));
         var dest = Temp.Sub("dest");
-        Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError(CellIndex.EscapesErrorId);
+        Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError("CellIndexEntryEscapes");
         Assert.Equal(owner, Owner(victim));
     }
 
@@ -94,7 +94,7 @@ public sealed class CellIndexFaultTests : CellTestBase
         var owner = Owner(Path.Combine(victim, "precious.txt"));
         var id = Forge(Root, Data, Line("link", "l", target: victim), Line("link/precious.txt", "f", size: 7, uid: 4242));
         var dest = Temp.Sub("dest");
-        Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError(CellIndex.EscapesErrorId);
+        Run("Restore-Cell -Id $id -Repository $repo -Destination $dest -Confirm:$false", ("id", id), ("dest", dest)).AssertError("CellIndexEntryEscapes");
         Assert.Equal(owner, Owner(Path.Combine(victim, "precious.txt")));
         Assert.False(Directory.Exists(dest));
     }
