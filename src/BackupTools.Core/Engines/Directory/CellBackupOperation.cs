@@ -131,7 +131,7 @@ public sealed class CellBackupOperation(IOperationObserver observer)
                 catch (Exception e) when (e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException)
                 {
                     throw new BackupToolsException("CellFileUnreadable", FailureKind.WriteError,
-                        $"Cannot read '{full}': {e.Message}", "Run the backup as a user that can read the whole cell; nothing was stored.", e);
+                        $"Cannot read '{BackupTools.Core.Posix.PosixNames.Display(full)}': {e.Message}", "Run the backup as a user that can read the whole cell; nothing was stored.", e);
                 }
                 break;
         }

@@ -87,6 +87,9 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
     private (long Files, long Bytes) BuildTree(BackupRepository repository, IReadOnlyList<BackupManifest> chain, BackupManifest target,
         StagingArea staging, CellRestoreRequest request, CancellationToken cancel)
     {
+        // The index is read and checked whole before anything is written: its paths decide what is deleted,
+        // verified and chowned, so a crafted one must be refused while nothing has been touched.
+        var index = ReadIndex(repository, target, request);
         var extractor = new SafeTreeExtractor(staging.Root);
         var applied = new HashSet<string>(StringComparer.Ordinal);
         long totalStored = chain.Sum(m => m.Data.RawBytes), done = 0;
@@ -108,16 +111,18 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
             done += layer.Data.RawBytes;
         }
 
-        var index = ReadIndex(repository, target, request);
         // Paths an earlier layer wrote that the restore point no longer has: deletions recorded by the chain.
+        // They come from the archives (already confined by TarPathGuard) and go through the extractor, which
+        // never follows a link.
         foreach (var path in applied.Where(p => !index.Contains(p)).OrderByDescending(p => p.Length))
             extractor.Remove(CellArchiveLayout.ToArchivePath(path));
-        foreach (var link in index.Entries.Where(e => e.Kind == CellEntryKind.Symlink))
-            staging.ClearNonSymlink(link.Path);
         extractor.Complete();
+        var counts = staging.VerifyAgainst(index);
+        // Owners last: only a tree proven to match the index (every parent a real directory) is chowned, and
+        // lchown never follows a link.
         if (UnixFileStat.IsRoot)
             foreach (var e in index.Entries) UnixFileStat.SetOwner(staging.PathOf(e.Path), e.Uid, e.Gid);
-        return staging.VerifyAgainst(index);
+        return counts;
     }
 
     private static void CheckMeta(TarEntry? first, BackupManifest layer)

@@ -34,7 +34,7 @@ internal sealed class ReadAhead(IReadOnlyList<string> files, long windowBytes = 
     {
         try
         {
-            using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using SafeFileHandle handle = BackupTools.Core.Posix.PosixFiles.OpenRead(path);
             posix_fadvise((int)handle.DangerousGetHandle(), 0, 0, WillNeed);
         }
         catch (EntryPointNotFoundException) { _unavailable = true; }

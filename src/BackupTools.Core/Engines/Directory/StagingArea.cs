@@ -1,4 +1,6 @@
+using BackupTools.Core.Engines.Directory.Tar;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Posix;
 using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Engines.Directory;
@@ -25,16 +27,12 @@ public sealed class StagingArea : IDisposable
         return new StagingArea(root);
     }
 
-    public string PathOf(string cellPath) => cellPath.Length == 0 ? TreeRoot : Path.Combine(TreeRoot, cellPath);
-
-    /// <summary>A path that ends as a symlink may hold a file or folder from an earlier layer: clear it first.</summary>
-    public void ClearNonSymlink(string cellPath)
+    /// <summary>Where a cell path of a checked index lies in the staged tree; refuses any path that could lead out of it.</summary>
+    public string PathOf(string cellPath)
     {
-        var full = PathOf(cellPath);
-        var info = new FileInfo(full);
-        if (info.LinkTarget != null) return;
-        if (System.IO.Directory.Exists(full) && new DirectoryInfo(full).LinkTarget is null) System.IO.Directory.Delete(full, recursive: true);
-        else if (info.Exists) info.Delete();
+        if (cellPath.Length == 0) return TreeRoot;
+        if (!TarPathGuard.TryNormalize(cellPath, out var normal) || normal != cellPath) throw TarPathGuard.Escape(cellPath);
+        return Path.Combine(TreeRoot, cellPath);
     }
 
     /// <summary>Proves the staged tree is complete: every indexed path exists with its kind and size.</summary>
@@ -44,16 +42,16 @@ public sealed class StagingArea : IDisposable
         foreach (var e in index.Entries)
         {
             var full = PathOf(e.Path);
-            FileSystemInfo info = e.Kind == CellEntryKind.Directory ? new DirectoryInfo(full) : new FileInfo(full);
+            var found = PosixFiles.LStat(full);
             var ok = e.Kind switch
             {
-                CellEntryKind.Symlink => info.LinkTarget == e.LinkTarget,
-                CellEntryKind.Directory => info.Exists && info.LinkTarget is null,
-                _ => info.Exists && info.LinkTarget is null && ((FileInfo)info).Length == e.Size,
+                CellEntryKind.Symlink => found.Kind == PosixKind.Symlink && PosixFiles.ReadLink(full) == e.LinkTarget,
+                CellEntryKind.Directory => found.Kind == PosixKind.Directory,
+                _ => found.Kind == PosixKind.File && found.Size == e.Size,
             };
             if (!ok)
                 throw new BackupIntegrityException("RestoreVerificationFailed",
-                    $"The restored tree is incomplete at '{e.Path}' ({e.Kind}); the destination was not touched.");
+                    $"The restored tree is incomplete at '{PosixNames.Display(e.Path)}' ({e.Kind}); the destination was not touched.");
             if (e.Kind == CellEntryKind.File) { files++; bytes += e.Size; }
         }
         return (files, bytes);
@@ -89,7 +87,8 @@ public sealed class StagingArea : IDisposable
     {
         try
         {
-            if (System.IO.Directory.Exists(Root)) System.IO.Directory.Delete(Root, recursive: true);
+            // Our own walk: .NET's cannot delete names that are not UTF-8.
+            if (PosixFiles.KindOf(Root) == PosixKind.Directory) PosixFiles.DeleteTree(Root);
         }
         catch (IOException) { /* leftovers are named .<cell>.bt-restore-*; safe to delete by hand */ }
         catch (UnauthorizedAccessException) { }

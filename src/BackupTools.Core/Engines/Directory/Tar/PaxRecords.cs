@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Posix;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
 
@@ -12,10 +13,14 @@ internal static class PaxRecords
         var output = new MemoryStream();
         foreach (var (key, value) in records)
         {
-            var body = Encoding.UTF8.GetByteCount($" {key}={value}\n");
+            // Values are written as their bytes: a non-UTF-8 file name (PosixNames) is stored exactly.
+            var bytes = PosixNames.ToBytes(value);
+            var body = Encoding.UTF8.GetByteCount($" {key}=") + bytes.Length + 1;
             var length = body + 1;
             while (length.ToString(CultureInfo.InvariantCulture).Length + body > length) length++;
-            output.Write(Encoding.UTF8.GetBytes($"{length.ToString(CultureInfo.InvariantCulture)} {key}={value}\n"));
+            output.Write(Encoding.UTF8.GetBytes($"{length.ToString(CultureInfo.InvariantCulture)} {key}="));
+            output.Write(bytes);
+            output.WriteByte((byte)'\n');
         }
         return output.ToArray();
     }
@@ -32,10 +37,11 @@ internal static class PaxRecords
                 if (data.IndexOfAnyExcept((byte)0) < 0) break; // trailing padding
                 throw new BackupIntegrityException("TarPaxMalformed", "A pax extended header is malformed: the archive is damaged.");
             }
-            var record = Encoding.UTF8.GetString(data[(space + 1)..(length - 1)]);
-            var eq = record.IndexOf('=');
+            var record = data[(space + 1)..(length - 1)];
+            var eq = record.IndexOf((byte)'=');
             if (eq <= 0) throw new BackupIntegrityException("TarPaxMalformed", "A pax extended header record has no key.");
-            result[record[..eq]] = record[(eq + 1)..];
+            // Values may be raw bytes (hdrcharset=BINARY, or a writer that ignored it): keep them exact.
+            result[Encoding.UTF8.GetString(record[..eq])] = PosixNames.FromBytes(record[(eq + 1)..]);
             data = data[length..];
         }
         return result;

@@ -1,3 +1,5 @@
+using BackupTools.Core.Posix;
+
 namespace BackupTools.Core.Engines.Directory.Tar;
 
 /// <summary>
@@ -73,15 +75,15 @@ public sealed class SafeTreeExtractor
         {
             var full = PrepareParents(path, path, create: true)!;
             RemoveExisting(full);
-            File.CreateSymbolicLink(full, target);
+            PosixFiles.CreateSymlink(full, target);
         }
         foreach (var (path, meta) in _directories.OrderByDescending(p => p.Key.Length))
         {
             // Re-check: a folder must still be a real one reached without links before we touch it.
             var full = PrepareParents(path, path, create: false);
             if (full is null || !IsRealDirectory(full)) continue;
-            System.IO.Directory.SetLastWriteTimeUtc(full, meta.MTime.UtcDateTime);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(full, (UnixFileMode)meta.Mode);
+            PosixFiles.SetModifiedTime(full, meta.MTime.UtcDateTime);
+            PosixFiles.SetMode(full, meta.Mode);
         }
     }
 
@@ -100,11 +102,11 @@ public sealed class SafeTreeExtractor
             // A symlink recorded for this parent would later turn it into a link: an entry below it without
             // the folder being re-declared first (which supersedes the link) is an attempt to write through it.
             if (create && _symlinks.ContainsKey(string.Join('/', parts, 0, i + 1))) throw TarPathGuard.Escape(original);
-            var info = new FileInfo(current);
-            if (info.LinkTarget != null) throw TarPathGuard.Escape(original);
-            if (IsRealDirectory(current)) continue;
+            var kind = PosixFiles.KindOf(current);
+            if (kind == PosixKind.Symlink) throw TarPathGuard.Escape(original);
+            if (kind == PosixKind.Directory) continue;
             if (!create) return null;
-            if (info.Exists) info.Delete(); // a file where a folder now is
+            if (kind != PosixKind.Missing) PosixFiles.DeleteFile(current); // a file where a folder now is
             CreateDirectory(current);
         }
         var full = Path.Combine(_root, path.Replace('/', Path.DirectorySeparatorChar));
@@ -126,43 +128,24 @@ public sealed class SafeTreeExtractor
         if (_completed) throw new InvalidOperationException("The extraction was already completed.");
     }
 
-    private static bool IsRealDirectory(string full)
-    {
-        var info = new DirectoryInfo(full);
-        return info.Exists && info.LinkTarget is null;
-    }
+    private static bool IsRealDirectory(string full) => PosixFiles.KindOf(full) == PosixKind.Directory;
 
     /// <summary>Removes a file, a symlink (never its target) or a folder tree (links inside are unlinked, not followed).</summary>
     private static void RemoveExisting(string full)
     {
-        var info = new FileInfo(full);
-        if (info.LinkTarget != null || info.Exists) { info.Delete(); return; }
-        if (System.IO.Directory.Exists(full))
+        switch (PosixFiles.KindOf(full))
         {
-            MakeWritable(full);
-            System.IO.Directory.Delete(full, recursive: true);
+            case PosixKind.Missing: return;
+            case PosixKind.Directory: PosixFiles.DeleteTree(full); return;
+            default: PosixFiles.DeleteFile(full); return;
         }
     }
 
-    /// <summary>A folder from an earlier layer may hold read-only files or folders; make it deletable.</summary>
-    private static void MakeWritable(string dir)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false };
-        File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | BuildMode);
-        foreach (var sub in new DirectoryInfo(dir).EnumerateDirectories("*", options))
-            File.SetUnixFileMode(sub.FullName, File.GetUnixFileMode(sub.FullName) | BuildMode);
-    }
-
-    private static void CreateDirectory(string full)
-    {
-        if (OperatingSystem.IsWindows()) System.IO.Directory.CreateDirectory(full);
-        else System.IO.Directory.CreateDirectory(full, BuildMode);
-    }
+    private static void CreateDirectory(string full) => PosixFiles.CreateDirectory(full, BuildMode);
 
     private static void ApplyFileMetadata(string full, int mode, DateTimeOffset mtime)
     {
-        File.SetLastWriteTimeUtc(full, mtime.UtcDateTime);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(full, (UnixFileMode)mode);
+        PosixFiles.SetModifiedTime(full, mtime.UtcDateTime);
+        PosixFiles.SetMode(full, mode);
     }
 }

@@ -67,7 +67,7 @@ public sealed class TarEntry
     {
         if (Header.Kind != TarEntryKind.File) throw new InvalidOperationException($"'{Header.Path}' is a {Header.Kind}, not a file.");
         BeginConsume();
-        using (var file = new FileStream(filePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+        using (var file = BackupTools.Core.Posix.PosixFiles.CreateNew(filePath))
         {
             if (Header.Sparse is not { } regions)
             {

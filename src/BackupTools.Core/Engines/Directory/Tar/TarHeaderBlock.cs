@@ -1,5 +1,6 @@
 using System.Text;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Posix;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
 
@@ -62,7 +63,7 @@ internal static class TarHeaderBlock
     public static string Text(ReadOnlySpan<byte> field)
     {
         var end = field.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? field : field[..end]);
+        return PosixNames.FromBytes(end < 0 ? field : field[..end]);
     }
 
     /// <summary>Octal (space/NUL padded) or GNU base-256 (high bit set) numbers.</summary>

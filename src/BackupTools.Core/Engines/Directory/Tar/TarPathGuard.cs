@@ -14,21 +14,33 @@ public static class TarPathGuard
     public static string Normalize(string entryPath)
     {
         ArgumentNullException.ThrowIfNull(entryPath);
+        return TryNormalize(entryPath, out var path) ? path : throw Escape(entryPath);
+    }
+
+    /// <summary>
+    /// The one confinement rule for every path read from a stored object (tar entries, index entries):
+    /// false for anything that could name a place outside the root it is resolved against.
+    /// </summary>
+    public static bool TryNormalize(string? entryPath, out string normalized)
+    {
+        normalized = "";
+        if (entryPath is null) return false;
         var path = entryPath;
         while (path.StartsWith("./", StringComparison.Ordinal)) path = path[2..];
         path = path.TrimEnd('/');
         if (path.Length == 0 || path.Contains('\0') || path.StartsWith('/') || path.StartsWith('\\')
             || (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0])))
-            throw Escape(entryPath);
+            return false;
         // On Windows a backslash separates too; elsewhere it is an ordinary file name character.
         var separators = OperatingSystem.IsWindows() ? new[] { '/', '\\' } : new[] { '/' };
         foreach (var part in path.Split(separators))
-            if (part is "" or "." or ".." || (OperatingSystem.IsWindows() && part.Contains(':'))) throw Escape(entryPath);
-        return path;
+            if (part is "" or "." or ".." || (OperatingSystem.IsWindows() && part.Contains(':'))) return false;
+        normalized = path;
+        return true;
     }
 
     internal static BackupToolsException Escape(string entryPath) => new(
         EscapeErrorId, FailureKind.InvalidData,
-        $"The archive entry '{entryPath.Replace("\0", "\\0")}' would be written outside the destination; the restore was stopped and nothing outside was touched.",
+        $"The archive entry '{BackupTools.Core.Posix.PosixNames.Display(entryPath)}' would be written outside the destination; the restore was stopped and nothing outside was touched.",
         "The backup was made by another tool or tampered with; inspect it before restoring.");
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Posix;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
 
@@ -52,10 +53,10 @@ public sealed class TarReader
                     ReadSmall(size);
                     continue;
                 case TarHeaderBlock.TypeGnuLongName:
-                    longName = Encoding.UTF8.GetString(ReadSmall(size)).TrimEnd('\0');
+                    longName = PosixNames.FromBytes(ReadSmall(size)).TrimEnd('\0');
                     continue;
                 case TarHeaderBlock.TypeGnuLongLink:
-                    longLink = Encoding.UTF8.GetString(ReadSmall(size)).TrimEnd('\0');
+                    longLink = PosixNames.FromBytes(ReadSmall(size)).TrimEnd('\0');
                     continue;
                 case (byte)'S':
                     throw new BackupIntegrityException("TarUnsupportedEntry", "The archive holds an old-GNU sparse entry, which this reader does not support; write archives with --format=pax.");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Posix;
 using Microsoft.Win32.SafeHandles;
 
 namespace BackupTools.Core.Engines.Directory.Tar;
@@ -78,8 +79,7 @@ public sealed class TarWriter : IDisposable
     /// <summary>Does not finish the archive: an archive abandoned after an error must not look complete.</summary>
     public void Dispose() => _buffer = null;
 
-    private static SafeFileHandle OpenSource(string sourceFile) =>
-        File.OpenHandle(sourceFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+    private static SafeFileHandle OpenSource(string sourceFile) => PosixFiles.OpenRead(sourceFile);
 
     private long WriteFile(string path, SafeFileHandle file, string sourceFile, long size, int mode, DateTimeOffset mtime, Action<long>? bytesRead)
     {
@@ -112,9 +112,9 @@ public sealed class TarWriter : IDisposable
             Pad(stored);
         }
         if (shrank)
-            Warn?.Invoke($"'{sourceFile}' shrank while it was being read; the missing part of its {size} bytes was stored as zeros.");
+            Warn?.Invoke($"'{PosixNames.Display(sourceFile)}' shrank while it was being read; the missing part of its {size} bytes was stored as zeros.");
         else if (RandomAccess.GetLength(file) > size)
-            Warn?.Invoke($"'{sourceFile}' grew while it was being read; only its first {size} bytes were stored.");
+            Warn?.Invoke($"'{PosixNames.Display(sourceFile)}' grew while it was being read; only its first {size} bytes were stored.");
         return read;
     }
 
@@ -170,7 +170,11 @@ public sealed class TarWriter : IDisposable
         if (string.IsNullOrEmpty(path) || path.Contains('\0'))
             throw new BackupToolsException("TarEntryNameInvalid", FailureKind.InvalidData, $"Cannot archive an entry named '{path}'.");
         if (mode is < 0 or > 0xFFF) throw new ArgumentOutOfRangeException(nameof(mode), mode, "Mode must be permission bits (0..07777).");
-        var records = extra ?? new Dictionary<string, string>();
+        var records = new Dictionary<string, string>();
+        // A name that is not UTF-8 goes in the pax records as its raw bytes, declared the way GNU tar does
+        // (hdrcharset=BINARY, before the records it applies to), so both tars restore the exact name.
+        if (PosixNames.HasEscapedBytes(path) || PosixNames.HasEscapedBytes(link)) records["hdrcharset"] = "BINARY";
+        foreach (var (key, value) in extra ?? []) records[key] = value;
         var name = type == TarHeaderBlock.TypeDirectory ? path.TrimEnd('/') + "/" : path;
         var headerName = name;
         if (!TarHeaderBlock.FitsPlain(name))
