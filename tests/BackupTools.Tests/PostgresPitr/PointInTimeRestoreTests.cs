@@ -18,11 +18,19 @@ public sealed class PointInTimeRestoreTests : IDisposable
 
     public PointInTimeRestoreTests()
     {
-        _cluster = new ArchivingCluster(_temp.Sub("cluster"));
         Directory.CreateDirectory(_temp.Sub("restores"));
         ArchivingCluster.MakeReachable(_temp.Sub("restores"));
-        Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-        Exec("create table ledger(id int primary key, at timestamptz not null default clock_timestamp())");
+        _cluster = new ArchivingCluster(_temp.Sub("cluster")); 
+        try
+        {
+            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Exec("create table ledger(id int primary key, at timestamptz not null default clock_timestamp())");
+        }
+        catch
+        {
+            _cluster.Dispose(); // xunit does not dispose a test class whose constructor threw
+            throw;
+        }
     }
 
     private PsResult Run(string script, params (string Name, object? Value)[] extra)
