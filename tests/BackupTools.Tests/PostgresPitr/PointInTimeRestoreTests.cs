@@ -97,6 +97,9 @@ public sealed class PointInTimeRestoreTests : IDisposable
         Assert.NotEmpty(pushed.SelectMany(p => p.Pushed));
         Assert.Empty(Directory.GetFiles(_cluster.Spool)); // shipped, then forgotten
 
+        // The live RPO: the WAL series' age is the age of the newest archived WAL, and -MaxAge alerts on it.
+        var wal = Run("Get-BackupStatus -Repository $repo -MaxAge 10m").AssertNoErrors().Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal");
+        Assert.True(wal.Age < TimeSpan.FromMinutes(2), $"WAL age {wal.Age}");
         var checks = Run("Get-Backup -Repository $repo -Cell pitr | Test-BackupIntegrity -KeyFile $key").AssertNoErrors().Objects<IntegrityResult>().ToList();
         Assert.Contains(checks, r => r.Passed && r.Checks.Any(c => c.Name == "data:basebackup" && c.Passed));
         Assert.Contains(checks, r => r.Passed && r.Checks.Any(c => c.Name == "data:wal" && c.Passed));
