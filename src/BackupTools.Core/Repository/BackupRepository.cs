@@ -118,6 +118,7 @@ public sealed class BackupRepository
             var manifest = RepositoryJson.Deserialize<BackupManifest>(buffer.ToArray());
             if (manifest.Format != BackupManifest.FormatName || manifest.FormatVersion > BackupManifest.CurrentFormatVersion)
                 throw new BackupIntegrityException("ManifestUnsupported", $"{key} has format '{manifest.Format}' v{manifest.FormatVersion}, not understood by this version.");
+            ManifestBinding.Check(key, manifest, Location);
             return manifest;
         }
         catch (JsonException e)
