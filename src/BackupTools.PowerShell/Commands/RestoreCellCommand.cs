@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Core.Engines;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
@@ -34,7 +35,9 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [Parameter(ParameterSetName = PlanSet)]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>The backup to restore; with -Name it must be a backup of that cell.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
 
     /// <summary>Restore the newest backup completed at or before this time.</summary>
@@ -68,20 +71,43 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
+    private readonly List<RestorePick> _byId = [];
+
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == PlanSet)
+        if (ParameterSetName == PlanSet) RestoreFromPlan();
+        else if (Id.Length > 0) _byId.Add(new RestorePick(Id, Repository)); // at the end, once no two are known to share a destination
+        else RestoreOne();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_byId.Count == 0) return;
+        try
         {
-            RestoreFromPlan();
-            return;
+            RestoreBatch.EnsureOnePerTarget(_byId.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+                m => Path.GetFullPath(Destination is null ? m.Source : ResolvePath(Destination)));
         }
-        var target = ParameterSetName == "ById" ? Id : Name;
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, string.Join(", ", _byId.Select(p => p.Id)));
+        }
+        foreach (var pick in _byId)
+        {
+            (Id, Repository) = (pick.Id, pick.Repository);
+            RestoreOne();
+        }
+    }
+
+    private void RestoreOne()
+    {
+        var target = Id.Length > 0 ? Id : Name;
         try
         {
             if (RestoreHook is not (null or ScriptBlock or string))
                 throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
             var request = new CellRestoreRequest(ResolveRepository(Repository)!,
-                ParameterSetName == "ByName" ? Name : null, ParameterSetName == "ById" ? Id : null, At,
+                ParameterSetName == "ByName" ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>
