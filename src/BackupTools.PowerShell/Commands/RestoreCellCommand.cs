@@ -14,8 +14,10 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
 {
     private const string PlanSet = "Plan";
 
+    /// <summary>The cell; with -Id, a check that the backup is that cell's.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ByName")]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PlanSet)]
+    [Parameter(ParameterSetName = "ById")]
     [Alias("Cell")]
     public string Name { get; set; } = "";
 
@@ -37,7 +39,6 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
 
     /// <summary>The backup to restore; with -Name it must be a backup of that cell.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = "ByName", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
 
     /// <summary>Restore the newest backup completed at or before this time.</summary>
@@ -76,7 +77,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PlanSet) RestoreFromPlan();
-        else if (Id.Length > 0) _byId.Add(new RestorePick(Id, Repository)); // at the end, once no two are known to share a destination
+        else if (ParameterSetName == "ById") _byId.Add(new RestorePick(Id, Repository)); // at the end, once no two are known to share a destination
         else RestoreOne();
     }
 
@@ -107,7 +108,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
             if (RestoreHook is not (null or ScriptBlock or string))
                 throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
             var request = new CellRestoreRequest(ResolveRepository(Repository)!,
-                ParameterSetName == "ByName" ? Name : null, Id.Length > 0 ? Id : null, At,
+                Name.Length > 0 ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>

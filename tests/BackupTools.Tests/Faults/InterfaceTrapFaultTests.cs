@@ -67,8 +67,6 @@ public sealed class InterfaceTrapFaultTests : CellTestBase
         TreeSnapshot.AssertSame(Cell, dest);
         Run("Restore-Cell -Name other -Id $id -Repository $repo -KeyFile $key -Destination $d2 -Confirm:$false", ("id", record.Id), ("d2", Temp.Sub("r2")))
             .AssertError("RestoreIdCellMismatch");
-        Run("Restore-Cell -Name crm -Id $id -At $at -Repository $repo -KeyFile $key -Destination $d2 -Confirm:$false", ("id", record.Id), ("d2", Temp.Sub("r2")), ("at", DateTimeOffset.UtcNow))
-            .AssertError("RestoreIdAndAt");
         Assert.False(Directory.Exists(Temp.Sub("r2")));
     }
 

@@ -10,8 +10,6 @@ public static class RestorePointSelector
     {
         if (id != null)
         {
-            if (at != null)
-                throw new BackupInputException("RestoreIdAndAt", "At", "-Id names the backup to restore, so -At (which picks one by time) cannot apply.", "Give -Id or -At, not both.");
             var byId = repository.GetManifest(id);
             if (cell != null && byId.Cell != cell)
                 throw new BackupInputException("RestoreIdCellMismatch", "Id", $"backup {id} belongs to cell '{byId.Cell}', not '{cell}'.", "Drop -Name or use a backup of that cell.");
