@@ -76,3 +76,27 @@ public sealed class MisleadingKeyFileErrorFaultTests : CellTestBase
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
     }
 }
+
+/// <summary>Issue 14 item 9 for Redis: a damaged snapshot is reported as damage (naming the backup), not as a bad RDB.</summary>
+[Collection("servers")]
+public sealed class MisleadingRedisErrorFaultTests : BackupTools.Tests.Redis.RedisTestBase
+{
+    [Fact]
+    public void Damaged_snapshot_is_reported_as_damage_and_the_server_is_not_touched()
+    {
+        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        var source = NewInstance("source");
+        using (var c = source.Connect())
+            c.GetDatabase(0).StringSet(Enumerable.Range(0, 10).Select(i => new KeyValuePair<StackExchange.Redis.RedisKey, StackExchange.Redis.RedisValue>($"backed-up:{i}", i)).ToArray());
+        var record = Run("Backup-RedisRdb -Port $p -Repository $repo", ("p", source.Port)).AssertNoErrors().Single<BackupRecord>();
+        MisleadingMySqlErrorFaultTests.Corrupt(Path.Combine(Repo, "backups", record.Id, "data"), "backed-up:5", "backed-uX:5"); // only the RDB's CRC trailer can tell
+        var target = NewInstance("target");
+        using (var c = target.Connect()) c.GetDatabase(0).StringSet("live", "1");
+
+        var error = Run("Restore-RedisRdb -Id $id -Repository $repo -Port $p -Confirm:$false", ("id", record.Id), ("p", target.Port)).AssertError("StoredHashMismatch");
+        Assert.Contains($"Backup {record.Id} is damaged", error.Exception.Message);
+        using var check = target.Connect();
+        Assert.Equal("1", (string?)check.GetDatabase(0).StringGet("live"));
+        Assert.Equal(1, check.GetServers()[0].DatabaseSize(0));
+    }
+}
