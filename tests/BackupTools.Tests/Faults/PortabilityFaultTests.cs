@@ -36,11 +36,13 @@ public sealed class PortabilityFaultTests : IDisposable
         };
     }
 
-    /// <summary>coreutils' view (it does not follow symlinks): raw mode, uid, gid.</summary>
+    /// <summary>coreutils' view (it does not follow symlinks): raw mode, uid, gid, size, mtime (seconds and nanoseconds).</summary>
     private static LinuxLstat.Result Coreutils(string path)
     {
-        var fields = Tool("stat", "-c", "%f %u %g", path).Split(' ');
-        return new LinuxLstat.Result(Convert.ToUInt32(fields[0], 16), int.Parse(fields[1]), int.Parse(fields[2]));
+        var fields = Tool("stat", "-c", "%f %u %g %s %.9Y", path).Split(' ');
+        var mtime = fields[4].Split('.');
+        return new LinuxLstat.Result(Convert.ToUInt32(fields[0], 16), int.Parse(fields[1]), int.Parse(fields[2]), long.Parse(fields[3]),
+            long.Parse(mtime[0]), long.Parse(mtime[1]));
     }
 
     private static string Tool(string name, params string[] args)
@@ -68,6 +70,7 @@ public sealed class PortabilityFaultTests : IDisposable
             foreach (var (kind, path) in samples)
                 Assert.True(Coreutils(path) == LinuxLstat.Get(path), $"{method} on {kind}: {LinuxLstat.Get(path)} vs stat's {Coreutils(path)}");
             Assert.Null(LinuxLstat.Get(_temp.Sub("no-such-file")));
+            Assert.Equal(2, LinuxLstat.Get(System.Text.Encoding.UTF8.GetBytes(_temp.Sub("no-such-file") + "\0"))!.Value.Errno); // ENOENT
         }
         finally
         {
