@@ -16,6 +16,8 @@ public static class BackupKeyFile
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir))
             throw new BackupInputException("KeyFileFolderMissing", "Path", $"the folder '{dir}' does not exist.", "Create it first (private to the backup user).");
+        if (Directory.Exists(full))
+            throw new BackupInputException("KeyFileIsDirectory", "Path", $"'{full}' is a directory.", "Give the path of the key file to create, e.g. a new file name inside that folder.");
         if (File.Exists(full) && !force)
             throw new BackupInputException("KeyFileExists", "Path", $"'{full}' already exists; overwriting it would make backups made with that key unreadable.",
                 "Choose another path, or pass -Force if you really mean to replace it.");
@@ -39,6 +41,9 @@ public static class BackupKeyFile
     public static BackupKey Read(string path, Action<string>? warn = null)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new BackupKeyException("KeyFileIsDirectory", $"'{full}' is a directory, not a key file.",
+                "Pass the key file itself (-KeyFile / BACKUPTOOLS_KEY_FILE), e.g. a file in that folder written by New-BackupKey.");
         if (!File.Exists(full))
             throw new BackupKeyException("KeyFileNotFound", $"Key file '{full}' does not exist.", "Check -KeyFile / BACKUPTOOLS_KEY_FILE, or create one with New-BackupKey.");
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(full) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)

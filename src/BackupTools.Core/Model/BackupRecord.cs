@@ -32,6 +32,8 @@ public sealed class BackupRecord
     public IReadOnlyDictionary<string, object?> EngineInfo { get; init; } = new Dictionary<string, object?>();
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     public required string Status { get; init; }
+    /// <summary>Taken by a restore of the data it replaced (tag reason=safety-before-restore): a way back, not a restore point.</summary>
+    public bool IsSafetyBackup { get; init; }
 
     public TimeSpan Duration => CompletedAt - StartedAt;
 

@@ -191,7 +191,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
                     PlanSourceBackup.Postgres(source, password), request.Force, request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
             case "mysql":
                 return new Engines.MySql.MySqlRestoreOperation(observer).Run(new Engines.MySql.MySqlRestoreRequest(repository, manifest.Id, null, null, source.Database,
-                    PlanSourceBackup.MySql(source, password), request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
+                    PlanSourceBackup.MySql(source, password), request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true, request.Force), cancel)?.SafetyBackupId;
             case "redis":
                 return new RedisRestoreOperation(observer).Run(new RedisRestoreRequest(repository, manifest.Id, PlanSourceBackup.Redis(source, password), source.Path,
                     control.StopAction, control.StartAction, TimeSpan.FromMinutes(2), request.SkipSafetyBackup, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;

@@ -37,7 +37,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
             try
             {
                 BackupId.Validate(id);
-                if (!byId.TryGetValue(id, out var manifest)) throw RepositoryErrors.BackupNotFound(repository.Location, id);
+                if (!byId.TryGetValue(id, out var manifest)) throw WhyNotListed(id);
                 if (manifest.Layout != BackupManifest.SingleObjectLayout)
                     throw new BackupToolsException("BackupLayoutUnsupported", FailureKind.InvalidData,
                         $"Backup {id} uses the '{manifest.Layout}' layout, which this version cannot delete safely.", "Upgrade BackupTools.");
@@ -104,6 +104,17 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
                     $"{purpose}: {e.Message}", e.ErrorId, observer);
             }
         }
+    }
+
+    /// <summary>
+    /// The error for an id the listing left out: reading its folder directly names the cause (its manifest belongs
+    /// to another backup: BackupManifestMismatch) so a swapped folder is refused, never deleted under a wrong id.
+    /// </summary>
+    private BackupToolsException WhyNotListed(string id)
+    {
+        try { repository.GetManifest(id); }
+        catch (BackupToolsException e) { return e; }
+        return RepositoryErrors.BackupNotFound(repository.Location, id); // appeared after the listing: ask again
     }
 
     /// <summary>Deletes one backup; the caller holds the writer lock.</summary>

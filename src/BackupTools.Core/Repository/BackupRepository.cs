@@ -26,11 +26,22 @@ public sealed class BackupRepository
     public RepositoryConfig Config { get; }
     public string Location => Store.Location;
 
+    /// <summary>
+    /// Creates a repository; on one that exists with the same settings it returns that one (so a setup script can
+    /// run again), with other settings it refuses (RepositoryExistsWithOtherSettings) rather than change them.
+    /// </summary>
     public static BackupRepository Initialize(IBackupStore store, RepositoryDefaults defaults)
     {
         if (store.Exists(ConfigKey))
-            throw new BackupToolsException("RepositoryAlreadyExists", FailureKind.InvalidArgument,
-                $"{store.Location} is already a BackupTools repository.", "Use it as it is, or choose another -Path.");
+        {
+            var existing = Open(store);
+            var differences = RepositoryDefaults.Differences(existing.Config.Defaults, defaults);
+            if (differences.Count > 0)
+                throw new BackupToolsException("RepositoryExistsWithOtherSettings", FailureKind.InvalidArgument,
+                    $"{store.Location} is already a BackupTools repository, with other settings: {string.Join("; ", differences)}.",
+                    "Use it as it is (drop or match those parameters), or choose another -Path. Settings of an existing repository are not changed.");
+            return existing;
+        }
         StorePreparation.PrepareForNewRepository(store);
 
         var config = new RepositoryConfig { Defaults = defaults };
@@ -118,6 +129,7 @@ public sealed class BackupRepository
             var manifest = RepositoryJson.Deserialize<BackupManifest>(buffer.ToArray());
             if (manifest.Format != BackupManifest.FormatName || manifest.FormatVersion > BackupManifest.CurrentFormatVersion)
                 throw new BackupIntegrityException("ManifestUnsupported", $"{key} has format '{manifest.Format}' v{manifest.FormatVersion}, not understood by this version.");
+            ManifestBinding.Check(key, manifest, Location);
             return manifest;
         }
         catch (JsonException e)

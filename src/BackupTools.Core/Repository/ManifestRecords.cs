@@ -30,6 +30,7 @@ public static class ManifestRecords
         EngineInfo = m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
         Tags = new Dictionary<string, string>(m.Tags),
         Status = m.Status,
+        IsSafetyBackup = SafetyBackup.IsSafetyBackup(m),
     };
 
     private static Dictionary<string, object?> ToDictionary(JsonObject json) =>

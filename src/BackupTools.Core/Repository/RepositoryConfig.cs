@@ -23,4 +23,19 @@ public sealed class RepositoryDefaults
     /// <summary>When true, backups without a key are refused.</summary>
     [JsonPropertyName("requireEncryption")] public bool RequireEncryption { get; init; }
     [JsonPropertyName("segmentSize")] public int SegmentSize { get; init; } = 64 * 1024;
+
+    /// <summary>What differs between an existing repository's defaults and those asked for, in words (empty: the same).</summary>
+    public static IReadOnlyList<string> Differences(RepositoryDefaults existing, RepositoryDefaults asked)
+    {
+        var differences = new List<string>();
+        if (!string.Equals(existing.Compression, asked.Compression, StringComparison.OrdinalIgnoreCase))
+            differences.Add($"compression is {existing.Compression}, not {asked.Compression}");
+        if (existing.CompressionLevel != asked.CompressionLevel)
+            differences.Add($"compression level is {existing.CompressionLevel?.ToString() ?? "the default"}, not {asked.CompressionLevel?.ToString() ?? "the default"}");
+        if (existing.RequireEncryption != asked.RequireEncryption)
+            differences.Add(existing.RequireEncryption ? "it requires encryption" : "it does not require encryption");
+        if (existing.SegmentSize != asked.SegmentSize)
+            differences.Add($"segment size is {existing.SegmentSize}, not {asked.SegmentSize}");
+        return differences;
+    }
 }

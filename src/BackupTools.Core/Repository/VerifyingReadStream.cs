@@ -68,11 +68,12 @@ public sealed class VerifyingReadStream : Stream
     public long RawBytesRead => _raw.BytesCounted;
 
     /// <summary>Reads whatever the caller left, then proves sizes and hashes match the manifest.</summary>
-    public void VerifyToEnd()
+    public void VerifyToEnd(CancellationToken cancel = default)
     {
         try
         {
-            _raw.CopyTo(Stream.Null);
+            var buffer = new byte[1 << 16];
+            while (_raw.Read(buffer) > 0) cancel.ThrowIfCancellationRequested(); // may be most of a large object
             _stored.CopyTo(Stream.Null); // bytes after the last frame/segment must still be counted
         }
         catch (BackupIntegrityException e) when (!e.Message.Contains(_expected.Key, StringComparison.Ordinal)) { throw Named(e); }

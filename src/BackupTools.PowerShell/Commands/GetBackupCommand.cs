@@ -37,6 +37,10 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>With -Latest: let a restore's safety backup count as the newest backup of its cell.</summary>
+    [Parameter]
+    public SwitchParameter IncludeSafety { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string[]? Id { get; set; }
 
@@ -45,7 +49,7 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
         try
         {
             var repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
-            var records = RunCore((observer, _, _) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest), observer));
+            var records = RunCore((observer, _, _) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest, IncludeSafety), observer));
             WriteObject(records, enumerateCollection: true);
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Core.Engines;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
@@ -13,8 +14,10 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
 {
     private const string PlanSet = "Plan";
 
+    /// <summary>The cell; with -Id, a check that the backup is that cell's.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ByName")]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PlanSet)]
+    [Parameter(ParameterSetName = "ById")]
     [Alias("Cell")]
     public string Name { get; set; } = "";
 
@@ -34,6 +37,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [Parameter(ParameterSetName = PlanSet)]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>The backup to restore; with -Name it must be a backup of that cell.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
 
@@ -68,20 +72,43 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
+    private readonly List<RestorePick> _byId = [];
+
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == PlanSet)
+        if (ParameterSetName == PlanSet) RestoreFromPlan();
+        else if (ParameterSetName == "ById") _byId.Add(new RestorePick(Id, Repository)); // at the end, once no two are known to share a destination
+        else RestoreOne();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_byId.Count == 0) return;
+        try
         {
-            RestoreFromPlan();
-            return;
+            RestoreBatch.EnsureOnePerTarget(_byId.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+                m => Path.GetFullPath(Destination is null ? m.Source : ResolvePath(Destination)));
         }
-        var target = ParameterSetName == "ById" ? Id : Name;
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, string.Join(", ", _byId.Select(p => p.Id)));
+        }
+        foreach (var pick in _byId)
+        {
+            (Id, Repository) = (pick.Id, pick.Repository);
+            RestoreOne();
+        }
+    }
+
+    private void RestoreOne()
+    {
+        var target = Id.Length > 0 ? Id : Name;
         try
         {
             if (RestoreHook is not (null or ScriptBlock or string))
                 throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
             var request = new CellRestoreRequest(ResolveRepository(Repository)!,
-                ParameterSetName == "ByName" ? Name : null, ParameterSetName == "ById" ? Id : null, At,
+                Name.Length > 0 ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>

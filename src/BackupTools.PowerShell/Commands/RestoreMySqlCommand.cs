@@ -8,12 +8,16 @@ namespace BackupTools.PowerShell.Commands;
 [OutputType(typeof(DatabaseRestoreResult))]
 public sealed class RestoreMySqlCommand : DatabaseRestoreCmdlet
 {
-    protected override void ProcessRecord()
+    /// <summary>End the other sessions using the database being replaced (their open transactions would block the swap).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void RestoreOne()
     {
         try
         {
             var request = new MySqlRestoreRequest(RepositoryLocation, SelectedId, SelectedDatabase, At, TargetDatabase, BuildMySqlTarget(), SkipSafetyBackup,
-                ResolvedToolPath, LoadKeys(), LockTimeout, (_, _) => true);
+                ResolvedToolPath, LoadKeys(), LockTimeout, (_, _) => true, Force);
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new MySqlRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);

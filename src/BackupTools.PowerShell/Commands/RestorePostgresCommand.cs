@@ -17,7 +17,7 @@ public sealed class RestorePostgresCommand : DatabaseRestoreCmdlet
     [ValidateRange(1, 64)]
     public int Jobs { get; set; } = 1;
 
-    protected override void ProcessRecord()
+    protected override void RestoreOne()
     {
         try
         {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Core.Engines;
 using BackupTools.Core.Engines.Redis;
 using BackupTools.PowerShell.Infrastructure;
 
@@ -45,7 +46,30 @@ public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialPara
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
-    protected override void ProcessRecord()
+    private readonly List<RestorePick> _picks = [];
+
+    /// <summary>Backups wait for the end: several piped in would each replace the one before on the one server.</summary>
+    protected override void ProcessRecord() => _picks.Add(new RestorePick(Id, Repository));
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            RestoreBatch.EnsureOnePerTarget(_picks.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+                _ => $"the Redis server{(Server is null ? "" : " " + Server)}{(Port is null ? "" : ":" + Port)}");
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, string.Join(", ", _picks.Select(p => p.Id)));
+        }
+        foreach (var pick in _picks)
+        {
+            (Id, Repository) = (pick.Id, pick.Repository);
+            RestoreOne();
+        }
+    }
+
+    private void RestoreOne()
     {
         try
         {

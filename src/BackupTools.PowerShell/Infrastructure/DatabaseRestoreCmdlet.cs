@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Core.Engines;
 
 namespace BackupTools.PowerShell.Infrastructure;
 
@@ -47,4 +48,35 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
 
     /// <summary>What an error is about: the backup id or the database asked for.</summary>
     protected string Selection => ParameterSetName == ById ? Id : Database;
+
+    private readonly List<RestorePick> _byId = [];
+
+    /// <summary>Restores the backup the parameters (Id, Repository…) select now.</summary>
+    protected abstract void RestoreOne();
+
+    /// <summary>Backups by id (piped or not) wait for the end, when it is known that no two land on one database.</summary>
+    protected sealed override void ProcessRecord()
+    {
+        if (ParameterSetName == ById) _byId.Add(new RestorePick(Id, Repository));
+        else RestoreOne();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_byId.Count == 0) return;
+        try
+        {
+            RestoreBatch.EnsureOnePerTarget(_byId.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+                m => TargetDatabase ?? m.EngineInfo?["database"]?.GetValue<string>() ?? m.Id);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowFailure(e, string.Join(", ", _byId.Select(p => p.Id)));
+        }
+        foreach (var pick in _byId)
+        {
+            (Id, Repository) = (pick.Id, pick.Repository);
+            RestoreOne();
+        }
+    }
 }

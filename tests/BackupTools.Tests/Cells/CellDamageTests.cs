@@ -102,7 +102,7 @@ public sealed class CellDamageTests : CellTestBase
         Run("Backup-Cell 'bad name/..' $cell -Repository $repo").AssertError("CellNameInvalid");
         Run("Backup-Cell crm $missing -Repository $repo", ("missing", Temp.Sub("nope"))).AssertError("CellPathNotFound");
         Run("Backup-Cell crm $cell -Repository $repo -Compression gzip -CompressionLevel 42").AssertError("CompressionLevelOutOfRange");
-        Run("Initialize-BackupRepository -Path $repo").AssertError("RepositoryAlreadyExists");
+        Run("Initialize-BackupRepository -Path $repo -Compression gzip").AssertError("RepositoryExistsWithOtherSettings");
         Run("Restore-Cell -Name ghost -Repository $repo -Confirm:$false").AssertError("RestoreNoBackups");
     }
 }

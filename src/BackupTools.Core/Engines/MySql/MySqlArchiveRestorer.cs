@@ -23,9 +23,8 @@ public static class MySqlArchiveRestorer
         using (var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf"))
         using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
         {
-            ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", database],
-                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, new SingleDatabaseDumpGuard(data), cancel);
-            data.VerifyToEnd();
+            DamagedBackupCheck.Load(manifest, data, () => ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", database],
+                new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, new SingleDatabaseDumpGuard(data), cancel), cancel);
         }
         using var restored = MySqlInspector.Open(target, database);
         var actual = MySqlInspector.Tables(restored, database).ToDictionary(t => t.Name);

@@ -45,6 +45,7 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
         /// <summary>One RENAME TABLE moves the staging tables in (and the live ones aside); the emptied staging database goes.</summary>
         public void SwapIn(string staging)
         {
+            if (request.Force && exists) MySqlSessions.EndUsersOf(request.Target, database, observer);
             MySqlDatabaseSwap.Replace(request.Target, staging, database, exists);
             MySqlArchiveRestorer.DropDatabase(request.Target, staging);
         }

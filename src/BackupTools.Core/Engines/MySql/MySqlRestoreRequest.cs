@@ -2,7 +2,10 @@ using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.MySql;
 
-/// <summary>Everything Restore-MySql passes to the core. Id wins; else the newest backup of Database completed at or before At.</summary>
+/// <summary>
+/// Everything Restore-MySql passes to the core. Id wins; else the newest backup of Database completed at or before At.
+/// Force ends the sessions using the database just before the swap.
+/// </summary>
 public sealed record MySqlRestoreRequest(
     string RepositoryLocation,
     string? Id,
@@ -14,7 +17,8 @@ public sealed record MySqlRestoreRequest(
     string? ToolPath,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess) : IDatabaseRestoreRequest
+    Func<string, string, bool> ShouldProcess,
+    bool Force = false) : IDatabaseRestoreRequest
 {
     public string Server => $"{Target.Host}:{Target.Port}";
     public string Describe(string database) => Target.Describe(database);

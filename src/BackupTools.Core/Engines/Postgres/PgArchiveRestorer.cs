@@ -28,7 +28,7 @@ public static class PgArchiveRestorer
         using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
         {
             if (jobs > 1 || PgDirectoryArchive.IsDirectoryTar(manifest)) RestoreFromScratch(manifest, tools, environment, database, data, jobs, cancel);
-            else ExternalTool.Run(tools.PgRestore, RestoreArguments(database), environment.For(database), null, data, cancel);
+            else DamagedBackupCheck.Load(manifest, data, () => ExternalTool.Run(tools.PgRestore, RestoreArguments(database), environment.For(database), null, data, cancel), cancel);
             data.VerifyToEnd();
         }
         var differences = new List<string>();

@@ -140,13 +140,12 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
             using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
             try
             {
-                SnapshotPipe.Run(data, file, checksum: true, cancel);
+                DamagedBackupCheck.Load(manifest, data, () => SnapshotPipe.Run(data, file, checksum: true, cancel), cancel);
             }
-            catch (RdbFormatException e)
+            catch (RdbFormatException e) // the stream's hashes held: the snapshot was bad when it was backed up
             {
                 throw new BackupIntegrityException("RedisRdbInvalid", $"Backup {manifest.Id} is not a whole RDB snapshot: it {e.Message}; the server was not touched.");
             }
-            data.VerifyToEnd();
             file.Flush(flushToDisk: true);
         }
         if (File.Exists(path))
