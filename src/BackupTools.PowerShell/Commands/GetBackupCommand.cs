@@ -18,6 +18,7 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     [Parameter]
@@ -38,6 +39,7 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
     public SwitchParameter Latest { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[]? Id { get; set; }
 
     protected override void ProcessRecord()

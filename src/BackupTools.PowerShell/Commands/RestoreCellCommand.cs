@@ -16,6 +16,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ByName")]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PlanSet)]
     [Alias("Cell")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Restore every source of the plan's cell (databases, caches, directories) in the plan's order.</summary>
@@ -35,6 +36,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     public SwitchParameter Force { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
     /// <summary>Restore the newest backup completed at or before this time.</summary>

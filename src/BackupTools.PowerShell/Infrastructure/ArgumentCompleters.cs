@@ -32,9 +32,10 @@ public abstract class RepositoryCompleter : IArgumentCompleter
 
     protected abstract IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound);
 
-    protected static BackupRepository OpenRepository(IDictionary bound)
+    protected static BackupRepository OpenRepository(string commandName, IDictionary bound)
     {
-        var location = Bound(bound, "Repository") as string;
+        // Sync-BackupRepository reads from -Source; elsewhere -Source filters sources.
+        var location = Bound(bound, commandName.Equals("Sync-BackupRepository", StringComparison.OrdinalIgnoreCase) ? "Source" : "Repository") as string;
         if (!string.IsNullOrEmpty(location) && !location.Contains("://", StringComparison.Ordinal)) location = FullPath(location);
         var credential = StorageCredentials.From(Bound(bound, "StorageCredential") as PSCredential);
         return BackupRepository.Open(RepositoryLocation.OpenStore(location, credential ?? Core.Storage.StorageCredentialScope.For(location)));
@@ -66,15 +67,16 @@ public abstract class RepositoryCompleter : IArgumentCompleter
     };
 }
 
-/// <summary>-Cell / -Name: the cells with backups in the repository, or with -Plan the plan's cells.</summary>
+/// <summary>-Cell / -Name: the cells with backups in the repository, or the plan's cells (-Plan; Invoke-BackupPlan's -Path).</summary>
 public sealed class CellNameCompleter : RepositoryCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound)
     {
-        if (Bound(bound, "Plan") is string plan)
-            return PlanLoader.LoadValid(FullPath(plan)).Cells.Select(c => c.Name)
+        var plan = Bound(bound, "Plan") ?? (commandName.Equals("Invoke-BackupPlan", StringComparison.OrdinalIgnoreCase) ? Bound(bound, "Path") : null);
+        if (plan is string)
+            return PlanLoader.LoadValid(FullPath((string)plan)).Cells.Select(c => c.Name)
                 .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(n => Result(n));
-        return CompletionCandidates.Cells(OpenRepository(bound), prefix).Select(n => Result(n));
+        return CompletionCandidates.Cells(OpenRepository(commandName, bound), prefix).Select(n => Result(n));
     }
 }
 
@@ -86,12 +88,11 @@ public sealed class BackupIdCompleter : RepositoryCompleter
         var cells = (Bound(bound, "Cell") ?? Bound(bound, "Name")) switch
         {
             string one => new[] { one },
-            object[] many => many.Select(o => o?.ToString()).OfType<string>().ToArray(),
-            string[] many => many,
+            IEnumerable many => many.Cast<object?>().Select(o => o?.ToString()).OfType<string>().ToArray(),
             _ => null,
         };
         var engine = EngineOf(commandName);
-        return CompletionCandidates.Backups(OpenRepository(bound), prefix, cells)
+        return CompletionCandidates.Backups(OpenRepository(commandName, bound), prefix, cells)
             .Where(m => engine is null || m.Engine == engine)
             .Select(m => Result(m.Id, $"{m.Cell}/{m.Source} {m.Engine} {m.Kind} {m.StartedAt:u}"));
     }
@@ -101,5 +102,5 @@ public sealed class BackupIdCompleter : RepositoryCompleter
 public sealed class BackedUpDatabaseCompleter : RepositoryCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound) =>
-        EngineOf(commandName) is { } engine ? CompletionCandidates.Databases(OpenRepository(bound), engine, prefix).Select(n => Result(n)) : [];
+        EngineOf(commandName) is { } engine ? CompletionCandidates.Databases(OpenRepository(commandName, bound), engine, prefix).Select(n => Result(n)) : [];
 }
