@@ -21,7 +21,8 @@ public abstract class RepositoryCompleter : IArgumentCompleter
         var prefix = wordToComplete.Trim('\'', '"');
         try
         {
-            var work = Task.Run(() => Complete(commandName, prefix, fakeBoundParameters).ToList());
+            var here = CurrentLocation();
+            var work = Task.Run(() => Complete(new CompletionContext(commandName, prefix, fakeBoundParameters, here)).ToList());
             return work.Wait(Patience) ? work.Result : [];
         }
         catch (Exception)
@@ -30,25 +31,33 @@ public abstract class RepositoryCompleter : IArgumentCompleter
         }
     }
 
-    protected abstract IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound);
+    protected abstract IEnumerable<CompletionResult> Complete(CompletionContext context);
 
-    protected static BackupRepository OpenRepository(string commandName, IDictionary bound)
+    /// <summary>
+    /// PowerShell's file system location, read here on the pipeline thread through a nested pipeline (the runspace
+    /// is busy running TabExpansion2, so its SessionStateProxy refuses); pwsh never moves the process's directory.
+    /// </summary>
+    private static string CurrentLocation()
     {
-        // Sync-BackupRepository reads from -Source; elsewhere -Source filters sources.
-        var location = Bound(bound, commandName.Equals("Sync-BackupRepository", StringComparison.OrdinalIgnoreCase) ? "Source" : "Repository") as string;
-        if (!string.IsNullOrEmpty(location) && !location.Contains("://", StringComparison.Ordinal)) location = FullPath(location);
-        var credential = StorageCredentials.From(Bound(bound, "StorageCredential") as PSCredential);
-        return BackupRepository.Open(RepositoryLocation.OpenStore(location, credential ?? Core.Storage.StorageCredentialScope.For(location)));
+        try
+        {
+            using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+            ps.AddScript("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath");
+            return ps.Invoke().FirstOrDefault()?.BaseObject as string ?? Environment.CurrentDirectory;
+        }
+        catch (Exception)
+        {
+            return Environment.CurrentDirectory;
+        }
     }
 
-    protected static object? Bound(IDictionary bound, string name) =>
-        bound.Contains(name) ? bound[name] is PSObject wrapped ? wrapped.BaseObject : bound[name] : null;
-
-    /// <summary>Relative to PowerShell's current location (pwsh does not move the process's directory).</summary>
-    protected static string FullPath(string path)
+    protected static BackupRepository OpenRepository(CompletionContext context)
     {
-        var here = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-        return Path.GetFullPath(path, here ?? Environment.CurrentDirectory);
+        // Sync-BackupRepository reads from -Source; elsewhere -Source filters sources.
+        var location = context.Bound(context.Is("Sync-BackupRepository") ? "Source" : "Repository") as string;
+        if (!string.IsNullOrEmpty(location) && !location.Contains("://", StringComparison.Ordinal)) location = context.FullPath(location);
+        var credential = StorageCredentials.From(context.Bound("StorageCredential") as PSCredential);
+        return BackupRepository.Open(RepositoryLocation.OpenStore(location, credential ?? Core.Storage.StorageCredentialScope.For(location)));
     }
 
     protected static CompletionResult Result(string text, string? tooltip = null) =>
@@ -58,7 +67,7 @@ public abstract class RepositoryCompleter : IArgumentCompleter
         text.Length > 0 && text.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.') ? text : "'" + text.Replace("'", "''") + "'";
 
     /// <summary>The engine whose backups a restore cmdlet takes.</summary>
-    protected static string? EngineOf(string commandName) => commandName.ToLowerInvariant() switch
+    protected static string? EngineOf(CompletionContext context) => context.CommandName.ToLowerInvariant() switch
     {
         "restore-postgres" => Core.Engines.Postgres.PostgresBackupOperation.EngineName,
         "restore-mysql" => Core.Engines.MySql.MySqlBackupOperation.EngineName,
@@ -70,29 +79,28 @@ public abstract class RepositoryCompleter : IArgumentCompleter
 /// <summary>-Cell / -Name: the cells with backups in the repository, or the plan's cells (-Plan; Invoke-BackupPlan's -Path).</summary>
 public sealed class CellNameCompleter : RepositoryCompleter
 {
-    protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound)
+    protected override IEnumerable<CompletionResult> Complete(CompletionContext context)
     {
-        var plan = Bound(bound, "Plan") ?? (commandName.Equals("Invoke-BackupPlan", StringComparison.OrdinalIgnoreCase) ? Bound(bound, "Path") : null);
-        if (plan is string)
-            return PlanLoader.LoadValid(FullPath((string)plan)).Cells.Select(c => c.Name)
-                .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(n => Result(n));
-        return CompletionCandidates.Cells(OpenRepository(commandName, bound), prefix).Select(n => Result(n));
+        if ((context.Bound("Plan") ?? (context.Is("Invoke-BackupPlan") ? context.Bound("Path") : null)) is string plan)
+            return PlanLoader.LoadValid(context.FullPath(plan)).Cells.Select(c => c.Name)
+                .Where(n => n.StartsWith(context.Prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase).Select(n => Result(n));
+        return CompletionCandidates.Cells(OpenRepository(context), context.Prefix).Select(n => Result(n));
     }
 }
 
 /// <summary>-Id: backup ids, newest first, of the -Cell/-Name given and, for Restore-Postgres/-MySql/-RedisRdb, that engine.</summary>
 public sealed class BackupIdCompleter : RepositoryCompleter
 {
-    protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound)
+    protected override IEnumerable<CompletionResult> Complete(CompletionContext context)
     {
-        var cells = (Bound(bound, "Cell") ?? Bound(bound, "Name")) switch
+        var cells = (context.Bound("Cell") ?? context.Bound("Name")) switch
         {
             string one => new[] { one },
             IEnumerable many => many.Cast<object?>().Select(o => o?.ToString()).OfType<string>().ToArray(),
             _ => null,
         };
-        var engine = EngineOf(commandName);
-        return CompletionCandidates.Backups(OpenRepository(commandName, bound), prefix, cells)
+        var engine = EngineOf(context);
+        return CompletionCandidates.Backups(OpenRepository(context), context.Prefix, cells)
             .Where(m => engine is null || m.Engine == engine)
             .Select(m => Result(m.Id, $"{m.Cell}/{m.Source} {m.Engine} {m.Kind} {m.StartedAt:u}"));
     }
@@ -101,6 +109,18 @@ public sealed class BackupIdCompleter : RepositoryCompleter
 /// <summary>Restore-Postgres / Restore-MySql -Database: the databases that engine's backups in the repository hold.</summary>
 public sealed class BackedUpDatabaseCompleter : RepositoryCompleter
 {
-    protected override IEnumerable<CompletionResult> Complete(string commandName, string prefix, IDictionary bound) =>
-        EngineOf(commandName) is { } engine ? CompletionCandidates.Databases(OpenRepository(commandName, bound), engine, prefix).Select(n => Result(n)) : [];
+    protected override IEnumerable<CompletionResult> Complete(CompletionContext context) =>
+        EngineOf(context) is { } engine ? CompletionCandidates.Databases(OpenRepository(context), engine, context.Prefix).Select(n => Result(n)) : [];
+}
+
+/// <summary>What a completer knows: the command, the word typed so far, the other parameters typed, PowerShell's location.</summary>
+public sealed record CompletionContext(string CommandName, string Prefix, IDictionary BoundParameters, string Location)
+{
+    public bool Is(string command) => CommandName.Equals(command, StringComparison.OrdinalIgnoreCase);
+
+    public object? Bound(string name) =>
+        BoundParameters.Contains(name) ? BoundParameters[name] is PSObject wrapped ? wrapped.BaseObject : BoundParameters[name] : null;
+
+    /// <summary>Relative to PowerShell's current location (pwsh does not move the process's directory).</summary>
+    public string FullPath(string path) => Path.GetFullPath(path, Location);
 }
