@@ -95,5 +95,35 @@ public sealed class PesterDrillRunTests : IClassFixture<Pwsh>, IDisposable
         Assert.EndsWith("0 passed, 1 failed, 0 skipped", run.Stdout.TrimEnd());
     }
 
+    [Fact]
+    public void A_monthly_drill_scheduled_as_docs_dr_md_shows_exits_1_when_the_drill_fails_and_0_when_it_passes()
+    {
+        var plan = BackedUpPlan();
+        var empty = _temp.Sub("empty-repo");
+        Assert.Equal(0, _pwsh.Run($"Import-Module BackupTools; Initialize-BackupRepository -Path {Pwsh.Quote(empty)} -ErrorAction Stop | Out-Null").ExitCode);
+        var script = _temp.Sub("monthly-drill.ps1");
+        // docs/dr.md "Scheduling a monthly drill", with this test's paths.
+        File.WriteAllText(script, $$"""
+            $env:BACKUPTOOLS_DRILL_PLAN = {{Pwsh.Quote(plan)}}
+            $env:BACKUPTOOLS_DRILL_REPOSITORY = $env:BT_T_REPOSITORY
+            $env:BACKUPTOOLS_DRILL_SITE = 'dr'
+            pwsh -NoProfile -NonInteractive -File {{Pwsh.Quote(Drill("Invoke-Drill.ps1"))}} {{Pwsh.Quote(Drill("BackupHealth.Tests.ps1"))}} -Output Normal `
+                -ReportPath "{{_temp.Sub("drill")}}-$(Get-Date -Format yyyyMM).xml"
+            if ($LASTEXITCODE -ne 0) { Write-Error "The monthly drill failed (exit $LASTEXITCODE); see its report." }
+            """);
+        var command = BackupTools.Core.Scheduling.ScheduledCommand.Create(script, null, RepoPaths.Root, Pwsh.Executable);
+        PwshRun Scheduled(string repository) => _pwsh.RunArguments(command.Arguments, new Dictionary<string, string>
+        {
+            ["BT_T_REPOSITORY"] = repository, ["BACKUPTOOLS_KEY_FILE"] = _temp.Sub("main.key"),
+            ["PATH"] = Path.GetDirectoryName(Pwsh.Executable) + ":" + Environment.GetEnvironmentVariable("PATH"),
+        }, TimeSpan.FromMinutes(4));
+
+        var passed = Scheduled(_temp.Sub("repo"));
+        Assert.True(passed.ExitCode == 0, passed.ToString());
+        var failed = Scheduled(empty);
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Contains("The monthly drill failed", failed.Stderr + failed.Stdout);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
