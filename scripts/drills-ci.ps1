@@ -95,7 +95,9 @@ foreach ($drill in $drills) {
     } else { $failed++ }
 }
 } finally {
-    # Leave the servers as found: the drill's databases on both sites, and any a restore kept aside.
+  # Leave the servers as found: the drill's databases on both sites, and any a restore kept aside. Best effort:
+  # a failed clean-up is a warning, never a changed drill result.
+  try {
     foreach ($site in @{ Port = $env:BT_PG_PORT; Password = $env:BT_PG_PASSWORD }, @{ Port = $env:BT_DR_PG_PORT; Password = $env:BT_DR_PG_PASSWORD }) {
         $env:PGPASSWORD = $site.Password
         $names = & psql -At -h 127.0.0.1 -p $site.Port -U $env:BT_PG_USER -d postgres -c "select datname from pg_database where datname like '%$suffix%'"
@@ -108,5 +110,6 @@ foreach ($drill in $drills) {
         $env:MYSQL_PWD = $null
         foreach ($name in $names) { Invoke-MariaDb $site.Port $site.Password "drop database if exists ``$name``" }
     }
+  } catch { Write-Warning "drill clean-up: $_" }
 }
 "$passed passed, $failed failed, $skipped skipped"

@@ -39,7 +39,6 @@ if [ ! -f "$pester/Pester.psd1" ]; then
 fi
 
 scripts/servers.sh start || fail "starting servers failed"
-dr_servers start || fail "starting the DR site's servers failed"
 set -a; . "$(scripts/servers.sh env)"; set +a
 echo "smoke: postgres $(PGPASSWORD=$BT_PG_PASSWORD psql -h "$BT_PG_HOST" -p "$BT_PG_PORT" -U "$BT_PG_USER" -d postgres -Atc 'show server_version')"
 echo "smoke: mariadb $(MYSQL_PWD=$BT_MYSQL_PASSWORD mariadb --protocol=tcp -h "$BT_MYSQL_HOST" -P "$BT_MYSQL_PORT" -u "$BT_MYSQL_USER" -N -e 'select version()')"
@@ -61,15 +60,20 @@ summary="$passed passed, $failed failed, $skipped skipped"
 echo "test: xunit $summary after $(( $(date +%s) - start )) s"
 
 # The drills, as an operator runs them: the module and Pester installed by name on PSModulePath.
-modules=$tools/modules
-rm -rf "$modules"; mkdir -p "$modules/BackupTools"
-cp -r BackupTools.psd1 module "$modules/BackupTools/" && ln -s "$pester" "$modules/Pester"
-dr_env=$(dr_servers env)
-drill_out=$results/drills.log
-env PSModulePath="$modules" \
-  BT_DR_PG_PORT="$(grep '^BT_PG_PORT=' "$dr_env" | cut -d= -f2-)" BT_DR_PG_PASSWORD="$(grep '^BT_PG_PASSWORD=' "$dr_env" | cut -d= -f2-)" \
-  BT_DR_MYSQL_PORT="$(grep '^BT_MYSQL_PORT=' "$dr_env" | cut -d= -f2-)" BT_DR_MYSQL_PASSWORD="$(grep '^BT_MYSQL_PASSWORD=' "$dr_env" | cut -d= -f2-)" \
-  "$pwsh" -NoProfile -NonInteractive -File scripts/drills-ci.ps1 -Pwsh "$pwsh" -WorkDirectory "$results/drills" -ResultsDirectory "${BACKUPTOOLS_DRILL_RESULTS:-$results}" 2>&1 | tee "$drill_out"
+drill_out=$results/drills.log; : > "$drill_out"
+if dr_servers start; then
+  modules=$tools/modules
+  rm -rf "$modules"; mkdir -p "$modules/BackupTools"
+  cp -r BackupTools.psd1 module "$modules/BackupTools/" && ln -s "$pester" "$modules/Pester"
+  dr_env=$(dr_servers env)
+  dr() { grep "^$1=" "$dr_env" | cut -d= -f2-; }
+  env PSModulePath="$modules" BT_DR_PG_PORT="$(dr BT_PG_PORT)" BT_DR_PG_PASSWORD="$(dr BT_PG_PASSWORD)" \
+    BT_DR_MYSQL_PORT="$(dr BT_MYSQL_PORT)" BT_DR_MYSQL_PASSWORD="$(dr BT_MYSQL_PASSWORD)" \
+    "$pwsh" -NoProfile -NonInteractive -File scripts/drills-ci.ps1 -Pwsh "$pwsh" -WorkDirectory "$results/drills" \
+    -ResultsDirectory "${BACKUPTOOLS_DRILL_RESULTS:-$results}" 2>&1 | tee "$drill_out"
+else
+  echo "test: the DR site's servers did not start; the drills did not run"
+fi
 drills=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$drill_out" | tail -n 1)
 [ -n "$drills" ] || drills="0 passed, 1 failed, 0 skipped"
 echo "test: drills $drills (JUnit reports: ${BACKUPTOOLS_DRILL_RESULTS:-$results}/drill-*.xml)"
