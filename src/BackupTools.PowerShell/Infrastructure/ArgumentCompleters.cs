@@ -9,10 +9,10 @@ namespace BackupTools.PowerShell.Infrastructure;
 
 /// <summary>
 /// Tab completion from the repository the command line names (-Repository, else BACKUPTOOLS_REPOSITORY, with
-/// -StorageCredential for S3). Completion must never break or stall the shell: any failure, or a repository
-/// slower than a few seconds, just offers nothing.
+/// -StorageCredential for S3) or from the server. Completion must never break or stall the shell: any failure,
+/// or a repository or server slower than a few seconds, just offers nothing.
 /// </summary>
-public abstract class RepositoryCompleter : IArgumentCompleter
+public abstract class BackupToolsCompleter : IArgumentCompleter
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
@@ -77,7 +77,7 @@ public abstract class RepositoryCompleter : IArgumentCompleter
 }
 
 /// <summary>-Cell / -Name: the cells with backups in the repository, or the plan's cells (-Plan; Invoke-BackupPlan's -Path).</summary>
-public sealed class CellNameCompleter : RepositoryCompleter
+public sealed class CellNameCompleter : BackupToolsCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(CompletionContext context)
     {
@@ -89,7 +89,7 @@ public sealed class CellNameCompleter : RepositoryCompleter
 }
 
 /// <summary>-Id: backup ids, newest first, of the -Cell/-Name given and, for Restore-Postgres/-MySql/-RedisRdb, that engine.</summary>
-public sealed class BackupIdCompleter : RepositoryCompleter
+public sealed class BackupIdCompleter : BackupToolsCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(CompletionContext context)
     {
@@ -107,10 +107,30 @@ public sealed class BackupIdCompleter : RepositoryCompleter
 }
 
 /// <summary>Restore-Postgres / Restore-MySql -Database: the databases that engine's backups in the repository hold.</summary>
-public sealed class BackedUpDatabaseCompleter : RepositoryCompleter
+public sealed class BackedUpDatabaseCompleter : BackupToolsCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(CompletionContext context) =>
         EngineOf(context) is { } engine ? CompletionCandidates.Databases(OpenRepository(context), engine, context.Prefix).Select(n => Result(n)) : [];
+}
+
+/// <summary>
+/// Backup-Postgres / Backup-MySql -Database: the databases on the server named by -ConnectionString or
+/// -Server/-Port/-Credential (else the engine's usual fallbacks, e.g. PG* variables and .pgpass).
+/// </summary>
+public sealed class ServerDatabaseCompleter : BackupToolsCompleter
+{
+    protected override IEnumerable<CompletionResult> Complete(CompletionContext context)
+    {
+        var connectionString = context.Bound("ConnectionString") as string;
+        var server = context.Bound("Server") as string;
+        var port = context.Bound("Port") is { } p ? Convert.ToInt32(p, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+        var credential = context.Bound("Credential") as PSCredential;
+        var (user, password) = (credential?.UserName, credential?.GetNetworkCredential().Password);
+        var names = context.Is("Backup-MySql")
+            ? CompletionCandidates.ServerDatabases(Core.Engines.MySql.MySqlTarget.From(connectionString, server, port, user, password), context.Prefix)
+            : CompletionCandidates.ServerDatabases(Core.Engines.Postgres.PostgresTarget.From(connectionString, server, port, user, password), context.Prefix);
+        return names.Select(n => Result(n));
+    }
 }
 
 /// <summary>What a completer knows: the command, the word typed so far, the other parameters typed, PowerShell's location.</summary>

@@ -111,6 +111,30 @@ public sealed class PwshCompletionTests : IClassFixture<Pwsh>, IDisposable
         Assert.Empty(Strings(json, "MySql"));
     }
 
+    [Fact]
+    public void Backup_Postgres_and_Backup_MySql_Database_complete_from_the_server()
+    {
+        using var pgDb = new PgTestDatabase(seed: false);
+        using var myDb = new BackupTools.Tests.MySql.MySqlTestDatabase(seed: false);
+        var (pg, my) = (TestServers.Postgres, TestServers.MySql);
+        var json = _pwsh.Run($$"""
+            Import-Module BackupTools
+            function Complete([string] $line) { @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText) }
+            $pgCred = [pscredential]::new($env:BT_T_PG_USER, (ConvertTo-SecureString $env:BT_T_PG_PASSWORD -AsPlainText -Force))
+            $myCred = [pscredential]::new($env:BT_T_MY_USER, (ConvertTo-SecureString $env:BT_T_MY_PASSWORD -AsPlainText -Force))
+            @{ Pg = Complete 'Backup-Postgres -Server {{pg.Host}} -Port {{pg.Port}} -Credential $pgCred -Database {{pgDb.Name[..6]}}'
+               My = Complete 'Backup-MySql -Server {{my.Host}} -Port {{my.Port}} -Credential $myCred -Database {{myDb.Name[..6]}}'
+               Unreachable = Complete 'Backup-Postgres -Server 127.0.0.1 -Port 9 -Credential $pgCred -Database ' } | ConvertTo-Json -Compress
+            """, new Dictionary<string, string>
+            {
+                ["BT_T_PG_USER"] = pg.User, ["BT_T_PG_PASSWORD"] = pg.Password, ["BT_T_MY_USER"] = my.User, ["BT_T_MY_PASSWORD"] = my.Password,
+            }).Json();
+        Assert.Contains(pgDb.Name, Strings(json, "Pg"));
+        Assert.DoesNotContain("template0", Strings(json, "Pg"));
+        Assert.Contains(myDb.Name, Strings(json, "My"));
+        Assert.Empty(Strings(json, "Unreachable"));
+    }
+
     private static List<string> Strings(JsonElement json, string name) =>
         json.GetProperty(name).ValueKind == JsonValueKind.Array ? json.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToList()
         : json.GetProperty(name).ValueKind == JsonValueKind.Null ? [] : [json.GetProperty(name).GetString()!];
