@@ -50,6 +50,19 @@ public sealed class PwshModuleTests : IClassFixture<Pwsh>, IDisposable
     }
 
     [Fact]
+    public void A_cmdlet_typed_without_Import_Module_loads_the_module_from_PSModulePath()
+    {
+        var json = _pwsh.Run($$"""
+            $before = [bool](Get-Module BackupTools)
+            New-BackupKey -Path {{Pwsh.Quote(_temp.Sub("auto.key"))}} | Out-Null
+            @{ Before = $before; After = (Get-Module BackupTools).ModuleBase; Key = Test-Path {{Pwsh.Quote(_temp.Sub("auto.key"))}} } | ConvertTo-Json -Compress
+            """).Json();
+        Assert.False(json.GetProperty("Before").GetBoolean());
+        Assert.Equal(Path.Combine(_pwsh.ModulePath, "BackupTools"), json.GetProperty("After").GetString());
+        Assert.True(json.GetProperty("Key").GetBoolean());
+    }
+
+    [Fact]
     public void Every_cmdlet_has_full_help_and_examples()
     {
         var json = _pwsh.Run("""
