@@ -11,9 +11,10 @@ pwsh=$tools/pwsh/pwsh
 pester=$tools/packages/pester/6.2.0/tools
 results=$(mktemp -d)
 summary="0 passed, 1 failed, 0 skipped"
-# The DR site of the drills: its own PostgreSQL and MariaDB, in another state dir, on the next ports.
+# The DR site of the drills: its own PostgreSQL and MariaDB, in another state dir, on BT_DR_PG_PORT and
+# BT_DR_MYSQL_PORT (default: the next ports). It never starts redis or S3; their ports only fill its env file.
 dr_state=${BACKUPTOOLS_SERVERS_DIR:-$root/.servers}/dr-site
-dr_ports=(BT_PG_PORT=$(( ${BT_PG_PORT:-54329} + 1 )) BT_MYSQL_PORT=$(( ${BT_MYSQL_PORT:-33069} + 1 ))
+dr_ports=(BT_PG_PORT=${BT_DR_PG_PORT:-$(( ${BT_PG_PORT:-54329} + 1 ))} BT_MYSQL_PORT=${BT_DR_MYSQL_PORT:-$(( ${BT_MYSQL_PORT:-33069} + 1 ))}
   BT_REDIS_PORT=$(( ${BT_REDIS_PORT:-63799} + 1 )) BT_S3_PORT=$(( ${BT_S3_PORT:-49000} + 1 )))
 dr_servers() { env BACKUPTOOLS_SERVERS_DIR="$dr_state" "${dr_ports[@]}" BT_ONLY="postgres mariadb" scripts/servers.sh "$@"; }
 
