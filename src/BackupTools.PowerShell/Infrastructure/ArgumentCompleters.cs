@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using BackupTools.Core.Plans;
 using BackupTools.Core.Repository;
 
