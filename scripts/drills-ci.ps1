@@ -35,6 +35,7 @@ function Invoke-MariaDb([string] $Port, [string] $Password, [string] $Sql) {
     try { & mariadb --protocol=tcp -h 127.0.0.1 -P $Port -u $env:BT_MYSQL_USER -e $Sql } finally { $env:MYSQL_PWD = $null }
     if ($LASTEXITCODE -ne 0) { throw "mariadb on port ${Port} failed: $Sql" }
 }
+try {
 Invoke-Psql $env:BT_PG_PORT $env:BT_PG_PASSWORD postgres "create database $pgDatabase"
 Invoke-Psql $env:BT_PG_PORT $env:BT_PG_PASSWORD $pgDatabase "create table orders(id int primary key, note text); insert into orders select g, 'order ' || g from generate_series(1, 500) g"
 Invoke-MariaDb $env:BT_MYSQL_PORT $env:BT_MYSQL_PASSWORD "create database $myDatabase; create table $myDatabase.invoices(id int primary key, amount decimal(10,2)); insert into $myDatabase.invoices values (1, 9.50), (2, 19.99)"
@@ -83,7 +84,6 @@ $drills = @(
     @{ File = 'DrFailover.Tests.ps1'; Report = 'drill-dr.xml'; Env = @{ BACKUPTOOLS_DRILL_SITE = 'dr' } }
 )
 $passed = 0; $failed = 0; $skipped = 0
-try {
 foreach ($drill in $drills) {
     $env:BACKUPTOOLS_DRILL_PLAN = $plan
     foreach ($name in $drill.Env.Keys) { Set-Item "env:$name" $drill.Env[$name] }
