@@ -6,13 +6,20 @@
         $env:BACKUPTOOLS_DRILL_PLAN = '/etc/backuptools/backup.yml'
         $env:BACKUPTOOLS_DRILL_REPOSITORY = '/backups/main'
         $env:BACKUPTOOLS_KEY_FILE = '/etc/backuptools/main.key'
-        Invoke-Pester ./drills/BackupHealth.Tests.ps1 -Output Detailed
+        ./drills/Invoke-Drill.ps1 ./drills/BackupHealth.Tests.ps1 -ReportPath health.xml
 #>
+BeforeDiscovery {
+    # -ForEach data must exist when Pester discovers the tests, which happens before any BeforeAll runs.
+    # Reading the status is side-effect free, so it is safe here.
+    Import-Module BackupTools -ErrorAction Stop
+    if (-not $env:BACKUPTOOLS_DRILL_PLAN -or -not $env:BACKUPTOOLS_DRILL_REPOSITORY) { throw 'Set BACKUPTOOLS_DRILL_PLAN and BACKUPTOOLS_DRILL_REPOSITORY.' }
+    $Statuses = @(Get-BackupStatus -Repository $env:BACKUPTOOLS_DRILL_REPOSITORY -MaxVerifyAge 8d -ErrorAction SilentlyContinue)
+}
+
 BeforeAll {
     Import-Module BackupTools -ErrorAction Stop
     $script:Plan = $env:BACKUPTOOLS_DRILL_PLAN
     $script:Repository = $env:BACKUPTOOLS_DRILL_REPOSITORY
-    if (-not $Plan -or -not $Repository) { throw 'Set BACKUPTOOLS_DRILL_PLAN and BACKUPTOOLS_DRILL_REPOSITORY.' }
 }
 
 Describe 'The backup plan' {
@@ -24,22 +31,22 @@ Describe 'The backup plan' {
 }
 
 Describe 'Every backup series' {
-    BeforeAll {
-        $script:Statuses = @(Get-BackupStatus -Repository $Repository -MaxVerifyAge 8d -ErrorAction SilentlyContinue)
-    }
-
     It 'exists' {
-        $Statuses.Count | Should -BeGreaterThan 0
+        @(Get-BackupStatus -Repository $Repository -ErrorAction SilentlyContinue).Count | Should -BeGreaterThan 0
     }
 
-    It '<_.Cell>/<_.Engine> <_.Source> is healthy' -ForEach $Statuses {
-        $_.Warnings | Should -BeNullOrEmpty
+    # No series at all fails 'exists' above; an empty -ForEach would break discovery instead.
+    if ($Statuses.Count -gt 0) {
+        It '<_.Cell>/<_.Engine> <_.Source> is healthy' -ForEach $Statuses {
+            $_.Warnings | Should -BeNullOrEmpty
+        }
     }
 }
 
 Describe 'The newest backups' {
     It 'pass every integrity check' {
         $results = @(Get-Backup -Repository $Repository -Latest | Test-BackupIntegrity -ErrorAction SilentlyContinue)
+        $results | Should -Not -BeNullOrEmpty
         $results | Where-Object { -not $_.Passed } | ForEach-Object { "$($_.Id): $($_.FailedCheck)" } | Should -BeNullOrEmpty
     }
 

@@ -129,7 +129,8 @@ stop() {
   [ -d "$state" ] || return 0
   [ -f "$state/pg/PG_VERSION" ] && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$state/pg" -m fast stop >/dev/null 2>&1 || true
   [ -f "$state/mariadb/mariadb.pid" ] && kill "$(cat "$state/mariadb/mariadb.pid")" 2>/dev/null || true
-  redis-cli -h 127.0.0.1 -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  # Only a redis this state dir started (a BT_ONLY set without redis must not stop another's redis on that port).
+  [ -d "$state/redis" ] && redis-cli -h 127.0.0.1 -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   [ -f "$state/s3/s3.pid" ] && kill "$(cat "$state/s3/s3.pid")" 2>/dev/null || true
   for _ in $(seq 1 40); do
     pgrep -f "mariadbd.*$state" >/dev/null || break; sleep 0.25

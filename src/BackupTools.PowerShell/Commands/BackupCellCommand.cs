@@ -12,6 +12,7 @@ public sealed class BackupCellCommand : KeyedCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Cell")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string Name { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]

@@ -10,6 +10,7 @@ namespace BackupTools.PowerShell.Commands;
 public sealed class BackupPostgresCommand : DatabaseBackupCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Databases")]
+    [ArgumentCompleter(typeof(ServerDatabaseCompleter))]
     public string[] Database { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = "All")]

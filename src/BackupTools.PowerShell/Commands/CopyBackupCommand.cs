@@ -14,6 +14,7 @@ namespace BackupTools.PowerShell.Commands;
 public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[] Id { get; set; } = [];
 
     /// <summary>The repository the backups are in (piped records bring theirs).</summary>

@@ -29,6 +29,7 @@ public sealed class GetBackupAuditCommand : BackupToolsCmdlet, IStorageCredentia
 
     [Parameter]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     /// <summary>Only entries that name this backup id.</summary>

@@ -18,6 +18,7 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     [Parameter]
@@ -42,6 +43,7 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
     public SwitchParameter IncludeSafety { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[]? Id { get; set; }
 
     protected override void ProcessRecord()

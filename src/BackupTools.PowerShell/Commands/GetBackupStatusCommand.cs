@@ -23,6 +23,7 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
 
     [Parameter]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     /// <summary>Newest backup older than this is a warning (default 26h).</summary>

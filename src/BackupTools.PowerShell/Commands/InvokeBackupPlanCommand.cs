@@ -20,6 +20,7 @@ public sealed class InvokeBackupPlanCommand : BackupToolsCmdlet
 
     [Parameter]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     /// <summary>Back up, verify and copy only; leave pruning to another job.</summary>

@@ -23,6 +23,7 @@ public sealed class InvokeBackupRetentionCommand : BackupToolsCmdlet, IStorageCr
     /// <summary>Only these cells; default: every cell in the repository.</summary>
     [Parameter]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     [Parameter]

@@ -16,6 +16,7 @@ public sealed class RemoveBackupCommand : BackupToolsCmdlet, IStorageCredentialP
     private readonly Dictionary<string, List<string>> _byRepository = new(StringComparer.Ordinal);
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[] Id { get; set; } = [];
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -19,6 +19,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PlanSet)]
     [Parameter(ParameterSetName = "ById")]
     [Alias("Cell")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Restore every source of the plan's cell (databases, caches, directories) in the plan's order.</summary>
@@ -39,6 +40,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
 
     /// <summary>The backup to restore; with -Name it must be a backup of that cell.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "ById", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
     /// <summary>Restore the newest backup completed at or before this time.</summary>

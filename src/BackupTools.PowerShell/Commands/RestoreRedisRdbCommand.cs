@@ -10,6 +10,7 @@ namespace BackupTools.PowerShell.Commands;
 public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -25,6 +25,7 @@ public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCre
     /// <summary>Only these cells; default: every backup in the source.</summary>
     [Parameter]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     [Parameter]

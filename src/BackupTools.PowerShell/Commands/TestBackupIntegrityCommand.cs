@@ -12,6 +12,7 @@ namespace BackupTools.PowerShell.Commands;
 public sealed class TestBackupIntegrityCommand : DatabaseCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[] Id { get; set; } = [];
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

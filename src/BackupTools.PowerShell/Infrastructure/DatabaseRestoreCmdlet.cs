@@ -14,10 +14,12 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
     protected const string ByDatabase = "ByDatabase";
 
     [Parameter(Mandatory = true, ParameterSetName = ById, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
     /// <summary>Restore the newest backup of this database (with -At: completed at or before that time).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByDatabase)]
+    [ArgumentCompleter(typeof(BackedUpDatabaseCompleter))]
     public string Database { get; set; } = "";
 
     [Parameter(ParameterSetName = ByDatabase)]

@@ -17,6 +17,7 @@ public abstract class DrSiteCmdlet : BackupToolsCmdlet
     /// <summary>Only these cells (default: all, by priority).</summary>
     [Parameter]
     [Alias("Name")]
+    [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
     [Parameter]

@@ -9,7 +9,7 @@ namespace BackupTools.Tests.Drills;
 /// </summary>
 public sealed class PesterDrillFileTests : IDisposable
 {
-    private static readonly string[] Pester = ["Describe", "Context", "It", "BeforeAll", "AfterAll", "BeforeEach", "AfterEach", "Should", "Invoke-Pester", "Mock"];
+    private static readonly string[] Pester = ["Describe", "Context", "It", "BeforeAll", "AfterAll", "BeforeEach", "AfterEach", "Should", "Invoke-Pester", "Mock", "BeforeDiscovery"];
     private static readonly string[] Core = ["Import-Module", "Where-Object", "ForEach-Object", "Get-Date", "Write-Host", "Write-Output", "Select-Object"];
     private readonly PsSession _ps = new();
 
