@@ -53,7 +53,7 @@ compress-type=zst
 process-max=2
 repo1-retention-full=9999999
 start-fast=y
-archive-check=n
+archive-copy=y
 log-path=$br/log
 lock-path=$br/lock
 log-level-console=warn
@@ -64,6 +64,13 @@ pg1-socket-path=$data
 CONF
 chown postgres "$br/pgbackrest.conf"; chmod 600 "$br/pgbackrest.conf"
 pgbr="runuser -u postgres -- pgbackrest --config=$br/pgbackrest.conf --stanza=bench"
+# pgbackrest needs the cluster archiving into it (its backups take their WAL from the archive; archive-copy makes
+# them self-contained like pg_basebackup -X fetch). BackupTools' base backup does not depend on it.
+want_cmd="pgbackrest --config=$br/pgbackrest.conf --stanza=bench archive-push %p"
+if [ "$("$bin/psql" -Atc "show archive_command" postgres)" != "$want_cmd" ]; then
+  "$bin/psql" -qc "alter system set archive_mode = on" -c "alter system set archive_command = '$want_cmd'" postgres
+  as_pg "$bin/pg_ctl" -D "$data" -w -l "$work/server.log" restart >/dev/null
+fi
 $pgbr stanza-create >/dev/null 2>&1 || true
 
 [ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
@@ -87,7 +94,7 @@ if want restore; then
   clean="for d in '$work/r-br' '$work/r-bt'; do runuser -u postgres -- $bin/pg_ctl -D \$d -m immediate stop >/dev/null 2>&1; rm -rf \$d \$d.bt-wal \$d.bt-recovery.log; done"
   baseline="install -d -o postgres -m 700 '$work/r-br' && $pgbr restore --pg1-path='$work/r-br' --type=immediate --target-action=promote >/dev/null \
     && touch '$work/r-br.log' && chown postgres '$work/r-br.log' \
-    && runuser -u postgres -- $bin/pg_ctl -D '$work/r-br' -w -t 3600 -l '$work/r-br.log' -o '-p $rport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$work/r-br' start >/dev/null \
+    && runuser -u postgres -- $bin/pg_ctl -D '$work/r-br' -w -t 3600 -l '$work/r-br.log' -o '-p $rport -c listen_addresses=127.0.0.1 -c archive_mode=off -c unix_socket_directories=$work/r-br' start >/dev/null \
     && until [ \"\$($bin/psql -h 127.0.0.1 -p $rport -U postgres -Atc 'select pg_is_in_recovery()' postgres 2>/dev/null)\" = f ]; do sleep 0.1; done \
     && runuser -u postgres -- $bin/pg_ctl -D '$work/r-br' -m fast stop >/dev/null"
   cand="$bt -Command \"Restore-PostgresCluster bench -DataDirectory '$work/r-bt' -Port $rport -Repository '$work/repo' -KeyFile '$work/bench.key' -Confirm:\\\$false | Out-Null\""

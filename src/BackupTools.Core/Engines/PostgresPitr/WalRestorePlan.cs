@@ -25,9 +25,9 @@ public sealed record WalRestorePlan(IReadOnlyList<string> Files, string? Gap)
         var onBase = parsed.Where(f => f.Kind == WalFileKind.Segment && f.Timeline == timeline).Select(f => f.SegmentNumber(segmentSize))
             .Where(n => n >= first).ToHashSet();
         string? gap = null;
-        var last = onBase.Count == 0 ? first : onBase.Max();
-        var next = first;
-        for (; next <= last; next++)
+        // No archived segment from the start on: the base backup's own WAL (-X fetch) is all there is; not a gap.
+        var last = onBase.Count == 0 ? 0 : onBase.Max();
+        for (var next = first; onBase.Count > 0 && next <= last; next++)
         {
             if (onBase.Contains(next)) { files.Add(WalFileName.SegmentName(timeline, next, segmentSize)); continue; }
             var resume = onBase.Where(n => n > next).Min();
