@@ -22,21 +22,7 @@ public sealed class RedisInspector : IDisposable
 
     public static RedisInspector Open(RedisTarget target)
     {
-        var options = new ConfigurationOptions
-        {
-            User = target.User,
-            Password = target.Password,
-            Ssl = target.Tls,
-            SslHost = target.Tls ? target.Host : null,
-            AllowAdmin = true, // INFO, CONFIG, BGSAVE, LASTSAVE
-            AbortOnConnectFail = true,
-            ConnectTimeout = 10_000,
-            SyncTimeout = 30_000,
-            ConnectRetry = 1,
-            ClientName = "BackupTools",
-        };
-        options.EndPoints.Add(target.Host, target.Port);
-        if (target.SkipCertificateCheck) options.CertificateValidation += (_, _, _, _) => true;
+        var options = Options(target, "BackupTools");
         try
         {
             var inspector = new RedisInspector(ConnectionMultiplexer.Connect(options)) { Target = target };
@@ -47,6 +33,27 @@ public sealed class RedisInspector : IDisposable
         {
             throw RedisErrors.Map(e, target);
         }
+    }
+
+    /// <summary>How BackupTools connects to a server for admin commands (INFO, CONFIG, BGSAVE, FLUSHALL, SCAN): fail fast, long sync timeout.</summary>
+    public static ConfigurationOptions Options(RedisTarget target, string clientName)
+    {
+        var options = new ConfigurationOptions
+        {
+            User = target.User,
+            Password = target.Password,
+            Ssl = target.Tls,
+            SslHost = target.Tls ? target.Host : null,
+            AllowAdmin = true,
+            AbortOnConnectFail = true,
+            ConnectTimeout = 10_000,
+            SyncTimeout = 30_000,
+            ConnectRetry = 1,
+            ClientName = clientName,
+        };
+        options.EndPoints.Add(target.Host, target.Port);
+        if (target.SkipCertificateCheck) options.CertificateValidation += (_, _, _, _) => true;
+        return options;
     }
 
     /// <summary>One INFO section as name → value.</summary>

@@ -93,14 +93,8 @@ public static class RedisKeyReplay
 
     private static ConnectionMultiplexer Connect(RedisTarget target)
     {
-        var options = new ConfigurationOptions
-        {
-            User = target.User, Password = target.Password, Ssl = target.Tls, SslHost = target.Tls ? target.Host : null,
-            AllowAdmin = true, // FLUSHALL, INFO, SCAN through IServer
-            AbortOnConnectFail = true, ConnectTimeout = 10_000, SyncTimeout = 60_000, ConnectRetry = 1, ClientName = "BackupTools-restore",
-        };
-        options.EndPoints.Add(target.Host, target.Port);
-        if (target.SkipCertificateCheck) options.CertificateValidation += (_, _, _, _) => true;
+        var options = RedisInspector.Options(target, "BackupTools-restore");
+        options.SyncTimeout = 60_000; // a large value's DUMP/RESTORE
         try
         {
             return ConnectionMultiplexer.Connect(options);

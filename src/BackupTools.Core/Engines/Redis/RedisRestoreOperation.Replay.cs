@@ -32,20 +32,7 @@ public sealed partial class RedisRestoreOperation
         try
         {
             var loaded = ReplayInto(staged, target, manifest.Id, cancel);
-            return new RedisRestoreResult
-            {
-                Server = $"{target.Host}:{target.Port}",
-                RdbPath = "",
-                Method = RedisRestoreMethod.Replay,
-                RestoredId = manifest.Id,
-                RestoredPointInTime = manifest.CompletedAt,
-                SafetyBackupId = safetyId,
-                SafetyBackupSkipped = request.SkipSafetyBackup,
-                Databases = loaded.Count,
-                Keys = loaded.Sum(d => d.Keys),
-                ExpiredKeys = expired,
-                Duration = clock.Elapsed,
-            };
+            return Result(request, manifest, RedisRestoreMethod.Replay, "", safetyId, loaded, expired, clock.Elapsed);
         }
         catch (Exception e) when (e is not OperationCanceledException || cancel.IsCancellationRequested)
         {

@@ -78,20 +78,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
                 if (differences.Count > 0)
                     throw new BackupIntegrityException("RestoreVerificationFailed", $"The server loaded different key counts than the backup's manifest ({string.Join("; ", differences.Take(5))}).");
                 if (hadFile) File.Delete(previous);
-                return new RedisRestoreResult
-                {
-                    Server = $"{target.Host}:{target.Port}",
-                    RdbPath = path,
-                    Method = RedisRestoreMethod.FileSwap,
-                    RestoredId = manifest.Id,
-                    RestoredPointInTime = manifest.CompletedAt,
-                    SafetyBackupId = safetyId,
-                    SafetyBackupSkipped = request.SkipSafetyBackup,
-                    Databases = loaded.Count,
-                    Keys = loaded.Sum(d => d.Keys),
-                    ExpiredKeys = expired,
-                    Duration = clock.Elapsed,
-                };
+                return Result(request, manifest, RedisRestoreMethod.FileSwap, path, safetyId, loaded, expired, clock.Elapsed);
             }
             catch (Exception e) when (e is not OperationCanceledException || cancel.IsCancellationRequested)
             {
@@ -103,6 +90,22 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
             if (File.Exists(staged)) File.Delete(staged);
         }
     }
+
+    private static RedisRestoreResult Result(RedisRestoreRequest request, BackupManifest manifest, RedisRestoreMethod method, string path, string? safetyId,
+        IReadOnlyList<RdbDatabase> loaded, long expired, TimeSpan duration) => new()
+    {
+        Server = $"{request.Target.Host}:{request.Target.Port}",
+        RdbPath = path,
+        Method = method,
+        RestoredId = manifest.Id,
+        RestoredPointInTime = manifest.CompletedAt,
+        SafetyBackupId = safetyId,
+        SafetyBackupSkipped = request.SkipSafetyBackup,
+        Databases = loaded.Count,
+        Keys = loaded.Sum(d => d.Keys),
+        ExpiredKeys = expired,
+        Duration = duration,
+    };
 
     /// <summary>
     /// Why the dump file cannot be swapped here (null: it can). Only a loopback server, or one whose file and
