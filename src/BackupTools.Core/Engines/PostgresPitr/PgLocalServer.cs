@@ -48,7 +48,12 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
             $"restore_command = 'cp \"{walDir}/%f\" \"%p\"'",
             "recovery_target_timeline = 'latest'",
             "archive_mode = 'off'", // a restored copy must never archive into the source's spool
+            // A base backup of a standby carries its replication settings: the copy must recover from the archive
+            // alone and promote, never follow (or wait for) the old primary.
+            "primary_conninfo = ''",
+            "primary_slot_name = ''",
         };
+        File.Delete(Path.Combine(dataDir, "standby.signal"));
         if (at is { } target)
         {
             settings.Add($"recovery_target_time = '{target.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00'");
