@@ -187,6 +187,26 @@ public sealed class PointInTimeRestoreTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_cluster.Spool, first)), "a conflicting file stays spooled for a human");
     }
 
+    [Fact]
+    public void An_archive_command_killed_mid_copy_loses_no_wal_and_its_abandoned_temp_file_is_swept()
+    {
+        Commit(1, 5);
+        _cluster.SwitchAndWaitArchived();
+        var segment = Directory.GetFiles(_cluster.Spool).Select(Path.GetFileName).First(n => n!.Length == 24)!;
+        // What a SIGKILLed bt-wal-spool leaves: a partial temp copy (PostgreSQL retries under a new name) — one old, one in flight.
+        var abandoned = Path.Combine(_cluster.Spool, $".{segment}.111.tmp");
+        var inFlight = Path.Combine(_cluster.Spool, $".{segment}.222.tmp");
+        File.WriteAllBytes(abandoned, new byte[4096]);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
+        File.WriteAllBytes(inFlight, new byte[4096]);
+
+        var pushed = Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors()
+            .Objects<BackupTools.Core.Engines.PostgresPitr.WalPushResult>().SelectMany(r => r.Pushed).ToList();
+        Assert.Contains(segment, pushed); // the temp copies never pass for a segment
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(inFlight), "a copy that may still be running is left alone");
+    }
+
     public void Dispose()
     {
         foreach (var dir in _restored) ArchivingCluster.StopServer(dir);

@@ -31,6 +31,7 @@ public sealed class WalPushOperation(IOperationObserver observer)
             throw new BackupInputException("WalSpoolNotFound", "Spool", $"'{request.Spool}' does not exist.", "Pass the folder archive_command (bt-wal-spool) writes to.");
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
         var archive = new WalArchive(repository.ListManifests(observer), request.Cell);
+        SweepAbandonedCopies(request.Spool);
         var results = new List<WalPushResult>();
         while (true)
         {
@@ -44,6 +45,17 @@ public sealed class WalPushOperation(IOperationObserver observer)
             if (result.Pushed.Count == 0 && result.AlreadyArchived.Count == 0) break;
         }
         return results;
+    }
+
+    /// <summary>
+    /// bt-wal-spool writes `.name.pid.tmp` and renames it; one killed mid-copy leaves that file behind (PostgreSQL then
+    /// archives the segment again under a new temp name). An hour is far beyond any copy of one segment.
+    /// </summary>
+    public static void SweepAbandonedCopies(string spool)
+    {
+        foreach (var path in System.IO.Directory.EnumerateFiles(spool, ".*.tmp"))
+            if (File.GetLastWriteTimeUtc(path) < DateTime.UtcNow.AddHours(-1))
+                File.Delete(path);
     }
 
     /// <summary>Finished files in the spool (bt-wal-spool renames into place; dot-files are in flight), WAL order.</summary>
