@@ -31,6 +31,10 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
     [Parameter]
     public SwitchParameter KeepRunning { get; set; }
 
+    /// <summary>-DataDirectory is a stopped cluster's: the proven copy replaces it, the old one is kept beside it.</summary>
+    [Parameter]
+    public SwitchParameter InPlace { get; set; }
+
     /// <summary>When BackupTools runs as root: the OS user that owns the files and runs the server (default postgres).</summary>
     [Parameter]
     public string? OsUser { get; set; }
@@ -50,7 +54,7 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
         try
         {
             var request = new PgPitrRestoreRequest(ResolveRepository(Repository)!, Cell, At?.ToUniversalTime(), BaseBackupId, ResolvePath(DataDirectory), Port, KeepRunning,
-                OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true);
+                OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true, InPlace);
             var result = RunCore((observer, shouldProcess, cancel) => new PgPitrRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);
         }

@@ -120,6 +120,34 @@ public sealed class PointInTimeRestoreTests : IDisposable
     }
 
     [Fact]
+    public void In_place_the_proven_copy_replaces_the_stopped_cluster_which_is_kept_and_archiving_carries_on()
+    {
+        Commit(1, 50);
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        Commit(51, 100);
+        Thread.Sleep(300);
+        var beforeTheMistake = DateTimeOffset.UtcNow;
+        Thread.Sleep(300);
+        Exec("drop table ledger"); // the mistake
+        _cluster.SwitchAndWaitArchived();
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+
+        var inPlace = "Restore-PostgresCluster -Cell pitr -At $at -DataDirectory $dir -InPlace -Port $p -Repository $repo -KeyFile $key -Confirm:$false";
+        var vars = new (string, object?)[] { ("dir", _cluster.DataDir), ("p", ArchivingCluster.FreePort()), ("at", beforeTheMistake) };
+        Run(inPlace, vars).AssertError("PostgresClusterRunning"); // never under a running server
+        Assert.False(Directory.Exists(_cluster.DataDir + ".bt-staging"));
+
+        ArchivingCluster.StopServer(_cluster.DataDir);
+        var result = Run(inPlace, vars).AssertNoErrors().Single<PgPitrRestoreResult>();
+        Assert.True(Directory.Exists(result.PreviousDataDirectory), "the replaced cluster is kept");
+        _cluster.Start();
+        Assert.Equal(100L, Convert.ToInt64(_cluster.Scalar("select count(*) from ledger")));
+        Assert.Equal("on", _cluster.Scalar("show archive_mode")); // our recovery settings are gone again
+        Commit(101, 110);
+        _cluster.SwitchAndWaitArchived(); // and it archives as before
+    }
+
+    [Fact]
     public void A_missing_segment_refuses_a_target_beyond_it_naming_the_gap_and_leaves_nothing()
     {
         Commit(1, 10);

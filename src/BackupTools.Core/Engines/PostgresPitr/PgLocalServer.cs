@@ -14,6 +14,16 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 public sealed partial class PgLocalServer(PgTools tools, string dataDir, int port, string log, string? osUser)
 {
     private bool _started;
+    private const string RecoveryMarker = "# added by BackupTools Restore-PostgresCluster";
+
+    /// <summary>Takes the recovery settings out again (for a copy that replaces the live cluster and must archive as before).</summary>
+    public void RemoveRecoverySettings()
+    {
+        var path = Path.Combine(dataDir, "postgresql.auto.conf");
+        var lines = File.ReadAllLines(path);
+        var at = Array.IndexOf(lines, RecoveryMarker);
+        if (at >= 0) File.WriteAllLines(path, lines[..at]);
+    }
 
     /// <summary>
     /// While BackupTools proves the copy, only local socket connections in the private data directory are trusted
@@ -44,7 +54,7 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
     {
         var settings = new List<string>
         {
-            "# added by BackupTools Restore-PostgresCluster",
+            RecoveryMarker,
             $"restore_command = 'cp \"{walDir}/%f\" \"%p\"'",
             "recovery_target_timeline = 'latest'",
             "archive_mode = 'off'", // a restored copy must never archive into the source's spool

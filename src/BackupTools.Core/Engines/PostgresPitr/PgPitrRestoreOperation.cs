@@ -38,12 +38,19 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         var archive = new WalArchive(manifests, request.Cell);
         var wal = WalRestorePlan.For(archive, baseBackup);
         if (wal.Gap != null) observer.Warning($"The WAL archive of {request.Cell} has a gap: {wal.Gap}. Recovery can reach only the point before it.");
-        var dataDir = Path.GetFullPath(request.DataDirectory);
+        var target = Path.GetFullPath(request.DataDirectory).TrimEnd('/');
+        if (request.InPlace)
+        {
+            if (request.KeepRunning) throw new BackupInputException("RestoreInPlaceKeepRunning", "KeepRunning", "an in-place restore leaves the cluster stopped.", "Start it with your service manager once it is in place.");
+            CheckStoppedCluster(target);
+        }
+        // In place, the copy is built and proven beside the cluster; the cluster is only touched by the final renames.
+        var dataDir = request.InPlace ? target + ".bt-staging" : target;
         CheckDestination(dataDir);
         var walDir = dataDir.TrimEnd('/') + ".bt-wal";
         var log = dataDir.TrimEnd('/') + ".bt-recovery.log";
         var range = wal.Files.Count == 0 ? "no archived WAL" : $"{wal.Files.Count} archived WAL files {wal.Files[0]} … {wal.Files[^1]}";
-        if (!request.ShouldProcess(dataDir, $"Recover cluster '{request.Cell}' to {(request.At is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "the end of its archived WAL")}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"))
+        if (!request.ShouldProcess(target, (request.InPlace ? $"Replace the stopped cluster in {target} (kept as {target}.bt-previous-<time>): " : "") + $"Recover cluster '{request.Cell}' to {(request.At is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "the end of its archived WAL")}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"))
             return null;
 
         var info = baseBackup.EngineInfo!;
@@ -65,11 +72,20 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             server.Check(cancel);
             if (request.KeepRunning) server.Handover(cancel);
             else server.Stop(cancel);
+            string? previous = null;
+            if (request.InPlace)
+            {
+                server.RemoveRecoverySettings(); // it archives and replicates as the cluster did
+                previous = $"{target}.bt-previous-{DateTime.UtcNow:yyyyMMddTHHmmss}";
+                System.IO.Directory.Move(target, previous);
+                System.IO.Directory.Move(dataDir, target);
+                observer.Warning($"{target} now holds the recovered cluster (stopped: start it with your service manager); the replaced one is kept at {previous}.");
+            }
             System.IO.Directory.Delete(walDir, recursive: true);
             if (!request.KeepRunning) File.Delete(log); // a running server keeps writing to it
             return new PgPitrRestoreResult
             {
-                Cell = request.Cell, DataDirectory = dataDir, Port = request.Port, Running = request.KeepRunning,
+                Cell = request.Cell, DataDirectory = request.InPlace ? target : dataDir, PreviousDataDirectory = previous, Port = request.Port, Running = request.KeepRunning,
                 BaseBackupId = baseBackup.Id, BaseBackupCompletedAt = baseBackup.CompletedAt, Target = request.At, RecoveredTo = recoveredTo,
                 WalFiles = wal.Files.Count, FirstWal = wal.Files.FirstOrDefault() ?? "", LastWal = wal.Files.LastOrDefault() ?? "", Duration = clock.Elapsed,
             };
@@ -108,6 +124,17 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         var chosen = bases.Where(m => request.At is null || m.CompletedAt <= request.At).MaxBy(m => m.CompletedAt);
         return chosen ?? throw new BackupToolsException("RestorePointNotFound", FailureKind.NotFound,
             $"No base backup of '{request.Cell}' completed before {request.At:u}; the oldest is {bases.Min(m => m.CompletedAt):u}.", "Pick a later -At.");
+    }
+
+    /// <summary>An in-place restore replaces a cluster that is stopped: a live postmaster (postmaster.pid naming a running process) refuses it.</summary>
+    private static void CheckStoppedCluster(string target)
+    {
+        if (!File.Exists(Path.Combine(target, "PG_VERSION")))
+            throw new BackupInputException("RestoreInPlaceNotACluster", "DataDirectory", $"'{target}' is not a PostgreSQL data directory (no PG_VERSION).", "Pass the data directory of the stopped cluster to replace, or drop -InPlace for a side restore.");
+        var pidFile = Path.Combine(target, "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && System.IO.Directory.Exists($"/proc/{pid}"))
+            throw new BackupInputException("PostgresClusterRunning", "DataDirectory", $"the cluster in '{target}' is running (postmaster pid {pid}); nothing was changed.",
+                "Stop it first (systemctl stop postgresql@…, or pg_ctl stop), then restore in place.");
     }
 
     private static void CheckDestination(string dataDir)

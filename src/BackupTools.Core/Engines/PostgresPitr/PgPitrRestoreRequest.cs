@@ -4,7 +4,8 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 
 /// <summary>
 /// Restore-PostgresCluster: the cluster of Cell as it was at At (null: as late as the archive reaches), recovered
-/// into a new data directory and proven on a temporary server on Port before it is handed over.
+/// into a new data directory and proven on a temporary server on Port before it is handed over. InPlace: DataDirectory
+/// is a stopped cluster's, which the proven copy replaces (the old one kept beside it).
 /// </summary>
 public sealed record PgPitrRestoreRequest(
     string RepositoryLocation,
@@ -17,4 +18,5 @@ public sealed record PgPitrRestoreRequest(
     string? OsUser,
     string? ToolPath,
     BackupKeyRing? Keys,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    bool InPlace = false);

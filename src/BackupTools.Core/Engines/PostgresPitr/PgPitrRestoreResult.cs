@@ -7,6 +7,8 @@ public sealed class PgPitrRestoreResult
     public required string DataDirectory { get; init; }
     public required int Port { get; init; }
     public required bool Running { get; init; }
+    /// <summary>With -InPlace: where the replaced data directory was moved (delete it once the new one is trusted).</summary>
+    public string? PreviousDataDirectory { get; init; }
     public required string BaseBackupId { get; init; }
     public required DateTimeOffset BaseBackupCompletedAt { get; init; }
     /// <summary>The requested point (null: the end of the archived WAL).</summary>
