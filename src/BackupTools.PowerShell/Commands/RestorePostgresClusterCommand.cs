@@ -16,6 +16,18 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
     [Parameter]
     public DateTimeOffset? At { get; set; }
 
+    /// <summary>Recover up to this WAL position (e.g. 0/3000148) instead of a time.</summary>
+    [Parameter]
+    public string? Lsn { get; set; }
+
+    /// <summary>Recover up to and including this transaction id.</summary>
+    [Parameter]
+    public string? Xid { get; set; }
+
+    /// <summary>Recover up to this named restore point (pg_create_restore_point).</summary>
+    [Parameter]
+    public string? RestorePoint { get; set; }
+
     /// <summary>Start from this base backup instead of the newest one completed before -At.</summary>
     [Parameter]
     public string? BaseBackupId { get; set; }
@@ -54,7 +66,7 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
         try
         {
             var request = new PgPitrRestoreRequest(ResolveRepository(Repository)!, Cell, At?.ToUniversalTime(), BaseBackupId, ResolvePath(DataDirectory), Port, KeepRunning,
-                OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true, InPlace);
+                OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true, InPlace, Lsn, Xid, RestorePoint);
             var result = RunCore((observer, shouldProcess, cancel) => new PgPitrRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);
         }

@@ -148,6 +148,38 @@ public sealed class PointInTimeRestoreTests : IDisposable
     }
 
     [Fact]
+    public void A_named_restore_point_and_an_lsn_are_targets_too_and_two_targets_at_once_are_refused()
+    {
+        Commit(1, 10);
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        Commit(11, 20);
+        _cluster.Scalar("select pg_create_restore_point('before-migration')");
+        Commit(21, 30);
+        var lsn = (string)_cluster.Scalar("select pg_current_wal_lsn()::text")!;
+        Commit(31, 40);
+        _cluster.SwitchAndWaitArchived();
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+
+        var port = ArchivingCluster.FreePort();
+        var dir = NewDataDir();
+        _restored.Add(dir);
+        Run("Restore-PostgresCluster -Cell pitr -RestorePoint before-migration -DataDirectory $dir -Port $p -KeepRunning -Repository $repo -KeyFile $key -Confirm:$false",
+            ("dir", dir), ("p", port)).AssertNoErrors();
+        Assert.Equal(20, Count(port));
+        ArchivingCluster.StopServer(dir);
+
+        var lsnPort = ArchivingCluster.FreePort();
+        var lsnDir = NewDataDir();
+        _restored.Add(lsnDir);
+        Run("Restore-PostgresCluster -Cell pitr -Lsn $lsn -DataDirectory $dir -Port $p -KeepRunning -Repository $repo -KeyFile $key -Confirm:$false",
+            ("dir", lsnDir), ("p", lsnPort), ("lsn", lsn)).AssertNoErrors();
+        Assert.Equal(30, Count(lsnPort));
+
+        var both = Run("Restore-PostgresCluster -Cell pitr -Lsn $lsn -Xid 5 -DataDirectory $dir -Port 1 -Repository $repo -KeyFile $key -Confirm:$false", ("dir", NewDataDir()), ("lsn", lsn));
+        both.AssertError("RecoveryTargetAmbiguous");
+    }
+
+    [Fact]
     public void A_missing_segment_refuses_a_target_beyond_it_naming_the_gap_and_leaves_nothing()
     {
         Commit(1, 10);

@@ -50,7 +50,7 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
     }
 
     /// <summary>Recovery settings: WAL from the staging folder, the target, promote when reached, and no archiving of its own.</summary>
-    public void ConfigureRecovery(string walDir, DateTimeOffset? at)
+    public void ConfigureRecovery(string walDir, RecoveryTarget target)
     {
         var settings = new List<string>
         {
@@ -64,11 +64,7 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
             "primary_slot_name = ''",
         };
         File.Delete(Path.Combine(dataDir, "standby.signal"));
-        if (at is { } target)
-        {
-            settings.Add($"recovery_target_time = '{target.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00'");
-            settings.Add("recovery_target_action = 'promote'");
-        }
+        settings.AddRange(target.Settings());
         File.AppendAllLines(Path.Combine(dataDir, "postgresql.auto.conf"), settings);
         File.WriteAllText(Path.Combine(dataDir, "recovery.signal"), "");
         if (osUser != null)
@@ -77,7 +73,7 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
     }
 
     /// <summary>Starts the server, waits until recovery ended and it promoted; returns the commit time it stopped at (from its log).</summary>
-    public DateTimeOffset? Recover(DateTimeOffset? at, string? gap, TimeSpan limit, CancellationToken cancel)
+    public DateTimeOffset? Recover(RecoveryTarget at, string? gap, TimeSpan limit, CancellationToken cancel)
     {
         File.WriteAllText(ProvingHba, "local all all trust\n");
         if (osUser != null) ExternalTool.Run("chown", [$"{osUser}:", ProvingHba], new Dictionary<string, string>(), null, null, cancel);
@@ -104,13 +100,13 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
     }
 
     /// <summary>Throws the reason when the log says recovery stopped; returns the log text otherwise.</summary>
-    private string ThrowIfStopped(DateTimeOffset? at, string? gap)
+    private string ThrowIfStopped(RecoveryTarget at, string? gap)
     {
         var text = File.Exists(log) ? File.ReadAllText(log) : "";
         if (text.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal))
             throw new BackupToolsException("RecoveryTargetNotReached", FailureKind.NotFound,
-                $"The archived WAL ends before {at:u}" + (gap is null ? "" : $" because of a gap: {gap}") + "; nothing was handed over.",
-                gap is null ? "Pick an earlier -At, or wait until the WAL covering it is pushed (Push-PostgresWal)." : "Pick an -At before the gap, or find the missing WAL.");
+                $"The archived WAL ends before {at.Describe()}" + (gap is null ? "" : $" because of a gap: {gap}") + "; nothing was handed over.",
+                gap is null ? "Pick an earlier target, wait until the WAL covering it is pushed (Push-PostgresWal), or (for -Xid/-RestorePoint) start from an older -BaseBackupId." : "Pick a target before the gap, or find the missing WAL.");
         if (FatalLine(text) is { } fatal)
             throw new BackupToolsException("RecoveryFailed", FailureKind.ExternalToolFailure, $"The recovering server stopped: {fatal}");
         return text;

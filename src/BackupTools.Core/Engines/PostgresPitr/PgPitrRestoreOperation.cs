@@ -32,6 +32,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
     private PgPitrRestoreResult? RunUnaudited(PgPitrRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        _ = request.Target; // refuses a bad or ambiguous target before anything is read
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
         var manifests = repository.ListManifests(observer);
         var baseBackup = ChooseBase(manifests, request);
@@ -50,7 +51,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         var walDir = dataDir.TrimEnd('/') + ".bt-wal";
         var log = dataDir.TrimEnd('/') + ".bt-recovery.log";
         var range = wal.Files.Count == 0 ? "no archived WAL" : $"{wal.Files.Count} archived WAL files {wal.Files[0]} … {wal.Files[^1]}";
-        if (!request.ShouldProcess(target, (request.InPlace ? $"Replace the stopped cluster in {target} (kept as {target}.bt-previous-<time>): " : "") + $"Recover cluster '{request.Cell}' to {(request.At is { } at ? at.ToString("u", CultureInfo.InvariantCulture) : "the end of its archived WAL")}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"))
+        if (!request.ShouldProcess(target, (request.InPlace ? $"Replace the stopped cluster in {target} (kept as {target}.bt-previous-<time>): " : "") + $"Recover cluster '{request.Cell}' to {request.Target.Describe()}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"))
             return null;
 
         var info = baseBackup.EngineInfo!;
@@ -66,9 +67,9 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             StageWal(repository, archive, wal.Files, request, walDir, cancel);
             server.GiveToOwner(walDir, cancel);
             server.Verify(cancel);
-            server.ConfigureRecovery(walDir, request.At);
+            server.ConfigureRecovery(walDir, request.Target);
             observer.Progress(Activity, $"{request.Cell}: recovering on port {request.Port}", 0, null);
-            var recoveredTo = server.Recover(request.At, wal.Gap, RecoveryLimit, cancel);
+            var recoveredTo = server.Recover(request.Target, wal.Gap, RecoveryLimit, cancel);
             server.Check(cancel);
             if (request.KeepRunning) server.Handover(cancel);
             else server.Stop(cancel);
@@ -121,9 +122,14 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         if (bases.Count == 0)
             throw new BackupToolsException("BaseBackupNotFound", FailureKind.NotFound, $"Cell '{request.Cell}' has no base backup in {request.RepositoryLocation}.",
                 "Take one with Backup-PostgresBase (point-in-time recovery starts from a base backup).");
-        var chosen = bases.Where(m => request.At is null || m.CompletedAt <= request.At).MaxBy(m => m.CompletedAt);
+        // A time or an LSN places the target: the newest base that ended before it. A transaction id or a restore point
+        // does not: the newest base, and -BaseBackupId when the target lies before it.
+        var target = request.Target;
+        var chosen = bases.Where(m => target.Time is not { } time || m.CompletedAt <= time)
+            .Where(m => target.Lsn is not { } lsn || m.EngineInfo?["stopLsn"] is not { } stop || WalFileName.ParseLsn(stop.GetValue<string>()) <= lsn)
+            .MaxBy(m => m.CompletedAt);
         return chosen ?? throw new BackupToolsException("RestorePointNotFound", FailureKind.NotFound,
-            $"No base backup of '{request.Cell}' completed before {request.At:u}; the oldest is {bases.Min(m => m.CompletedAt):u}.", "Pick a later -At.");
+            $"No base backup of '{request.Cell}' ends before {target.Describe()}; the oldest completed {bases.Min(m => m.CompletedAt):u}.", "Pick a later target.");
     }
 
     /// <summary>An in-place restore replaces a cluster that is stopped: a live postmaster (postmaster.pid naming a running process) refuses it.</summary>

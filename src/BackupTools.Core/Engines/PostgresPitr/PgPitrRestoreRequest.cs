@@ -19,4 +19,10 @@ public sealed record PgPitrRestoreRequest(
     string? ToolPath,
     BackupKeyRing? Keys,
     Func<string, string, bool> ShouldProcess,
-    bool InPlace = false);
+    bool InPlace = false,
+    string? Lsn = null,
+    string? Xid = null,
+    string? RestorePoint = null)
+{
+    public RecoveryTarget Target => RecoveryTarget.From(At, Lsn, Xid, RestorePoint);
+}
