@@ -116,7 +116,8 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result is null) return;
-            RunHook(result);
+            if (RestoreHook is not null && RestoreHookInvoker.Run(RestoreHook, ResolvePath, result, TimeSpan.FromSeconds(RestoreHookTimeoutSec), StopRequested) is { } hookError)
+                WriteFailure(hookError, result.Cell);
             WriteObject(result);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
@@ -133,46 +134,11 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
             var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             WriteObject(report);
-            foreach (var failed in report.Items.Where(i => i.Status == "Failed"))
-                WriteFailure(new BackupToolsException("CellRestoreFailed", FailureKind.WriteError,
-                    $"{report.Cell}/{failed.Source} was not restored ({failed.ErrorId}: {failed.Error}). Restored: {string.Join(", ", report.Items.Where(i => i.Status == "Restored").Select(i => i.Source).DefaultIfEmpty("none"))}; not restored: {string.Join(", ", report.Items.Where(i => i.Status is "Failed" or "NotRestored").Select(i => i.Source))}.",
-                    "Fix the cause and restore the rest with -Source; sources already restored kept their safety backups."), failed.Source);
-            foreach (var check in report.HealthChecks.Where(h => !h.Passed))
-                WriteFailure(new BackupToolsException("HealthCheckFailed", FailureKind.InvalidData, $"{report.Cell}: health check '{check.Name}' failed after the restore: {check.Detail}.",
-                    "The data is restored; look at the service before sending traffic to it."), check.Name);
+            foreach (var (error, failedTarget) in CellRestoreFailures.Of(report)) WriteFailure(error, failedTarget);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             WriteFailure(e, Name);
-        }
-    }
-
-    private void RunHook(RestoreResult result)
-    {
-        if (RestoreHook is null) return;
-        try
-        {
-            if (RestoreHook is ScriptBlock block)
-            {
-                var output = block.InvokeWithContext(null, [new PSVariable("_", result)], result);
-                result.HookOutput = string.Join(Environment.NewLine, output.Select(o => o?.ToString()));
-                result.HookSucceeded = true;
-            }
-            else
-            {
-                var outcome = RestoreHookRunner.RunExecutable(ResolvePath((string)RestoreHook), result, TimeSpan.FromSeconds(RestoreHookTimeoutSec), StopRequested);
-                result.HookOutput = outcome.Output;
-                result.HookSucceeded = outcome.Succeeded;
-                if (!outcome.Succeeded) throw new InvalidOperationException(outcome.ExitCode is { } code ? $"exit code {code}: {outcome.Output}" : outcome.Output);
-            }
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            result.HookSucceeded = false;
-            result.HookOutput ??= e.Message;
-            WriteFailure(new BackupToolsException("RestoreHookFailed", FailureKind.ExternalToolFailure,
-                $"The restore of '{result.Cell}' succeeded but its restore hook failed: {e.Message}",
-                "The data is restored; fix the hook's problem and run its steps by hand."), result.Cell);
         }
     }
 }

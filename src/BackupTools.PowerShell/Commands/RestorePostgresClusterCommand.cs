@@ -5,6 +5,7 @@ using BackupTools.PowerShell.Infrastructure;
 namespace BackupTools.PowerShell.Commands;
 
 /// <summary>Point-in-time recovery of a PostgreSQL cluster from a base backup and the WAL archive into a new data directory.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [Cmdlet(VerbsData.Restore, "PostgresCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(PgPitrRestoreResult))]
 public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredentialParameter

@@ -19,7 +19,7 @@ public sealed class CellTreeEdgeFaultTests : CellTestBase
         File.WriteAllText(Path.Combine(Cell, "ok.txt"), "the rest of the tree");
     }
 
-    private PsResult Backup(string type) => Run($"Backup-Cell -Name crm -Path $cell -Repository $repo -Type {type}");
+    private PsResult RunBackup(string type) => Run($"Backup-Cell -Name crm -Path $cell -Repository $repo -Type {type}");
 
     private string Restore()
     {
@@ -33,9 +33,9 @@ public sealed class CellTreeEdgeFaultTests : CellTestBase
     {
         InitPlainRepo();
         File.CreateSymbolicLink(Path.Combine(Cell, "dangling"), "no/such/target");
-        Backup("Full").AssertNoErrors();
+        RunBackup("Full").AssertNoErrors();
         File.WriteAllText(Path.Combine(Cell, "later.txt"), "changed");
-        Backup("Incremental").AssertNoErrors();
+        RunBackup("Incremental").AssertNoErrors();
         var dest = Restore();
         Assert.Equal("no/such/target", new FileInfo(Path.Combine(dest, "dangling")).LinkTarget);
         TreeSnapshot.AssertSame(Cell, dest);
@@ -47,14 +47,14 @@ public sealed class CellTreeEdgeFaultTests : CellTestBase
         InitPlainRepo();
         // A file, a folder holding a file, and a symlink whose name and target hold invalid UTF-8 bytes.
         Sh("""cd "$1" && printf 'payload' > $'\xff\xfe-name.txt' && mkdir $'dir-\xe9t\xe9' && printf 'inner' > $'dir-\xe9t\xe9/f\x80.bin' && ln -s $'\xff\xfe-name.txt' $'link-\xc3' && printf 'ok' > $'caf\u00e9.txt'""", Cell);
-        Backup("Full").AssertNoErrors();
+        RunBackup("Full").AssertNoErrors();
         Assert.True(Run("Get-Backup -Repository $repo -Cell crm -Latest | Test-BackupIntegrity").AssertNoErrors().Single<IntegrityResult>().Passed);
         var dest = Restore();
         Assert.Equal(Listing(Cell), Listing(dest));
         Assert.Contains("./\u00ff\u00fe-name.txt|f|7|", Encoding.Latin1.GetString(Listing(dest)));
         // And again as an incremental on top, with one such file changed and one deleted.
         Sh("""cd "$1" && printf 'changed!' > $'\xff\xfe-name.txt' && rm $'dir-\xe9t\xe9/f\x80.bin'""", Cell);
-        Backup("Incremental").AssertNoErrors();
+        RunBackup("Incremental").AssertNoErrors();
         Sh("""rm -rf "$1" """, dest);
         Assert.Equal(Listing(Cell), Listing(Restore()));
     }
@@ -71,7 +71,7 @@ public sealed class CellTreeEdgeFaultTests : CellTestBase
         var beyond = "beyond" + new string('b', 194);
         Sh("""cd "$1" && mkdir "$2" && cd "$2" && for i in $(seq "$3"); do mkdir "$4" && cd "$4" || exit 1; done && printf kept > kept.txt && mkdir "$5" && printf lost > "$5"/f.txt""",
             Cell, first, steps.ToString(), rest, beyond);
-        var result = Backup("Full").AssertNoErrors();
+        var result = RunBackup("Full").AssertNoErrors();
         var warning = Assert.Single(result.Warnings, w => w.Contains("PATH_MAX"));
         Assert.Contains($"{rest}/{beyond}'", warning);
         var dest = Restore();

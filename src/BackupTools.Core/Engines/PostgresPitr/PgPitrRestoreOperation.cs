@@ -19,6 +19,7 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 /// promoted and answers is handed over (left running with KeepRunning, else stopped cleanly); anything short of that
 /// removes what was built, and nothing that existed before is touched.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // PostgreSQL data directories: POSIX modes and owners
 public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
 {
     private const string Activity = "Restore-PostgresCluster";
