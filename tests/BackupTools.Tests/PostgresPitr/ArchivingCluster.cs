@@ -42,13 +42,27 @@ public sealed class ArchivingCluster : IDisposable
             archive_command = '{Path.Combine(RepoPaths.Root, "module", "tools", "bt-wal-spool")} {Spool} %p %f'
             max_wal_senders = 4
             """);
-        Start();
+        // A free port can be taken by another test's server between the probe and the start: then try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Start();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                var conf = Path.Combine(DataDir, "postgresql.conf");
+                Port = FreePort();
+                File.AppendAllText(conf, $"\nport = {Port}\n");
+            }
+        }
     }
 
     public string Folder { get; }
     public string DataDir { get; }
     public string Spool { get; }
-    public int Port { get; }
+    public int Port { get; private set; }
 
     public void Start()
     {

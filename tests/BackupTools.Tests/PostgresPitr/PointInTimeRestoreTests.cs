@@ -9,6 +9,7 @@ namespace BackupTools.Tests.PostgresPitr;
 /// archive_command spool and Push-PostgresWal, Restore-PostgresCluster to a moment between two known commits and
 /// to the end of the archive; gaps and damage refused before anything is handed over.
 /// </summary>
+[Collection("servers")] // picks free ports like the other server-starting classes: never at the same time
 public sealed class PointInTimeRestoreTests : IDisposable
 {
     private readonly TempDir _temp = new();

@@ -8,6 +8,7 @@ namespace BackupTools.Tests.PostgresPitr;
 /// Issue 17: a base backup taken from a standby (built with pg_basebackup -R), the primary lost, the standby
 /// promoted to timeline 2 and taking writes; recovery follows the archive across the timeline switch.
 /// </summary>
+[Collection("servers")] // picks free ports like the other server-starting classes: never at the same time
 public sealed class StandbyTimelineTests : IDisposable
 {
     private readonly TempDir _temp = new();
