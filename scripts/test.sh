@@ -12,11 +12,25 @@ pester=$tools/packages/pester/6.2.0/tools
 results=$(mktemp -d)
 summary="0 passed, 1 failed, 0 skipped"
 # The DR site of the drills: its own PostgreSQL and MariaDB, in another state dir, on BT_DR_PG_PORT and
-# BT_DR_MYSQL_PORT (default: the next ports). It never starts redis or S3; their ports only fill its env file.
+# BT_DR_MYSQL_PORT. Their defaults lie below Linux's ephemeral range (32768-60999): after the xunit run, a port
+# next to the main ones may be held by a client socket or a test's server (a CI run lost its drills to that).
+# When a port is taken anyway, the start is retried on the next ports. It never starts redis or S3.
+dr_pg_port=${BT_DR_PG_PORT:-25433}; dr_my_port=${BT_DR_MYSQL_PORT:-23307}
 dr_state=${BACKUPTOOLS_SERVERS_DIR:-$root/.servers}/dr-site
-dr_ports=(BT_PG_PORT=${BT_DR_PG_PORT:-$(( ${BT_PG_PORT:-54329} + 1 ))} BT_MYSQL_PORT=${BT_DR_MYSQL_PORT:-$(( ${BT_MYSQL_PORT:-33069} + 1 ))}
-  BT_REDIS_PORT=$(( ${BT_REDIS_PORT:-63799} + 1 )) BT_S3_PORT=$(( ${BT_S3_PORT:-49000} + 1 )))
-dr_servers() { env BACKUPTOOLS_SERVERS_DIR="$dr_state" "${dr_ports[@]}" BT_ONLY="postgres mariadb" scripts/servers.sh "$@"; }
+dr_servers() {
+  env BACKUPTOOLS_SERVERS_DIR="$dr_state" BT_PG_PORT="$dr_pg_port" BT_MYSQL_PORT="$dr_my_port" \
+    BT_REDIS_PORT=$(( ${BT_REDIS_PORT:-63799} + 1 )) BT_S3_PORT=$(( ${BT_S3_PORT:-49000} + 1 )) \
+    BT_ONLY="postgres mariadb" scripts/servers.sh "$@"
+}
+dr_start() {
+  for attempt in 1 2 3; do
+    dr_servers start && return 0
+    dr_servers stop >/dev/null 2>&1 || true
+    echo "test: the DR site did not start on ports $dr_pg_port/$dr_my_port (attempt $attempt); trying the next ones"
+    dr_pg_port=$((dr_pg_port + 10)); dr_my_port=$((dr_my_port + 10))
+  done
+  return 1
+}
 
 # The summary is printed last, after the servers are stopped, so it is always the final line.
 finish() {
@@ -62,7 +76,7 @@ echo "test: xunit $summary after $(( $(date +%s) - start )) s"
 
 # The drills, as an operator runs them: the module and Pester installed by name on PSModulePath.
 drill_out=$results/drills.log; : > "$drill_out"
-if dr_servers start; then
+if dr_start; then
   modules=$tools/modules
   rm -rf "$modules"; mkdir -p "$modules/BackupTools"
   cp -r BackupTools.psd1 module "$modules/BackupTools/" && ln -s "$pester" "$modules/Pester"
