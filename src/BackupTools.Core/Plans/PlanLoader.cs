@@ -202,11 +202,14 @@ public static class PlanLoader
     {
         var name = map.String("name", required: true);
         var kind = map.OneOf("type", SourceKinds, required: true);
+        var engine = kind is null ? null : EngineRegistry.PlanOf(kind);
+        var options = engine?.Options.Select(key => (key, value: map.String(key))).Where(o => o.value != null).ToDictionary(o => o.key, o => o.value!);
         var source = new PlanSource(name ?? "", kind ?? "", map.String("server"), map.Int("port", 1, 65535), map.String("database"),
-            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"), ReadControl(map));
+            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"), ReadControl(map),
+            options is { Count: > 0 } ? options : null);
         map.RejectUnknownKeys();
-        if (kind is null || name is null) return null;
-        ValidateForKind(map, source, EngineRegistry.PlanOf(kind));
+        if (engine is null || name is null) return null;
+        ValidateForKind(map, source, engine);
         return source;
     }
 
@@ -237,7 +240,7 @@ public static class PlanLoader
         "user" => source.User,
         "password" => source.Password,
         "path" => source.Path,
-        _ => throw new InvalidOperationException($"an engine requires plan key '{key}', which sources do not have"),
+        _ => source.Option(key),
     };
 
     /// <summary>stop:/start: commands of a source or endpoint; both or neither (a server stopped must come back).</summary>

@@ -65,8 +65,12 @@ public sealed record PlanSource(
     bool Tls,
     int Line,
     TimeSpan? FullEvery = null,
-    PlanServiceControl? Control = null)
+    PlanServiceControl? Control = null,
+    IReadOnlyDictionary<string, string>? Options = null)
 {
+    /// <summary>An engine-specific key the source's engine declared (PlanEngineSupport.Options), or null when not given.</summary>
+    public string? Option(string key) => Options != null && Options.TryGetValue(key, out var value) ? value : null;
+
     /// <summary>Restore priority across kinds in a failover (the engine's RestorePriority): databases first, then caches, then files.</summary>
     public int KindPriority => Engines.Registry.EngineRegistry.ForPlanKind(Kind).RestorePriority;
 }

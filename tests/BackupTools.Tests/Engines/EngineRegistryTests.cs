@@ -32,9 +32,12 @@ public sealed class EngineRegistryTests
             Assert.NotNull(plan.SameSource);
             Assert.NotNull(plan.Destination);
             Assert.NotNull(plan.Validate);
+            Assert.All(plan.Requires, key => Assert.True(CommonSourceKeys.Contains(key) || plan.Options.Contains(key), $"{name} requires '{key}', neither a source key nor one of its Options"));
             Assert.Same(engine, EngineRegistry.ForPlanKind(plan.Kind));
         }
     }
+
+    private static readonly string[] CommonSourceKeys = ["server", "port", "database", "user", "password", "path"];
 
     private static void AssertDeclared<T>(string engine, string ability, Ability<T>? declared) where T : class
     {

@@ -25,6 +25,12 @@ public sealed record PlanEngineSupport
     /// <summary>Whether `fullEvery:` applies (engines with incremental chains).</summary>
     public bool TakesFullEvery { get; init; }
 
+    /// <summary>
+    /// Keys only this kind reads (plain values, e.g. "vhost"), found in PlanSource.Options / Option(key). Secrets
+    /// are not options: they go in password (a secret reference). Requires may name an option too.
+    /// </summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+
     /// <summary>Extra checks of a source beyond the common keys: (key, message) per problem.</summary>
     public Func<PlanSource, IEnumerable<(string Key, string Message)>> Validate { get; init; } = _ => [];
 
