@@ -1,4 +1,5 @@
 using BackupTools.Core.Engines.Registry;
+using BackupTools.Core.Retention;
 using BackupTools.Core.Repository;
 using BackupTools.Core.Verification;
 
@@ -15,5 +16,6 @@ public static class PgWalEngine
         RestoreTest = Ability<IRestoreTest>.NotApplicable("a WAL batch is replayed only on top of a base backup (Restore-PostgresCluster)"),
         RestorePriority = RestorePriorities.Database,
         Plan = Ability<PlanEngineSupport>.NotApplicable("WAL is pushed by PostgreSQL's archive_command (Push-PostgresWal), not by a plan"),
+        DependentRetention = new WalRetention(),
     };
 }

@@ -25,6 +25,12 @@ public sealed record BackupEngine
     /// <summary>Place in a cell's default restore order (lower first): 0 databases, 1 caches/queues, 2 files.</summary>
     public required int RestorePriority { get; init; }
 
+    /// <summary>
+    /// Null (the usual case): retention treats the engine's backups as series of their own. Set for batches that only
+    /// serve another engine's backups (WAL, binlogs): they are kept exactly when a kept backup needs them.
+    /// </summary>
+    public IDependentRetention? DependentRetention { get; init; }
+
     /// <summary>The plan source kind (backup.yml `type:`) that backs up into this engine, with its schema and factories.</summary>
     public required Ability<PlanEngineSupport> Plan { get; init; }
 }
