@@ -14,6 +14,7 @@ public static class MySqlEngine
         DisplayName = "MySQL/MariaDB",
         Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new MySqlDumpValidator() },
         RestoreTest = Ability.Of<IRestoreTest>(new MySqlRestoreTest()),
+        RestoreCmdlet = "Restore-MySql",
         RestorePriority = RestorePriorities.Database,
         Plan = Ability.Of(new PlanEngineSupport
         {

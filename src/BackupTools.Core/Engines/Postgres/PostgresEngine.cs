@@ -14,6 +14,7 @@ public static class PostgresEngine
         DisplayName = "PostgreSQL",
         Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new PostgresArchiveValidator() },
         RestoreTest = Ability.Of<IRestoreTest>(new PostgresRestoreTest()),
+        RestoreCmdlet = "Restore-Postgres",
         RestorePriority = RestorePriorities.Database,
         Plan = Ability.Of(new PlanEngineSupport
         {

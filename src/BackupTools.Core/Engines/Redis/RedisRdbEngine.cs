@@ -14,6 +14,7 @@ public static class RedisRdbEngine
         DisplayName = "Redis RDB",
         Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new RedisRdbValidator() },
         RestoreTest = Ability.Of<IRestoreTest>(new RedisRestoreTest()),
+        RestoreCmdlet = "Restore-RedisRdb",
         RestorePriority = RestorePriorities.Cache,
         Plan = Ability.Of(new PlanEngineSupport
         {

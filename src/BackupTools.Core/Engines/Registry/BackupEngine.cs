@@ -31,6 +31,9 @@ public sealed record BackupEngine
     /// </summary>
     public IDependentRetention? DependentRetention { get; init; }
 
+    /// <summary>The cmdlet that restores one of this engine's backups by -Id (its -Id/-Database completion offers only this engine's backups); null when none.</summary>
+    public string? RestoreCmdlet { get; init; }
+
     /// <summary>The plan source kind (backup.yml `type:`) that backs up into this engine, with its schema and factories.</summary>
     public required Ability<PlanEngineSupport> Plan { get; init; }
 }
