@@ -46,16 +46,20 @@ public sealed class BackupTemplate(IOperationObserver observer)
     /// <summary>
     /// Writes one backup (the caller holds the writer lock): <paramref name="writeData"/> streams the raw data; once the
     /// data object is complete, <paramref name="facts"/> gives the manifest's engine facts and the manifest is written.
+    /// A cancellation that arrives while the data streams discards the backup even when the source finished anyway.
     /// </summary>
-    public BackupRecord Write(BackupRepository repository, StreamBackup backup, Action<Stream> writeData, Func<JsonObject> facts)
+    public BackupRecord Write(BackupRepository repository, StreamBackup backup, Action<Stream> writeData, Func<JsonObject> facts, CancellationToken cancel)
     {
         var plan = new BackupPlan(backup.Cell, backup.Source, backup.Engine, backup.Kind, null, CompressionFor(repository, backup.Compression), backup.Tags);
         using var writer = repository.BeginBackup(plan, backup.Keys);
         using (var data = writer.OpenObject(BackupManifest.DataRole))
         {
             writeData(backup.Activity is { } activity ? new ProgressStream(data, bytes => observer.Progress(activity, backup.ProgressLabel, bytes, null)) : data);
+            cancel.ThrowIfCancellationRequested();
             data.Complete();
         }
-        return repository.ToRecord(writer.Complete(facts()));
+        var engineFacts = facts();
+        cancel.ThrowIfCancellationRequested(); // the manifest is the commit point: nothing after a cancel may reach it
+        return repository.ToRecord(writer.Complete(engineFacts));
     }
 }

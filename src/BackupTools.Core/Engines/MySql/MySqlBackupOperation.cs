@@ -112,7 +112,7 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
             if (!sniffer.Completed)
                 throw new BackupToolsException("MySqlDumpIncomplete", FailureKind.ExternalToolFailure,
                     $"{Path.GetFileName(tools.Dump)} exited without its '-- Dump completed' marker; nothing was recorded.", "Check the server log and run again.");
-        }, () => DumpFacts(tools, dialect, database, connection, known, sniffer!, gtidBefore));
+        }, () => DumpFacts(tools, dialect, database, connection, known, sniffer!, gtidBefore), cancel);
     }
 
     private static JsonObject DumpFacts(MySqlTools tools, MySqlDialect dialect, string database, MySqlConnection connection, DatabaseFacts known, DumpSniffer sniffer, string? gtidBefore)

@@ -112,7 +112,7 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
                 if (request.Tables.Count > 0) facts["tableFilter"] = new JsonArray(request.Tables.Select(s => (JsonNode)s).ToArray());
                 snapshotTransaction.Commit();
                 return facts;
-            });
+            }, cancel);
         }
         catch when (counts is { IsCompleted: false })
         {
@@ -126,7 +126,7 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         IReadOnlyDictionary<string, string> tags, CancellationToken cancel) =>
         Template.Write(repository, new StreamBackup(request.Cell ?? "globals", request.Target.Describe("(globals)"), GlobalsEngineName, request.Compression, request.Keys, tags),
             data => ExternalTool.Run(tools.PgDumpAll, ["--globals-only", "--no-password"], environment.For("postgres"), data, null, cancel),
-            () => new JsonObject { ["format"] = "plain-sql", ["content"] = "roles and tablespaces (pg_dumpall --globals-only)" });
+            () => new JsonObject { ["format"] = "plain-sql", ["content"] = "roles and tablespaces (pg_dumpall --globals-only)" }, cancel);
 
     /// <summary>
     /// pg_dump -Fd -j N can only write a folder: dump into a private scratch folder (same snapshot, so the

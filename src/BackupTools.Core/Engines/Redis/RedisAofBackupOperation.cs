@@ -45,10 +45,11 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
         WaitForRewrite(inspector, request.RewriteTimeout, cancel);
 
         return Template.Locked(repository, $"Backup-RedisAof {target.Host}:{target.Port}", request.LockTimeout, cancel,
-            _ => WriteSet(repository, request, inspector.Info("server"), aofDir, PinSet(aofDir, fileName, cancel)));
+            _ => WriteSet(repository, request, inspector.Info("server"), aofDir, PinSet(aofDir, fileName, cancel), cancel));
     }
 
-    private BackupRecord WriteSet(BackupRepository repository, RedisAofBackupRequest request, IReadOnlyDictionary<string, string> server, string aofDir, PinnedSet set)
+    private BackupRecord WriteSet(BackupRepository repository, RedisAofBackupRequest request, IReadOnlyDictionary<string, string> server, string aofDir, PinnedSet set,
+        CancellationToken cancel)
     {
         var target = request.Target;
         var backup = new StreamBackup(request.Cell ?? target.DefaultCell(), target.Describe(), EngineName, request.Compression, request.Keys,
@@ -70,7 +71,7 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
                 ["aofDirectory"] = aofDir,
                 ["files"] = new JsonArray(set.Files.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["bytes"] = f.Size }).ToArray()),
                 ["attempts"] = set.Attempt,
-            });
+            }, cancel);
         }
         finally
         {

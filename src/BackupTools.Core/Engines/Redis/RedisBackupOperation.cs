@@ -44,7 +44,7 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
         RdbSummary? summary = null;
         return Template.Write(repository, backup, sink => summary = request.Mode == RedisBackupMode.Replication
             ? FromReplication(target, sink, facts, cancel)
-            : FromLocalFile(localInspector!, request, sink, facts, cancel), () => SnapshotFacts(facts, summary!, inspection, target, clock.Elapsed));
+            : FromLocalFile(localInspector!, request, sink, facts, cancel), () => SnapshotFacts(facts, summary!, inspection, target, clock.Elapsed), cancel);
     }
 
     private JsonObject SnapshotFacts(JsonObject facts, RdbSummary summary, Task<JsonObject>? inspection, RedisTarget target, TimeSpan transfer)
