@@ -48,6 +48,9 @@ public abstract class EngineConformanceTests : IDisposable
     /// <summary>Restores backup <paramref name="id"/> over the source in place; returns the safety backup's id. Null: the engine has no restore.</summary>
     protected abstract Func<string, Func<string, string, bool>, string?>? Restore { get; }
 
+    /// <summary>Part of the name of the external tool the backup runs (null: none), which the argv check must see running.</summary>
+    protected virtual string? DumpTool => null;
+
     /// <summary>Where the restore test runs (the engine's own server), for integrity with -RestoreTest.</summary>
     protected abstract RestoreTestTarget RestoreTestTarget { get; }
 
@@ -158,6 +161,31 @@ public abstract class EngineConformanceTests : IDisposable
         Assert.All(texts, text => Assert.DoesNotContain(secret, text));
     }
 
+    /// <summary>While the backup streams (its tools running), no process on this machine has the secret in its command line.</summary>
+    [Fact]
+    public void No_secret_in_any_process_arguments_while_the_backup_runs()
+    {
+        if (Secret is not { } secret) return;
+        var seen = new List<string>();
+        var watcher = new RecordingObserver { OnEveryProgress = () => { if (seen.Count < 20) seen.AddRange(CommandLines()); } };
+        Backup(watcher, CancellationToken.None);
+        Assert.NotEmpty(seen);
+        if (DumpTool is { } tool) Assert.Contains(seen, line => line.Contains(tool, StringComparison.Ordinal)); // the scan did catch the tool running
+        Assert.All(seen, line => Assert.DoesNotContain(secret, line));
+    }
+
+    private static IEnumerable<string> CommandLines()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsDigit)))
+        {
+            string text;
+            try { text = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            if (text.Length > 0) yield return text;
+        }
+    }
+
     public virtual void Dispose() => Temp.Dispose();
 }
 
@@ -166,6 +194,7 @@ public sealed class RecordingObserver : IOperationObserver
 {
     private readonly List<string> _messages = [];
     public Action? OnProgress { get; init; }
+    public Action? OnEveryProgress { get; init; }
     public int ProgressCount { get; private set; }
     public IReadOnlyList<string> Messages { get { lock (_messages) return _messages.ToList(); } }
 
@@ -173,6 +202,7 @@ public sealed class RecordingObserver : IOperationObserver
     {
         lock (_messages) _messages.Add(status);
         if (ProgressCount++ == 0) OnProgress?.Invoke();
+        OnEveryProgress?.Invoke();
     }
 
     public void Warning(string message) { lock (_messages) _messages.Add(message); }

@@ -15,6 +15,7 @@ public sealed class MySqlConformanceTests : EngineConformanceTests
     private static MySqlTarget Target => MySqlTarget.From(null, MySqlTestDatabase.Server.Host, MySqlTestDatabase.Server.Port, MySqlTestDatabase.Server.User, MySqlTestDatabase.Server.Password);
 
     protected override string Engine => MySqlBackupOperation.EngineName;
+    protected override string? DumpTool => "dump --defaults-extra-file";
     protected override string? Secret => MySqlTestDatabase.Server.Password;
     protected override RestoreTestTarget RestoreTestTarget =>
         new(null, MySqlTestDatabase.Server.Host, MySqlTestDatabase.Server.Port, MySqlTestDatabase.Server.User, MySqlTestDatabase.Server.Password, null);

@@ -15,6 +15,7 @@ public sealed class PostgresConformanceTests : EngineConformanceTests
     private static PostgresTarget Target => PostgresTarget.From(null, PgTestDatabase.Server.Host, PgTestDatabase.Server.Port, PgTestDatabase.Server.User, PgTestDatabase.Server.Password);
 
     protected override string Engine => PostgresBackupOperation.EngineName;
+    protected override string? DumpTool => "pg_dump";
     protected override string? Secret => PgTestDatabase.Server.Password;
     protected override RestoreTestTarget RestoreTestTarget =>
         new(null, PgTestDatabase.Server.Host, PgTestDatabase.Server.Port, PgTestDatabase.Server.User, PgTestDatabase.Server.Password, null);
