@@ -51,10 +51,11 @@ public static partial class HealthCheckPlaceholders
 
     private static string? Value(PlanSource source, string field) => field switch
     {
-        "host" => source.Kind == "directory" ? null : source.Server ?? "127.0.0.1",
+        "host" => DefaultPort(source.Kind) is null ? null : source.Server ?? "127.0.0.1",
         "port" => (source.Port ?? DefaultPort(source.Kind))?.ToString(CultureInfo.InvariantCulture),
         _ => source.Path,
     };
 
-    private static int? DefaultPort(string kind) => kind switch { "postgres" => 5432, "mysql" => 3306, "redis" => 6379, _ => null };
+    /// <summary>Sources that are servers have a default port; the others (directories) have no host either.</summary>
+    private static int? DefaultPort(string kind) => Engines.Registry.EngineRegistry.PlanOf(kind).DefaultPort;
 }

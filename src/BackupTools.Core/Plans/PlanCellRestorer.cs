@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using BackupTools.Core.Audit;
-using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.External;
-using BackupTools.Core.Engines.Postgres;
-using BackupTools.Core.Engines.Redis;
+using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
@@ -132,22 +130,10 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             .Where(m => at is null || m.CompletedAt <= at)
             .MaxBy(m => m.CompletedAt);
 
-    public static string EngineOf(string kind) => kind switch
-    {
-        "directory" => CellBackupOperation.EngineName,
-        "postgres" => PostgresBackupOperation.EngineName,
-        "mysql" => Engines.MySql.MySqlBackupOperation.EngineName,
-        "redis" => Engines.Redis.RedisBackupOperation.EngineName,
-        _ => kind,
-    };
+    /// <summary>The manifest engine name a plan source kind backs up into (PlanSourceUnsupported for an unknown kind).</summary>
+    public static string EngineOf(string kind) => EngineRegistry.ForPlanKind(kind).Name;
 
-    private static bool SameIdentity(BackupManifest m, PlanSource s) => s.Kind switch
-    {
-        "directory" => m.Source == s.Path,
-        "postgres" or "mysql" => m.Source.EndsWith("/" + s.Database, StringComparison.Ordinal),
-        "redis" => m.Source.Contains($"{s.Server ?? "127.0.0.1"}:{s.Port ?? 6379}", StringComparison.Ordinal),
-        _ => false,
-    };
+    private static bool SameIdentity(BackupManifest m, PlanSource s) => EngineRegistry.PlanOf(s.Kind).SameSource(m, s);
 
     /// <summary>The source as it is at the site (its endpoint overrides) — or as declared without a site.</summary>
     public static PlanSource Effective(PlanSource s, PlanSite? site, PlanCell cell)
@@ -157,47 +143,18 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             Control = ep.Control ?? (ep.Server is null && ep.Port is null ? s.Control : null) }; // another server: the primary's commands are not its
     }
 
-    private static string Destination(PlanSource s) => s.Kind switch
-    {
-        "directory" => s.Path!,
-        "postgres" => $"postgres://{s.Server ?? "127.0.0.1"}:{s.Port ?? 5432}/{s.Database}",
-        "mysql" => $"mysql://{s.Server ?? "127.0.0.1"}:{s.Port ?? 3306}/{s.Database}",
-        _ => $"{s.Kind}://{s.Server ?? "127.0.0.1"}:{s.Port}",
-    };
+    private static string Destination(PlanSource s) => EngineRegistry.PlanOf(s.Kind).Destination(s);
 
     /// <summary>Restores one source through its engine's own safe restore; returns the safety backup's id.</summary>
     private string? RestoreSource(string repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
         PlanCellRestoreRequest request, CancellationToken cancel)
     {
+        var plan = EngineRegistry.PlanOf(source.Kind);
         var password = SecretResolver.Resolve(source.Password, $"cells.{cell.Name}.sources.{source.Name}.password");
         var control = new ServiceControl(source.Control, $"{cell.Name}/{source.Name}", new Dictionary<string, string>
             { ["BACKUPTOOLS_CELL"] = cell.Name, ["BACKUPTOOLS_SITE"] = request.Site ?? "", ["BACKUPTOOLS_SOURCE"] = source.Name }, cancel);
-        switch (source.Kind)
-        {
-            case "directory":
-                // The service holding the files is stopped around the swap, and started again whatever happened.
-                control.Stop();
-                try
-                {
-                    return new CellRestoreOperation(observer).Run(new CellRestoreRequest(repository, null, manifest.Id, null, source.Path, request.SkipSafetyBackup,
-                        keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
-                }
-                finally
-                {
-                    control.Start();
-                }
-            case "postgres":
-                return new PostgresRestoreOperation(observer).Run(new PostgresRestoreRequest(repository, manifest.Id, null, null, source.Database,
-                    PlanSourceBackup.Postgres(source, password), request.Force, request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
-            case "mysql":
-                return new Engines.MySql.MySqlRestoreOperation(observer).Run(new Engines.MySql.MySqlRestoreRequest(repository, manifest.Id, null, null, source.Database,
-                    PlanSourceBackup.MySql(source, password), request.SkipSafetyBackup, null, keys, request.LockTimeout, (_, _) => true, request.Force), cancel)?.SafetyBackupId;
-            case "redis":
-                return new RedisRestoreOperation(observer).Run(new RedisRestoreRequest(repository, manifest.Id, PlanSourceBackup.Redis(source, password), source.Path,
-                    control.StopAction, control.StartAction, TimeSpan.FromMinutes(2), request.SkipSafetyBackup, keys, request.LockTimeout, (_, _) => true), cancel)?.SafetyBackupId;
-            default:
-                throw new BackupInputException("PlanSourceUnsupported", "Source", $"{cell.Name}/{source.Name} is a {source.Kind} source, which a whole-cell restore cannot restore yet.", "Restore it with its own cmdlet.");
-        }
+        return plan.Restore(new PlanRestoreContext(repository, cell, source, manifest, password, keys, request.Force, request.SkipSafetyBackup,
+            request.LockTimeout, control, observer, cancel));
     }
 
     private string? RunHook(string name, string command, IReadOnlyDictionary<string, string> environment, CancellationToken cancel)

@@ -1,3 +1,4 @@
+using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Repository;
 using YamlDotNet.Core;
@@ -18,7 +19,8 @@ public sealed record PlanLoadResult(BackupPlanDefinition? Plan, IReadOnlyList<Pl
 /// </summary>
 public static class PlanLoader
 {
-    public static readonly string[] SourceKinds = ["postgres", "mysql", "redis", "directory"];
+    /// <summary>Source kinds a plan may name: every registered engine with plan support.</summary>
+    public static IReadOnlyList<string> SourceKinds => EngineRegistry.PlanKinds;
     private static readonly string[] AlertKinds = ["webhook", "slack", "wecom", "dingtalk", "email"];
 
     /// <summary>Loads and throws BackupPlanInvalid (listing every problem) unless the plan is valid.</summary>
@@ -200,25 +202,46 @@ public static class PlanLoader
     {
         var name = map.String("name", required: true);
         var kind = map.OneOf("type", SourceKinds, required: true);
+        var engine = kind is null ? null : EngineRegistry.PlanOf(kind);
+        var options = engine?.Options.Select(key => (key, value: map.String(key))).Where(o => o.value != null).ToDictionary(o => o.key, o => o.value!);
         var source = new PlanSource(name ?? "", kind ?? "", map.String("server"), map.Int("port", 1, 65535), map.String("database"),
-            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"), ReadControl(map));
+            map.String("user"), map.Secret("password"), map.String("path"), map.Bool("tls", false), map.Line, map.Duration("fullEvery"), ReadControl(map),
+            options is { Count: > 0 } ? options : null);
         map.RejectUnknownKeys();
-        if (kind is null || name is null) return null;
-        switch (kind)
-        {
-            case "directory" when source.Path is null:
-                map.Problems.Add(map.Node, $"{map.Path}.path", "a directory source needs path.");
-                break;
-            case "postgres" or "mysql" when source.Database is null:
-                map.Problems.Add(map.Node, $"{map.Path}.database", $"a {kind} source needs database.");
-                break;
-        }
-        if (kind != "directory" && source.FullEvery != null)
-            map.Problems.Add(map.Raw("fullEvery"), $"{map.Path}.fullEvery", $"fullEvery applies to directory sources (incremental chains), not {kind}: database dumps are always full.");
-        if (kind != "directory" && source.Path != null && kind != "redis")
-            map.Problems.Add(map.Raw("path"), $"{map.Path}.path", $"path applies to directory (and redis local-file) sources, not {kind}.");
+        if (engine is null || name is null) return null;
+        ValidateForKind(map, source, engine);
         return source;
     }
+
+    /// <summary>The engine's own rules for its sources: required keys, path/fullEvery only where they mean something, extra checks.</summary>
+    private static void ValidateForKind(PlanMap map, PlanSource source, PlanEngineSupport plan)
+    {
+        var kind = plan.Kind;
+        foreach (var key in plan.Requires.Where(key => ValueOf(source, key) is null))
+            map.Problems.Add(map.Node, $"{map.Path}.{key}", $"a {kind} source needs {key}.");
+        if (!plan.TakesFullEvery && source.FullEvery != null)
+            map.Problems.Add(map.Raw("fullEvery"), $"{map.Path}.fullEvery",
+                $"fullEvery applies to {KindsWhere(p => p.TakesFullEvery)} sources (incremental chains), not {kind}: its backups are always full.");
+        if (!plan.TakesPath && source.Path != null)
+            map.Problems.Add(map.Raw("path"), $"{map.Path}.path", $"path applies to {KindsWhere(p => p.TakesPath)} sources, not {kind}.");
+        foreach (var (key, message) in plan.Validate(source))
+            map.Problems.Add(map.Raw(key), $"{map.Path}.{key}", message);
+    }
+
+    private static string KindsWhere(Func<PlanEngineSupport, bool> predicate) =>
+        string.Join(" and ", EngineRegistry.PlanKinds.Select(EngineRegistry.PlanOf).Where(predicate).Select(p => p.Kind));
+
+    /// <summary>The value of a source key an engine can require.</summary>
+    private static object? ValueOf(PlanSource source, string key) => key switch
+    {
+        "server" => source.Server,
+        "port" => source.Port,
+        "database" => source.Database,
+        "user" => source.User,
+        "password" => source.Password,
+        "path" => source.Path,
+        _ => source.Option(key),
+    };
 
     /// <summary>stop:/start: commands of a source or endpoint; both or neither (a server stopped must come back).</summary>
     private static PlanServiceControl? ReadControl(PlanMap map)

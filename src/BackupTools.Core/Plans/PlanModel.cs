@@ -52,7 +52,7 @@ public sealed record PlanCell(
     IReadOnlyList<PlanHealthCheck> HealthChecks,
     int Line);
 
-/// <summary>One thing a cell backs up. Kind: postgres, mysql, redis or directory; the rest depends on the kind (FullEvery: directory only).</summary>
+/// <summary>One thing a cell backs up. Kind: a plan kind of the engine registry (postgres, mysql, redis, directory…); the rest depends on the kind.</summary>
 public sealed record PlanSource(
     string Name,
     string Kind,
@@ -65,10 +65,14 @@ public sealed record PlanSource(
     bool Tls,
     int Line,
     TimeSpan? FullEvery = null,
-    PlanServiceControl? Control = null)
+    PlanServiceControl? Control = null,
+    IReadOnlyDictionary<string, string>? Options = null)
 {
-    /// <summary>Restore priority across kinds in a failover: databases first, then caches, then files.</summary>
-    public int KindPriority => Kind switch { "postgres" or "mysql" => 0, "redis" => 1, _ => 2 };
+    /// <summary>An engine-specific key the source's engine declared (PlanEngineSupport.Options), or null when not given.</summary>
+    public string? Option(string key) => Options != null && Options.TryGetValue(key, out var value) ? value : null;
+
+    /// <summary>Restore priority across kinds in a failover (the engine's RestorePriority): databases first, then caches, then files.</summary>
+    public int KindPriority => Engines.Registry.EngineRegistry.ForPlanKind(Kind).RestorePriority;
 }
 
 public sealed record PlanHooks(string? BeforeRestore, string? AfterRestore);

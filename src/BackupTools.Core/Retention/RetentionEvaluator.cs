@@ -1,4 +1,5 @@
 using System.Globalization;
+using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Retention;
@@ -15,7 +16,7 @@ namespace BackupTools.Core.Retention;
 /// whole window stays restorable (its chain brings the full it builds on).</item>
 /// <item>Always: the newest backup of the series and the newest one that passed verification.</item>
 /// <item>Chain: every parent (ParentId, transitively) of a kept backup is kept.</item>
-/// <item>WAL batches: kept when a kept base backup of their cell needs them (WalRetention).</item>
+/// <item>Dependent batches (WAL, binlogs — engines with a DependentRetention): kept when a kept backup needs them.</item>
 /// </list>
 /// </summary>
 public static class RetentionEvaluator
@@ -28,10 +29,11 @@ public static class RetentionEvaluator
     {
         policy.Validate();
         var reasons = manifests.ToDictionary(m => m.Id, _ => new List<string>(), StringComparer.Ordinal);
-        foreach (var series in manifests.Where(m => !WalRetention.IsWal(m)).GroupBy(SeriesOf))
+        foreach (var series in manifests.Where(m => DependentRetentionOf(m) is null).GroupBy(SeriesOf))
             KeepInSeries(policy, series.OrderByDescending(m => m.StartedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList(), verifiedIds, now, reasons);
         KeepChains(manifests, reasons);
-        WalRetention.Keep(manifests, reasons);
+        foreach (var dependents in manifests.GroupBy(DependentRetentionOf).Where(g => g.Key != null))
+            dependents.Key!.Keep(manifests, dependents.ToList(), reasons);
         return manifests
             .OrderBy(m => m.StartedAt).ThenBy(m => m.Id, StringComparer.Ordinal)
             .Select(m => new RetentionDecision
@@ -42,6 +44,10 @@ public static class RetentionEvaluator
             })
             .ToList();
     }
+
+    /// <summary>The engine's rule for backups kept only while others need them; null for engines (or unknown ones) whose backups form series.</summary>
+    private static IDependentRetention? DependentRetentionOf(BackupManifest m) =>
+        EngineRegistry.TryGet(m.Engine, out var engine) ? engine.DependentRetention : null;
 
     /// <summary>The unit retention works on: one cell's backups of one engine and source.</summary>
     public static (string Cell, string Engine, string Source) SeriesOf(BackupManifest m) => (m.Cell, m.Engine, m.Source);

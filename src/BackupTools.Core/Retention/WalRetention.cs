@@ -1,4 +1,5 @@
 using BackupTools.Core.Engines.PostgresPitr;
+using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Retention;
@@ -8,13 +9,11 @@ namespace BackupTools.Core.Retention;
 /// (a segment from that base's start on, or a timeline history file), so every retained base backup stays
 /// recoverable to any point after it. A cell with WAL but no kept base backup keeps all its WAL: nothing can judge it.
 /// </summary>
-public static class WalRetention
+public sealed class WalRetention : IDependentRetention
 {
-    public static bool IsWal(BackupManifest m) => m.Engine == WalArchive.EngineName;
-
-    public static void Keep(IReadOnlyList<BackupManifest> manifests, Dictionary<string, List<string>> reasons)
+    public void Keep(IReadOnlyList<BackupManifest> manifests, IReadOnlyList<BackupManifest> wal, Dictionary<string, List<string>> reasons)
     {
-        foreach (var cell in manifests.Where(IsWal).GroupBy(m => m.Cell, StringComparer.OrdinalIgnoreCase))
+        foreach (var cell in wal.GroupBy(m => m.Cell, StringComparer.OrdinalIgnoreCase))
         {
             var keptBases = manifests.Where(m => m.Engine == PgBaseBackupOperation.EngineName && string.Equals(m.Cell, cell.Key, StringComparison.OrdinalIgnoreCase)
                 && reasons[m.Id].Count > 0 && m.EngineInfo != null).ToList();

@@ -1,7 +1,6 @@
 using BackupTools.Core.Audit;
 using System.Diagnostics;
-using BackupTools.Core.Engines.Directory;
-using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
@@ -16,19 +15,6 @@ namespace BackupTools.Core.Verification;
 /// </summary>
 public sealed class IntegrityVerifier(IOperationObserver observer)
 {
-    private static readonly Dictionary<(string Engine, string Role), IContentValidator> Validators = new()
-    {
-        [(CellBackupOperation.EngineName, BackupManifest.DataRole)] = new CellArchiveValidator(),
-        [(CellBackupOperation.EngineName, CellIndex.ObjectRole)] = new CellIndexValidator(),
-        [(PostgresBackupOperation.EngineName, BackupManifest.DataRole)] = new PostgresArchiveValidator(),
-        [(PostgresBackupOperation.GlobalsEngineName, BackupManifest.DataRole)] = new PostgresGlobalsValidator(),
-        [(BackupTools.Core.Engines.MySql.MySqlBackupOperation.EngineName, BackupManifest.DataRole)] = new MySqlDumpValidator(),
-        [(BackupTools.Core.Engines.Redis.RedisBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisRdbValidator(),
-        [(BackupTools.Core.Engines.Redis.RedisAofBackupOperation.EngineName, BackupManifest.DataRole)] = new RedisAofValidator(),
-        [(BackupTools.Core.Engines.PostgresPitr.PgBaseBackupOperation.EngineName, BackupManifest.DataRole)] = new PgBaseBackupValidator(),
-        [(BackupTools.Core.Engines.PostgresPitr.WalArchive.EngineName, BackupManifest.DataRole)] = new WalBatchValidator(),
-    };
-
     /// <summary>
     /// Verify, then remember the outcome in the repository (verifications/&lt;id&gt;.json): retention keeps the
     /// newest verified backup, and a backup that fails a later check loses that standing.
@@ -89,6 +75,15 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         return ok;
     }
 
+    /// <summary>The registered engine's validator for this object; an engine or role nobody declared fails the content check.</summary>
+    private static IContentValidator ValidatorOf(BackupManifest manifest, string role)
+    {
+        var engine = EngineRegistry.Get(manifest.Engine);
+        return engine.Validators.TryGetValue(role, out var validator) ? validator
+            : throw new BackupIntegrityException("UnknownObjectRole",
+                $"The {engine.DisplayName} engine declares no '{role}' object, so its content cannot be checked (known: {string.Join(", ", engine.Validators.Keys)}).");
+    }
+
     private bool VerifyObject(BackupRepository repository, BackupManifest manifest, string role, ManifestObject expected, BackupKeyRing? keys, List<IntegrityCheck> checks)
     {
         var size = repository.Store.SizeOf(expected.Key);
@@ -104,15 +99,12 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
             using var stream = repository.OpenObject(manifest, role, keys);
             if (manifest.Encryption != null) checks.Add(new IntegrityCheck($"{role}:key", true, $"data key unwrapped with {manifest.Encryption.KeyId}"));
             step = $"{role}:content";
-            string detail = "read";
-            if (Validators.TryGetValue((manifest.Engine, role), out var validator))
-            {
-                step = $"{role}:{validator.Name}";
-                detail = validator.Validate(stream, manifest);
-            }
+            var validator = ValidatorOf(manifest, role);
+            step = $"{role}:{validator.Name}";
+            var detail = validator.Validate(stream, manifest);
             step = $"{role}:hashes";
             stream.VerifyToEnd();
-            if (validator != null) checks.Add(new IntegrityCheck($"{role}:{validator.Name}", true, detail));
+            checks.Add(new IntegrityCheck($"{role}:{validator.Name}", true, detail));
             checks.Add(new IntegrityCheck($"{role}:decrypt+decompress", true, manifest.Encryption is null ? $"{manifest.Compression.Algorithm}" : $"AES-256-GCM, {manifest.Compression.Algorithm}"));
             checks.Add(new IntegrityCheck($"{role}:sha256", true, $"stored {expected.Sha256[..12]}…, raw {expected.RawSha256[..12]}… match"));
             return true;

@@ -7,11 +7,12 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Verification;
 
 /// <summary>-RestoreTest for Redis: load the snapshot into a throwaway redis-server, compare key counts per database, time the load.</summary>
-internal static class RedisRestoreTest
+internal sealed class RedisRestoreTest : IRestoreTest
 {
-    public static (bool Passed, TimeSpan? Duration) Run(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, string? toolPath,
+    public (bool Passed, TimeSpan? Duration) Run(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, RestoreTestTarget target,
         List<IntegrityCheck> checks, IOperationObserver observer, CancellationToken cancel)
     {
+        var toolPath = target.ToolPath;
         try
         {
             var executable = RedisServerBinary.Locate(toolPath);
@@ -36,8 +37,7 @@ internal static class RedisRestoreTest
         }
         catch (BackupToolsException e)
         {
-            checks.Add(new IntegrityCheck("restore-test", false, $"{e.ErrorId}: {e.Message}"));
-            return (false, null);
+            return RestoreTester.Failed(checks, e);
         }
     }
 }

@@ -66,13 +66,8 @@ public abstract class BackupToolsCompleter : IArgumentCompleter
         text.Length > 0 && text.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.') ? text : "'" + text.Replace("'", "''") + "'";
 
     /// <summary>The engine whose backups a restore cmdlet takes.</summary>
-    protected static string? EngineOf(CompletionContext context) => context.CommandName.ToLowerInvariant() switch
-    {
-        "restore-postgres" => Core.Engines.Postgres.PostgresBackupOperation.EngineName,
-        "restore-mysql" => Core.Engines.MySql.MySqlBackupOperation.EngineName,
-        "restore-redisrdb" => Core.Engines.Redis.RedisBackupOperation.EngineName,
-        _ => null,
-    };
+    protected static string? EngineOf(CompletionContext context) =>
+        Core.Engines.Registry.EngineRegistry.All.FirstOrDefault(e => string.Equals(e.RestoreCmdlet, context.CommandName, StringComparison.OrdinalIgnoreCase))?.Name;
 }
 
 /// <summary>-Cell / -Name: the cells with backups in the repository, or the plan's cells (-Plan; Invoke-BackupPlan's -Path).</summary>

@@ -19,9 +19,10 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     public const string EngineName = "directory";
     private const string Activity = "Backup-Cell";
 
+    private BackupTemplate Template => new(observer);
+
     public BackupRecord Run(CellBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Path), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.Kind}, {r.RawBytes} bytes"));
+        Template.Audited(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Path), () => RunUnaudited(request, cancel), r => $"{r.Kind}, ");
 
     private BackupRecord RunUnaudited(CellBackupRequest request, CancellationToken cancel)
     {
@@ -32,9 +33,7 @@ public sealed class CellBackupOperation(IOperationObserver observer)
         var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
         if (IsInside(root, repository.Store) )
             throw new BackupInputException("CellContainsRepository", "Path", $"the repository lies inside '{root}'; the backup would contain itself.", "Keep the repository outside the cell's data.");
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-Cell {request.Cell}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        return RunLocked(repository, request with { Path = root }, cancel);
+        return Template.Locked(repository, $"Backup-Cell {request.Cell}", request.LockTimeout, cancel, _ => RunLocked(repository, request with { Path = root }, cancel));
     }
 
     /// <summary>For callers that already hold the repository's writer lock (a restore's safety backup).</summary>
@@ -64,8 +63,7 @@ public sealed class CellBackupOperation(IOperationObserver observer)
             || !parentIndex.TryGet(e.Path, out var before) || e.ChangedSince(before)).ToList();
         var totalBytes = toStore.Where(e => e.Kind == CellEntryKind.File).Sum(e => e.Size);
 
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(request.Cell, request.Path, EngineName, kind, parent?.Id, compression, request.Tags);
+        var plan = new BackupPlan(request.Cell, request.Path, EngineName, kind, parent?.Id, BackupTemplate.CompressionFor(repository, request.Compression), request.Tags);
         using var writer = repository.BeginBackup(plan, request.Keys);
         long done = 0;
         using (var data = writer.OpenObject(BackupManifest.DataRole))

@@ -22,18 +22,15 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
 {
     public const string EngineName = "mysql";
     private const string Activity = "Backup-MySql";
+    private BackupTemplate Template => new(observer);
 
     /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
     public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel) =>
         OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
 
-    private IReadOnlyList<ItemOutcome> RunItems(MySqlBackupRequest request, CancellationToken cancel)
-    {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        return RunLocked(repository, request, cancel);
-    }
+    private IReadOnlyList<ItemOutcome> RunItems(MySqlBackupRequest request, CancellationToken cancel) =>
+        Template.Locked(request.RepositoryLocation, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
+            repository => RunLocked(repository, request, cancel));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>
     public IReadOnlyList<ItemOutcome> RunLocked(BackupRepository repository, MySqlBackupRequest request, CancellationToken cancel)
@@ -103,25 +100,26 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
     private BackupRecord Dump(BackupRepository repository, MySqlBackupRequest request, MySqlTools tools, MySqlDialect dialect, DumpSettings settings,
         PrivateTempFile defaults, string database, IReadOnlyDictionary<string, string> tags, MySqlConnection connection, DatabaseFacts known, CancellationToken cancel)
     {
-        var cell = request.Cell ?? database;
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(cell, request.Target.Describe(database), EngineName, BackupKind.Full, null, compression, tags);
-        using var writer = repository.BeginBackup(plan, request.Keys);
+        var backup = new StreamBackup(request.Cell ?? database, request.Target.Describe(database), EngineName, request.Compression, request.Keys, tags,
+            Activity, $"{database}: dumping");
         // Tools without --set-gtid-purged=COMMENTED: the executed set just before the dump (may lag the snapshot, never lead it).
         var gtidBefore = dialect.GtidSetReadBesideDump(settings.Tool, settings.GtidOn) ? MySqlInspector.ExecutedGtidSet(connection, dialect) : null;
-        DumpSniffer sniffer;
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        DumpSniffer? sniffer = null;
+        return Template.Write(repository, backup, data =>
         {
-            sniffer = new DumpSniffer(new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null)));
+            sniffer = new DumpSniffer(data);
             ExternalTool.Run(tools.Dump, DumpArguments(defaults, dialect.DumpOptions(settings.Tool, settings.Binlog, settings.GtidOn), known.Session, database), new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, sniffer, null, cancel);
             if (!sniffer.Completed)
                 throw new BackupToolsException("MySqlDumpIncomplete", FailureKind.ExternalToolFailure,
                     $"{Path.GetFileName(tools.Dump)} exited without its '-- Dump completed' marker; nothing was recorded.", "Check the server log and run again.");
-            data.Complete();
-        }
+        }, () => DumpFacts(tools, dialect, database, connection, known, sniffer!, gtidBefore), cancel);
+    }
+
+    private static JsonObject DumpFacts(MySqlTools tools, MySqlDialect dialect, string database, MySqlConnection connection, DatabaseFacts known, DumpSniffer sniffer, string? gtidBefore)
+    {
         var tables = known.Counting.GetAwaiter().GetResult();
         var coordinates = sniffer.BinlogCoordinates();
-        var facts = new JsonObject
+        return new JsonObject
         {
             ["flavor"] = dialect.Flavor,
             ["serverVersion"] = connection.ServerVersion,
@@ -138,7 +136,6 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
             ["tables"] = MySqlInspector.ToJson(tables),
             ["rowCountsSnapshot"] = "separate transaction beside the dump",
         };
-        return repository.ToRecord(writer.Complete(facts));
     }
 
     private static string? GtidAt(MySqlConnection connection, MySqlDialect dialect, (string File, long Position)? coordinates)

@@ -6,6 +6,8 @@ namespace BackupTools.Core.Engines.MySql;
 /// <summary>Where and as whom to connect to MySQL/MariaDB. The password goes to tools only in a private defaults file.</summary>
 public sealed record MySqlTarget(string Host, int Port, string User, string? Password)
 {
+    public const int DefaultPort = 3306;
+
     public static MySqlTarget From(string? connectionString, string? server, int? port, string? user, string? password)
     {
         if (!string.IsNullOrEmpty(connectionString))
@@ -19,7 +21,7 @@ public sealed record MySqlTarget(string Host, int Port, string User, string? Pas
             return new MySqlTarget(string.IsNullOrEmpty(builder.Server) ? "localhost" : builder.Server, (int)builder.Port,
                 string.IsNullOrEmpty(builder.UserID) ? user ?? Environment.UserName : builder.UserID, string.IsNullOrEmpty(builder.Password) ? password : builder.Password);
         }
-        var portValue = port ?? 3306;
+        var portValue = port ?? DefaultPort;
         if (portValue is < 1 or > 65535) throw new BackupInputException("MySqlPortInvalid", "Port", $"{portValue} is not a TCP port.", "Use 1-65535 (MySQL's default is 3306).");
         return new MySqlTarget(server ?? "localhost", portValue, user ?? Environment.UserName, password);
     }

@@ -20,18 +20,15 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
     public const string EngineName = "postgres";
     public const string GlobalsEngineName = "postgres-globals";
     private const string Activity = "Backup-Postgres";
+    private BackupTemplate Template => new(observer);
 
     /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
     public IReadOnlyList<ItemOutcome> Run(PostgresBackupRequest request, CancellationToken cancel) =>
         OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
 
-    private IReadOnlyList<ItemOutcome> RunItems(PostgresBackupRequest request, CancellationToken cancel)
-    {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-Postgres {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        return RunLocked(repository, request, cancel);
-    }
+    private IReadOnlyList<ItemOutcome> RunItems(PostgresBackupRequest request, CancellationToken cancel) =>
+        Template.Locked(request.RepositoryLocation, $"Backup-Postgres {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
+            repository => RunLocked(repository, request, cancel));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>
     public IReadOnlyList<ItemOutcome> RunLocked(BackupRepository repository, PostgresBackupRequest request, CancellationToken cancel)
@@ -94,49 +91,42 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
         var snapshot = PostgresInspector.Query(connection, "select pg_export_snapshot()", r => r.GetString(0), snapshotTransaction).Single();
         var facts = PostgresInspector.DatabaseFacts(connection, database);
 
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(cell, request.Target.Describe(database), EngineName, BackupKind.Full, null, compression, tags);
-        using var writer = repository.BeginBackup(plan, request.Keys);
-        // Counting runs on the snapshot's own connection while pg_dump streams from a second one.
-        var counts = Task.Run(() => PostgresInspector.TableRowCounts(connection, snapshotTransaction), cancel);
+        var backup = new StreamBackup(cell, request.Target.Describe(database), EngineName, request.Compression, request.Keys, tags, Activity, $"{database}: dumping");
+        Task<JsonArray>? counts = null;
         try
         {
-            using var data = writer.OpenObject(BackupManifest.DataRole);
-            var progress = new ProgressStream(data, bytes => observer.Progress(Activity, $"{database}: dumping", bytes, null));
-            if (scratch != null) DumpParallel(request, tools, environment, database, snapshot, scratch, progress, cancel);
-            else ExternalTool.Run(tools.PgDump, DumpArguments(request, snapshot), environment.For(database), progress, null, cancel);
-            data.Complete();
+            return Template.Write(repository, backup, data =>
+            {
+                // Counting runs on the snapshot's own connection while pg_dump streams from a second one.
+                counts = Task.Run(() => PostgresInspector.TableRowCounts(connection, snapshotTransaction), cancel);
+                if (scratch != null) DumpParallel(request, tools, environment, database, snapshot, scratch, data, cancel);
+                else ExternalTool.Run(tools.PgDump, DumpArguments(request, snapshot), environment.For(database), data, null, cancel);
+            }, () =>
+            {
+                facts["tables"] = counts!.GetAwaiter().GetResult();
+                facts["format"] = request.Jobs > 1 ? PgDirectoryArchive.Format : "custom";
+                if (request.Jobs > 1) facts["jobs"] = request.Jobs;
+                facts["pgDumpMajor"] = tools.Major;
+                facts["schemaOnly"] = request.SchemaOnly;
+                if (request.Schemas.Count > 0) facts["schemas"] = new JsonArray(request.Schemas.Select(s => (JsonNode)s).ToArray());
+                if (request.Tables.Count > 0) facts["tableFilter"] = new JsonArray(request.Tables.Select(s => (JsonNode)s).ToArray());
+                snapshotTransaction.Commit();
+                return facts;
+            }, cancel);
         }
-        catch
+        catch when (counts is { IsCompleted: false })
         {
             // The count shares the snapshot's connection, which is not thread-safe: it must end before that connection is disposed.
             try { counts.Wait(CancellationToken.None); } catch (Exception) { /* the dump's failure is the one to report */ }
             throw;
         }
-        facts["tables"] = counts.GetAwaiter().GetResult();
-        facts["format"] = request.Jobs > 1 ? PgDirectoryArchive.Format : "custom";
-        if (request.Jobs > 1) facts["jobs"] = request.Jobs;
-        facts["pgDumpMajor"] = tools.Major;
-        facts["schemaOnly"] = request.SchemaOnly;
-        if (request.Schemas.Count > 0) facts["schemas"] = new JsonArray(request.Schemas.Select(s => (JsonNode)s).ToArray());
-        if (request.Tables.Count > 0) facts["tableFilter"] = new JsonArray(request.Tables.Select(s => (JsonNode)s).ToArray());
-        snapshotTransaction.Commit();
-        return repository.ToRecord(writer.Complete(facts));
     }
 
     private BackupRecord BackupGlobals(BackupRepository repository, PostgresBackupRequest request, PgTools tools, PgEnvironment environment,
-        IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
-    {
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(request.Cell ?? "globals", request.Target.Describe("(globals)"), GlobalsEngineName, BackupKind.Full, null, compression, tags);
-        using var writer = repository.BeginBackup(plan, request.Keys);
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
-        {
-            ExternalTool.Run(tools.PgDumpAll, ["--globals-only", "--no-password"], environment.For("postgres"), data, null, cancel);
-            data.Complete();
-        }
-        return repository.ToRecord(writer.Complete(new JsonObject { ["format"] = "plain-sql", ["content"] = "roles and tablespaces (pg_dumpall --globals-only)" }));
-    }
+        IReadOnlyDictionary<string, string> tags, CancellationToken cancel) =>
+        Template.Write(repository, new StreamBackup(request.Cell ?? "globals", request.Target.Describe("(globals)"), GlobalsEngineName, request.Compression, request.Keys, tags),
+            data => ExternalTool.Run(tools.PgDumpAll, ["--globals-only", "--no-password"], environment.For("postgres"), data, null, cancel),
+            () => new JsonObject { ["format"] = "plain-sql", ["content"] = "roles and tablespaces (pg_dumpall --globals-only)" }, cancel);
 
     /// <summary>
     /// pg_dump -Fd -j N can only write a folder: dump into a private scratch folder (same snapshot, so the

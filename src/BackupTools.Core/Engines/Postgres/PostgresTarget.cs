@@ -10,6 +10,8 @@ namespace BackupTools.Core.Engines.Postgres;
 /// </summary>
 public sealed record PostgresTarget(string Host, int Port, string User, string? Password)
 {
+    public const int DefaultPort = 5432;
+
     public static PostgresTarget From(string? connectionString, string? server, int? port, string? user, string? password)
     {
         if (!string.IsNullOrEmpty(connectionString))
@@ -23,7 +25,7 @@ public sealed record PostgresTarget(string Host, int Port, string User, string? 
             return new PostgresTarget(builder.Host ?? Env("PGHOST") ?? "localhost", builder.Port, builder.Username ?? user ?? Env("PGUSER") ?? Environment.UserName,
                 builder.Password ?? password ?? Env("PGPASSWORD"));
         }
-        var portValue = port ?? (int.TryParse(Env("PGPORT"), out var p) ? p : 5432);
+        var portValue = port ?? (int.TryParse(Env("PGPORT"), out var p) ? p : DefaultPort);
         if (portValue is < 1 or > 65535) throw new BackupInputException("PostgresPortInvalid", "Port", $"{portValue} is not a TCP port.", "Use 1-65535 (PostgreSQL's default is 5432).");
         return new PostgresTarget(server ?? Env("PGHOST") ?? "localhost", portValue, user ?? Env("PGUSER") ?? Environment.UserName, password ?? Env("PGPASSWORD"));
     }

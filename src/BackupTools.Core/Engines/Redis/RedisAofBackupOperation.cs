@@ -23,9 +23,10 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
     public const string EngineName = "redis-aof";
     private const int Attempts = 5;
 
+    private BackupTemplate Template => new(observer);
+
     public BackupRecord Run(RedisAofBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", null, EngineName, request.Target.ToString()), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+        Template.Audited(request.RepositoryLocation, new AuditSubject("backup", null, EngineName, request.Target.ToString()), () => RunUnaudited(request, cancel));
 
     private BackupRecord RunUnaudited(RedisAofBackupRequest request, CancellationToken cancel)
     {
@@ -43,26 +44,26 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
             throw new BackupToolsException("RedisAofDirNotFound", FailureKind.NotFound, $"The AOF directory '{aofDir}' is not on this machine.", "Run Backup-RedisAof on the server's host, or pass -AofDirectory.");
         WaitForRewrite(inspector, request.RewriteTimeout, cancel);
 
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-RedisAof {target.Host}:{target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        var server = inspector.Info("server");
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(request.Cell ?? target.DefaultCell(), target.Describe(), EngineName, BackupKind.Full, null, compression, new Dictionary<string, string>());
+        return Template.Locked(repository, $"Backup-RedisAof {target.Host}:{target.Port}", request.LockTimeout, cancel,
+            _ => WriteSet(repository, request, inspector.Info("server"), aofDir, PinSet(aofDir, fileName, cancel), cancel));
+    }
 
-        var set = PinSet(aofDir, fileName, cancel);
+    private BackupRecord WriteSet(BackupRepository repository, RedisAofBackupRequest request, IReadOnlyDictionary<string, string> server, string aofDir, PinnedSet set,
+        CancellationToken cancel)
+    {
+        var target = request.Target;
+        var backup = new StreamBackup(request.Cell ?? target.DefaultCell(), target.Describe(), EngineName, request.Compression, request.Keys,
+            new Dictionary<string, string>(), "Backup-RedisAof", $"{target}: append-only files");
         try
         {
-            using var writer = repository.BeginBackup(plan, request.Keys);
-            using (var data = writer.OpenObject(BackupManifest.DataRole))
+            return Template.Write(repository, backup, data =>
             {
-                var tar = new TarWriter(new ProgressStream(data, bytes => observer.Progress("Backup-RedisAof", $"{target}: append-only files", bytes, null)));
+                var tar = new TarWriter(data);
                 var now = DateTimeOffset.UtcNow;
                 if (set.Manifest != null) tar.WriteBytes(set.ManifestName!, Encoding.UTF8.GetBytes(set.Manifest), 0x1A4, now);
                 foreach (var file in set.Files) tar.WriteFile(file.Name, file.Handle, file.Size, 0x1A4, now);
                 tar.Finish();
-                data.Complete();
-            }
-            var facts = new JsonObject
+            }, () => new JsonObject
             {
                 ["serverVersion"] = server.GetValueOrDefault("redis_version"),
                 ["format"] = set.Manifest is null ? "single-file" : "multi-part",
@@ -70,8 +71,7 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
                 ["aofDirectory"] = aofDir,
                 ["files"] = new JsonArray(set.Files.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["bytes"] = f.Size }).ToArray()),
                 ["attempts"] = set.Attempt,
-            };
-            return repository.ToRecord(writer.Complete(facts));
+            }, cancel);
         }
         finally
         {

@@ -6,7 +6,6 @@ using BackupTools.Core.Engines.External;
 using BackupTools.Core.Engines.Redis.Rdb;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.Redis;
@@ -20,29 +19,21 @@ namespace BackupTools.Core.Engines.Redis;
 /// </summary>
 public sealed class RedisBackupOperation(IOperationObserver observer)
 {
+    private BackupTemplate Template => new(observer);
     public const string EngineName = "redis";
     private const string Activity = "Backup-RedisRdb";
 
     public BackupRecord Run(RedisBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
-
-    private BackupRecord RunUnaudited(RedisBackupRequest request, CancellationToken cancel)
-    {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-RedisRdb {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        return RunLocked(repository, request, cancel);
-    }
+        Template.Audited(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()),
+            () => Template.Locked(request.RepositoryLocation, $"Backup-RedisRdb {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
+                repository => RunLocked(repository, request, cancel)));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>
     public BackupRecord RunLocked(BackupRepository repository, RedisBackupRequest request, CancellationToken cancel)
     {
         var target = request.Target;
-        var cell = request.Cell ?? target.DefaultCell();
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>());
-        var plan = new BackupPlan(cell, target.Describe(), EngineName, BackupKind.Full, null, compression, tags);
+        var backup = new StreamBackup(request.Cell ?? target.DefaultCell(), target.Describe(), EngineName, request.Compression, request.Keys,
+            new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()), Activity, $"{target}: snapshot");
         var facts = new JsonObject { ["mode"] = request.Mode == RedisBackupMode.Replication ? "replication" : "local-file" };
         // Replication: ask INFO on a second connection while the snapshot streams, so connecting costs no wall time.
         var inspection = request.Mode == RedisBackupMode.Replication ? Task.Run(() => Inspect(target), cancel) : null;
@@ -50,16 +41,14 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
         if (localInspector != null) AddServerFacts(facts, localInspector);
 
         var clock = Stopwatch.StartNew();
-        using var writer = repository.BeginBackup(plan, request.Keys);
-        RdbSummary summary;
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
-        {
-            var sink = new ProgressStream(data, bytes => observer.Progress(Activity, $"{target}: snapshot", bytes, null));
-            summary = request.Mode == RedisBackupMode.Replication
-                ? FromReplication(target, sink, facts, cancel)
-                : FromLocalFile(localInspector!, request, sink, facts, cancel);
-            data.Complete();
-        }
+        RdbSummary? summary = null;
+        return Template.Write(repository, backup, sink => summary = request.Mode == RedisBackupMode.Replication
+            ? FromReplication(target, sink, facts, cancel)
+            : FromLocalFile(localInspector!, request, sink, facts, cancel), () => SnapshotFacts(facts, summary!, inspection, target, clock.Elapsed), cancel);
+    }
+
+    private JsonObject SnapshotFacts(JsonObject facts, RdbSummary summary, Task<JsonObject>? inspection, RedisTarget target, TimeSpan transfer)
+    {
         if (inspection != null)
         {
             try { foreach (var (name, value) in inspection.GetAwaiter().GetResult()) facts[name] = value?.DeepClone(); }
@@ -73,8 +62,8 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
         facts["databaseCount"] = summary.Databases.Count;
         facts["keys"] = summary.Keys;
         facts["databases"] = ToJson(summary.Databases);
-        facts["transferSeconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3);
-        return repository.ToRecord(writer.Complete(facts));
+        facts["transferSeconds"] = Math.Round(transfer.TotalSeconds, 3);
+        return facts;
     }
 
     private static JsonObject Inspect(RedisTarget target)

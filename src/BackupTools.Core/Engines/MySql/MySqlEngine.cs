@@ -1,0 +1,35 @@
+using BackupTools.Core.Engines.Registry;
+using BackupTools.Core.Plans;
+using BackupTools.Core.Repository;
+using BackupTools.Core.Verification;
+
+namespace BackupTools.Core.Engines.MySql;
+
+/// <summary>The MySQL/MariaDB logical engine (one dump per database).</summary>
+public static class MySqlEngine
+{
+    public static readonly BackupEngine Descriptor = new()
+    {
+        Name = MySqlBackupOperation.EngineName,
+        DisplayName = "MySQL/MariaDB",
+        Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new MySqlDumpValidator() },
+        RestoreTest = Ability.Of<IRestoreTest>(new MySqlRestoreTest()),
+        RestoreCmdlet = "Restore-MySql",
+        RestorePriority = RestorePriorities.Database,
+        Plan = Ability.Of(new PlanEngineSupport
+        {
+            Kind = "mysql",
+            Requires = ["database"],
+            DefaultPort = MySqlTarget.DefaultPort,
+            Backup = c => EngineOutcomes.Single(new MySqlBackupOperation(c.Observer).Run(new MySqlBackupRequest(c.Repository, Target(c.Source, c.Password),
+                [c.Source.Database!], false, false, c.Cell.Name, null, null, c.Keys, c.LockTimeout, c.Tags), c.Cancel)),
+            Restore = c => new MySqlRestoreOperation(c.Observer).Run(new MySqlRestoreRequest(c.Repository, c.Manifest.Id, null, null, c.Source.Database,
+                Target(c.Source, c.Password), c.SkipSafetyBackup, null, c.Keys, c.LockTimeout, (_, _) => true, c.Force), c.Cancel)?.SafetyBackupId,
+            SameSource = (m, s) => m.Source.EndsWith("/" + s.Database, StringComparison.Ordinal),
+            Destination = s => $"mysql://{s.Server ?? "127.0.0.1"}:{s.Port ?? MySqlTarget.DefaultPort}/{s.Database}",
+        }),
+    };
+
+    /// <summary>A plan source's server as a MySQL target.</summary>
+    public static MySqlTarget Target(PlanSource source, string? password) => MySqlTarget.From(null, source.Server, source.Port, source.User, password);
+}

@@ -1,0 +1,19 @@
+using BackupTools.Core.Engines.Registry;
+using BackupTools.Core.Repository;
+using BackupTools.Core.Verification;
+
+namespace BackupTools.Core.Engines.PostgresPitr;
+
+/// <summary>Physical PostgreSQL base backups (Backup-PostgresBase), restored with their WAL by Restore-PostgresCluster.</summary>
+public static class PgBaseEngine
+{
+    public static readonly BackupEngine Descriptor = new()
+    {
+        Name = PgBaseBackupOperation.EngineName,
+        DisplayName = "PostgreSQL base backup",
+        Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new PgBaseBackupValidator() },
+        RestoreTest = Ability<IRestoreTest>.NotApplicable("a base backup is tested by Restore-PostgresCluster into a scratch data directory, not a throwaway database"),
+        RestorePriority = RestorePriorities.Database,
+        Plan = Ability<PlanEngineSupport>.NotApplicable("base backups are taken with Backup-PostgresBase; plans do not schedule them yet"),
+    };
+}
