@@ -5,8 +5,8 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Replication;
 
 public sealed record SyncRequest(
-    string SourceLocation,
-    string DestinationLocation,
+    RepositoryReference Source,
+    RepositoryReference Destination,
     IReadOnlyCollection<string>? Cells,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess,
@@ -27,7 +27,9 @@ public sealed class RepositorySync(IOperationObserver observer)
     public SyncOutcome Run(SyncRequest request, CancellationToken cancel)
     {
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
-        var (source, destination) = ReplicationEndpoints.Open(request.SourceLocation, "Source", request.DestinationLocation, "Destination");
+        var (source, destination) = ReplicationEndpoints.Open(request.Source, "Source", request.Destination, "Destination");
+        using var _ = source;
+        using var __ = destination;
         var inScope = source.ListManifests(observer)
             .Where(m => request.Cells is not { Count: > 0 } || request.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase)).ToList();
         foreach (var cell in (request.Cells ?? []).Where(c => !inScope.Any(m => string.Equals(m.Cell, c, StringComparison.OrdinalIgnoreCase))))

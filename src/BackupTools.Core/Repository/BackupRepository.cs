@@ -11,7 +11,7 @@ namespace BackupTools.Core.Repository;
 /// A repository: repository.json plus backups/&lt;id&gt;/{objects…, manifest.json}. Listing reads manifests
 /// only, so there is no catalog database to rot. See docs/repository-format.md.
 /// </summary>
-public sealed class BackupRepository
+public sealed class BackupRepository : IDisposable
 {
     public const string ConfigKey = "repository.json";
     public const string BackupsPrefix = "backups/";
@@ -42,7 +42,7 @@ public sealed class BackupRepository
                     "Use it as it is (drop or match those parameters), or choose another -Path. Settings of an existing repository are not changed.");
             return existing;
         }
-        StorePreparation.PrepareForNewRepository(store);
+        store.Ability<IPreparableStore>()?.PrepareForNewRepository();
 
         var config = new RepositoryConfig { Defaults = defaults };
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
@@ -70,6 +70,9 @@ public sealed class BackupRepository
             throw RepositoryErrors.Unsupported(store.Location, config.FormatVersion);
         return new BackupRepository(store, config);
     }
+
+    /// <summary>Releases the store's connections (an S3 client).</summary>
+    public void Dispose() => Store.Dispose();
 
     public static string ManifestKey(string id) => $"{BackupsPrefix}{id}/manifest.json";
     public static string ObjectKey(string id, string role) => $"{BackupsPrefix}{id}/{role}";

@@ -4,7 +4,7 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Retention;
 
 public sealed record RetentionRequest(
-    string? RepositoryLocation,
+    RepositoryReference Repository,
     RetentionPolicy Policy,
     IReadOnlyCollection<string>? Cells,
     TimeSpan LockTimeout,
@@ -25,7 +25,7 @@ public sealed class RetentionOperation(IOperationObserver observer)
     {
         request.Policy.Validate();
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var repository = request.Repository.Open();
         var now = request.Now ?? DateTimeOffset.UtcNow;
 
         IReadOnlyList<RetentionDecision> Evaluate(IReadOnlyList<BackupManifest> manifests) =>

@@ -25,6 +25,11 @@ public sealed class DryRunBackupStore(IBackupStore inner) : IBackupStore
 
     public void Replace(string key, ReadOnlySpan<byte> content) => Discarded(content.Length);
 
+    /// <summary>None of the inner store's abilities: any of them could change the repository.</summary>
+    public T? Ability<T>() where T : class => this as T;
+
+    public void Dispose() => inner.Dispose();
+
     private void Discarded(long bytes)
     {
         Interlocked.Add(ref _bytesDiscarded, bytes);

@@ -3,8 +3,9 @@ namespace BackupTools.Core.Storage;
 /// <summary>
 /// A flat key → object store under a repository root (a folder today, a bucket prefix later).
 /// Keys use '/' separators. Writes are atomic: an object is visible under its key only after Commit.
+/// Disposing it releases its connections (an S3 client); whoever opened a store disposes it.
 /// </summary>
-public interface IBackupStore
+public interface IBackupStore : IDisposable
 {
     /// <summary>Human-readable location, e.g. "file:///backups/main". Never contains credentials.</summary>
     string Location { get; }
@@ -54,6 +55,18 @@ public interface IBackupStore
 
     /// <summary>Replaces an object atomically (used for lock heartbeats and repository metadata).</summary>
     void Replace(string key, ReadOnlySpan<byte> content);
+
+    /// <summary>
+    /// An optional ability of the backend (e.g. <see cref="IPreparableStore"/>), or null when it has none.
+    /// Wrappers pass the question to the store they wrap, so callers never test for concrete store types.
+    /// </summary>
+    T? Ability<T>() where T : class => this as T;
+}
+
+/// <summary>A store that can ready an empty location for a new repository (create the folder or bucket, refuse foreign content).</summary>
+public interface IPreparableStore
+{
+    void PrepareForNewRepository();
 }
 
 /// <summary>A write in progress. Dispose without Commit discards it.</summary>

@@ -6,7 +6,7 @@ namespace BackupTools.Core.Storage;
 /// A folder (local disk or a NAS mount). Objects are written under tmp/ and renamed into place after
 /// fsync, so a crash never leaves a half object under its real key. Files are created 0600, folders 0700.
 /// </summary>
-public sealed class LocalBackupStore : IBackupStore
+public sealed class LocalBackupStore : IBackupStore, IPreparableStore
 {
     internal const string TempFolder = "tmp";
     private readonly string _root;
@@ -17,6 +17,18 @@ public sealed class LocalBackupStore : IBackupStore
     }
 
     public string Root => _root;
+
+    /// <summary>A new repository goes into a new or empty folder, so no other files get mixed with backups.</summary>
+    public void PrepareForNewRepository()
+    {
+        if (Directory.Exists(_root) && Directory.EnumerateFileSystemEntries(_root).Any())
+            throw new BackupInputException("RepositoryFolderNotEmpty", "Path",
+                $"{_root} is not empty and is not a repository.", "Choose an empty or new folder so no other files get mixed with backups.");
+        PrivateFileSystem.CreateDirectory(_root);
+    }
+
+    /// <summary>Nothing held open between calls.</summary>
+    public void Dispose() { }
     public string Location => new Uri(_root.EndsWith(Path.DirectorySeparatorChar) ? _root : _root + Path.DirectorySeparatorChar).AbsoluteUri.TrimEnd('/');
 
     public PendingObject OpenWrite(string key)

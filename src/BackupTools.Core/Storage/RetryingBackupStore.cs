@@ -31,4 +31,8 @@ public sealed class RetryingBackupStore(IBackupStore inner, RetryPolicy policy) 
         var copy = content.ToArray();
         policy.Run(() => inner.Replace(key, copy));
     }
+
+    public T? Ability<T>() where T : class => this as T ?? inner.Ability<T>();
+
+    public void Dispose() => inner.Dispose();
 }

@@ -53,7 +53,7 @@ public sealed class StoreWrapperTests : IDisposable
     {
         using var bucket = new S3TestBucket();
         using var proxy = new FlakyTcpProxy(new Uri(bucket.Endpoint).Port);
-        var store = RepositoryLocation.OpenStore($"s3://{bucket.Name}/r?endpoint={Uri.EscapeDataString(proxy.Endpoint)}", new StorageCredential("test", "test"));
+        using var store = new RepositoryReference($"s3://{bucket.Name}/r?endpoint={Uri.EscapeDataString(proxy.Endpoint)}", new StorageCredential("test", "test")).OpenStore();
         store.Replace("repository.json", "{}"u8);
         proxy.CutFor(TimeSpan.FromMilliseconds(800));
         Assert.True(store.Exists("repository.json")); // default policy: 5 attempts over ~4 s
@@ -70,6 +70,7 @@ public sealed class StoreWrapperTests : IDisposable
         public void Delete(string key) { onCall(); inner.Delete(key); }
         public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content) { onCall(); return inner.TryCreateExclusive(key, content); }
         public void Replace(string key, ReadOnlySpan<byte> content) { onCall(); inner.Replace(key, content); }
+        public void Dispose() => inner.Dispose();
     }
 
     public void Dispose() => _temp.Dispose();

@@ -20,16 +20,16 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     private const string Activity = "Backup-Cell";
 
     public BackupRecord Run(CellBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Path), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.Kind}, {r.RawBytes} bytes"));
+        OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Path), observer,
+            opened => RunUnaudited(opened, request, cancel), r => new AuditOutcome([r.Id], $"{r.Kind}, {r.RawBytes} bytes"));
 
-    private BackupRecord RunUnaudited(CellBackupRequest request, CancellationToken cancel)
+    private BackupRecord RunUnaudited(OperationRepository opened, CellBackupRequest request, CancellationToken cancel)
     {
         BackupId.ValidateCellName(request.Cell);
         var root = System.IO.Path.GetFullPath(request.Path);
         if (!System.IO.Directory.Exists(root))
             throw new BackupInputException("CellPathNotFound", "Path", $"'{request.Path}' does not exist or is not a directory.", "Check the path of the cell's data.");
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         if (IsInside(root, repository.Store) )
             throw new BackupInputException("CellContainsRepository", "Path", $"the repository lies inside '{root}'; the backup would contain itself.", "Keep the repository outside the cell's data.");
         using var writerLock = WriterLock.Acquire(repository, $"Backup-Cell {request.Cell}", request.LockTimeout, cancel);

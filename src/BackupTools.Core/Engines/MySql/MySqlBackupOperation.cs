@@ -25,11 +25,11 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
 
     /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
     public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
+        OperationAudit.Items(request.Repository, EngineName, request.Cell, request.Target.ToString(), observer, opened => RunItems(opened, request, cancel));
 
-    private IReadOnlyList<ItemOutcome> RunItems(MySqlBackupRequest request, CancellationToken cancel)
+    private IReadOnlyList<ItemOutcome> RunItems(OperationRepository opened, MySqlBackupRequest request, CancellationToken cancel)
     {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         using var writerLock = WriterLock.Acquire(repository, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer);
         return RunLocked(repository, request, cancel);

@@ -24,13 +24,13 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
     private const int Attempts = 5;
 
     public BackupRecord Run(RedisAofBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", null, EngineName, request.Target.ToString()), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+        OperationAudit.Run(request.Repository, new AuditSubject("backup", null, EngineName, request.Target.ToString()), observer,
+            opened => RunUnaudited(opened, request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
 
-    private BackupRecord RunUnaudited(RedisAofBackupRequest request, CancellationToken cancel)
+    private BackupRecord RunUnaudited(OperationRepository opened, RedisAofBackupRequest request, CancellationToken cancel)
     {
         var target = request.Target;
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         using var inspector = RedisInspector.Open(target);
         var persistence = inspector.Info("persistence");
         if (persistence.GetValueOrDefault("aof_enabled") != "1")

@@ -24,12 +24,12 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
     private const string Activity = "Backup-RedisRdb";
 
     public BackupRecord Run(RedisBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+        OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
+            opened => RunUnaudited(opened, request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
 
-    private BackupRecord RunUnaudited(RedisBackupRequest request, CancellationToken cancel)
+    private BackupRecord RunUnaudited(OperationRepository opened, RedisBackupRequest request, CancellationToken cancel)
     {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         using var writerLock = WriterLock.Acquire(repository, $"Backup-RedisRdb {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer);
         return RunLocked(repository, request, cancel);

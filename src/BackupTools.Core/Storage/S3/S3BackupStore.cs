@@ -11,7 +11,7 @@ namespace BackupTools.Core.Storage.S3;
 /// visible only when complete (single PUT or CompleteMultipartUpload), so — as on disk — a key is
 /// either absent or whole. Every call that fails transiently throws <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class S3BackupStore : IBackupStore, IDisposable
+public sealed class S3BackupStore : IBackupStore, IPreparableStore
 {
     public S3BackupStore(S3Location location, StorageCredential? credential = null, RetryPolicy? partRetry = null)
     {
@@ -153,6 +153,15 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         {
             // Keys limited to objects may not ask about buckets: assume it exists; object calls tell for sure.
         }
+    }
+
+    /// <summary>Creates the bucket if missing; a new repository goes under an empty prefix only.</summary>
+    public void PrepareForNewRepository()
+    {
+        EnsureBucket();
+        if (List("").Any())
+            throw new Errors.BackupInputException("RepositoryFolderNotEmpty", "Path",
+                $"{Location} already holds objects and is not a repository.", "Choose an empty bucket or a new key prefix (s3://bucket/new-prefix).");
     }
 
     public void Dispose() => Client.Dispose();
