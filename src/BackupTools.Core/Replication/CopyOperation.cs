@@ -25,7 +25,7 @@ public sealed class CopyOperation(IOperationObserver observer)
         var (source, target) = ReplicationEndpoints.Open(request.Source, "Repository", request.Target, TargetParameter);
         using var _ = source;
         using var __ = target;
-        var manifest = source.GetManifest(request.Id);
+        var manifest = source.GetManifest(request.Id, cancel);
         var copier = new BackupCopier(source, target, observer, TargetParameter);
         var chain = copier.ChainToCopy(manifest);
         foreach (var m in chain) copier.CheckCopyable(m);
@@ -43,6 +43,6 @@ public sealed class CopyOperation(IOperationObserver observer)
                     observer.Verbose($"Copied {m.Id} first: {manifest.Id} builds on it.");
             }
         }
-        return target.ToRecord(target.GetManifest(request.Id));
+        return target.ToRecord(target.GetManifest(request.Id, cancel));
     }
 }

@@ -124,16 +124,16 @@ public sealed class StoreRegistryTests : IDisposable
     private sealed class CountedStore(IBackupStore inner, Action disposed) : IBackupStore
     {
         public string Location => inner.Location;
-        public PendingObject OpenWrite(string key) => inner.OpenWrite(key);
-        public Stream OpenRead(string key) => inner.OpenRead(key);
-        public bool Exists(string key) => inner.Exists(key);
-        public long? SizeOf(string key) => inner.SizeOf(key);
-        public IEnumerable<string> List(string prefix) => inner.List(prefix);
-        public void Delete(string key) => inner.Delete(key);
-        public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content) => inner.TryCreateExclusive(key, content);
-        public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame) => inner.DeleteIfUnchanged(key, stillTheSame);
-        public DateTimeOffset? ModifiedAt(string key) => inner.ModifiedAt(key);
-        public void Replace(string key, ReadOnlySpan<byte> content) => inner.Replace(key, content);
+        public PendingObject OpenWrite(string key, CancellationToken cancel = default) => inner.OpenWrite(key, cancel);
+        public Stream OpenRead(string key, CancellationToken cancel = default) => inner.OpenRead(key, cancel);
+        public bool Exists(string key, CancellationToken cancel = default) => inner.Exists(key, cancel);
+        public long? SizeOf(string key, CancellationToken cancel = default) => inner.SizeOf(key, cancel);
+        public IEnumerable<string> List(string prefix, CancellationToken cancel = default) => inner.List(prefix, cancel);
+        public void Delete(string key, CancellationToken cancel = default) => inner.Delete(key, cancel);
+        public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => inner.TryCreateExclusive(key, content, cancel);
+        public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame, CancellationToken cancel = default) => inner.DeleteIfUnchanged(key, stillTheSame, cancel);
+        public DateTimeOffset? ModifiedAt(string key, CancellationToken cancel = default) => inner.ModifiedAt(key, cancel);
+        public void Replace(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => inner.Replace(key, content, cancel);
         public T? Ability<T>() where T : class => this as T ?? inner.Ability<T>();
         public void Dispose() { disposed(); inner.Dispose(); }
     }
