@@ -24,14 +24,14 @@ public sealed record StreamBackup(string Cell, string Source, string Engine, Com
 public sealed class BackupTemplate(IOperationObserver observer)
 {
     /// <summary>Runs a backup with its audit entry: the new backup's id and size (after <paramref name="what"/>, e.g. its kind), or the error that stopped it.</summary>
-    public BackupRecord Audited(string? repositoryLocation, AuditSubject subject, Func<BackupRecord> backup, Func<BackupRecord, string>? what = null) =>
-        OperationAudit.Run(repositoryLocation, subject, observer, backup, r => new AuditOutcome([r.Id], $"{what?.Invoke(r)}{r.RawBytes} bytes"));
+    public BackupRecord Audited(RepositoryReference repository, AuditSubject subject, Func<OperationRepository, BackupRecord> backup, Func<BackupRecord, string>? what = null) =>
+        OperationAudit.Run(repository, subject, observer, backup, r => new AuditOutcome([r.Id], $"{what?.Invoke(r)}{r.RawBytes} bytes"));
 
     /// <summary>Opens the repository, takes its writer lock (holder: what the lock file says holds it), sweeps what interrupted backups left, then works.</summary>
-    public T Locked<T>(string? repositoryLocation, string holder, TimeSpan lockTimeout, CancellationToken cancel, Func<BackupRepository, T> work) =>
-        Locked(BackupRepository.Open(RepositoryLocation.OpenStore(repositoryLocation)), holder, lockTimeout, cancel, work);
+    public T Locked<T>(OperationRepository opened, string holder, TimeSpan lockTimeout, CancellationToken cancel, Func<BackupRepository, T> work) =>
+        Locked(opened.Get(), holder, lockTimeout, cancel, work);
 
-    /// <summary>As <see cref="Locked{T}(string?, string, TimeSpan, CancellationToken, Func{BackupRepository, T})"/> on a repository already open.</summary>
+    /// <summary>As <see cref="Locked{T}(OperationRepository, string, TimeSpan, CancellationToken, Func{BackupRepository, T})"/> on a repository already open.</summary>
     public T Locked<T>(BackupRepository repository, string holder, TimeSpan lockTimeout, CancellationToken cancel, Func<BackupRepository, T> work)
     {
         using var writerLock = WriterLock.Acquire(repository, holder, lockTimeout, cancel);

@@ -10,7 +10,7 @@ namespace BackupTools.Core.Engines;
 /// <summary>What Restore-Postgres and Restore-MySql both ask for. Id wins; else the newest backup of Database completed at or before At.</summary>
 public interface IDatabaseRestoreRequest
 {
-    string RepositoryLocation { get; }
+    RepositoryReference Repository { get; }
     string? Id { get; }
     string? Database { get; }
     DateTimeOffset? At { get; }
@@ -68,15 +68,15 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
     protected abstract IDatabaseRestoreTarget Open(TRequest request, string database);
 
     public DatabaseRestoreResult? Run(TRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, engine, request.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
-            () => RunUnaudited(request, cancel),
+        OperationAudit.Run(request.Repository, new AuditSubject("restore", null, engine, request.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
+            opened => RunUnaudited(opened, request, cancel),
             r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
                 $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
 
-    private DatabaseRestoreResult? RunUnaudited(TRequest request, CancellationToken cancel)
+    private DatabaseRestoreResult? RunUnaudited(OperationRepository opened, TRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         var manifest = DatabaseRestorePoint.Select(repository, engine, engineLabel, request.Id, request.Database, request.At);
         var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
             ?? throw new BackupIntegrityException($"{errorPrefix}ManifestIncomplete", $"Backup {manifest.Id} does not name its database.");

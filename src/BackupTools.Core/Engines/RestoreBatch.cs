@@ -3,8 +3,8 @@ using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines;
 
-/// <summary>One backup asked for by a restore command: its id and the repository it came from (null: the default).</summary>
-public sealed record RestorePick(string Id, string? Repository);
+/// <summary>One backup asked for by a restore command: its id and the repository it came from.</summary>
+public sealed record RestorePick(string Id, RepositoryReference Repository);
 
 /// <summary>
 /// Several backups piped into one restore command: when two of them land on the same target, each would replace
@@ -20,7 +20,7 @@ public static class RestoreBatch
         var landing = new List<(string Target, string Id)>();
         foreach (var fromRepository in picks.GroupBy(p => p.Repository))
         {
-            var repository = BackupRepository.Open(RepositoryLocation.OpenStore(fromRepository.Key));
+            using var repository = fromRepository.Key.Open();
             foreach (var pick in fromRepository.DistinctBy(p => p.Id))
             {
                 BackupManifest manifest;

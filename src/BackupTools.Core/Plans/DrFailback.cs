@@ -24,8 +24,10 @@ public sealed class DrFailback(IOperationObserver observer)
         var plan = request.Plan;
         var site = DrFailover.Site(plan, request.Site);
         var cells = DrFailover.Cells(plan, request.Cells);
-        using var credentials = PlanStorage.UseTargetCredentials(plan);
-        var siteRepository = BackupRepository.Open(RepositoryLocation.OpenStore(site.Repository));
+        var repositories = PlanRepositories.Of(plan);
+        var siteReference = repositories.For(site.Repository);
+        var primary = repositories.For(plan.Primary.Repository);
+        using var siteRepository = siteReference.Open();
         if (!siteRepository.Store.Exists(DrFailover.MarkerKey))
             observer.Warning($"Site {site.Name} has no failover marker: it may not be serving. Failing back copies its current data to the primary anyway.");
         var description = $"Fail back from {site.Name}: back up " + string.Join(", ", cells.Select(c => c.Name)) + $" at {site.Name}, copy to {plan.Primary.Repository}, restore at the primary"
@@ -44,8 +46,8 @@ public sealed class DrFailback(IOperationObserver observer)
                 foreach (var source in cell.Sources)
                 {
                     var atSite = PlanCellRestorer.Effective(source, site, cell);
-                    var record = PlanSourceBackup.Run(site.Repository, cell, atSite, keys, request.LockTimeout, observer, cancel);
-                    new CopyOperation(observer).Run(new CopyRequest(site.Repository, record.Id, plan.Primary.Repository, request.LockTimeout, (_, _) => true), cancel);
+                    var record = PlanSourceBackup.Run(siteReference, cell, atSite, keys, request.LockTimeout, observer, cancel);
+                    new CopyOperation(observer).Run(new CopyRequest(siteReference, record.Id, primary, request.LockTimeout, (_, _) => true), cancel);
                 }
                 report = new PlanCellRestorer(observer).Run(new PlanCellRestoreRequest(plan, cell.Name, null, null, null, Force: true,
                     SkipSafetyBackup: false, request.LockTimeout, (_, _) => true), cancel);
@@ -84,7 +86,8 @@ public sealed class DrFailback(IOperationObserver observer)
             Direction = "failback", Site = site.Name, StartedAt = started, Cells = results.ToArray(),
             SwitchExitCode = switchExit, SwitchOutput = switchOutput, Duration = clock.Elapsed, StoppedBecause = stopped,
         };
-        AuditLog.Append(BackupRepository.Open(RepositoryLocation.OpenStore(plan.Primary.Repository)),
+        using var primaryRepository = primary.Open();
+        AuditLog.Append(primaryRepository,
             new AuditSubject("failback", string.Join(",", results.Select(c => c.Cell)), null, site.Name),
             outcome.Succeeded ? AuditResults.Succeeded : AuditResults.Failed, results.SelectMany(r => r.Report?.Items.Select(i => i.BackupId) ?? []).OfType<string>(),
             outcome.Succeeded ? $"primary active again, took {outcome.Duration}" : stopped, null, observer);

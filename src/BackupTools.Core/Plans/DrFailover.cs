@@ -36,7 +36,7 @@ public sealed class DrFailover(IOperationObserver observer)
         var plan = request.Plan;
         var site = Site(plan, request.Site);
         var cells = Cells(plan, request.Cells);
-        using var credentials = PlanStorage.UseTargetCredentials(plan);
+        var repositories = PlanRepositories.Of(plan);
         var syncFrom = request.SkipSync || site.SyncFrom is null ? null : plan.Targets[site.SyncFrom].Repository;
         var sequence = (syncFrom is null ? "" : $"sync {syncFrom} → {site.Repository}; ")
             + "restore " + string.Join(", ", cells.Select(c => $"{c.Name} ({string.Join(" → ", PlanCellRestorer.RestoreOrder(c).Select(s => s.Name))})"))
@@ -47,7 +47,7 @@ public sealed class DrFailover(IOperationObserver observer)
         if (syncFrom != null)
         {
             observer.Verbose($"Failover: pulling {syncFrom} into {site.Repository}.");
-            var sync = new RepositorySync(observer).Run(new SyncRequest(syncFrom, site.Repository, cells.Select(c => c.Name).ToList(), request.LockTimeout, (_, _) => true, RepairDamaged: true), cancel);
+            var sync = new RepositorySync(observer).Run(new SyncRequest(repositories.For(syncFrom), repositories.For(site.Repository), cells.Select(c => c.Name).ToList(), request.LockTimeout, (_, _) => true, RepairDamaged: true), cancel);
             synced = sync.Results.Count(r => r.Action is SyncAction.Copied or SyncAction.Repaired);
             foreach (var (id, error) in sync.Failures) observer.Warning($"Failover: {id} could not be pulled ({error.Message}); restoring from what the site has.");
         }
@@ -84,7 +84,7 @@ public sealed class DrFailover(IOperationObserver observer)
         }
 
         var ids = results.SelectMany(r => r.Report?.Items.Select(i => i.BackupId) ?? []).OfType<string>().ToArray();
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(site.Repository));
+        using var repository = repositories.For(site.Repository).Open();
         int? switchExit = null;
         string? switchOutput = null;
         if (stopped is null && site.TrafficSwitch is { } command)

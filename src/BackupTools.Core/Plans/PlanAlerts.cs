@@ -17,10 +17,12 @@ public static class PlanAlerts
             .Select(f => new AlertEvent { Outcome = AlertOutcome.Failed, Kind = "Plan", Step = f.Split(':')[0], Summary = f })).ToList();
         var all = new AlertBatch(events);
         var failuresOnly = new AlertBatch(events.Where(e => e.IsFailure));
-        var results = new List<AlertResult>();
+        // A kind the registry does not know fails as itself: it is never sent as some other kind.
+        var results = plan.Alerts.Where(a => AlertChannelRegistry.Find(a.Kind) is null).Select(a => UnknownKind(a, all)).ToList();
+        var known = plan.Alerts.Where(a => AlertChannelRegistry.Find(a.Kind) is not null).ToList();
         var dispatcher = new AlertDispatcher(observer);
-        var everything = plan.Alerts.Where(a => !a.OnFailureOnly).Select(a => Channel(a, observer)).OfType<IAlertChannel>().ToList();
-        var onFailure = plan.Alerts.Where(a => a.OnFailureOnly).Select(a => Channel(a, observer)).OfType<IAlertChannel>().ToList();
+        var everything = known.Where(a => !a.OnFailureOnly).Select(a => Channel(a, observer)).OfType<IAlertChannel>().ToList();
+        var onFailure = known.Where(a => a.OnFailureOnly).Select(a => Channel(a, observer)).OfType<IAlertChannel>().ToList();
         results.AddRange(dispatcher.Send(all, everything, AlertLog.DefaultPath(), TimeSpan.FromSeconds(30), cancel));
         if (failuresOnly.Events.Count > 0 && onFailure.Count > 0)
             results.AddRange(dispatcher.Send(failuresOnly, onFailure, AlertLog.DefaultPath(), TimeSpan.FromSeconds(30), cancel));
@@ -31,23 +33,36 @@ public static class PlanAlerts
         ? new AlertEvent { Outcome = AlertOutcome.Succeeded, Kind = "Backup", Cell = r.Cell, Source = r.Source, BackupId = r.BackupId, Summary = $"{r.Cell}/{r.Source}: backed up {r.BackupId}{(r.CopiedTo.Length > 0 ? ", copied to " + string.Join(", ", r.CopiedTo) : "")}" }
         : new AlertEvent { Outcome = AlertOutcome.Failed, Kind = "Backup", Cell = r.Cell, Source = $"{r.Cell}/{r.Source}", Step = r.FailedStep, ErrorId = r.ErrorId, Error = r.Error, BackupId = r.BackupId, Summary = $"{r.Cell}/{r.Source}: {r.FailedStep} failed" };
 
-    /// <summary>A plan channel with its secrets resolved; a channel whose secret is missing is skipped with a warning.</summary>
+    private static AlertResult UnknownKind(PlanAlertChannel a, AlertBatch batch)
+    {
+        var error = AlertChannelRegistry.UnknownKind(a.Kind);
+        return new AlertResult
+        {
+            Name = a.Name, Channel = a.Kind, Target = "", Sent = false, Tries = 0, Events = batch.Events.Count, Failures = batch.FailedCount,
+            Error = $"{error.ErrorId}: {error.Message} {error.RecommendedAction}", Duration = TimeSpan.Zero,
+        };
+    }
+
+    /// <summary>
+    /// A plan channel made by the channel registry, its secrets resolved; one whose secret is missing is skipped with a
+    /// warning.
+    /// </summary>
     private static IAlertChannel? Channel(PlanAlertChannel a, IOperationObserver observer)
     {
+        var kind = AlertChannelRegistry.Kind(a.Kind);
         try
         {
-            return a.Kind switch
+            return kind.Create(new AlertChannelSettings
             {
-                "email" => new SmtpChannel(new SmtpSettings
+                Name = a.Name,
+                Url = a.Url is null ? null : new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!),
+                SigningSecret = SecretResolver.Resolve(a.Secret, "alerts.secret"),
+                Smtp = !kind.UsesSmtp ? null : new SmtpSettings
                 {
                     Server = a.SmtpServer!, Port = a.SmtpPort, From = a.From!, To = a.To, UserName = a.User,
                     Password = SecretResolver.Resolve(a.Password, "alerts.password"), UseStartTls = a.StartTls,
-                }) { Name = a.Name },
-                "slack" => new SlackChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)) { Name = a.Name },
-                "wecom" => new WeComChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)) { Name = a.Name },
-                "dingtalk" => new DingTalkChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!), SecretResolver.Resolve(a.Secret, "alerts.secret")) { Name = a.Name },
-                _ => new WebhookChannel(new Uri(SecretResolver.Resolve(a.Url, "alerts.url")!)) { Name = a.Name },
-            };
+                },
+            });
         }
         catch (Exception e) when (e is Errors.BackupToolsException or UriFormatException or ArgumentException)
         {

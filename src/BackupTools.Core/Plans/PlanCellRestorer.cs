@@ -18,7 +18,8 @@ public sealed record PlanCellRestoreRequest(
     bool Force,
     bool SkipSafetyBackup,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    Storage.StorageCredential? StorageCredential = null);
 
 /// <summary>
 /// Restore-Cell's full form: every source of a plan's cell (or -Source) restored to the newest backup at or
@@ -42,9 +43,8 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             if (cell.Sources.All(x => x.Name != s))
                 throw new BackupInputException("PlanSourceNotFound", "Source", $"'{s}' is not a source of cell {cell.Name}.", $"Sources: {string.Join(", ", cell.Sources.Select(x => x.Name))}.");
 
-        using var credentials = PlanStorage.UseTargetCredentials(plan);
-        var repositoryLocation = site?.Repository ?? plan.Primary.Repository;
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(repositoryLocation));
+        var reference = PlanRepositories.Of(plan, request.StorageCredential).For(site?.Repository ?? plan.Primary.Repository);
+        using var repository = reference.Open();
         var manifests = repository.ListManifests(observer);
         var keys = SecretResolver.KeyRing(plan, observer.Warning);
         var sources = RestoreOrder(cell).Where(s => request.Sources is not { Count: > 0 } || request.Sources.Contains(s.Name)).ToList();
@@ -80,7 +80,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             var sourceClock = Stopwatch.StartNew();
             try
             {
-                item.SafetyBackupId = RestoreSource(repositoryLocation, cell, source, manifest!, keys, request, cancel);
+                item.SafetyBackupId = RestoreSource(reference, cell, source, manifest!, keys, request, cancel);
                 item.Status = "Restored";
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -146,7 +146,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
     private static string Destination(PlanSource s) => EngineRegistry.PlanOf(s.Kind).Destination(s);
 
     /// <summary>Restores one source through its engine's own safe restore; returns the safety backup's id.</summary>
-    private string? RestoreSource(string repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
+    private string? RestoreSource(RepositoryReference repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
         PlanCellRestoreRequest request, CancellationToken cancel)
     {
         var plan = EngineRegistry.PlanOf(source.Kind);

@@ -21,7 +21,7 @@ public static class PlanLoader
 {
     /// <summary>Source kinds a plan may name: every registered engine with plan support.</summary>
     public static IReadOnlyList<string> SourceKinds => EngineRegistry.PlanKinds;
-    private static readonly string[] AlertKinds = ["webhook", "slack", "wecom", "dingtalk", "email"];
+    private static readonly string[] AlertKinds = [.. Alerts.AlertChannelRegistry.Names];
 
     /// <summary>Loads and throws BackupPlanInvalid (listing every problem) unless the plan is valid.</summary>
     public static BackupPlanDefinition LoadValid(string path)
@@ -150,9 +150,10 @@ public static class PlanLoader
             map.String("name") ?? "");
         map.RejectUnknownKeys();
         if (kind is null) return null;
-        if (kind == "email" && (channel.SmtpServer is null || channel.From is null || channel.To.Count == 0))
-            map.Problems.Add(map.Node, map.Path, "an email channel needs smtpServer, from and to.");
-        else if (kind != "email" && channel.Url is null)
+        var usesSmtp = Alerts.AlertChannelRegistry.Kind(kind).UsesSmtp;
+        if (usesSmtp && (channel.SmtpServer is null || channel.From is null || channel.To.Count == 0))
+            map.Problems.Add(map.Node, map.Path, $"an {kind} channel needs smtpServer, from and to.");
+        else if (!usesSmtp && channel.Url is null)
             map.Problems.Add(map.Node, map.Path, $"a {kind} channel needs url (a secret reference: webhook URLs carry tokens).", "url: { env: SLACK_WEBHOOK_URL }");
         return channel;
     }

@@ -34,10 +34,10 @@ public sealed class PlanRunner(IOperationObserver observer)
         var plan = request.Plan;
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
-        using var credentials = PlanStorage.UseTargetCredentials(plan);
+        var repositories = PlanRepositories.Of(plan);
         var cells = SelectCells(plan, request.Cells);
         var keys = SecretResolver.KeyRing(plan, observer.Warning);
-        var primary = plan.Primary.Repository;
+        var primary = repositories.For(plan.Primary.Repository);
         var results = new List<PlanSourceResult>();
         var failures = new List<string>();
         var deleted = 0;
@@ -49,18 +49,18 @@ public sealed class PlanRunner(IOperationObserver observer)
                 cancel.ThrowIfCancellationRequested();
                 var steps = "back up" + (plan.Verify.Enabled ? ", verify" : "") + string.Concat(cell.Targets.Select(t => $", copy to {t}"));
                 if (!request.ShouldProcess($"{cell.Name}/{source.Name}", $"{steps} ({source.Kind} into {primary})")) continue;
-                var result = RunSource(plan, cell, source, primary, keys, request, cancel);
+                var result = RunSource(plan, repositories, cell, source, primary, keys, request, cancel);
                 results.Add(result);
                 if (!result.Succeeded) failures.Add($"{cell.Name}/{source.Name} {result.FailedStep}: {result.ErrorId}: {result.Error}");
             }
             if (!request.SkipRetention && (cell.Retention ?? plan.Retention) is { } retention)
-                foreach (var repository in new[] { primary }.Concat(cell.Targets.Select(t => plan.Targets[t].Repository)))
+                foreach (var repository in new[] { primary }.Concat(cell.Targets.Select(t => repositories.For(plan.Targets[t].Repository))))
                     deleted += Step(() => ApplyRetention(repository, cell, retention, request, cancel), $"{cell.Name} retention on {repository}", failures);
         }
 
         string? metrics = null;
         if (plan.MetricsPath is { } path)
-            metrics = Step(() => { ExportMetrics(plan, path); return path; }, "metrics", failures);
+            metrics = Step(() => { ExportMetrics(plan, primary, path); return path; }, "metrics", failures);
 
         if (plan.Alerts.Count > 0)
             foreach (var failed in PlanAlerts.Send(plan, results, failures, observer, cancel).Where(a => !a.Sent))
@@ -91,7 +91,7 @@ public sealed class PlanRunner(IOperationObserver observer)
             .ToList();
     }
 
-    private PlanSourceResult RunSource(BackupPlanDefinition plan, PlanCell cell, PlanSource source, string primary,
+    private PlanSourceResult RunSource(BackupPlanDefinition plan, PlanRepositories repositories, PlanCell cell, PlanSource source, RepositoryReference primary,
         Keys.BackupKeyRing? keys, PlanRunRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -106,7 +106,7 @@ public sealed class PlanRunner(IOperationObserver observer)
             if (plan.Verify.Enabled)
             {
                 step = "verify";
-                var repository = BackupRepository.Open(RepositoryLocation.OpenStore(primary));
+                using var repository = primary.Open();
                 var restoreTest = plan.Verify.RestoreTest ? PlanSourceBackup.RestoreTestTarget(source) : null;
                 var check = new IntegrityVerifier(observer).VerifyAndRecord(repository, record.Id, keys, cancel, restoreTest);
                 verified = check.Passed;
@@ -116,7 +116,7 @@ public sealed class PlanRunner(IOperationObserver observer)
             foreach (var target in cell.Targets)
             {
                 step = $"copy:{target}";
-                new CopyOperation(observer).Run(new CopyRequest(primary, record.Id, plan.Targets[target].Repository, request.LockTimeout, (_, _) => true), cancel);
+                new CopyOperation(observer).Run(new CopyRequest(primary, record.Id, repositories.For(plan.Targets[target].Repository), request.LockTimeout, (_, _) => true), cancel);
                 copied.Add(target);
             }
             return Result(cell, source, null, null, record, verified, copied, clock.Elapsed);
@@ -143,7 +143,7 @@ public sealed class PlanRunner(IOperationObserver observer)
         Duration = duration,
     };
 
-    private int ApplyRetention(string repository, PlanCell cell, PlanRetention r, PlanRunRequest request, CancellationToken cancel)
+    private int ApplyRetention(RepositoryReference repository, PlanCell cell, PlanRetention r, PlanRunRequest request, CancellationToken cancel)
     {
         var policy = new RetentionPolicy(r.KeepLast, r.KeepHourly, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly, r.KeepWithin);
         var outcome = new RetentionOperation(observer).Run(new RetentionRequest(repository, policy, [cell.Name], request.LockTimeout, request.ShouldProcess), cancel);
@@ -151,14 +151,14 @@ public sealed class PlanRunner(IOperationObserver observer)
         return outcome.Decisions.Count(d => d.Deleted);
     }
 
-    private void ExportMetrics(BackupPlanDefinition plan, string path)
+    private void ExportMetrics(BackupPlanDefinition plan, RepositoryReference primary, string path)
     {
         var statuses = new List<BackupStatus>();
         var bytes = new Dictionary<string, long>();
         foreach (var cell in plan.Cells)
         {
             // Each cell's RPO is its age limit, so backup_healthy means "within RPO".
-            var report = new StatusOperation(observer).Run(new StatusRequest(plan.Primary.Repository, new StatusPolicy(MaxAge: cell.Rpo), [cell.Name]));
+            var report = new StatusOperation(observer).Run(new StatusRequest(primary, new StatusPolicy(MaxAge: cell.Rpo), [cell.Name]));
             statuses.AddRange(report.Statuses);
             bytes[report.Repository] = bytes.GetValueOrDefault(report.Repository) + report.RepositoryStoredBytes;
         }

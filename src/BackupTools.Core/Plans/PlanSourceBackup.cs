@@ -2,6 +2,7 @@ using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Verification;
+using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Plans;
 
@@ -14,7 +15,7 @@ public static class PlanSourceBackup
 {
     public const string SourceTag = "plan-source";
 
-    public static BackupRecord Run(string repository, PlanCell cell, PlanSource source, BackupKeyRing? keys, TimeSpan lockTimeout,
+    public static BackupRecord Run(RepositoryReference repository, PlanCell cell, PlanSource source, BackupKeyRing? keys, TimeSpan lockTimeout,
         IOperationObserver observer, CancellationToken cancel)
     {
         var plan = EngineRegistry.PlanOf(source.Kind);

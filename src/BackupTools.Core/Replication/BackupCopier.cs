@@ -103,7 +103,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         var clock = Stopwatch.StartNew();
         CheckCopyable(manifest);
         if (SkipIfPresent(manifest, cancel) is { } skipped) return skipped;
-        if (manifest.ParentId != null && !destination.Store.Exists(BackupRepository.ManifestKey(manifest.ParentId)))
+        if (manifest.ParentId != null && !destination.Store.Exists(BackupRepository.ManifestKey(manifest.ParentId), cancel))
             throw ReplicationErrors.ParentMissing(manifest, source.Location, destination.Location);
 
         long copied = 0, reused = 0;
@@ -130,7 +130,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
             }
             RemoveStrays(manifest);
             cancel.ThrowIfCancellationRequested();
-            destination.WriteManifest(manifest); // the commit point: from here on the copy exists
+            destination.WriteManifest(manifest, cancel); // the commit point: from here on the copy exists
         }
         catch (BackupIntegrityException)
         {
@@ -151,7 +151,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     /// </summary>
     public SyncResult? SkipIfPresent(BackupManifest manifest, CancellationToken cancel)
     {
-        if (!destination.Store.Exists(BackupRepository.ManifestKey(manifest.Id))) return null;
+        if (!destination.Store.Exists(BackupRepository.ManifestKey(manifest.Id), cancel)) return null;
         var clock = Stopwatch.StartNew();
         CheckExisting(manifest, RehashExisting, cancel);
         observer.Verbose($"Backup {manifest.Id} is already in {destination.Location} with the same objects; skipped.");
@@ -161,7 +161,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     /// <summary>Proves a backup of the same id at the destination is the same backup; throws when it is not.</summary>
     private void CheckExisting(BackupManifest manifest, bool rehash, CancellationToken cancel)
     {
-        var existing = destination.GetManifest(manifest.Id);
+        var existing = destination.GetManifest(manifest.Id, cancel);
         var roles = manifest.Objects.Keys.Order(StringComparer.Ordinal);
         if (!roles.SequenceEqual(existing.Objects.Keys.Order(StringComparer.Ordinal), StringComparer.Ordinal))
             throw ReplicationErrors.DestinationDiffers(manifest, destination.Location, "different objects");

@@ -4,9 +4,9 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Replication;
 
 public sealed record CopyRequest(
-    string? SourceLocation,
+    RepositoryReference Source,
     string Id,
-    string TargetLocation,
+    RepositoryReference Target,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess);
 
@@ -22,8 +22,10 @@ public sealed class CopyOperation(IOperationObserver observer)
     public BackupRecord? Run(CopyRequest request, CancellationToken cancel)
     {
         BackupId.Validate(request.Id);
-        var (source, target) = ReplicationEndpoints.Open(request.SourceLocation, "Repository", request.TargetLocation, TargetParameter);
-        var manifest = source.GetManifest(request.Id);
+        var (source, target) = ReplicationEndpoints.Open(request.Source, "Repository", request.Target, TargetParameter);
+        using var _ = source;
+        using var __ = target;
+        var manifest = source.GetManifest(request.Id, cancel);
         var copier = new BackupCopier(source, target, observer, TargetParameter);
         var chain = copier.ChainToCopy(manifest);
         foreach (var m in chain) copier.CheckCopyable(m);
@@ -41,6 +43,6 @@ public sealed class CopyOperation(IOperationObserver observer)
                     observer.Verbose($"Copied {m.Id} first: {manifest.Id} builds on it.");
             }
         }
-        return target.ToRecord(target.GetManifest(request.Id));
+        return target.ToRecord(target.GetManifest(request.Id, cancel));
     }
 }

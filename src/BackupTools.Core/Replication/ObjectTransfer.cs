@@ -17,11 +17,11 @@ internal static class ObjectTransfer
     /// <summary>Copies and commits; returns the bytes copied. <paramref name="copied"/> is told after every buffer.</summary>
     public static long Copy(IBackupStore from, IBackupStore to, ManifestObject expected, Action<long> copied, CancellationToken cancel)
     {
-        var size = from.SizeOf(expected.Key) ?? throw new StoreObjectNotFoundException(from.Location, expected.Key);
+        var size = from.SizeOf(expected.Key, cancel) ?? throw new StoreObjectNotFoundException(from.Location, expected.Key);
         if (size != expected.StoredBytes)
             throw ReplicationErrors.SourceDamaged(expected, from.Location, $"{size} bytes, the manifest says {expected.StoredBytes}");
-        using var input = new HashingStream(from.OpenRead(expected.Key));
-        using var output = to.OpenWrite(expected.Key);
+        using var input = new HashingStream(from.OpenRead(expected.Key, cancel));
+        using var output = to.OpenWrite(expected.Key, cancel);
         Pump(input, output, copied, cancel);
         if (input.BytesCounted != expected.StoredBytes)
             throw ReplicationErrors.SourceDamaged(expected, from.Location, $"read {input.BytesCounted} bytes, the manifest says {expected.StoredBytes}");
@@ -35,11 +35,11 @@ internal static class ObjectTransfer
     /// <summary>Null when the store holds exactly the object the manifest describes, else what differs.</summary>
     public static string? Mismatch(IBackupStore store, ManifestObject expected, bool rehash, CancellationToken cancel)
     {
-        var size = store.SizeOf(expected.Key);
+        var size = store.SizeOf(expected.Key, cancel);
         if (size is null) return "missing";
         if (size != expected.StoredBytes) return $"{size} bytes, the manifest says {expected.StoredBytes}";
         if (!rehash) return null;
-        using var input = new HashingStream(store.OpenRead(expected.Key));
+        using var input = new HashingStream(store.OpenRead(expected.Key, cancel));
         Pump(input, Stream.Null, _ => { }, cancel);
         if (input.BytesCounted != expected.StoredBytes) return $"read {input.BytesCounted} bytes, the manifest says {expected.StoredBytes}";
         return input.HashHex == expected.Sha256 ? null : "SHA-256 of the stored bytes differs";

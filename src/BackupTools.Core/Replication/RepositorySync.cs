@@ -5,8 +5,8 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Replication;
 
 public sealed record SyncRequest(
-    string SourceLocation,
-    string DestinationLocation,
+    RepositoryReference Source,
+    RepositoryReference Destination,
     IReadOnlyCollection<string>? Cells,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess,
@@ -27,8 +27,10 @@ public sealed class RepositorySync(IOperationObserver observer)
     public SyncOutcome Run(SyncRequest request, CancellationToken cancel)
     {
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
-        var (source, destination) = ReplicationEndpoints.Open(request.SourceLocation, "Source", request.DestinationLocation, "Destination");
-        var inScope = source.ListManifests(observer)
+        var (source, destination) = ReplicationEndpoints.Open(request.Source, "Source", request.Destination, "Destination");
+        using var _ = source;
+        using var __ = destination;
+        var inScope = source.ListManifests(observer, cancel)
             .Where(m => request.Cells is not { Count: > 0 } || request.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase)).ToList();
         foreach (var cell in (request.Cells ?? []).Where(c => !inScope.Any(m => string.Equals(m.Cell, c, StringComparison.OrdinalIgnoreCase))))
             observer.Warning($"Cell '{cell}' has no backups in {source.Location}.");
@@ -39,7 +41,7 @@ public sealed class RepositorySync(IOperationObserver observer)
         // re-fetches a damaged one from the source rather than restoring from it.
         var copier = new BackupCopier(source, destination, observer, "Destination") { RehashExisting = request.RepairDamaged };
         var repairs = new HashSet<string>(StringComparer.Ordinal);
-        var present = destination.ListManifests(observer).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var present = destination.ListManifests(observer, cancel).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var results = new Dictionary<string, SyncResult>(StringComparer.Ordinal);
         var failures = new List<(string, Exception)>();
         var approved = new List<BackupManifest>();

@@ -11,7 +11,7 @@ namespace BackupTools.Core.Repository;
 /// A repository: repository.json plus backups/&lt;id&gt;/{objects…, manifest.json}. Listing reads manifests
 /// only, so there is no catalog database to rot. See docs/repository-format.md.
 /// </summary>
-public sealed class BackupRepository
+public sealed class BackupRepository : IDisposable
 {
     public const string ConfigKey = "repository.json";
     public const string BackupsPrefix = "backups/";
@@ -42,7 +42,7 @@ public sealed class BackupRepository
                     "Use it as it is (drop or match those parameters), or choose another -Path. Settings of an existing repository are not changed.");
             return existing;
         }
-        StorePreparation.PrepareForNewRepository(store);
+        store.Ability<IPreparableStore>()?.PrepareForNewRepository();
 
         var config = new RepositoryConfig { Defaults = defaults };
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
@@ -71,19 +71,22 @@ public sealed class BackupRepository
         return new BackupRepository(store, config);
     }
 
+    /// <summary>Releases the store's connections (an S3 client).</summary>
+    public void Dispose() => Store.Dispose();
+
     public static string ManifestKey(string id) => $"{BackupsPrefix}{id}/manifest.json";
     public static string ObjectKey(string id, string role) => $"{BackupsPrefix}{id}/{role}";
 
     /// <summary>All complete backups, oldest first. Unreadable manifests are reported and skipped.</summary>
-    public IReadOnlyList<BackupManifest> ListManifests(IOperationObserver? observer = null)
+    public IReadOnlyList<BackupManifest> ListManifests(IOperationObserver? observer = null, CancellationToken cancel = default)
     {
         var manifests = new List<BackupManifest>();
-        foreach (var key in Store.List(BackupsPrefix))
+        foreach (var key in Store.List(BackupsPrefix, cancel))
         {
             if (!key.EndsWith("/manifest.json", StringComparison.Ordinal)) continue;
             try
             {
-                manifests.Add(ReadManifest(key));
+                manifests.Add(ReadManifest(key, cancel));
             }
             catch (BackupToolsException e)
             {
@@ -93,12 +96,12 @@ public sealed class BackupRepository
         return manifests.OrderBy(m => m.StartedAt).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
     }
 
-    public BackupManifest GetManifest(string id)
+    public BackupManifest GetManifest(string id, CancellationToken cancel = default)
     {
         BackupId.Validate(id);
         var key = ManifestKey(id);
-        if (!Store.Exists(key)) throw RepositoryErrors.BackupNotFound(Location, id);
-        return ReadManifest(key);
+        if (!Store.Exists(key, cancel)) throw RepositoryErrors.BackupNotFound(Location, id);
+        return ReadManifest(key, cancel);
     }
 
     public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location);
@@ -116,14 +119,14 @@ public sealed class BackupRepository
     public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys) =>
         VerifyingReadStream.Open(this, manifest, role, keys);
 
-    internal void WriteManifest(BackupManifest manifest) =>
-        Store.Replace(ManifestKey(manifest.Id), RepositoryJson.Serialize(manifest));
+    internal void WriteManifest(BackupManifest manifest, CancellationToken cancel = default) =>
+        Store.Replace(ManifestKey(manifest.Id), RepositoryJson.Serialize(manifest), cancel);
 
-    private BackupManifest ReadManifest(string key)
+    private BackupManifest ReadManifest(string key, CancellationToken cancel = default)
     {
         try
         {
-            using var stream = Store.OpenRead(key);
+            using var stream = Store.OpenRead(key, cancel);
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
             var manifest = RepositoryJson.Deserialize<BackupManifest>(buffer.ToArray());

@@ -45,9 +45,9 @@ public sealed class WriterLock : IDisposable
         {
             cancel.ThrowIfCancellationRequested();
             var lease = LeaseInfo.ForThisProcess(purpose);
-            if (TryCreate(store, lease)) return new WriterLock(store, lease);
+            if (TryCreate(store, lease, cancel)) return new WriterLock(store, lease);
 
-            var seen = ReadRaw(store);
+            var seen = ReadRaw(store, cancel);
             var now = DateTimeOffset.UtcNow;
             var expired = now >= deadline && attempt > 1; // one retry even at -LockTimeoutSec 0: the holder may just have left
             if (seen is null)
@@ -58,7 +58,7 @@ public sealed class WriterLock : IDisposable
                 continue;
             }
             var holder = Parse(seen);
-            if (holder is null && unreadable.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(LockKey)))
+            if (holder is null && unreadable.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(LockKey, cancel)))
             {
                 Break(store, content => content.AsSpan().SequenceEqual(seen));
                 if (expired) throw Contended(store);
@@ -77,11 +77,11 @@ public sealed class WriterLock : IDisposable
         }
     }
 
-    private static bool TryCreate(IBackupStore store, LeaseInfo lease)
+    private static bool TryCreate(IBackupStore store, LeaseInfo lease, CancellationToken cancel)
     {
         try
         {
-            return store.TryCreateExclusive(LockKey, JsonSerializer.SerializeToUtf8Bytes(lease));
+            return store.TryCreateExclusive(LockKey, JsonSerializer.SerializeToUtf8Bytes(lease), cancel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -112,11 +112,11 @@ public sealed class WriterLock : IDisposable
         cancel.ThrowIfCancellationRequested();
     }
 
-    private static byte[]? ReadRaw(IBackupStore store)
+    private static byte[]? ReadRaw(IBackupStore store, CancellationToken cancel = default)
     {
         try
         {
-            using var stream = store.OpenRead(LockKey);
+            using var stream = store.OpenRead(LockKey, cancel);
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
             return buffer.ToArray();

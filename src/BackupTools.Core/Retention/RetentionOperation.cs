@@ -4,7 +4,7 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Retention;
 
 public sealed record RetentionRequest(
-    string? RepositoryLocation,
+    RepositoryReference Repository,
     RetentionPolicy Policy,
     IReadOnlyCollection<string>? Cells,
     TimeSpan LockTimeout,
@@ -25,13 +25,13 @@ public sealed class RetentionOperation(IOperationObserver observer)
     {
         request.Policy.Validate();
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var repository = request.Repository.Open();
         var now = request.Now ?? DateTimeOffset.UtcNow;
 
         IReadOnlyList<RetentionDecision> Evaluate(IReadOnlyList<BackupManifest> manifests) =>
             RetentionEvaluator.Evaluate(request.Policy, InScope(manifests, request.Cells), VerificationLog.ReadVerifiedIds(repository), now, repository.Location);
 
-        var decisions = Evaluate(repository.ListManifests(observer));
+        var decisions = Evaluate(repository.ListManifests(observer, cancel));
         foreach (var cell in (request.Cells ?? []).Where(c => !decisions.Any(d => string.Equals(d.Cell, c, StringComparison.OrdinalIgnoreCase))))
             observer.Warning($"Cell '{cell}' has no backups in {repository.Location}.");
         var doomed = decisions.Where(d => !d.Keep).Select(d => d.Id).ToList();

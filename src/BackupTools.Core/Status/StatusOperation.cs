@@ -4,7 +4,7 @@ using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Status;
 
-public sealed record StatusRequest(string? RepositoryLocation, StatusPolicy Policy, IReadOnlyCollection<string>? Cells = null, DateTimeOffset? Now = null);
+public sealed record StatusRequest(RepositoryReference Repository, StatusPolicy Policy, IReadOnlyCollection<string>? Cells = null, DateTimeOffset? Now = null);
 
 /// <summary>Get-BackupStatus's core: reads the repository (and each required target) and evaluates the series.</summary>
 public sealed class StatusOperation(IOperationObserver observer)
@@ -13,14 +13,14 @@ public sealed class StatusOperation(IOperationObserver observer)
     {
         request.Policy.Validate();
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var repository = request.Repository.Open();
         var manifests = repository.ListManifests(observer)
             .Where(m => request.Cells is not { Count: > 0 } || request.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase))
             .ToList();
         var targets = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (var target in request.Policy.RequiredTargets ?? [])
         {
-            var (location, ids) = IdsOn(target);
+            var (location, ids) = IdsOn(request.Repository with { Location = target });
             targets[location] = ids;
         }
         var statuses = BackupStatusEvaluator.Evaluate(request.Policy, manifests, VerificationLog.ReadAll(repository),
@@ -31,18 +31,21 @@ public sealed class StatusOperation(IOperationObserver observer)
         return new StatusReport(repository.Location, statuses, missingCells);
     }
 
-    /// <summary>Ids of the backups a target repository holds (by manifest). An unreachable target holds none, with a warning.</summary>
-    private (string Location, IReadOnlySet<string> Ids) IdsOn(string target)
+    /// <summary>
+    /// Ids of the backups a target repository holds (by manifest), opened with the command's credential.
+    /// An unreachable target holds none, with a warning.
+    /// </summary>
+    private (string Location, IReadOnlySet<string> Ids) IdsOn(RepositoryReference target)
     {
         try
         {
-            var repository = BackupRepository.Open(RepositoryLocation.OpenStore(target));
+            using var repository = target.Open();
             return (repository.Location, repository.ListManifests(observer).Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
         }
         catch (BackupToolsException e)
         {
             observer.Warning($"Required target {target} could not be read: {e.Message}");
-            return (target, new HashSet<string>());
+            return (target.Location!, new HashSet<string>());
         }
     }
 }

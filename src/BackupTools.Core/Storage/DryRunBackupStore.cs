@@ -13,17 +13,22 @@ public sealed class DryRunBackupStore(IBackupStore inner) : IBackupStore
     public long BytesDiscarded => Interlocked.Read(ref _bytesDiscarded);
     public int ObjectsDiscarded => _objectsDiscarded;
 
-    public PendingObject OpenWrite(string key) => new DiscardingObject(key, this);
-    public Stream OpenRead(string key) => inner.OpenRead(key);
-    public bool Exists(string key) => inner.Exists(key);
-    public long? SizeOf(string key) => inner.SizeOf(key);
-    public IEnumerable<string> List(string prefix) => inner.List(prefix);
-    public void Delete(string key) { }
+    public PendingObject OpenWrite(string key, CancellationToken cancel = default) => new DiscardingObject(key, this);
+    public Stream OpenRead(string key, CancellationToken cancel = default) => inner.OpenRead(key, cancel);
+    public bool Exists(string key, CancellationToken cancel = default) => inner.Exists(key, cancel);
+    public long? SizeOf(string key, CancellationToken cancel = default) => inner.SizeOf(key, cancel);
+    public IEnumerable<string> List(string prefix, CancellationToken cancel = default) => inner.List(prefix, cancel);
+    public void Delete(string key, CancellationToken cancel = default) { }
 
     /// <summary>Answers as the real store would (free key → true) without creating anything.</summary>
-    public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content) => !inner.Exists(key);
+    public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => !inner.Exists(key, cancel);
 
-    public void Replace(string key, ReadOnlySpan<byte> content) => Discarded(content.Length);
+    public void Replace(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => Discarded(content.Length);
+
+    /// <summary>None of the inner store's abilities: any of them could change the repository.</summary>
+    public T? Ability<T>() where T : class => this as T;
+
+    public void Dispose() => inner.Dispose();
 
     private void Discarded(long bytes)
     {

@@ -6,7 +6,7 @@ namespace BackupTools.Core.Storage;
 /// A folder (local disk or a NAS mount). Objects are written under tmp/ and renamed into place after
 /// fsync, so a crash never leaves a half object under its real key. Files are created 0600, folders 0700.
 /// </summary>
-public sealed class LocalBackupStore : IBackupStore
+public sealed class LocalBackupStore : IBackupStore, IPreparableStore
 {
     internal const string TempFolder = "tmp";
     private readonly string _root;
@@ -17,16 +17,30 @@ public sealed class LocalBackupStore : IBackupStore
     }
 
     public string Root => _root;
+
+    /// <summary>A new repository goes into a new or empty folder, so no other files get mixed with backups.</summary>
+    public void PrepareForNewRepository()
+    {
+        if (Directory.Exists(_root) && Directory.EnumerateFileSystemEntries(_root).Any())
+            throw new BackupInputException("RepositoryFolderNotEmpty", "Path",
+                $"{_root} is not empty and is not a repository.", "Choose an empty or new folder so no other files get mixed with backups.");
+        PrivateFileSystem.CreateDirectory(_root);
+    }
+
+    /// <summary>Nothing held open between calls.</summary>
+    public void Dispose() { }
     public string Location => new Uri(_root.EndsWith(Path.DirectorySeparatorChar) ? _root : _root + Path.DirectorySeparatorChar).AbsoluteUri.TrimEnd('/');
 
-    public PendingObject OpenWrite(string key)
+    public PendingObject OpenWrite(string key, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var final = PathOf(key);
         return new LocalPendingObject(key, NewTempPath(), final);
     }
 
-    public Stream OpenRead(string key)
+    public Stream OpenRead(string key, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         try
         {
             return new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -37,24 +51,33 @@ public sealed class LocalBackupStore : IBackupStore
         }
     }
 
-    public bool Exists(string key) => File.Exists(PathOf(key));
-
-    public long? SizeOf(string key)
+    public bool Exists(string key, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
+        return File.Exists(PathOf(key));
+    }
+
+    public long? SizeOf(string key, CancellationToken cancel = default)
+    {
+        cancel.ThrowIfCancellationRequested();
         var info = new FileInfo(PathOf(key));
         return info.Exists ? info.Length : null;
     }
 
-    public IEnumerable<string> List(string prefix)
+    public IEnumerable<string> List(string prefix, CancellationToken cancel = default)
     {
         var dir = PathOf(prefix.TrimEnd('/'));
         if (!Directory.Exists(dir)) yield break;
         foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+        {
+            cancel.ThrowIfCancellationRequested();
             yield return Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+        }
     }
 
-    public void Delete(string key)
+    public void Delete(string key, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var path = PathOf(key);
         try { File.Delete(path); }
         catch (DirectoryNotFoundException) { return; } // already gone with its folder
@@ -69,8 +92,9 @@ public sealed class LocalBackupStore : IBackupStore
         catch (IOException) { /* filled again meanwhile */ }
     }
 
-    public DateTimeOffset? ModifiedAt(string key)
+    public DateTimeOffset? ModifiedAt(string key, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var info = new FileInfo(PathOf(key));
         return info.Exists ? info.LastWriteTimeUtc : null;
     }
@@ -79,8 +103,9 @@ public sealed class LocalBackupStore : IBackupStore
     /// Writes the content to a temp file, fsyncs it and links it under the key: the object appears complete
     /// or not at all (a reader never sees it empty), and a full disk is an error, not "exists".
     /// </summary>
-    public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content)
+    public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var path = PathOf(key);
         PrivateFileSystem.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = NewTempPath();
@@ -134,8 +159,9 @@ public sealed class LocalBackupStore : IBackupStore
     /// Deletes the object only if its content still passes <paramref name="stillTheSame"/>: it is renamed aside
     /// first (atomic), checked there, and linked back if it turned out to be another one (a new lock holder's).
     /// </summary>
-    public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame)
+    public bool DeleteIfUnchanged(string key, Func<byte[], bool> stillTheSame, CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         var path = PathOf(key);
         // Checked in place first, so a lease that was replaced meanwhile is (almost always) not even moved.
         try { if (!stillTheSame(File.ReadAllBytes(path))) return false; }
@@ -156,9 +182,9 @@ public sealed class LocalBackupStore : IBackupStore
         }
     }
 
-    public void Replace(string key, ReadOnlySpan<byte> content)
+    public void Replace(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default)
     {
-        using var pending = OpenWrite(key);
+        using var pending = OpenWrite(key, cancel);
         pending.Write(content);
         pending.Commit();
     }

@@ -55,7 +55,7 @@ public sealed class BackupCellCommand : KeyedCmdlet, IStorageCredentialParameter
             try
             {
                 var compression = CompressionSettings.ParseOptional(Compression, CompressionLevel);
-                var request = new CellBackupRequest(ResolveRepository(target)!, Name, ResolvePath(Path),
+                var request = new CellBackupRequest(ReferenceTo(target), Name, ResolvePath(Path),
                     Enum.Parse<BackupKind>(Type, ignoreCase: true), compression, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec),
                     Tag?.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value?.ToString() ?? ""));
                 WriteObject(RunCore((observer, _, cancel) => new CellBackupOperation(observer).Run(request, cancel)));

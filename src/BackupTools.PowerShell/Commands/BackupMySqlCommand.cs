@@ -25,7 +25,7 @@ public sealed class BackupMySqlCommand : DatabaseBackupCmdlet
         try
         {
             var target = BuildMySqlTarget();
-            var request = new MySqlBackupRequest(RepositoryLocation, target, Database, AllDatabases, IncludeSystemDatabases, Cell,
+            var request = new MySqlBackupRequest(ReferenceTo(Repository), target, Database, AllDatabases, IncludeSystemDatabases, Cell,
                 ResolvedToolPath, RequestedCompression, LoadKeys(), LockTimeout);
             var outcomes = RunCore((observer, _, cancel) => new MySqlBackupOperation(observer).Run(request, cancel));
             foreach (var outcome in outcomes)

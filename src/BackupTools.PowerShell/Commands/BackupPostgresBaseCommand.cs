@@ -13,7 +13,7 @@ public sealed class BackupPostgresBaseCommand : DatabaseBackupCmdlet
     {
         try
         {
-            var request = new PgBaseBackupRequest(RepositoryLocation, BuildPostgresTarget(), Cell, ResolvedToolPath, RequestedCompression, LoadKeys(), LockTimeout);
+            var request = new PgBaseBackupRequest(ReferenceTo(Repository), BuildPostgresTarget(), Cell, ResolvedToolPath, RequestedCompression, LoadKeys(), LockTimeout);
             WriteObject(RunCore((observer, _, cancel) => new PgBaseBackupOperation(observer).Run(request, cancel)));
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -37,7 +37,7 @@ public sealed class BackupPostgresCommand : DatabaseBackupCmdlet
     {
         try
         {
-            var request = new PostgresBackupRequest(RepositoryLocation, BuildPostgresTarget(), Database, AllDatabases, IncludeGlobals,
+            var request = new PostgresBackupRequest(ReferenceTo(Repository), BuildPostgresTarget(), Database, AllDatabases, IncludeGlobals,
                 SchemaOnly, Schema ?? [], Table ?? [], Cell, ResolvedToolPath,
                 RequestedCompression, LoadKeys(), LockTimeout, Jobs: Jobs);
             var outcomes = RunCore((observer, _, cancel) => new PostgresBackupOperation(observer).Run(request, cancel));

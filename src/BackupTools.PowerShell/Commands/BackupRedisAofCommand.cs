@@ -22,7 +22,7 @@ public sealed class BackupRedisAofCommand : RedisBackupCmdlet
     {
         try
         {
-            var request = new RedisAofBackupRequest(RepositoryLocation, BuildRedisTarget(), AofDirectory is null ? null : ResolvePath(AofDirectory),
+            var request = new RedisAofBackupRequest(ReferenceTo(Repository), BuildRedisTarget(), AofDirectory is null ? null : ResolvePath(AofDirectory),
                 TimeSpan.FromSeconds(RewriteTimeoutSec), Cell, RequestedCompression, LoadKeys(), LockTimeout);
             WriteObject(RunCore((observer, _, cancel) => new RedisAofBackupOperation(observer).Run(request, cancel)));
         }

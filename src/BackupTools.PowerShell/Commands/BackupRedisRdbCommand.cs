@@ -26,7 +26,7 @@ public sealed class BackupRedisRdbCommand : RedisBackupCmdlet
     {
         try
         {
-            var request = new RedisBackupRequest(RepositoryLocation, BuildRedisTarget(), Mode, RdbPath is null ? null : ResolvePath(RdbPath),
+            var request = new RedisBackupRequest(ReferenceTo(Repository), BuildRedisTarget(), Mode, RdbPath is null ? null : ResolvePath(RdbPath),
                 TimeSpan.FromSeconds(SaveTimeoutSec), Cell, RequestedCompression, LoadKeys(), LockTimeout);
             WriteObject(RunCore((observer, _, cancel) => new RedisBackupOperation(observer).Run(request, cancel)));
         }

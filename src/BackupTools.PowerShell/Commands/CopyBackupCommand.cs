@@ -25,9 +25,13 @@ public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialPar
     [Parameter(Mandatory = true, Position = 1)]
     public string Target { get; set; } = "";
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    /// <summary>For the source repository: S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
     [Parameter]
     public PSCredential? StorageCredential { get; set; }
+
+    /// <summary>For -Target, when it needs other keys than the source; without it -StorageCredential serves both.</summary>
+    [Parameter]
+    public PSCredential? TargetStorageCredential { get; set; }
 
     [Parameter]
     [ValidateRange(0, 86400)]
@@ -39,7 +43,7 @@ public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialPar
         {
             try
             {
-                var request = new CopyRequest(ResolveRepository(Repository), id, ResolveRepository(Target)!, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                var request = new CopyRequest(ReferenceTo(Repository), id, ReferenceTo(Target, TargetStorageCredential ?? StorageCredential), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
                 var copied = RunCore((observer, shouldProcess, cancel) =>
                     new CopyOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
                 if (copied != null) WriteObject(copied);

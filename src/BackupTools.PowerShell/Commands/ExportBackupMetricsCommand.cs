@@ -43,7 +43,7 @@ public sealed class ExportBackupMetricsCommand : BackupToolsCmdlet, IStorageCred
         try
         {
             var path = ResolvePath(Path);
-            var repositories = ParameterSetName == "Repository" ? (Repository is { Length: > 0 } given ? given.Select(ResolveRepository) : [ResolveRepository(null)]).ToList() : [];
+            var repositories = ParameterSetName == "Repository" ? (Repository is { Length: > 0 } given ? given.Select(r => ReferenceTo(r)) : [ReferenceTo(null)]).ToList() : [];
             RunCore((observer, _, _) =>
             {
                 var statuses = new List<BackupStatus>(_statuses);

@@ -49,7 +49,7 @@ public sealed class GetBackupAuditCommand : BackupToolsCmdlet, IStorageCredentia
     {
         try
         {
-            var repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
+            using var repository = ReferenceTo(Repository).Open();
             var query = new AuditQuery(Since, Until, Operation, Cell, Id, Failed, Last);
             WriteObject(RunCore((observer, _, _) => AuditLog.Query(repository, query, observer)), enumerateCollection: true);
         }

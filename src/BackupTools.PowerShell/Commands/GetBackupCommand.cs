@@ -50,7 +50,7 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
     {
         try
         {
-            var repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
+            using var repository = ReferenceTo(Repository).Open();
             var records = RunCore((observer, _, _) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest, IncludeSafety), observer));
             WriteObject(records, enumerateCollection: true);
         }

@@ -50,7 +50,7 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
         try
         {
             var targets = RequiredTarget?.Select(t => ResolveRepository(t)!).ToList();
-            var request = new StatusRequest(ResolveRepository(Repository), new StatusPolicy(MaxAge, MinSizeRatio, MaxVerifyAge, targets), Cell);
+            var request = new StatusRequest(ReferenceTo(Repository), new StatusPolicy(MaxAge, MinSizeRatio, MaxVerifyAge, targets), Cell);
             var report = RunCore((observer, _, _) => new StatusOperation(observer).Run(request));
             foreach (var status in report.Statuses)
             {

@@ -35,7 +35,7 @@ public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet, IStor
         {
             CompressionSettings.Parse(Compression, CompressionLevel);
             if (!ShouldProcess(location, "Create a BackupTools repository")) return;
-            var store = RepositoryLocation.OpenStore(location);
+            using var store = ReferenceTo(Path).OpenStore();
             var repository = BackupRepository.Initialize(store, new RepositoryDefaults
             {
                 Compression = Compression.ToLowerInvariant(),

@@ -64,7 +64,7 @@ public sealed class InvokeBackupRetentionCommand : BackupToolsCmdlet, IStorageCr
         try
         {
             var policy = new RetentionPolicy(KeepLast, KeepHourly, KeepDaily, KeepWeekly, KeepMonthly, KeepYearly, KeepWithin);
-            var request = new RetentionRequest(ResolveRepository(Repository), policy, Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+            var request = new RetentionRequest(ReferenceTo(Repository), policy, Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var outcome = RunCore((observer, shouldProcess, cancel) =>
                 new RetentionOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             WriteObject(outcome.Decisions, enumerateCollection: true);

@@ -46,7 +46,7 @@ public sealed class PushPostgresWalCommand : KeyedCmdlet, IStorageCredentialPara
     {
         try
         {
-            var request = new WalPushRequest(ResolveRepository(Repository)!, ResolvePath(Spool), Cell, CompressionSettings.ParseOptional(Compression, null),
+            var request = new WalPushRequest(ReferenceTo(Repository), ResolvePath(Spool), Cell, CompressionSettings.ParseOptional(Compression, null),
                 LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
             do
             {

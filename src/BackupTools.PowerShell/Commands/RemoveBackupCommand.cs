@@ -47,7 +47,7 @@ public sealed class RemoveBackupCommand : BackupToolsCmdlet, IStorageCredentialP
         {
             try
             {
-                var repository = BackupRepository.Open(RepositoryLocation.OpenStore(location.Length == 0 ? null : location));
+                using var repository = ReferenceTo(location.Length == 0 ? null : location).Open();
                 var results = RunCore((observer, shouldProcess, cancel) =>
                     new BackupDeleter(repository, observer).Remove(ids, Force, TimeSpan.FromSeconds(LockTimeoutSec), shouldProcess, cancel));
                 foreach (var failed in results.Where(r => r.Error != null))

@@ -79,7 +79,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PlanSet) RestoreFromPlan();
-        else if (ParameterSetName == "ById") _byId.Add(new RestorePick(Id, Repository)); // at the end, once no two are known to share a destination
+        else if (ParameterSetName == "ById") _byId.Add(new RestorePick(Id, ReferenceTo(Repository))); // at the end, once no two are known to share a destination
         else RestoreOne();
     }
 
@@ -88,7 +88,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         if (_byId.Count == 0) return;
         try
         {
-            RestoreBatch.EnsureOnePerTarget(_byId.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+            RestoreBatch.EnsureOnePerTarget(_byId,
                 m => Path.GetFullPath(Destination is null ? m.Source : ResolvePath(Destination)));
         }
         catch (Exception e) when (e is not PipelineStoppedException)
@@ -97,7 +97,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         }
         foreach (var pick in _byId)
         {
-            (Id, Repository) = (pick.Id, pick.Repository);
+            (Id, Repository) = (pick.Id, pick.Repository.Location);
             RestoreOne();
         }
     }
@@ -109,7 +109,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         {
             if (RestoreHook is not (null or ScriptBlock or string))
                 throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
-            var request = new CellRestoreRequest(ResolveRepository(Repository)!,
+            var request = new CellRestoreRequest(ReferenceTo(Repository),
                 Name.Length > 0 ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
@@ -131,7 +131,8 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         try
         {
             var plan = PlanLoader.LoadValid(ResolvePath(Plan));
-            var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+            var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true,
+                StorageCredentials.From(StorageCredential));
             var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             WriteObject(report);
             foreach (var (error, failedTarget) in CellRestoreFailures.Of(report)) WriteFailure(error, failedTarget);

@@ -16,7 +16,7 @@ public sealed class RestoreMySqlCommand : DatabaseRestoreCmdlet
     {
         try
         {
-            var request = new MySqlRestoreRequest(RepositoryLocation, SelectedId, SelectedDatabase, At, TargetDatabase, BuildMySqlTarget(), SkipSafetyBackup,
+            var request = new MySqlRestoreRequest(ReferenceTo(Repository), SelectedId, SelectedDatabase, At, TargetDatabase, BuildMySqlTarget(), SkipSafetyBackup,
                 ResolvedToolPath, LoadKeys(), LockTimeout, (_, _) => true, Force);
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new MySqlRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));

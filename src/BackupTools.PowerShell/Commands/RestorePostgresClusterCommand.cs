@@ -66,7 +66,7 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
     {
         try
         {
-            var request = new PgPitrRestoreRequest(ResolveRepository(Repository)!, Cell, At?.ToUniversalTime(), BaseBackupId, ResolvePath(DataDirectory), Port, KeepRunning,
+            var request = new PgPitrRestoreRequest(ReferenceTo(Repository), Cell, At?.ToUniversalTime(), BaseBackupId, ResolvePath(DataDirectory), Port, KeepRunning,
                 OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true, InPlace, Lsn, Xid, RestorePoint);
             var result = RunCore((observer, shouldProcess, cancel) => new PgPitrRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);

@@ -21,7 +21,7 @@ public sealed class RestorePostgresCommand : DatabaseRestoreCmdlet
     {
         try
         {
-            var request = new PostgresRestoreRequest(RepositoryLocation, SelectedId, SelectedDatabase, At, TargetDatabase, BuildPostgresTarget(), Force,
+            var request = new PostgresRestoreRequest(ReferenceTo(Repository), SelectedId, SelectedDatabase, At, TargetDatabase, BuildPostgresTarget(), Force,
                 SkipSafetyBackup, ResolvedToolPath, LoadKeys(), LockTimeout, (_, _) => true, Jobs);
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new PostgresRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));

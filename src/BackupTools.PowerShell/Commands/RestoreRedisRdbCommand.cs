@@ -50,13 +50,13 @@ public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialPara
     private readonly List<RestorePick> _picks = [];
 
     /// <summary>Backups wait for the end: several piped in would each replace the one before on the one server.</summary>
-    protected override void ProcessRecord() => _picks.Add(new RestorePick(Id, Repository));
+    protected override void ProcessRecord() => _picks.Add(new RestorePick(Id, ReferenceTo(Repository)));
 
     protected override void EndProcessing()
     {
         try
         {
-            RestoreBatch.EnsureOnePerTarget(_picks.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+            RestoreBatch.EnsureOnePerTarget(_picks,
                 _ => $"the Redis server{(Server is null ? "" : " " + Server)}{(Port is null ? "" : ":" + Port)}");
         }
         catch (Exception e) when (e is not PipelineStoppedException)
@@ -65,7 +65,7 @@ public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialPara
         }
         foreach (var pick in _picks)
         {
-            (Id, Repository) = (pick.Id, pick.Repository);
+            (Id, Repository) = (pick.Id, pick.Repository.Location);
             RestoreOne();
         }
     }
@@ -74,7 +74,7 @@ public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialPara
     {
         try
         {
-            var request = new RedisRestoreRequest(ResolveRepository(Repository)!, Id, BuildRedisTarget(), RdbPath is null ? null : ResolvePath(RdbPath),
+            var request = new RedisRestoreRequest(ReferenceTo(Repository), Id, BuildRedisTarget(), RdbPath is null ? null : ResolvePath(RdbPath),
                 null, null, TimeSpan.FromSeconds(StartTimeoutSec), SkipSafetyBackup, LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, Method);
             var result = RunCore((observer, shouldProcess, cancel) =>
             {

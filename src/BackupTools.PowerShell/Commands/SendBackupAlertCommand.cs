@@ -55,13 +55,13 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
     protected override void BeginProcessing()
     {
         // A misconfigured channel is reported but does not stop the others: the alert matters more.
-        AddChannels(Webhook, "Webhook", (u, name) => new WebhookChannel(u) { Name = name });
-        AddChannels(Slack, "Slack", (u, name) => new SlackChannel(u) { Name = name });
-        AddChannels(WeCom, "WeCom", (u, name) => new WeComChannel(u) { Name = name });
-        var dingTalkSecret = DingTalkSecret is null ? null : new NetworkCredential("", DingTalkSecret).Password;
-        AddChannels(DingTalk, "DingTalk", (u, name) => new DingTalkChannel(u, dingTalkSecret) { Name = name });
+        // Channels are made by the registry plans use too; each parameter names its kind there.
+        AddChannels(Webhook, "Webhook", "webhook");
+        AddChannels(Slack, "Slack", "slack");
+        AddChannels(WeCom, "WeCom", "wecom");
+        AddChannels(DingTalk, "DingTalk", "dingtalk", DingTalkSecret is null ? null : new NetworkCredential("", DingTalkSecret).Password);
         if (SmtpServer != null || To.Length > 0)
-            TryAdd(() => new SmtpChannel(new SmtpSettings
+            TryAdd(() => AlertChannelRegistry.Create("email", new AlertChannelSettings { Name = "Smtp#1", Smtp = new SmtpSettings
             {
                 Server = SmtpServer ?? throw new BackupInputException("AlertSmtpInvalid", "SmtpServer", "is missing while -To is given.", "Pass the mail relay host name."),
                 Port = SmtpPort,
@@ -71,7 +71,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
                 Password = Credential?.GetNetworkCredential().Password,
                 UseStartTls = UseStartTls,
                 SkipCertificateCheck = SkipCertificateCheck,
-            }) { Name = "Smtp#1" }, SmtpServer);
+            } }), SmtpServer);
     }
 
     protected override void ProcessRecord()
@@ -112,7 +112,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
     }
 
     /// <summary>Each URL becomes channel "Kind#n", n its position in the parameter (stable as long as the list is).</summary>
-    private void AddChannels(string[] urls, string parameter, Func<Uri, string, IAlertChannel> create)
+    private void AddChannels(string[] urls, string parameter, string kind, string? signingSecret = null)
     {
         for (var i = 0; i < urls.Length; i++)
         {
@@ -123,7 +123,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
                 WriteFailure(new BackupInputException("AlertWebhookInvalid", parameter, $"value {i + 1} ({name}) is not an absolute URL.", "Pass the webhook URL the service gave you (https://…)."), name);
                 continue;
             }
-            TryAdd(() => create(uri, name), name);
+            TryAdd(() => AlertChannelRegistry.Create(kind, new AlertChannelSettings { Name = name, Url = uri, SigningSecret = signingSecret }), name);
         }
     }
 

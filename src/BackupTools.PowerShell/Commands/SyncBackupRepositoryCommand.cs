@@ -18,9 +18,13 @@ public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCre
     [Parameter(Mandatory = true, Position = 1)]
     public string Destination { get; set; } = "";
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    /// <summary>For -Source: S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
     [Parameter]
     public PSCredential? StorageCredential { get; set; }
+
+    /// <summary>For -Destination, when it needs other keys than the source; without it -StorageCredential serves both.</summary>
+    [Parameter]
+    public PSCredential? DestinationStorageCredential { get; set; }
 
     /// <summary>Only these cells; default: every backup in the source.</summary>
     [Parameter]
@@ -40,7 +44,7 @@ public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCre
     {
         try
         {
-            var request = new SyncRequest(ResolveRepository(Source)!, ResolveRepository(Destination)!, Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, RepairDamaged);
+            var request = new SyncRequest(ReferenceTo(Source), ReferenceTo(Destination, DestinationStorageCredential ?? StorageCredential), Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, RepairDamaged);
             var outcome = RunCore((observer, shouldProcess, cancel) =>
                 new RepositorySync(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             WriteObject(outcome.Results, enumerateCollection: true);

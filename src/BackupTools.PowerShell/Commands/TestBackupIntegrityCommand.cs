@@ -28,21 +28,23 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet, IStorageCredent
 
     protected override void ProcessRecord()
     {
-        BackupRepository repository;
+        BackupRepository? repository = null;
         BackupTools.Core.Keys.BackupKeyRing keys;
         RestoreTestTarget? restoreTest;
         try
         {
             restoreTest = RestoreTest ? new RestoreTestTarget(ConnectionString, Server, Port, Credential?.UserName,
                 Credential?.GetNetworkCredential().Password, ResolvedToolPath) : null;
-            repository = BackupRepository.Open(RepositoryLocation.OpenStore(ResolveRepository(Repository)));
+            repository = ReferenceTo(Repository).Open();
             keys = LoadKeys();
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
+            repository?.Dispose();
             WriteFailure(e, Repository);
             return;
         }
+        using var _ = repository;
         foreach (var id in Id)
         {
             try

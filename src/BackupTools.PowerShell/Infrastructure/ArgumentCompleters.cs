@@ -50,13 +50,15 @@ public abstract class BackupToolsCompleter : IArgumentCompleter
         }
     }
 
-    protected static BackupRepository OpenRepository(CompletionContext context)
+    /// <summary>Reads candidates from the repository the command line names, with its -StorageCredential; closed after.</summary>
+    protected static T FromRepository<T>(CompletionContext context, Func<BackupRepository, T> read)
     {
         // Sync-BackupRepository reads from -Source; elsewhere -Source filters sources.
         var location = context.Bound(context.Is("Sync-BackupRepository") ? "Source" : "Repository") as string;
         if (!string.IsNullOrEmpty(location) && !location.Contains("://", StringComparison.Ordinal)) location = context.FullPath(location);
         var credential = StorageCredentials.From(context.Bound("StorageCredential") as PSCredential);
-        return BackupRepository.Open(RepositoryLocation.OpenStore(location, credential ?? Core.Storage.StorageCredentialScope.For(location)));
+        using var repository = new RepositoryReference(location, credential).Open();
+        return read(repository);
     }
 
     protected static CompletionResult Result(string text, string? tooltip = null) =>
@@ -78,7 +80,7 @@ public sealed class CellNameCompleter : BackupToolsCompleter
         if ((context.Bound("Plan") ?? (context.Is("Invoke-BackupPlan") ? context.Bound("Path") : null)) is string plan)
             return PlanLoader.LoadValid(context.FullPath(plan)).Cells.Select(c => c.Name)
                 .Where(n => n.StartsWith(context.Prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase).Select(n => Result(n));
-        return CompletionCandidates.Cells(OpenRepository(context), context.Prefix).Select(n => Result(n));
+        return FromRepository(context, r => CompletionCandidates.Cells(r, context.Prefix)).Select(n => Result(n));
     }
 }
 
@@ -94,7 +96,7 @@ public sealed class BackupIdCompleter : BackupToolsCompleter
             _ => null,
         };
         var engine = EngineOf(context);
-        return CompletionCandidates.Backups(OpenRepository(context), context.Prefix, cells)
+        return FromRepository(context, r => CompletionCandidates.Backups(r, context.Prefix, cells))
             .Where(m => engine is null || m.Engine == engine)
             .Select(m => Result(m.Id, $"{m.Cell}/{m.Source} {m.Engine} {m.Kind} {m.StartedAt:u}"));
     }
@@ -104,7 +106,7 @@ public sealed class BackupIdCompleter : BackupToolsCompleter
 public sealed class BackedUpDatabaseCompleter : BackupToolsCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(CompletionContext context) =>
-        EngineOf(context) is { } engine ? CompletionCandidates.Databases(OpenRepository(context), engine, context.Prefix).Select(n => Result(n)) : [];
+        EngineOf(context) is { } engine ? FromRepository(context, r => CompletionCandidates.Databases(r, engine, context.Prefix)).Select(n => Result(n)) : [];
 }
 
 /// <summary>

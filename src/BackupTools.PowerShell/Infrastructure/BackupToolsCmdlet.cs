@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Storage;
+using BackupTools.Core.Repository;
 
 namespace BackupTools.PowerShell.Infrastructure;
 
@@ -20,15 +20,6 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     protected CancellationToken StopRequested => _stop.Token;
 
     protected override void StopProcessing() => _stop.Cancel();
-
-    /// <summary>
-    /// Every command sets its own storage credential (or none), so a -StorageCredential never carries
-    /// over to the next command on this runspace thread; core work started from here inherits it.
-    /// </summary>
-    protected override void BeginProcessing()
-    {
-        StorageCredentialScope.Use(this is IStorageCredentialParameter p ? StorageCredentials.From(p.StorageCredential) : null);
-    }
 
     /// <summary>Runs core work; Write*/ShouldProcess happen on this (the pipeline) thread.</summary>
     protected T RunCore<T>(Func<IOperationObserver, Func<string, string, bool>, CancellationToken, T> work)
@@ -121,4 +112,14 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     /// <summary>-Repository value: a path is resolved against the current location; URIs pass through.</summary>
     protected string? ResolveRepository(string? repository) =>
         string.IsNullOrEmpty(repository) || repository.Contains("://", StringComparison.Ordinal) ? repository : ResolvePath(repository);
+
+    /// <summary>
+    /// The repository this command works on, with this command's own -StorageCredential (no other command's: each
+    /// request carries its reference, nothing is ambient). Cmdlets with two repositories pass each side's credential.
+    /// </summary>
+    protected RepositoryReference ReferenceTo(string? repository, PSCredential? credential) =>
+        new(ResolveRepository(repository), StorageCredentials.From(credential));
+
+    protected RepositoryReference ReferenceTo(string? repository) =>
+        ReferenceTo(repository, (this as IStorageCredentialParameter)?.StorageCredential);
 }

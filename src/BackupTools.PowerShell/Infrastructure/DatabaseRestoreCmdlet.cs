@@ -43,7 +43,6 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
-    protected string RepositoryLocation => ResolveRepository(Repository)!;
     protected string? SelectedId => ParameterSetName == ById ? Id : null;
     protected string? SelectedDatabase => ParameterSetName == ByDatabase ? Database : null;
     protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
@@ -59,7 +58,7 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
     /// <summary>Backups by id (piped or not) wait for the end, when it is known that no two land on one database.</summary>
     protected sealed override void ProcessRecord()
     {
-        if (ParameterSetName == ById) _byId.Add(new RestorePick(Id, Repository));
+        if (ParameterSetName == ById) _byId.Add(new RestorePick(Id, ReferenceTo(Repository)));
         else RestoreOne();
     }
 
@@ -68,7 +67,7 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
         if (_byId.Count == 0) return;
         try
         {
-            RestoreBatch.EnsureOnePerTarget(_byId.Select(p => p with { Repository = ResolveRepository(p.Repository) }).ToList(),
+            RestoreBatch.EnsureOnePerTarget(_byId,
                 m => TargetDatabase ?? m.EngineInfo?["database"]?.GetValue<string>() ?? m.Id);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
@@ -77,7 +76,7 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
         }
         foreach (var pick in _byId)
         {
-            (Id, Repository) = (pick.Id, pick.Repository);
+            (Id, Repository) = (pick.Id, pick.Repository.Location);
             RestoreOne();
         }
     }

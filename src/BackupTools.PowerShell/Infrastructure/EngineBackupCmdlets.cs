@@ -33,7 +33,6 @@ public abstract class DatabaseBackupCmdlet : DatabaseCmdlet, IStorageCredentialP
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
-    protected string RepositoryLocation => ResolveRepository(Repository)!;
     protected CompressionSettings? RequestedCompression => CompressionSettings.ParseOptional(Compression, CompressionLevel);
     protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
 }
@@ -63,7 +62,6 @@ public abstract class RedisBackupCmdlet : RedisCmdlet, IStorageCredentialParamet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
-    protected string RepositoryLocation => ResolveRepository(Repository)!;
     protected CompressionSettings? RequestedCompression => CompressionSettings.ParseOptional(Compression, CompressionLevel);
     protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
 }

@@ -18,7 +18,7 @@ public sealed class DirectoryConformanceTests : EngineConformanceTests
     protected override RestoreTestTarget RestoreTestTarget => new(null, null, null, null, null, null);
 
     protected override BackupRecord Backup(IOperationObserver observer, CancellationToken cancel) =>
-        new CellBackupOperation(observer).Run(new CellBackupRequest(Repo, "crm", Cell, BackupKind.Full, null, Keys, LockTimeout), cancel);
+        new CellBackupOperation(observer).Run(new CellBackupRequest(new RepositoryReference(Repo), "crm", Cell, BackupKind.Full, null, Keys, LockTimeout), cancel);
 
     protected override string Fingerprint() => string.Join("\n", TreeSnapshot.Take(Cell).Select(e => $"{e.Key} {e.Value}"));
 
@@ -29,5 +29,5 @@ public sealed class DirectoryConformanceTests : EngineConformanceTests
     }
 
     protected override Func<string, Func<string, string, bool>, string?> Restore => (id, shouldProcess) =>
-        new CellRestoreOperation(Observer).Run(new CellRestoreRequest(Repo, null, id, null, Cell, false, Keys, LockTimeout, shouldProcess), CancellationToken.None)?.SafetyBackupId;
+        new CellRestoreOperation(Observer).Run(new CellRestoreRequest(new RepositoryReference(Repo), null, id, null, Cell, false, Keys, LockTimeout, shouldProcess), CancellationToken.None)?.SafetyBackupId;
 }

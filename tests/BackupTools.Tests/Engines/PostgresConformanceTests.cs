@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Operations;
@@ -21,7 +22,7 @@ public sealed class PostgresConformanceTests : EngineConformanceTests
         new(null, PgTestDatabase.Server.Host, PgTestDatabase.Server.Port, PgTestDatabase.Server.User, PgTestDatabase.Server.Password, null);
 
     protected override BackupRecord Backup(IOperationObserver observer, CancellationToken cancel) =>
-        EngineOutcomes.Single(new PostgresBackupOperation(observer).Run(new PostgresBackupRequest(Repo, Target, [_db.Name], false, false, false, [], [],
+        EngineOutcomes.Single(new PostgresBackupOperation(observer).Run(new PostgresBackupRequest(new RepositoryReference(Repo), Target, [_db.Name], false, false, false, [], [],
             null, null, null, Keys, LockTimeout), cancel));
 
     protected override string Fingerprint() => PgTestDatabase.Fingerprint(_db.Name);
@@ -29,7 +30,7 @@ public sealed class PostgresConformanceTests : EngineConformanceTests
     protected override void Change() => _db.Execute("delete from sales.invoices where id % 3 = 0; insert into sales.customers(name) values ('after the backup')");
 
     protected override Func<string, Func<string, string, bool>, string?> Restore => (id, shouldProcess) =>
-        new PostgresRestoreOperation(Observer).Run(new PostgresRestoreRequest(Repo, id, null, null, null, Target, true, false, null, Keys, LockTimeout, shouldProcess),
+        new PostgresRestoreOperation(Observer).Run(new PostgresRestoreRequest(new RepositoryReference(Repo), id, null, null, null, Target, true, false, null, Keys, LockTimeout, shouldProcess),
             CancellationToken.None)?.SafetyBackupId;
 
     public override void Dispose()

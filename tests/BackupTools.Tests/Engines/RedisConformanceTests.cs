@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Engines.Redis;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Verification;
@@ -55,10 +56,10 @@ public sealed class RedisRdbConformanceTests : RedisConformanceBase
     protected override string Engine => RedisBackupOperation.EngineName;
 
     protected override BackupRecord Backup(IOperationObserver observer, CancellationToken cancel) =>
-        new RedisBackupOperation(observer).Run(new RedisBackupRequest(Repo, Target, RedisBackupMode.Replication, null, TimeSpan.FromMinutes(1), "cache", null, Keys, LockTimeout), cancel);
+        new RedisBackupOperation(observer).Run(new RedisBackupRequest(new RepositoryReference(Repo), Target, RedisBackupMode.Replication, null, TimeSpan.FromMinutes(1), "cache", null, Keys, LockTimeout), cancel);
 
     protected override Func<string, Func<string, string, bool>, string?> Restore => (id, shouldProcess) =>
-        new RedisRestoreOperation(Observer).Run(new RedisRestoreRequest(Repo, id, Target, null, null, null, TimeSpan.FromMinutes(1), false, Keys, LockTimeout, shouldProcess,
+        new RedisRestoreOperation(Observer).Run(new RedisRestoreRequest(new RepositoryReference(Repo), id, Target, null, null, null, TimeSpan.FromMinutes(1), false, Keys, LockTimeout, shouldProcess,
             RedisRestoreMethod.Replay), CancellationToken.None)?.SafetyBackupId;
 }
 
@@ -69,7 +70,7 @@ public sealed class RedisAofConformanceTests() : RedisConformanceBase("appendonl
     protected override string Engine => RedisAofBackupOperation.EngineName;
 
     protected override BackupRecord Backup(IOperationObserver observer, CancellationToken cancel) =>
-        new RedisAofBackupOperation(observer).Run(new RedisAofBackupRequest(Repo, Target, null, TimeSpan.FromMinutes(1), "cache", null, Keys, LockTimeout), cancel);
+        new RedisAofBackupOperation(observer).Run(new RedisAofBackupRequest(new RepositoryReference(Repo), Target, null, TimeSpan.FromMinutes(1), "cache", null, Keys, LockTimeout), cancel);
 
     protected override Func<string, Func<string, string, bool>, string?>? Restore => null;
 }

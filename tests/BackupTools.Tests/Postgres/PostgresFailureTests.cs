@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using System.Diagnostics;
 using System.Management.Automation;
 using BackupTools.Tests.Infrastructure;
@@ -110,7 +111,7 @@ public sealed class PostgresTargetTests
     public void Printing_a_target_or_a_request_never_shows_the_password()
     {
         var target = BackupTools.Core.Engines.Postgres.PostgresTarget.From(null, "db1", 5432, "backup", "Pa55-w0rd!");
-        var request = new BackupTools.Core.Engines.Postgres.PostgresBackupRequest("/r", target, ["crm"], false, false, false, [], [], null, null, null, null, TimeSpan.Zero);
+        var request = new BackupTools.Core.Engines.Postgres.PostgresBackupRequest(new BackupTools.Core.Repository.RepositoryReference("/r"), target, ["crm"], false, false, false, [], [], null, null, null, null, TimeSpan.Zero);
         Assert.DoesNotContain("Pa55-w0rd!", target.ToString());
         Assert.DoesNotContain("Pa55-w0rd!", request.ToString());
     }

@@ -58,7 +58,7 @@ public sealed class SyncRepositoryTests : ReplicationTestBase
         var observer = new CancelOnProgress(stop, status => status == $"{full2.Id} {interruptedRole}");
 
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            new RepositorySync(observer).Run(new SyncRequest(Repo, Target, null, TimeSpan.Zero, (_, _) => true), stop.Token));
+            new RepositorySync(observer).Run(new SyncRequest(new RepositoryReference(Repo), new RepositoryReference(Target), null, TimeSpan.Zero, (_, _) => true), stop.Token));
 
         Assert.True(observer.Fired);
         Assert.Equal(Ids(full1), IdsIn(Target));

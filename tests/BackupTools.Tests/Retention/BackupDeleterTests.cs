@@ -24,7 +24,7 @@ public sealed class BackupDeleterTests : IDisposable
     private BackupRecord Backup(BackupKind kind)
     {
         File.WriteAllText(Path.Combine(_cell, $"f-{Guid.NewGuid():N}"), "x");
-        return new CellBackupOperation(NullObserver.Instance).Run(new CellBackupRequest(_temp.Sub("repo"), "crm", _cell, kind, null, null, TimeSpan.Zero), CancellationToken.None);
+        return new CellBackupOperation(NullObserver.Instance).Run(new CellBackupRequest(new RepositoryReference(_temp.Sub("repo")), "crm", _cell, kind, null, null, TimeSpan.Zero), CancellationToken.None);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class S3LocationTests
     [Fact]
     public void Keys_in_the_uri_are_refused_without_echoing_the_secret()
     {
-        var error = Assert.Throws<BackupInputException>(() => RepositoryLocation.OpenStore("s3://AKIAEXAMPLE:wJalrXUtnFEMIsecret@bucket-1/x"));
+        var error = Assert.Throws<BackupInputException>(() => new RepositoryReference("s3://AKIAEXAMPLE:wJalrXUtnFEMIsecret@bucket-1/x").OpenStore());
         Assert.Equal("RepositoryCredentialsInUri", error.ErrorId);
         Assert.DoesNotContain("wJalrXUtnFEMIsecret", error.Message + error.RecommendedAction);
     }
@@ -59,13 +59,13 @@ public sealed class S3LocationTests
     [Fact]
     public void OpenStore_picks_the_backend_from_the_uri()
     {
-        var s3 = RepositoryLocation.OpenStore("s3://bucket-1/p?endpoint=http://127.0.0.1:1", new StorageCredential("id", "secret-value"));
-        Assert.IsType<S3BackupStore>(StorePreparation.Unwrap(s3));
+        var s3 = new RepositoryReference("s3://bucket-1/p?endpoint=http://127.0.0.1:1", new StorageCredential("id", "secret-value")).OpenStore();
+        Assert.IsType<S3BackupStore>(s3.Ability<S3BackupStore>());
         Assert.IsType<RetryingBackupStore>(s3);
         Assert.DoesNotContain("secret-value", s3.Location);
-        Assert.IsType<LocalBackupStore>(RepositoryLocation.OpenStore("/tmp/some/repo"));
-        Assert.IsType<LocalBackupStore>(RepositoryLocation.OpenStore("file:///tmp/some/repo"));
-        Assert.Equal("RepositorySchemeUnsupported", Assert.Throws<BackupInputException>(() => RepositoryLocation.OpenStore("ftp://host/x")).ErrorId);
+        Assert.IsType<LocalBackupStore>(new RepositoryReference("/tmp/some/repo").OpenStore());
+        Assert.IsType<LocalBackupStore>(new RepositoryReference("file:///tmp/some/repo").OpenStore());
+        Assert.Equal("RepositorySchemeUnsupported", Assert.Throws<BackupInputException>(() => new RepositoryReference("ftp://host/x").OpenStore()).ErrorId);
     }
 
     [Fact]

@@ -22,15 +22,15 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     private BackupTemplate Template => new(observer);
 
     public BackupRecord Run(CellBackupRequest request, CancellationToken cancel) =>
-        Template.Audited(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Path), () => RunUnaudited(request, cancel), r => $"{r.Kind}, ");
+        Template.Audited(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Path), opened => RunUnaudited(opened, request, cancel), r => $"{r.Kind}, ");
 
-    private BackupRecord RunUnaudited(CellBackupRequest request, CancellationToken cancel)
+    private BackupRecord RunUnaudited(OperationRepository opened, CellBackupRequest request, CancellationToken cancel)
     {
         BackupId.ValidateCellName(request.Cell);
         var root = System.IO.Path.GetFullPath(request.Path);
         if (!System.IO.Directory.Exists(root))
             throw new BackupInputException("CellPathNotFound", "Path", $"'{request.Path}' does not exist or is not a directory.", "Check the path of the cell's data.");
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         if (IsInside(root, repository.Store) )
             throw new BackupInputException("CellContainsRepository", "Path", $"the repository lies inside '{root}'; the backup would contain itself.", "Keep the repository outside the cell's data.");
         return Template.Locked(repository, $"Backup-Cell {request.Cell}", request.LockTimeout, cancel, _ => RunLocked(repository, request with { Path = root }, cancel));

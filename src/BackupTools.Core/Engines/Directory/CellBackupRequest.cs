@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 
@@ -8,7 +9,7 @@ namespace BackupTools.Core.Engines.Directory;
 /// when the newest Full of this tree is older than that, so chains stay short without a second schedule.
 /// </summary>
 public sealed record CellBackupRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string Cell,
     string Path,
     BackupKind Kind,

@@ -18,16 +18,16 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
 
     /// <summary>Returns null when ShouldProcess declined (-WhatIf or a "no" at -Confirm).</summary>
     public RestoreResult? Run(CellRestoreRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", request.Cell, CellBackupOperation.EngineName, request.Destination ?? request.Id), observer,
-            () => RunUnaudited(request, cancel),
+        OperationAudit.Run(request.Repository, new AuditSubject("restore", request.Cell, CellBackupOperation.EngineName, request.Destination ?? request.Id), observer,
+            opened => RunUnaudited(opened, request, cancel),
             r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
                 $"restored to {r.Destination} ({r.Files} files){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
 
-    private RestoreResult? RunUnaudited(CellRestoreRequest request, CancellationToken cancel)
+    private RestoreResult? RunUnaudited(OperationRepository opened, CellRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         if (request.Cell != null) BackupId.ValidateCellName(request.Cell);
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         var all = repository.ListManifests(observer);
         var target = RestorePointSelector.Select(repository, all, request.Cell, request.Id, request.At);
         if (target.Engine != CellBackupOperation.EngineName)
@@ -79,7 +79,7 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
         observer.Verbose($"Taking a safety backup of {destination} before replacing it.");
         using var writerLock = WriterLock.Acquire(repository, $"Restore-Cell {target.Cell} safety backup", request.LockTimeout, cancel);
         var backup = new CellBackupOperation(observer).RunLocked(repository,
-            new CellBackupRequest(request.RepositoryLocation, target.Cell, destination, BackupKind.Full, null, request.Keys,
+            new CellBackupRequest(request.Repository, target.Cell, destination, BackupKind.Full, null, request.Keys,
                 request.LockTimeout, SafetyBackup.Tags(target.Id)), cancel);
         return backup.Id;
     }

@@ -1,10 +1,11 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.Directory;
 
 /// <summary>Everything Restore-Cell passes to the core. Id wins over At; neither means the latest backup.</summary>
 public sealed record CellRestoreRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string? Cell,
     string? Id,
     DateTimeOffset? At,

@@ -26,10 +26,10 @@ public sealed class MySqlBackupOperation(IOperationObserver observer)
 
     /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
     public IReadOnlyList<ItemOutcome> Run(MySqlBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
+        OperationAudit.Items(request.Repository, EngineName, request.Cell, request.Target.ToString(), observer, opened => RunItems(opened, request, cancel));
 
-    private IReadOnlyList<ItemOutcome> RunItems(MySqlBackupRequest request, CancellationToken cancel) =>
-        Template.Locked(request.RepositoryLocation, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
+    private IReadOnlyList<ItemOutcome> RunItems(OperationRepository opened, MySqlBackupRequest request, CancellationToken cancel) =>
+        Template.Locked(opened, $"Backup-MySql {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
             repository => RunLocked(repository, request, cancel));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>

@@ -1,10 +1,11 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 
 namespace BackupTools.Core.Engines.MySql;
 
 public sealed record MySqlBackupRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     MySqlTarget Target,
     IReadOnlyList<string> Databases,
     bool AllDatabases,

@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.MySql;
@@ -7,7 +8,7 @@ namespace BackupTools.Core.Engines.MySql;
 /// Force ends the sessions using the database just before the swap.
 /// </summary>
 public sealed record MySqlRestoreRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string? Id,
     string? Database,
     DateTimeOffset? At,

@@ -24,10 +24,10 @@ public sealed class PostgresBackupOperation(IOperationObserver observer)
 
     /// <summary>Backs up each database (one outcome each); every outcome is audited.</summary>
     public IReadOnlyList<ItemOutcome> Run(PostgresBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Items(request.RepositoryLocation, EngineName, request.Cell, request.Target.ToString(), observer, () => RunItems(request, cancel));
+        OperationAudit.Items(request.Repository, EngineName, request.Cell, request.Target.ToString(), observer, opened => RunItems(opened, request, cancel));
 
-    private IReadOnlyList<ItemOutcome> RunItems(PostgresBackupRequest request, CancellationToken cancel) =>
-        Template.Locked(request.RepositoryLocation, $"Backup-Postgres {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
+    private IReadOnlyList<ItemOutcome> RunItems(OperationRepository opened, PostgresBackupRequest request, CancellationToken cancel) =>
+        Template.Locked(opened, $"Backup-Postgres {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
             repository => RunLocked(repository, request, cancel));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>

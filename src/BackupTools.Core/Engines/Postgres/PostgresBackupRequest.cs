@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 
@@ -5,7 +6,7 @@ namespace BackupTools.Core.Engines.Postgres;
 
 /// <summary>Everything Backup-Postgres passes to the core. Jobs ≥ 2: parallel directory-format dump via a scratch folder.</summary>
 public sealed record PostgresBackupRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     PostgresTarget Target,
     IReadOnlyList<string> Databases,
     bool AllDatabases,

@@ -1,10 +1,11 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.Postgres;
 
 /// <summary>Everything Restore-Postgres passes to the core. Id wins; else the newest backup of Database completed at or before At. Jobs ≥ 2: parallel pg_restore.</summary>
 public sealed record PostgresRestoreRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string? Id,
     string? Database,
     DateTimeOffset? At,

@@ -23,16 +23,16 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
     private const string Activity = "Backup-PostgresBase";
 
     public BackupRecord Run(PgBaseBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
-            () => RunUnaudited(request, cancel), r => new AuditOutcome([r.Id], $"base backup, {r.RawBytes} bytes"));
+        OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
+            opened => RunUnaudited(opened, request, cancel), r => new AuditOutcome([r.Id], $"base backup, {r.RawBytes} bytes"));
 
-    private BackupRecord RunUnaudited(PgBaseBackupRequest request, CancellationToken cancel)
+    private BackupRecord RunUnaudited(OperationRepository opened, PgBaseBackupRequest request, CancellationToken cancel)
     {
         var facts = ClusterFacts(request.Target);
         var tools = PgTools.Locate(request.ToolPath, facts["serverMajor"]!.GetValue<int>());
         var cell = request.Cell ?? DefaultCell(request.Target);
         BackupId.ValidateCellName(cell);
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         using var writerLock = WriterLock.Acquire(repository, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer);
         var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);

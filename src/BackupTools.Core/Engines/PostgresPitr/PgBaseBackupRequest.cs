@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
@@ -6,7 +7,7 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 
 /// <summary>Backup-PostgresBase: a physical base backup of a whole cluster (primary or standby).</summary>
 public sealed record PgBaseBackupRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     PostgresTarget Target,
     string? Cell,
     string? ToolPath,

@@ -26,15 +26,15 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromHours(12);
 
     public PgPitrRestoreResult? Run(PgPitrRestoreRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", request.Cell, PgBaseBackupOperation.EngineName, request.DataDirectory), observer,
-            () => RunUnaudited(request, cancel),
+        OperationAudit.Run(request.Repository, new AuditSubject("restore", request.Cell, PgBaseBackupOperation.EngineName, request.DataDirectory), observer,
+            opened => RunUnaudited(opened, request, cancel),
             r => r is null ? null : new AuditOutcome([r.BaseBackupId], $"recovered to {r.RecoveredTo?.ToString("u") ?? "the end of the archive"} into {r.DataDirectory}"));
 
-    private PgPitrRestoreResult? RunUnaudited(PgPitrRestoreRequest request, CancellationToken cancel)
+    private PgPitrRestoreResult? RunUnaudited(OperationRepository opened, PgPitrRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         _ = request.Target; // refuses a bad or ambiguous target before anything is read
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         var manifests = repository.ListManifests(observer);
         var baseBackup = ChooseBase(manifests, request);
         var archive = new WalArchive(manifests, request.Cell);
@@ -121,7 +121,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             return bases.FirstOrDefault(m => m.Id == id)
                 ?? throw new BackupInputException("BaseBackupNotFound", "BaseBackupId", $"'{id}' is not a base backup of cell '{request.Cell}'.", "List them: Get-Backup -Cell <cell> | Where-Object Engine -eq postgres-base");
         if (bases.Count == 0)
-            throw new BackupToolsException("BaseBackupNotFound", FailureKind.NotFound, $"Cell '{request.Cell}' has no base backup in {request.RepositoryLocation}.",
+            throw new BackupToolsException("BaseBackupNotFound", FailureKind.NotFound, $"Cell '{request.Cell}' has no base backup in {request.Repository}.",
                 "Take one with Backup-PostgresBase (point-in-time recovery starts from a base backup).");
         // A time or an LSN places the target: the newest base that ended before it. A transaction id or a restore point
         // does not: the newest base, and -BaseBackupId when the target lies before it.

@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.PostgresPitr;
@@ -8,7 +9,7 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 /// is a stopped cluster's, which the proven copy replaces (the old one kept beside it).
 /// </summary>
 public sealed record PgPitrRestoreRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string Cell,
     DateTimeOffset? At,
     string? BaseBackupId,

@@ -29,7 +29,8 @@ public sealed class WalPushOperation(IOperationObserver observer)
         BackupId.ValidateCellName(request.Cell);
         if (!System.IO.Directory.Exists(request.Spool))
             throw new BackupInputException("WalSpoolNotFound", "Spool", $"'{request.Spool}' does not exist.", "Pass the folder archive_command (bt-wal-spool) writes to.");
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        using var opened = new OperationRepository(request.Repository);
+        var repository = opened.Get();
         var archive = new WalArchive(repository.ListManifests(observer), request.Cell);
         SweepAbandonedCopies(request.Spool);
         var results = new List<WalPushResult>();
@@ -38,7 +39,7 @@ public sealed class WalPushOperation(IOperationObserver observer)
             cancel.ThrowIfCancellationRequested();
             var spooled = Spooled(request.Spool);
             if (spooled.Count == 0) break;
-            var result = OperationAudit.Run(request.RepositoryLocation, new AuditSubject("wal-push", request.Cell, WalArchive.EngineName, request.Spool), observer,
+            var result = OperationAudit.Run(opened, new AuditSubject("wal-push", request.Cell, WalArchive.EngineName, request.Spool), observer,
                 () => PushBatch(repository, archive, request, spooled.Take(request.MaxFilesPerBatch).ToList(), cancel),
                 r => r.BatchId is null ? null : new AuditOutcome([r.BatchId], $"{r.Pushed.Count} WAL files ({r.Pushed[0]} … {r.Pushed[^1]})"));
             results.Add(result);

@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 
@@ -5,7 +6,7 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 
 /// <summary>Push-PostgresWal: ship what bt-wal-spool (the archive_command) spooled into the repository.</summary>
 public sealed record WalPushRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string Spool,
     string Cell,
     CompressionSettings? Compression,

@@ -26,12 +26,12 @@ public sealed class RedisAofBackupOperation(IOperationObserver observer)
     private BackupTemplate Template => new(observer);
 
     public BackupRecord Run(RedisAofBackupRequest request, CancellationToken cancel) =>
-        Template.Audited(request.RepositoryLocation, new AuditSubject("backup", null, EngineName, request.Target.ToString()), () => RunUnaudited(request, cancel));
+        Template.Audited(request.Repository, new AuditSubject("backup", null, EngineName, request.Target.ToString()), opened => RunUnaudited(opened, request, cancel));
 
-    private BackupRecord RunUnaudited(RedisAofBackupRequest request, CancellationToken cancel)
+    private BackupRecord RunUnaudited(OperationRepository opened, RedisAofBackupRequest request, CancellationToken cancel)
     {
         var target = request.Target;
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         using var inspector = RedisInspector.Open(target);
         var persistence = inspector.Info("persistence");
         if (persistence.GetValueOrDefault("aof_enabled") != "1")

@@ -24,8 +24,8 @@ public sealed class RedisBackupOperation(IOperationObserver observer)
     private const string Activity = "Backup-RedisRdb";
 
     public BackupRecord Run(RedisBackupRequest request, CancellationToken cancel) =>
-        Template.Audited(request.RepositoryLocation, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()),
-            () => Template.Locked(request.RepositoryLocation, $"Backup-RedisRdb {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
+        Template.Audited(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()),
+            opened => Template.Locked(opened, $"Backup-RedisRdb {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel,
                 repository => RunLocked(repository, request, cancel)));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety backup).</summary>

@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 
@@ -13,7 +14,7 @@ public enum RedisBackupMode
 }
 
 public sealed record RedisBackupRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     RedisTarget Target,
     RedisBackupMode Mode,
     string? RdbPath,
@@ -25,7 +26,7 @@ public sealed record RedisBackupRequest(
     IReadOnlyDictionary<string, string>? Tags = null);
 
 public sealed record RedisAofBackupRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     RedisTarget Target,
     string? Directory,
     TimeSpan RewriteTimeout,

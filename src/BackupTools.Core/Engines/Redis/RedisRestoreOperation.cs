@@ -22,16 +22,16 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
     private const string Activity = "Restore-RedisRdb";
 
     public RedisRestoreResult? Run(RedisRestoreRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.RepositoryLocation, new AuditSubject("restore", null, RedisBackupOperation.EngineName, request.Target.ToString()), observer,
-            () => RunUnaudited(request, cancel),
+        OperationAudit.Run(request.Repository, new AuditSubject("restore", null, RedisBackupOperation.EngineName, request.Target.ToString()), observer,
+            opened => RunUnaudited(opened, request, cancel),
             r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
                 $"restored into {r.Server} ({r.Keys} keys){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
 
-    private RedisRestoreResult? RunUnaudited(RedisRestoreRequest request, CancellationToken cancel)
+    private RedisRestoreResult? RunUnaudited(OperationRepository opened, RedisRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var target = request.Target;
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(request.RepositoryLocation));
+        var repository = opened.Get();
         var manifest = repository.GetManifest(request.Id);
         if (manifest.Engine != RedisBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not a Redis snapshot.", "Use the Restore- cmdlet for that engine.");
@@ -168,7 +168,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
     {
         observer.Verbose($"Taking a safety backup of {request.Target} before replacing its data.");
         using var writerLock = WriterLock.Acquire(repository, $"Restore-RedisRdb {request.Target.Host}:{request.Target.Port} safety backup", request.LockTimeout, cancel);
-        return new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.RepositoryLocation, request.Target, RedisBackupMode.Replication,
+        return new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.Repository, request.Target, RedisBackupMode.Replication,
             null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, Repository.SafetyBackup.Tags(restoringId)), cancel).Id;
     }
 

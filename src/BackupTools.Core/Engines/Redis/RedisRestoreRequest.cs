@@ -1,3 +1,4 @@
+using BackupTools.Core.Repository;
 using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.Redis;
@@ -7,7 +8,7 @@ namespace BackupTools.Core.Engines.Redis;
 /// (SHUTDOWN NOSAVE; start the server's own executable with its config file) for systemd or containers.
 /// </summary>
 public sealed record RedisRestoreRequest(
-    string RepositoryLocation,
+    RepositoryReference Repository,
     string Id,
     RedisTarget Target,
     string? RdbPath,

@@ -51,9 +51,9 @@ public sealed record PlanEngineSupport
 }
 
 /// <summary>One plan source's backup: repository, the source as declared (password resolved), keys, tags for the record.</summary>
-public sealed record PlanBackupContext(string Repository, PlanCell Cell, PlanSource Source, string? Password, BackupKeyRing? Keys, TimeSpan LockTimeout,
+public sealed record PlanBackupContext(RepositoryReference Repository, PlanCell Cell, PlanSource Source, string? Password, BackupKeyRing? Keys, TimeSpan LockTimeout,
     IReadOnlyDictionary<string, string> Tags, IOperationObserver Observer, CancellationToken Cancel);
 
 /// <summary>One plan source's restore from <paramref name="Manifest"/>; Control stops/starts the source's server where the engine needs it.</summary>
-public sealed record PlanRestoreContext(string Repository, PlanCell Cell, PlanSource Source, BackupManifest Manifest, string? Password, BackupKeyRing? Keys,
+public sealed record PlanRestoreContext(RepositoryReference Repository, PlanCell Cell, PlanSource Source, BackupManifest Manifest, string? Password, BackupKeyRing? Keys,
     bool Force, bool SkipSafetyBackup, TimeSpan LockTimeout, ServiceControl Control, IOperationObserver Observer, CancellationToken Cancel);

@@ -11,7 +11,7 @@ namespace BackupTools.Core.Storage.S3;
 /// visible only when complete (single PUT or CompleteMultipartUpload), so — as on disk — a key is
 /// either absent or whole. Every call that fails transiently throws <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class S3BackupStore : IBackupStore, IDisposable
+public sealed class S3BackupStore : IBackupStore, IPreparableStore
 {
     public S3BackupStore(S3Location location, StorageCredential? credential = null, RetryPolicy? partRetry = null)
     {
@@ -28,18 +28,18 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
     /// <summary>Lease claims older than this are left-overs of a crashed claimer and ignored.</summary>
     public static TimeSpan ClaimLifetime { get; set; } = TimeSpan.FromSeconds(30);
 
-    public PendingObject OpenWrite(string key) => new S3MultipartWriteStream(this, CheckKey(key));
+    public PendingObject OpenWrite(string key, CancellationToken cancel = default) => new S3MultipartWriteStream(this, CheckKey(key), cancel);
 
-    public Stream OpenRead(string key) => S3ReadStream.Open(this, CheckKey(key));
+    public Stream OpenRead(string key, CancellationToken cancel = default) => S3ReadStream.Open(this, CheckKey(key), cancel);
 
-    public bool Exists(string key) => SizeOf(key) != null;
+    public bool Exists(string key, CancellationToken cancel = default) => SizeOf(key, cancel) != null;
 
-    public long? SizeOf(string key)
+    public long? SizeOf(string key, CancellationToken cancel = default)
     {
         CheckKey(key);
         try
         {
-            var head = Call(key, () => Client.GetObjectMetadataAsync(Target.Bucket, Target.KeyOf(key)));
+            var head = Call(key, () => Client.GetObjectMetadataAsync(Target.Bucket, Target.KeyOf(key), cancel), cancel);
             return head.ContentLength;
         }
         catch (StoreObjectNotFoundException)
@@ -48,7 +48,7 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         }
     }
 
-    public IEnumerable<string> List(string prefix)
+    public IEnumerable<string> List(string prefix, CancellationToken cancel = default)
     {
         // Prefixes name folders, as on disk: "backups" lists "backups/…", never "backups2/…".
         if (prefix.Length > 0 && !prefix.EndsWith('/')) prefix += "/";
@@ -56,7 +56,7 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         var strip = Target.Prefix.Length == 0 ? 0 : Target.Prefix.Length + 1;
         while (true)
         {
-            var page = Call(prefix, () => Client.ListObjectsV2Async(request));
+            var page = Call(prefix, () => Client.ListObjectsV2Async(request, cancel), cancel);
             foreach (var item in page.S3Objects ?? [])
                 yield return item.Key[strip..];
             if (page.IsTruncated != true) yield break;
@@ -64,31 +64,31 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         }
     }
 
-    internal IEnumerable<S3Object> ListRaw(string prefix)
+    internal IEnumerable<S3Object> ListRaw(string prefix, CancellationToken cancel = default)
     {
         var request = new ListObjectsV2Request { BucketName = Target.Bucket, Prefix = Target.KeyOf(prefix) };
         while (true)
         {
-            var page = Call(prefix, () => Client.ListObjectsV2Async(request));
+            var page = Call(prefix, () => Client.ListObjectsV2Async(request, cancel), cancel);
             foreach (var item in page.S3Objects ?? []) yield return item;
             if (page.IsTruncated != true) yield break;
             request.ContinuationToken = page.NextContinuationToken;
         }
     }
 
-    public void Delete(string key)
+    public void Delete(string key, CancellationToken cancel = default)
     {
         CheckKey(key);
-        Call(key, () => Client.DeleteObjectAsync(Target.Bucket, Target.KeyOf(key)));
+        Call(key, () => Client.DeleteObjectAsync(Target.Bucket, Target.KeyOf(key), cancel), cancel);
     }
 
-    public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content) =>
-        new S3ExclusiveCreate(this, CheckKey(key)).Run(content.ToArray());
+    public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) =>
+        new S3ExclusiveCreate(this, CheckKey(key), cancel).Run(content.ToArray());
 
-    public void Replace(string key, ReadOnlySpan<byte> content) => Put(CheckKey(key), content.ToArray(), ifNoneMatch: false);
+    public void Replace(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => Put(CheckKey(key), content.ToArray(), ifNoneMatch: false, cancel: cancel);
 
     /// <summary>One PUT with our SHA-256 sent along; the checksum the server stored is compared to ours.</summary>
-    internal PutObjectResponse Put(string key, byte[] content, bool ifNoneMatch, int length = -1)
+    internal PutObjectResponse Put(string key, byte[] content, bool ifNoneMatch, int length = -1, CancellationToken cancel = default)
     {
         if (length < 0) length = content.Length;
         var sha = Convert.ToBase64String(SHA256.HashData(content.AsSpan(0, length)));
@@ -104,8 +104,8 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
                 IfNoneMatch = ifNoneMatch ? "*" : null,
             };
             ApplyWriteOptions(request);
-            return Client.PutObjectAsync(request);
-        });
+            return Client.PutObjectAsync(request, cancel);
+        }, cancel);
         if (response.ChecksumSHA256 is { Length: > 0 } stored && stored != sha)
             throw S3MultipartWriteStream.ChecksumMismatch(this, key, sha, stored);
         return response;
@@ -125,12 +125,16 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         if (Target.StorageClass != null) request.StorageClass = new S3StorageClass(Target.StorageClass);
     }
 
-    /// <summary>Runs one SDK call synchronously and translates its failure.</summary>
-    internal T Call<T>(string? key, Func<Task<T>> call)
+    /// <summary>Runs one SDK call synchronously and translates its failure; a cancelled call stays a cancellation.</summary>
+    internal T Call<T>(string? key, Func<Task<T>> call, CancellationToken cancel = default)
     {
         try
         {
-            return Task.Run(call).GetAwaiter().GetResult();
+            return Task.Run(call, cancel).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            throw;
         }
         catch (Exception e)
         {
@@ -153,6 +157,15 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         {
             // Keys limited to objects may not ask about buckets: assume it exists; object calls tell for sure.
         }
+    }
+
+    /// <summary>Creates the bucket if missing; a new repository goes under an empty prefix only.</summary>
+    public void PrepareForNewRepository()
+    {
+        EnsureBucket();
+        if (List("").Any())
+            throw new Errors.BackupInputException("RepositoryFolderNotEmpty", "Path",
+                $"{Location} already holds objects and is not a repository.", "Choose an empty bucket or a new key prefix (s3://bucket/new-prefix).");
     }
 
     public void Dispose() => Client.Dispose();

@@ -13,22 +13,22 @@ namespace BackupTools.Core.Storage.S3;
 /// and list consistency, at most one contender gets past the listing while the key is free.
 /// Claims older than <see cref="S3BackupStore.ClaimLifetime"/> come from a crashed contender and are ignored.
 /// </summary>
-internal sealed class S3ExclusiveCreate(S3BackupStore store, string key)
+internal sealed class S3ExclusiveCreate(S3BackupStore store, string key, CancellationToken cancel)
 {
     private readonly string _claimPrefix = key + ".claims/";
 
     public bool Run(byte[] content)
     {
-        if (store.Exists(key)) return false;
+        if (store.Exists(key, cancel)) return false;
         var claim = _claimPrefix + Guid.NewGuid().ToString("N");
-        store.Put(claim, Encoding.UTF8.GetBytes(Environment.MachineName), ifNoneMatch: false);
+        store.Put(claim, Encoding.UTF8.GetBytes(Environment.MachineName), ifNoneMatch: false, cancel: cancel);
         try
         {
             if (!OnlyLiveClaim(claim)) return false;
-            if (store.Exists(key)) return false;
+            if (store.Exists(key, cancel)) return false;
             try
             {
-                store.Put(key, content, ifNoneMatch: true);
+                store.Put(key, content, ifNoneMatch: true, cancel: cancel);
                 return true;
             }
             catch (BackupToolsException e) when (e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.PreconditionFailed })
@@ -44,7 +44,7 @@ internal sealed class S3ExclusiveCreate(S3BackupStore store, string key)
 
     private bool OnlyLiveClaim(string mine)
     {
-        var claims = store.ListRaw(_claimPrefix).ToList();
+        var claims = store.ListRaw(_claimPrefix, cancel).ToList();
         var own = claims.FirstOrDefault(c => c.Key == store.Target.KeyOf(mine));
         if (own?.LastModified is not { } ownTime) return false;
         // Ages are compared on the server's clock (LastModified), never against this host's clock.

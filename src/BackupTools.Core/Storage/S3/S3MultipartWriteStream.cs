@@ -15,6 +15,8 @@ public sealed class S3MultipartWriteStream : PendingObject
 {
     private const int MaxParts = 10_000;
     private readonly S3BackupStore _store;
+    /// <summary>The writing operation's token: parts and completion stop on it; the abort on dispose does not.</summary>
+    private readonly CancellationToken _cancel;
     private readonly List<PartETag> _parts = [];
     private readonly List<byte[]> _partHashes = [];
     private byte[] _fill;
@@ -28,9 +30,10 @@ public sealed class S3MultipartWriteStream : PendingObject
     private bool _committed;
     private Exception? _failure;
 
-    internal S3MultipartWriteStream(S3BackupStore store, string key)
+    internal S3MultipartWriteStream(S3BackupStore store, string key, CancellationToken cancel = default)
     {
         _store = store;
+        _cancel = cancel;
         Key = key;
         _fill = Allocate(PartSizeFor(1));
     }
@@ -79,7 +82,7 @@ public sealed class S3MultipartWriteStream : PendingObject
         if (_failure != null) throw _failure;
         if (_uploadId is null)
         {
-            _store.Put(Key, _fill, ifNoneMatch: false, _fillCount);
+            _store.Put(Key, _fill, ifNoneMatch: false, _fillCount, _cancel);
         }
         else
         {
@@ -143,8 +146,8 @@ public sealed class S3MultipartWriteStream : PendingObject
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
         };
         _store.ApplyWriteOptions(request);
-        return _store.Client.InitiateMultipartUploadAsync(request);
-    }).UploadId);
+        return _store.Client.InitiateMultipartUploadAsync(request, _cancel);
+    }, _cancel).UploadId, _cancel);
 
     private PartETag UploadPart(int partNumber, byte[] buffer, int count, string sha) => _store.PartRetry.Run(() =>
     {
@@ -158,11 +161,11 @@ public sealed class S3MultipartWriteStream : PendingObject
             PartSize = count,
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
             ChecksumSHA256 = sha,
-        }));
+        }, _cancel), _cancel);
         if (response.ChecksumSHA256 is { Length: > 0 } stored && stored != sha)
             throw ChecksumMismatch(_store, $"{Key} part {partNumber}", sha, stored);
         return new PartETag(partNumber, response.ETag) { ChecksumSHA256 = sha };
-    }, onRetry: _ => Interlocked.Increment(ref _partRetries));
+    }, _cancel, onRetry: _ => Interlocked.Increment(ref _partRetries));
 
     private void Complete() => _store.PartRetry.Run(() => _store.Call(Key, () => _store.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
     {
@@ -170,7 +173,7 @@ public sealed class S3MultipartWriteStream : PendingObject
         Key = _store.Target.KeyOf(Key),
         UploadId = _uploadId,
         PartETags = _parts,
-    })));
+    }, _cancel), _cancel), _cancel);
 
     /// <summary>
     /// The stored size must be ours; a checksum the server reports (S3: SHA-256 of the part SHA-256s,
@@ -183,7 +186,7 @@ public sealed class S3MultipartWriteStream : PendingObject
             BucketName = _store.Target.Bucket,
             Key = _store.Target.KeyOf(Key),
             ChecksumMode = ChecksumMode.ENABLED,
-        })));
+        }, _cancel), _cancel), _cancel);
         if (head.ContentLength != _length)
         {
             TryDelete();

@@ -27,16 +27,16 @@ internal sealed class S3ReadStream : Stream
     }
 
     /// <summary>One attempt: retrying the open is the RetryingBackupStore's job; resuming mid-stream is ours.</summary>
-    public static S3ReadStream Open(S3BackupStore store, string key) => new(store, key, Get(store, key, null, null));
+    public static S3ReadStream Open(S3BackupStore store, string key, CancellationToken cancel) => new(store, key, Get(store, key, null, null, cancel));
 
-    private static GetObjectResponse Get(S3BackupStore store, string key, long? from, string? etag) =>
+    private static GetObjectResponse Get(S3BackupStore store, string key, long? from, string? etag, CancellationToken cancel = default) =>
         store.Call(key, () => store.Client.GetObjectAsync(new GetObjectRequest
         {
             BucketName = store.Target.Bucket,
             Key = store.Target.KeyOf(key),
             ByteRange = from is null ? null : new ByteRange(from.Value, long.MaxValue),
             EtagToMatch = etag,
-        }));
+        }, cancel), cancel);
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
