@@ -1,7 +1,8 @@
 @{
     # The compiled module lives in module/bin (built by `dotnet build` or ./build.ps1). It is a nested
-    # module so PowerShell finds its help in module/bin/en-US.
-    NestedModules        = @('module/bin/BackupTools.PowerShell.dll')
+    # module so PowerShell finds its help in module/bin/en-US. The loader comes first: it loads the core and
+    # the third-party libraries (module/bin/lib) in the module's own AssemblyLoadContext.
+    NestedModules        = @('module/bin/BackupTools.Loader.dll', 'module/bin/BackupTools.PowerShell.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '5b0f7c1e-2a54-4d3f-9a8e-2f6c8f1d9b31'
     Author               = 'BackupTools'

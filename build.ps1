@@ -76,15 +76,15 @@ $target = Join-Path $OutputPath 'BackupTools'
 if (Test-Path -LiteralPath $target) { Remove-Item -LiteralPath $target -Recurse -Force }
 $bin = New-Item -ItemType Directory -Path (Join-Path $target 'bin') -Force
 # Everything the cmdlets load (assemblies, deps, help in en-US); debug symbols stay out of the package.
-Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot 'module/bin') -Exclude '*.pdb' |
-    Copy-Item -Destination $bin -Recurse
+Copy-Item -Path (Join-Path $PSScriptRoot 'module/bin/*') -Destination $bin -Recurse
+Get-ChildItem -LiteralPath $bin -Filter '*.pdb' -Recurse | Remove-Item
 Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'module/BackupTools.Format.ps1xml') -Destination $target
 Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'LICENSE'), (Join-Path $PSScriptRoot 'README.md') -Destination $target
 
 $manifest = @{
     Path                 = Join-Path $target 'BackupTools.psd1'
     # A nested module (as in ./BackupTools.psd1) so PowerShell finds the help beside it in bin/en-US.
-    NestedModules        = @('bin/BackupTools.PowerShell.dll')
+    NestedModules        = @('bin/BackupTools.Loader.dll', 'bin/BackupTools.PowerShell.dll')
     FormatsToProcess     = @('BackupTools.Format.ps1xml')
     ModuleVersion        = $version
     Guid                 = $source.GUID

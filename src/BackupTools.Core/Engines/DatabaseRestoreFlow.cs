@@ -59,7 +59,7 @@ public sealed record RestoredCopy(int Tables, long Rows, TimeSpan Duration, IRea
 /// dump loaded into a staging database and checked against the manifest, then swapped in by the engine. On
 /// any failure before the swap completes the original is untouched and the staging database dropped.
 /// </summary>
-public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer, string engine, string engineLabel, string errorPrefix)
+public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer, string engine, string engineLabel, string manifestIncompleteErrorId)
     where TRequest : IDatabaseRestoreRequest
 {
     protected IOperationObserver Observer => observer;
@@ -79,7 +79,7 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
         var repository = opened.Get();
         var manifest = DatabaseRestorePoint.Select(repository, engine, engineLabel, request.Id, request.Database, request.At);
         var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
-            ?? throw new BackupIntegrityException($"{errorPrefix}ManifestIncomplete", $"Backup {manifest.Id} does not name its database.");
+            ?? throw new BackupIntegrityException(manifestIncompleteErrorId, $"Backup {manifest.Id} does not name its database.");
         using var target = Open(request, database);
         if (!request.ShouldProcess(request.Describe(database), $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (target.Exists ? ", replacing the existing database" : "")))
             return null;

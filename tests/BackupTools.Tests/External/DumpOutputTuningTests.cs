@@ -54,7 +54,7 @@ public sealed class DumpOutputTuningTests
     {
         // Start-up is on every scheduled backup's clock; an IL-only engine costs ~0.45 s of JIT per run.
         foreach (var path in new[] { "bin/runner/btrun.dll", "bin/runner/System.Management.Automation.dll",
-                     "module/bin/BackupTools.PowerShell.dll", "module/bin/BackupTools.Core.dll", "module/bin/Npgsql.dll" })
+                     "module/bin/BackupTools.PowerShell.dll", "module/bin/lib/BackupTools.Core.dll", "module/bin/lib/Npgsql.dll" })
         {
             var name = Path.GetFileName(path);
             using var file = File.OpenRead(Path.Combine(RepoPaths.Root, path));

@@ -23,6 +23,13 @@ public sealed class BtProcess : IDisposable
         _stderr = _process.StandardError.ReadToEndAsync();
     }
 
+    /// <summary>
+    /// Defines `CoreType 'Full.Name'` for a command: the core loads in the module's own AssemblyLoadContext, whose
+    /// types PowerShell does not resolve by name, so `[BackupTools.Core.…]` literals do not work in the runner.
+    /// </summary>
+    public const string CoreTypeFunction =
+        "function CoreType([string] $name) { [BackupTools.Loader.PrivateLoadContext]::Instance.LoadFromAssemblyName([Reflection.AssemblyName]::new('BackupTools.Core')).GetType($name, $true) }; ";
+
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 

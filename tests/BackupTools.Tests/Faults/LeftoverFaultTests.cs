@@ -156,7 +156,7 @@ public sealed class LeftoverNameTests
     [Fact]
     public void A_process_that_exits_normally_leaves_no_secret_folder()
     {
-        using var child = new BtProcess("$f = [BackupTools.Core.Engines.External.PrivateTempFile]::new('secret', '.tmp'); $f.FilePath; $f.Dispose()");
+        using var child = new BtProcess(BtProcess.CoreTypeFunction + "$f = (CoreType BackupTools.Core.Engines.External.PrivateTempFile)::new('secret', '.tmp'); $f.FilePath; $f.Dispose()");
         var outcome = child.Wait(TimeSpan.FromSeconds(60));
         Assert.True(outcome is { Code: 0 }, outcome?.Err);
         var path = outcome!.Value.Out.Trim();

@@ -68,8 +68,9 @@ public sealed class LockFaultTests : IDisposable
     public void Lock_timeout_zero_fails_over_a_live_lease_held_by_another_process()
     {
         using var holder = new BtProcess(
-            $"$r = [BackupTools.Core.Repository.BackupRepository]::Open([BackupTools.Core.Storage.LocalBackupStore]::new('{_temp.Sub("repo")}')); " +
-            "$l = [BackupTools.Core.Repository.WriterLock]::Acquire($r, 'holder', [TimeSpan]::Zero, [Threading.CancellationToken]::None); Start-Sleep 60");
+            BtProcess.CoreTypeFunction +
+            $"$r = (CoreType BackupTools.Core.Repository.BackupRepository)::Open((CoreType BackupTools.Core.Storage.LocalBackupStore)::new('{_temp.Sub("repo")}')); " +
+            "$l = (CoreType BackupTools.Core.Repository.WriterLock)::Acquire($r, 'holder', [TimeSpan]::Zero, [Threading.CancellationToken]::None); Start-Sleep 60");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!File.Exists(LeasePath) && clock.Elapsed < TimeSpan.FromSeconds(60) && !holder.HasExited) Thread.Sleep(50);
         Assert.True(File.Exists(LeasePath), "the holder process never took the lease");

@@ -11,7 +11,7 @@ namespace BackupTools.Core.Engines.MySql;
 /// atomic RENAME TABLE (MySqlDatabaseSwap).
 /// </summary>
 public sealed class MySqlRestoreOperation(IOperationObserver observer)
-    : DatabaseRestoreFlow<MySqlRestoreRequest>(observer, MySqlBackupOperation.EngineName, "MySQL/MariaDB", "MySql")
+    : DatabaseRestoreFlow<MySqlRestoreRequest>(observer, MySqlBackupOperation.EngineName, "MySQL/MariaDB", manifestIncompleteErrorId: "MySqlManifestIncomplete")
 {
     protected override IDatabaseRestoreTarget Open(MySqlRestoreRequest request, string database)
     {

@@ -11,7 +11,7 @@ namespace BackupTools.Core.Engines.Postgres;
 /// swaps by renaming databases.
 /// </summary>
 public sealed class PostgresRestoreOperation(IOperationObserver observer)
-    : DatabaseRestoreFlow<PostgresRestoreRequest>(observer, PostgresBackupOperation.EngineName, "PostgreSQL", "Postgres")
+    : DatabaseRestoreFlow<PostgresRestoreRequest>(observer, PostgresBackupOperation.EngineName, "PostgreSQL", manifestIncompleteErrorId: "PostgresManifestIncomplete")
 {
     protected override IDatabaseRestoreTarget Open(PostgresRestoreRequest request, string database)
     {
