@@ -4,8 +4,9 @@
 #            vs pgbackrest 2.45 `backup --type=full` (compress-type=zst, repo cipher aes-256-cbc, process-max=2)
 #            and vs bare `pg_basebackup -Ft -X fetch -D - > /dev/null`
 #   restore: Restore-PostgresCluster (unpack, verify, recover, promote, prove) vs `pgbackrest restore` + start + promote
+#   rpo:     WAL RPO under pgbench -R 200: Receive-PostgresWal vs bt-wal-spool + Push-PostgresWal -Watch (RPO_SECONDS, ARCHIVE_TIMEOUT)
 # on a private PostgreSQL 15 cluster filled by pgbench (scale 100 ≈ 1.5 GB). Installs pgbackrest from Debian if missing.
-# usage: bench/pitr-postgres.sh [SCALE=100] [RUNS=3] [SECTIONS=all|bare,pgbackrest,restore]
+# usage: bench/pitr-postgres.sh [SCALE=100] [RUNS=3] [SECTIONS=all|bare,pgbackrest,restore,rpo]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 scale=${1:-100}; runs=${2:-3}; sections=${3:-all}
