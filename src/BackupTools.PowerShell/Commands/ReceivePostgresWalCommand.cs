@@ -9,6 +9,7 @@ namespace BackupTools.PowerShell.Commands;
 /// it into the repository every -IntervalSec, the segment still being received as a snapshot, for an RPO of seconds.
 /// Runs until stopped (Ctrl+C / the service manager); the slot keeps on the server what it has not received yet.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // pg_receivewal spool: POSIX modes
 [Cmdlet(VerbsCommunications.Receive, "PostgresWal")]
 public sealed class ReceivePostgresWalCommand : DatabaseBackupCmdlet
 {

@@ -18,6 +18,7 @@ public sealed record WalStreamRequest(WalPushRequest Push, PostgresTarget Source
 /// 16 MB segment fills. Spooled files leave the spool only once their batch is durable. pg_receivewal dying (SIGKILL,
 /// connection loss) is restarted: it resumes from its .partial or the slot, and a segment received twice is the same.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // pg_receivewal spool: POSIX modes
 public sealed partial class WalStreamOperation(IOperationObserver observer)
 {
     private readonly ConcurrentQueue<string> _receiverLog = new();
@@ -51,7 +52,9 @@ public sealed partial class WalStreamOperation(IOperationObserver observer)
                 if (receiver is null && DateTime.UtcNow >= restartAt) receiver = StartReceiver(receiveWal, request, variables);
                 FlushReceiverLog();
                 Snapshot(request.Push.Spool);
-                foreach (var result in push.Run(request.Push, cancel)) pushed(result);
+                // Stopped mid-push: that batch is abandoned (never complete, its files still spooled) and pushed below.
+                try { foreach (var result in push.Run(request.Push, cancel)) pushed(result); }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested) { break; }
                 if (cancel.WaitHandle.WaitOne(request.Interval)) break;
             }
         }
