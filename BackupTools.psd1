@@ -23,6 +23,7 @@
         'Restore-Postgres'
         'Backup-PostgresBase'
         'Push-PostgresWal'
+        'Receive-PostgresWal'
         'Restore-PostgresCluster'
         'Backup-MySql'
         'Invoke-BackupRetention'

@@ -4,8 +4,9 @@
 #            vs pgbackrest 2.45 `backup --type=full` (compress-type=zst, repo cipher aes-256-cbc, process-max=2)
 #            and vs bare `pg_basebackup -Ft -X fetch -D - > /dev/null`
 #   restore: Restore-PostgresCluster (unpack, verify, recover, promote, prove) vs `pgbackrest restore` + start + promote
+#   rpo:     WAL RPO under pgbench -R 200: Receive-PostgresWal vs bt-wal-spool + Push-PostgresWal -Watch (RPO_SECONDS, ARCHIVE_TIMEOUT)
 # on a private PostgreSQL 15 cluster filled by pgbench (scale 100 ≈ 1.5 GB). Installs pgbackrest from Debian if missing.
-# usage: bench/pitr-postgres.sh [SCALE=100] [RUNS=3] [SECTIONS=all|bare,pgbackrest,restore]
+# usage: bench/pitr-postgres.sh [SCALE=100] [RUNS=3] [SECTIONS=all|bare,pgbackrest,restore,rpo]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 scale=${1:-100}; runs=${2:-3}; sections=${3:-all}
@@ -100,4 +101,34 @@ if want restore; then
   cand="$bt -Command \"Restore-PostgresCluster bench -DataDirectory '$work/r-bt' -Port $rport -Repository '$work/repo' -KeyFile '$work/bench.key' -Confirm:\\\$false | Out-Null\""
   "$here/harness.sh" -n "$runs" -p "$clean" -l "pgbackrest restore+recover" -b "$baseline" -L "Restore-PostgresCluster" -c "$cand"
   bash -c "$clean"
+fi
+if want rpo; then
+  # WAL RPO (commit → durable in the repository) under a steady pgbench write load, both ways in at once:
+  # Receive-PostgresWal (streaming, cell bench-stream) and bt-wal-spool + Push-PostgresWal -Watch (cell bench-arch).
+  # A sampler notes (time, pg_current_wal_lsn()) every second; afterwards each sample's RPO is the time until the
+  # first WAL batch manifest whose archive reaches that LSN was written (python over the manifests).
+  rpo_secs=${RPO_SECONDS:-60} timeout_s=${ARCHIVE_TIMEOUT:-10}
+  echo "== WAL RPO under pgbench -R 200 for ${rpo_secs}s: streaming archiver vs archive_command (archive_timeout ${timeout_s}s, push every 1 s) =="
+  rm -rf "$work/repo" "$work/stream" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+  install -d -o postgres -m 700 "$work/spool"
+  "$bin/psql" -qc "alter system set archive_command = '$root/module/tools/bt-wal-spool $work/spool %p %f'" -c "alter system set archive_timeout = '${timeout_s}s'" -c "select pg_reload_conf()" postgres
+  "$bin/psql" -qAtc "select pg_drop_replication_slot('bt_bench') from pg_replication_slots where slot_name = 'bt_bench'" postgres >/dev/null
+  setsid $bt -Command "Receive-PostgresWal '$work/stream' -Slot bt_bench -Server 127.0.0.1 -Port $port -Cell bench-stream -Repository '$work/repo' -KeyFile '$work/bench.key'" >"$work/stream.log" 2>&1 &
+  stream_pid=$!
+  setsid $bt -Command "Push-PostgresWal '$work/spool' -Watch -IntervalSec 1 -Cell bench-arch -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null" >"$work/push.log" 2>&1 &
+  push_pid=$!
+  sleep 10 # both archivers up
+  : > "$work/samples"
+  ( end=$((SECONDS + rpo_secs)); while [ $SECONDS -lt $end ]; do
+      echo "$(date +%s.%N) $("$bin/psql" -Atc "select pg_current_wal_lsn()" postgres)" >> "$work/samples"; sleep 1; done ) &
+  sampler=$!
+  "$bin/pgbench" -n -c 2 -T "$rpo_secs" -R 200 postgres > "$work/pgbench.log" 2>&1
+  wait $sampler
+  sleep $((timeout_s + 15)) # the last samples get their chance to arrive
+  kill -INT -- -$stream_pid -$push_pid 2>/dev/null; sleep 3; kill -KILL -- -$stream_pid -$push_pid 2>/dev/null || true
+  "$bin/psql" -qc "alter system set archive_command = '$want_cmd'" -c "alter system reset archive_timeout" -c "select pg_reload_conf()" postgres
+  "$bin/psql" -qAtc "select pg_drop_replication_slot('bt_bench')" postgres >/dev/null || true
+  echo "pgbench: $(grep -E '^tps' "$work/pgbench.log" | head -1)"
+  python3 "$here/wal-rpo.py" "$work/repo" "$work/samples" bench-stream bench-arch
+  echo "machine load during the run: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min), $(nproc) cores"
 fi

@@ -20,16 +20,16 @@ public static class BackupStatusEvaluator
             .GroupBy(RetentionEvaluator.SeriesOf)
             .OrderBy(g => g.Key.Cell, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.Key.Engine, StringComparer.Ordinal).ThenBy(g => g.Key.Source, StringComparer.Ordinal)
             .Select(series => OfSeries(policy, series.OrderByDescending(m => m.StartedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList(),
-                verifications, present, now, repository, idsOnTargets))
+                verifications, present, now, repository, idsOnTargets, manifests))
             .ToList();
     }
 
     private static BackupStatus OfSeries(StatusPolicy policy, IReadOnlyList<BackupManifest> newestFirst,
         IReadOnlyDictionary<string, VerificationEntry> verifications, IReadOnlySet<string> present, DateTimeOffset now,
-        string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets)
+        string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all)
     {
         var newest = newestFirst[0];
-        var warnings = new List<string>();
+        var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(newest, all));
         var age = now - newest.CompletedAt;
         if (age > policy.EffectiveMaxAge)
             warnings.Add($"newest backup is {Describe(age)} old (max {Describe(policy.EffectiveMaxAge)})");

@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Restore-PostgresCluster", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
+        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",

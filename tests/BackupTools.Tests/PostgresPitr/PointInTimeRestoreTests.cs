@@ -197,6 +197,9 @@ public sealed class PointInTimeRestoreTests : IDisposable
         File.Delete(Path.Combine(_cluster.Spool, lost));
         var after = DateTimeOffset.UtcNow;
         Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        // Operations see it before anyone needs a restore: the WAL series is unhealthy however fresh its newest WAL.
+        var wal = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal");
+        Assert.Contains(wal.Warnings, w => w.Contains("WAL gap") && w.Contains(lost));
 
         var dir = NewDataDir();
         var result = Run("Restore-PostgresCluster -Cell pitr -At $at -DataDirectory $dir -Port $p -Repository $repo -KeyFile $key -Confirm:$false",

@@ -47,4 +47,16 @@ public sealed class WalRestorePlanTests
         Assert.Equal(["000000010000000000000003", "00000002.history", "000000020000000000000004"], plan.Files);
         Assert.Null(plan.Gap);
     }
+
+    [Fact]
+    public void The_newest_stream_snapshot_of_the_segment_after_the_archived_run_carries_recovery_into_it()
+    {
+        var plan = WalRestorePlan.For(Archive(
+            ["000000010000000000000003", "000000010000000000000003.00001000.stream"],
+            ["000000010000000000000004.00000800.stream", "000000010000000000000004.00A00000.stream"],
+            ["000000010000000000000006.00000800.stream"]), Base); // beyond the end of the run: unreachable
+        Assert.Equal(["000000010000000000000003", "000000010000000000000004.00A00000.stream"], plan.Files);
+        Assert.Null(plan.Gap);
+        Assert.Equal("000000010000000000000004", WalRestorePlan.StagedName(plan.Files[^1]));
+    }
 }

@@ -208,7 +208,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
                 {
                     cancel.ThrowIfCancellationRequested();
                     if (!wanted.Contains(entry.Name) || entry.DataStream is null) continue;
-                    var path = Path.Combine(walDir, entry.Name);
+                    var path = Path.Combine(walDir, WalRestorePlan.StagedName(entry.Name));
                     using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
                     using (var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256))
                     {
@@ -223,7 +223,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             }
             data.VerifyToEnd();
         }
-        var missing = files.Where(f => !File.Exists(Path.Combine(walDir, f))).ToList();
+        var missing = files.Where(f => !File.Exists(Path.Combine(walDir, WalRestorePlan.StagedName(f)))).ToList();
         if (missing.Count > 0)
             throw new BackupIntegrityException("WalFileMissing", $"WAL batches of '{request.Cell}' lack {missing.Count} file(s) their manifests list (first: {missing[0]}).");
     }

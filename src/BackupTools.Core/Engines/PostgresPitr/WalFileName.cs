@@ -4,7 +4,8 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 
 /// <summary>
 /// A file PostgreSQL archives: a WAL segment (TTTTTTTTLLLLLLLLSSSSSSSS), a timeline history file (TTTTTTTT.history),
-/// a backup history file (…​.XXXXXXXX.backup) or a segment cut at promotion (….partial).
+/// a backup history file (…​.XXXXXXXX.backup), a segment cut at promotion (….partial), or a snapshot of the segment the
+/// streaming archiver is still receiving (….XXXXXXXX.stream: the bytes of WAL in it, hex; the file is a whole segment).
 /// </summary>
 public readonly record struct WalFileName(string Name, WalFileKind Kind, uint Timeline, ulong Segment)
 {
@@ -23,6 +24,7 @@ public readonly record struct WalFileName(string Name, WalFileKind Kind, uint Ti
             "" => WalFileKind.Segment,
             ".partial" => WalFileKind.Partial,
             _ when rest.Length == 1 + 8 + ".backup".Length && rest[0] == '.' && rest.EndsWith(".backup", StringComparison.Ordinal) && Hex(rest[1..9], out _) => WalFileKind.BackupLabel,
+            _ when rest.Length == 1 + 8 + ".stream".Length && rest[0] == '.' && rest.EndsWith(".stream", StringComparison.Ordinal) && Hex(rest[1..9], out _) => WalFileKind.StreamSnapshot,
             _ => (WalFileKind?)null,
         };
         if (kind is null) return false;
@@ -53,6 +55,14 @@ public readonly record struct WalFileName(string Name, WalFileKind Kind, uint Ti
         return (high << 32) | low;
     }
 
+    /// <summary>The segment's own name (a snapshot or .partial file is staged for recovery under it).</summary>
+    public string SegmentFileName => Name[..24];
+
+    /// <summary>A stream snapshot's WAL bytes (its name's hex field); 0 for other kinds.</summary>
+    public long SnapshotBytes => Kind == WalFileKind.StreamSnapshot ? long.Parse(Name[25..33], NumberStyles.HexNumber, CultureInfo.InvariantCulture) : 0;
+
+    public static string SnapshotName(string segment, long bytes) => $"{segment}.{bytes:X8}.stream";
+
     public static string FormatLsn(ulong lsn) => $"{lsn >> 32:X}/{lsn & 0xFFFF_FFFF:X}";
 
     private static bool Hex(string text, out ulong value) =>
@@ -65,4 +75,5 @@ public enum WalFileKind
     Partial,
     History,
     BackupLabel,
+    StreamSnapshot,
 }

@@ -37,7 +37,7 @@ public sealed class WalPushOperation(IOperationObserver observer)
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var spooled = Spooled(request.Spool);
+            var spooled = Spooled(request.Spool, request.StreamSpool);
             if (spooled.Count == 0) break;
             var result = OperationAudit.Run(opened, new AuditSubject("wal-push", request.Cell, WalArchive.EngineName, request.Spool), observer,
                 () => PushBatch(repository, archive, request, spooled.Take(request.MaxFilesPerBatch).ToList(), cancel),
@@ -59,12 +59,22 @@ public sealed class WalPushOperation(IOperationObserver observer)
                 File.Delete(path);
     }
 
-    /// <summary>Finished files in the spool (bt-wal-spool renames into place; dot-files are in flight), WAL order.</summary>
-    public static List<string> Spooled(string spool) =>
-        System.IO.Directory.EnumerateFiles(spool)
+    /// <summary>
+    /// Finished files in the spool (bt-wal-spool renames into place; dot-files are in flight), WAL order. In a stream
+    /// spool the newest .partial is the segment pg_receivewal is writing; an older one was cut by a timeline switch.
+    /// </summary>
+    public static List<string> Spooled(string spool, bool stream = false)
+    {
+        var files = System.IO.Directory.EnumerateFiles(spool)
             .Select(Path.GetFileName).OfType<string>()
-            .Where(n => WalFileName.TryParse(n, out _))
-            .Order(StringComparer.Ordinal).ToList();
+            .Select(n => WalFileName.TryParse(n, out var f) ? f : (WalFileName?)null).OfType<WalFileName>().ToList();
+        var receiving = stream ? ReceivingPartial(files) : null;
+        return files.Where(f => f.Name != receiving).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The .partial pg_receivewal is still writing: the newest by timeline and segment.</summary>
+    public static string? ReceivingPartial(IEnumerable<WalFileName> files) =>
+        files.Where(f => f.Kind == WalFileKind.Partial).OrderBy(f => f.Timeline).ThenBy(f => f.Segment).LastOrDefault().Name;
 
     private WalPushResult PushBatch(BackupRepository repository, WalArchive archive, WalPushRequest request, List<string> names, CancellationToken cancel)
     {
@@ -77,7 +87,9 @@ public sealed class WalPushOperation(IOperationObserver observer)
             var sha = Sha256Of(path);
             if (archive.TryGet(name, out var batch, out var archived))
             {
-                if (archived != sha)
+                // A snapshot is provisional (the whole segment supersedes it; recovery checks every record's CRC): one
+                // taken again under the same name is dropped rather than stopping the stream.
+                if (archived != sha && !IsSnapshot(name))
                     throw new BackupIntegrityException("WalFileConflict",
                         $"{name} in the spool differs from the copy archived in batch {batch.Id}; it was left in {request.Spool}.",
                         "Two clusters may be archiving into one spool/cell: give each its own. Compare both copies before removing either.");
@@ -116,6 +128,8 @@ public sealed class WalPushOperation(IOperationObserver observer)
         return new WalPushResult(request.Cell, batchId, fresh.Select(f => f.Name).ToList(), known, clock.Elapsed);
     }
 
+    private static bool IsSnapshot(string name) => WalFileName.TryParse(name, out var file) && file.Kind == WalFileKind.StreamSnapshot;
+
     /// <summary>Segments carry their cluster's system identifier: refuse to mix two clusters in one archive.</summary>
     private static void CheckCluster(string path, string name, WalArchive archive, WalPushRequest request)
     {
@@ -128,7 +142,7 @@ public sealed class WalPushOperation(IOperationObserver observer)
     /// <summary>The system identifier in a segment's first (long) page header; null for history/label files.</summary>
     public static string? SystemIdentifierOf(string path)
     {
-        if (!WalFileName.TryParse(Path.GetFileName(path), out var file) || file.Kind is not (WalFileKind.Segment or WalFileKind.Partial)) return null;
+        if (!WalFileName.TryParse(Path.GetFileName(path), out var file) || file.Kind is not (WalFileKind.Segment or WalFileKind.Partial or WalFileKind.StreamSnapshot)) return null;
         Span<byte> header = stackalloc byte[40];
         using var stream = File.OpenRead(path);
         if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length) return null;

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using BackupTools.Core.Engines.Postgres;
+using BackupTools.Core.Engines.PostgresPitr;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Repository;
+using BackupTools.Tests.Infrastructure;
+using Npgsql;
+
+namespace BackupTools.Tests.PostgresPitr;
+
+/// <summary>
+/// Issue 17's streaming archiver (Receive-PostgresWal) against a real PostgreSQL 15: a commit is in the repository
+/// seconds after it was made without any segment switch (the segment being received travels as a snapshot), and
+/// SIGKILLs of pg_receivewal plus a restart of the archiver lose no WAL: a restore to the end has every row.
+/// </summary>
+[Collection("servers")]
+public sealed class StreamingArchiverTests : IDisposable
+{
+    private const string Cell = "pitr";
+    private const long SegmentSize = 16 * 1024 * 1024;
+    private readonly TempDir _temp = new();
+    private readonly PsSession _ps = new();
+    private readonly ArchivingCluster _cluster;
+    private readonly List<string> _restored = [];
+    private readonly string _streamSpool;
+
+    public StreamingArchiverTests()
+    {
+        Directory.CreateDirectory(_temp.Sub("restores"));
+        ArchivingCluster.MakeReachable(_temp.Sub("restores"));
+        _streamSpool = _temp.Sub("stream");
+        _cluster = new ArchivingCluster(_temp.Sub("cluster"));
+        try
+        {
+            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Exec("create table ledger(id int primary key)");
+        }
+        catch
+        {
+            _cluster.Dispose();
+            throw;
+        }
+    }
+
+    private PsResult Run(string script, params (string Name, object? Value)[] extra)
+    {
+        var vars = new Dictionary<string, object?>
+        {
+            ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _cluster.Port,
+            ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+        };
+        foreach (var (name, value) in extra) vars[name] = value;
+        return _ps.Run(script, vars);
+    }
+
+    private void Exec(string sql)
+    {
+        using var c = _cluster.Connect();
+        using var cmd = new NpgsqlCommand(sql, c);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Commits rows one transaction each; returns the WAL position right after the last commit.</summary>
+    private ulong Commit(int from, int to)
+    {
+        for (var i = from; i <= to; i++) Exec($"insert into ledger(id) values ({i})");
+        return WalFileName.ParseLsn((string)_cluster.Scalar("select pg_current_wal_lsn()::text")!);
+    }
+
+    /// <summary>The streaming archiver running in the background, as Receive-PostgresWal runs it.</summary>
+    private sealed class Archiver(Task task, CancellationTokenSource stop)
+    {
+        public void Stop()
+        {
+            stop.Cancel();
+            task.GetAwaiter().GetResult();
+        }
+    }
+
+    private Archiver StartArchiver()
+    {
+        var keys = BackupKeyRing.Load(new KeySources([_temp.Sub("main.key")], [], false));
+        var push = new WalPushRequest(_temp.Sub("repo"), _streamSpool, Cell, null, keys, TimeSpan.FromSeconds(60), StreamSpool: true);
+        var source = PostgresTarget.From(null, "127.0.0.1", _cluster.Port, "postgres", ArchivingCluster.Password);
+        var stop = new CancellationTokenSource();
+        var task = Task.Run(() => new WalStreamOperation(NullObserver.Instance).Run(new WalStreamRequest(push, source, "bt_test", null, TimeSpan.FromSeconds(1)), _ => { }, stop.Token));
+        return new Archiver(task, stop);
+    }
+
+    /// <summary>How far the repository's WAL archive reaches: whole segments, and the snapshot of the one being received.</summary>
+    private ulong ArchivedThrough()
+    {
+        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(_temp.Sub("repo")));
+        var archive = new WalArchive(repository.ListManifests(NullObserver.Instance), Cell);
+        ulong reach = 0;
+        foreach (var name in archive.Names)
+        {
+            if (!WalFileName.TryParse(name, out var f)) continue;
+            var start = f.SegmentNumber(SegmentSize) * (ulong)SegmentSize;
+            if (f.Kind == WalFileKind.Segment) reach = Math.Max(reach, start + (ulong)SegmentSize);
+            if (f.Kind == WalFileKind.StreamSnapshot) reach = Math.Max(reach, start + (ulong)f.SnapshotBytes);
+        }
+        return reach;
+    }
+
+    /// <summary>Seconds until the archive reaches <paramref name="lsn"/> (less the ≤ 7 zero bytes that align a record's end).</summary>
+    private double SecondsUntilArchived(ulong lsn, double limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (ArchivedThrough() + 8 <= lsn)
+        {
+            if (clock.Elapsed.TotalSeconds > limit) throw new TimeoutException($"WAL up to {WalFileName.FormatLsn(lsn)} was not archived within {limit} s (archive reaches {WalFileName.FormatLsn(ArchivedThrough())}).");
+            Thread.Sleep(200);
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>SIGKILL of the pg_receivewal writing into this test's spool.</summary>
+    private void KillReceiver()
+    {
+        var pids = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _))
+            .Where(pid => { try { var cmd = File.ReadAllText($"/proc/{pid}/cmdline"); return cmd.Contains("pg_receivewal") && cmd.Contains(_streamSpool); } catch (IOException) { return false; } })
+            .ToList();
+        Assert.NotEmpty(pids);
+        foreach (var pid in pids) Process.Start("kill", ["-KILL", pid!])!.WaitForExit();
+    }
+
+    [Fact]
+    public void A_commit_is_archived_within_seconds_without_a_segment_switch_and_sigkills_and_a_restart_lose_no_wal()
+    {
+        // The stream starts first: WAL from before it (and its slot) is not on the server any more to be received.
+        var archiver = StartArchiver();
+        try
+        {
+            SecondsUntilArchived(Commit(1, 1), 30);
+            Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+
+            var rpo = SecondsUntilArchived(Commit(2, 30), 30);
+            Assert.True(rpo <= 10, $"RPO {rpo:0.0} s");
+
+            KillReceiver(); // mid-stream: what it confirmed is fsynced, the slot holds the rest on the server
+            var afterKill = SecondsUntilArchived(Commit(31, 60), 30);
+            Assert.True(afterKill <= 15, $"{afterKill:0.0} s after pg_receivewal was killed");
+
+            KillReceiver();
+            archiver.Stop();
+        }
+        catch
+        {
+            try { archiver.Stop(); } catch (Exception) { }
+            throw;
+        }
+        // Nobody archives while these commit; the slot keeps their WAL until the archiver is back.
+        var whileDown = Commit(61, 90);
+        Assert.Equal(1L, Convert.ToInt64(_cluster.Scalar("select count(*) from pg_replication_slots where slot_name = 'bt_test'")));
+        archiver = StartArchiver();
+        try { SecondsUntilArchived(whileDown, 30); }
+        finally { archiver.Stop(); }
+
+        // No pg_switch_wal anywhere: the last rows are only in the snapshot of the segment being received.
+        var dir = _temp.Sub("restores/latest");
+        _restored.Add(dir);
+        var port = ArchivingCluster.FreePort();
+        var result = Run("Restore-PostgresCluster -Cell pitr -DataDirectory $dir -Port $p -KeepRunning -Repository $repo -KeyFile $key -Confirm:$false", ("dir", dir), ("p", port))
+            .AssertNoErrors().Single<PgPitrRestoreResult>();
+        Assert.EndsWith(".stream", result.LastWal);
+        using var c = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=postgres;Password={ArchivingCluster.Password};Database=postgres;Pooling=false");
+        c.Open();
+        using var cmd = new NpgsqlCommand("select count(*), max(id) from ledger", c);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        Assert.Equal((90L, 90), (r.GetInt64(0), r.GetInt32(1)));
+    }
+
+    public void Dispose()
+    {
+        foreach (var dir in _restored) ArchivingCluster.StopServer(dir);
+        _cluster.Dispose();
+        _ps.Dispose();
+        _temp.Dispose();
+    }
+}
