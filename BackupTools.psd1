@@ -23,6 +23,7 @@
         'Backup-PostgresBase'
         'Push-PostgresWal'
         'Restore-PostgresCluster'
+        'Push-MySqlBinlog'
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
