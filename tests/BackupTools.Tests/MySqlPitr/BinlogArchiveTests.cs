@@ -155,6 +155,29 @@ public sealed class BinlogArchiveTests : IDisposable
         Assert.Contains(Archive(out _).Files, f => f == _server.Column("show binary logs").Last());
     }
 
+    [Fact]
+    public void Restore_to_a_second_between_two_commits_and_to_a_gtid_gives_exactly_the_rows_before_it()
+    {
+        Commit(1, 10);
+        Run("Backup-MySql -Database shop -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred").AssertNoErrors();
+        Commit(11, 20);
+        var gtid20 = _server.Column("select @@gtid_binlog_pos").Single();
+        // The target is the first whole second after commit 20; commit 21 comes after it.
+        var now = DateTimeOffset.UtcNow;
+        var target = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero).AddSeconds(1);
+        Thread.Sleep(target - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300));
+        Commit(21, 30);
+        Push().AssertNoErrors();
+
+        Run("Restore-MySql -Database shop -At $at -BinlogCell $cell -TargetDatabase shop_at -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred -Confirm:$false".Replace("$at", $"'{target:O}'")).AssertNoErrors();
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), _server.Column("select id from shop_at.ledger order by id"));
+
+        Run($"Restore-MySql -Database shop -Gtid '{gtid20}' -BinlogCell $cell -TargetDatabase shop_gtid -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred -Confirm:$false").AssertNoErrors();
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), _server.Column("select id from shop_gtid.ledger order by id"));
+        // The live database is untouched by restores into other names.
+        Assert.Equal("30", _server.Column("select count(*) from shop.ledger").Single());
+    }
+
     public void Dispose()
     {
         _server.Dispose();
