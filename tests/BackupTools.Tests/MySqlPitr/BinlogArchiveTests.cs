@@ -178,6 +178,30 @@ public sealed class BinlogArchiveTests : IDisposable
         Assert.Equal("30", _server.Column("select count(*) from shop.ledger").Single());
     }
 
+    [Fact]
+    public void A_damaged_or_missing_binlog_batch_stops_the_restore_before_the_swap_and_the_live_database_is_untouched()
+    {
+        Commit(1, 10);
+        Run("Backup-MySql -Database shop -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred").AssertNoErrors();
+        Commit(11, 20);
+        var batch = Push().AssertNoErrors().Objects<BinlogPushResult>().Single(r => r.BatchId != null).BatchId!;
+        var restore = $"Restore-MySql -Database shop -At '{DateTimeOffset.UtcNow:O}' -BinlogCell $cell -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred -Confirm:$false";
+        var data = Path.Combine(_temp.Sub("repo"), "backups", batch, "data");
+        var original = File.ReadAllBytes(data);
+        using (var f = new FileStream(data, FileMode.Open)) { f.Position = f.Length / 2; var b = f.ReadByte(); f.Position--; f.WriteByte((byte)(b ^ 0xFF)); }
+        Thread.Sleep(1100);
+        var damaged = Run(restore);
+        Assert.NotEmpty(damaged.Errors);
+        Assert.Equal("20", _server.Column("select count(*) from shop.ledger").Single());
+        Assert.DoesNotContain(_server.Column("show databases"), d => d.StartsWith("bt_restore", StringComparison.Ordinal) || d.Contains("restore", StringComparison.Ordinal));
+
+        // The batch gone entirely: the replay has nothing to start from and says which file is missing.
+        File.WriteAllBytes(data, original);
+        Directory.Delete(Path.Combine(_temp.Sub("repo"), "backups", batch), true);
+        Run(restore).AssertError("MySqlBinlogGap");
+        Assert.Equal("20", _server.Column("select count(*) from shop.ledger").Single());
+    }
+
     public void Dispose()
     {
         _server.Dispose();
