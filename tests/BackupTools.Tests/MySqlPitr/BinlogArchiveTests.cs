@@ -149,7 +149,7 @@ public sealed class BinlogArchiveTests : IDisposable
         finally
         {
             stop.Cancel();
-            archiver.Wait(TimeSpan.FromSeconds(30));
+            SpinWait.SpinUntil(() => archiver.IsCompleted, TimeSpan.FromSeconds(30));
         }
         Assert.Null(archiver.Exception);
         Assert.Contains(Archive(out _).Files, f => f == _server.Column("show binary logs").Last());
