@@ -25,6 +25,7 @@
         'Push-PostgresWal'
         'Receive-PostgresWal'
         'Restore-PostgresCluster'
+        'Push-MySqlBinlog'
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'

@@ -67,6 +67,9 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
     /// <summary>Checks the name, connects, finds the tools and whether the database exists; refuses what it must.</summary>
     protected abstract IDatabaseRestoreTarget Open(TRequest request, string database);
 
+    /// <summary>What the engine adds on top of the backup (e.g. MySQL's binlog replay range), for -WhatIf/-Confirm.</summary>
+    protected virtual string DescribeExtra(TRequest request, BackupRepository repository, BackupManifest manifest) => "";
+
     public DatabaseRestoreResult? Run(TRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, engine, request.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
             opened => RunUnaudited(opened, request, cancel),
@@ -81,7 +84,7 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
         var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
             ?? throw new BackupIntegrityException(manifestIncompleteErrorId, $"Backup {manifest.Id} does not name its database.");
         using var target = Open(request, database);
-        if (!request.ShouldProcess(request.Describe(database), $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + (target.Exists ? ", replacing the existing database" : "")))
+        if (!request.ShouldProcess(request.Describe(database), $"Restore backup {manifest.Id} ({manifest.CompletedAt:u})" + DescribeExtra(request, repository, manifest) + (target.Exists ? ", replacing the existing database" : "")))
             return null;
         target.DropLeftovers();
 

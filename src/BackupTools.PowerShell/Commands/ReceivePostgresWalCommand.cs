@@ -30,7 +30,7 @@ public sealed class ReceivePostgresWalCommand : DatabaseBackupCmdlet
         try
         {
             var source = BuildPostgresTarget();
-            var push = new WalPushRequest(RepositoryLocation, ResolvePath(Spool), Cell ?? PgBaseBackupOperation.DefaultCell(source), RequestedCompression,
+            var push = new WalPushRequest(ReferenceTo(Repository), ResolvePath(Spool), Cell ?? PgBaseBackupOperation.DefaultCell(source), RequestedCompression,
                 LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec == 0 ? 60 : LockTimeoutSec), StreamSpool: true);
             var request = new WalStreamRequest(push, source, Slot, ResolvedToolPath, TimeSpan.FromSeconds(IntervalSec));
             RunCore((observer, _, cancel) =>

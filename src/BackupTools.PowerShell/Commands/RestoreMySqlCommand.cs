@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using BackupTools.Core.Engines.MySql;
+using BackupTools.Core.Engines.MySqlPitr;
+using BackupTools.Core.Errors;
 using BackupTools.PowerShell.Infrastructure;
 
 namespace BackupTools.PowerShell.Commands;
@@ -12,12 +14,20 @@ public sealed class RestoreMySqlCommand : DatabaseRestoreCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Point in time: replay this cell's binlog archive (Push-MySqlBinlog) on top of the dump, up to -At or through -Gtid.</summary>
+    [Parameter]
+    public string? BinlogCell { get; set; }
+
+    /// <summary>With -BinlogCell: replay through this GTID (domain-server-sequence) instead of up to -At.</summary>
+    [Parameter]
+    public string? Gtid { get; set; }
+
     protected override void RestoreOne()
     {
         try
         {
             var request = new MySqlRestoreRequest(ReferenceTo(Repository), SelectedId, SelectedDatabase, At, TargetDatabase, BuildMySqlTarget(), SkipSafetyBackup,
-                ResolvedToolPath, LoadKeys(), LockTimeout, (_, _) => true, Force);
+                ResolvedToolPath, LoadKeys(), LockTimeout, (_, _) => true, Force, Replay());
             var result = RunCore((observer, shouldProcess, cancel) =>
                 new MySqlRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);
@@ -26,5 +36,19 @@ public sealed class RestoreMySqlCommand : DatabaseRestoreCmdlet
         {
             WriteFailure(e, Selection);
         }
+    }
+
+    private BinlogReplayTarget? Replay()
+    {
+        if (BinlogCell is null)
+        {
+            if (Gtid != null) throw new BackupInputException("MySqlGtidWithoutBinlog", "Gtid", "needs -BinlogCell (the archive to replay).", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
+            return null;
+        }
+        if (Gtid != null && !Core.Engines.MySqlPitr.Gtid.TryParse(Gtid, out _))
+            throw new BackupInputException("MySqlGtidInvalid", "Gtid", $"'{Gtid}' is not a GTID.", "Use domain-server-sequence, e.g. 0-1-42.");
+        if (Gtid is null && At is null)
+            throw new BackupInputException("MySqlReplayTargetMissing", "At", "-BinlogCell needs -At (a moment) or -Gtid.", "Say where the replay stops.");
+        return new BinlogReplayTarget(BinlogCell, Gtid is null ? At : null, Gtid);
     }
 }

@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
+        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
@@ -76,6 +76,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,StorageCredential,Table,ToolPath", Surface("Backup-Postgres"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySql"));
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
+        Assert.Equal("Cell,Compression,ConnectionString,Credential,IntervalSec,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,Spool!,StartFile,StorageCredential,ToolPath,Watch", Surface("Push-MySqlBinlog"));
         Assert.Equal("Cell,Id,IncludeSafety,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
@@ -100,7 +101,7 @@ public sealed class ModuleManifestTests : IDisposable
         foreach (var destructive in new[] { "Invoke-BackupRetention", "Remove-Backup", "Invoke-DrFailover", "Invoke-DrFailback" })
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
-        Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-MySql"));
+        Assert.Equal("At,BinlogCell,ConnectionString,Credential,Database!,Force,Gtid,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-MySql"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }

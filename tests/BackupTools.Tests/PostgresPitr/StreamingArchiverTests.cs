@@ -82,7 +82,7 @@ public sealed class StreamingArchiverTests : IDisposable
     private Archiver StartArchiver()
     {
         var keys = BackupKeyRing.Load(new KeySources([_temp.Sub("main.key")], [], false));
-        var push = new WalPushRequest(_temp.Sub("repo"), _streamSpool, Cell, null, keys, TimeSpan.FromSeconds(60), StreamSpool: true);
+        var push = new WalPushRequest(new RepositoryReference(_temp.Sub("repo")), _streamSpool, Cell, null, keys, TimeSpan.FromSeconds(60), StreamSpool: true);
         var source = PostgresTarget.From(null, "127.0.0.1", _cluster.Port, "postgres", ArchivingCluster.Password);
         var stop = new CancellationTokenSource();
         var task = Task.Run(() => new WalStreamOperation(NullObserver.Instance).Run(new WalStreamRequest(push, source, "bt_test", null, TimeSpan.FromSeconds(1)), _ => { }, stop.Token));
@@ -92,7 +92,7 @@ public sealed class StreamingArchiverTests : IDisposable
     /// <summary>How far the repository's WAL archive reaches: whole segments, and the snapshot of the one being received.</summary>
     private ulong ArchivedThrough()
     {
-        var repository = BackupRepository.Open(RepositoryLocation.OpenStore(_temp.Sub("repo")));
+        var repository = new RepositoryReference(_temp.Sub("repo")).Open();
         var archive = new WalArchive(repository.ListManifests(NullObserver.Instance), Cell);
         ulong reach = 0;
         foreach (var name in archive.Names)

@@ -1,3 +1,4 @@
+using BackupTools.Core.Engines.MySqlPitr;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
@@ -13,6 +14,9 @@ namespace BackupTools.Core.Engines.MySql;
 public sealed class MySqlRestoreOperation(IOperationObserver observer)
     : DatabaseRestoreFlow<MySqlRestoreRequest>(observer, MySqlBackupOperation.EngineName, "MySQL/MariaDB", manifestIncompleteErrorId: "MySqlManifestIncomplete")
 {
+    protected override string DescribeExtra(MySqlRestoreRequest request, BackupRepository repository, BackupManifest manifest) =>
+        request.Replay is { } replay ? $" + binlog {BinlogReplay.Plan(repository, manifest, replay, Observer)}" : "";
+
     protected override IDatabaseRestoreTarget Open(MySqlRestoreRequest request, string database)
     {
         if (string.IsNullOrWhiteSpace(database) || database.Length > 64 || database.Contains('/') || database.Contains('\\') || database.Contains('.'))
@@ -39,8 +43,18 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
             return outcome.Record!.Id;
         }
 
-        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel) =>
-            MySqlArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, cancel);
+        public RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel)
+        {
+            var copy = MySqlArchiveRestorer.RestoreInto(repository, manifest, request.Keys, request.Target, tools, staging, cancel);
+            if (request.Replay is not { } replay || copy.Differences.Count > 0) return copy;
+            // The dump proved equal to its manifest; now the binlog carries it forward, and the counts are those at the target.
+            var source = manifest.EngineInfo?["database"]?.GetValue<string>() ?? database;
+            var range = BinlogReplay.Apply(repository, manifest, request.Keys, request.Target, tools, source, staging, replay, observer, cancel);
+            observer.Verbose($"Replayed the binlog {range} into {staging}.");
+            using var restored = MySqlInspector.Open(request.Target, staging);
+            var tables = MySqlInspector.Tables(restored, staging);
+            return copy with { Tables = tables.Count, Rows = tables.Sum(t => t.Rows) };
+        }
 
         /// <summary>One RENAME TABLE moves the staging tables in (and the live ones aside); the emptied staging database goes.</summary>
         public void SwapIn(string staging)

@@ -5,7 +5,7 @@ namespace BackupTools.Core.Engines.MySql;
 
 /// <summary>
 /// Everything Restore-MySql passes to the core. Id wins; else the newest backup of Database completed at or before At.
-/// Force ends the sessions using the database just before the swap.
+/// Force ends the sessions using the database just before the swap. Replay: binlog replay on top of the dump (point in time).
 /// </summary>
 public sealed record MySqlRestoreRequest(
     RepositoryReference Repository,
@@ -19,7 +19,8 @@ public sealed record MySqlRestoreRequest(
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess,
-    bool Force = false) : IDatabaseRestoreRequest
+    bool Force = false,
+    MySqlPitr.BinlogReplayTarget? Replay = null) : IDatabaseRestoreRequest
 {
     public string Server => $"{Target.Host}:{Target.Port}";
     public string Describe(string database) => Target.Describe(database);

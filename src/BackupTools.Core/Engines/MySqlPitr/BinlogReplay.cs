@@ -1,0 +1,90 @@
+using System.Globalization;
+using BackupTools.Core.Engines.External;
+using BackupTools.Core.Engines.MySql;
+using BackupTools.Core.Errors;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Operations;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Engines.MySqlPitr;
+
+/// <summary>Replay the binlog archive of Cell on top of a restored dump, up to StopAt (exclusive, whole seconds) or through StopGtid.</summary>
+public sealed record BinlogReplayTarget(string Cell, DateTimeOffset? StopAt, string? StopGtid)
+{
+    public string Describe() => StopGtid is { } g ? $"through GTID {g}" : $"to {StopAt:yyyy-MM-dd HH:mm:ss} UTC";
+}
+
+/// <summary>
+/// Point in time for Restore-MySql: the archived binlog from the dump's recorded coordinates (file/position, or its
+/// GTID set for a GTID target) up to the target, staged and checked (BinlogStaging), decoded by mariadb-binlog with
+/// only the restored database's events, renamed to the staging database, and applied there. The dump's GTID
+/// assignments are dropped so the replay gets fresh GTIDs on this server instead of reusing the original ones.
+/// </summary>
+public static class BinlogReplay
+{
+    public static string Plan(BackupRepository repository, BackupManifest dump, BinlogReplayTarget replay, IOperationObserver observer) =>
+        Range(repository, dump, replay, observer, out _, out _);
+
+    public static string Apply(BackupRepository repository, BackupManifest dump, BackupKeyRing? keys, MySqlTarget target, MySqlTools tools,
+        string database, string staging, BinlogReplayTarget replay, IOperationObserver observer, CancellationToken cancel)
+    {
+        var range = Range(repository, dump, replay, observer, out var archive, out var files);
+        var folder = Path.Combine(Path.GetTempPath(), "bt-binlog-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var staged = BinlogStaging.Stage(repository, archive, files, keys, folder, cancel);
+            var decoded = Path.Combine(folder, "replay.sql");
+            var arguments = new List<string> { "--no-defaults", $"--database={database}", $"--rewrite-db={database}->{staging}" };
+            if (replay.StopGtid is { } gtid)
+            {
+                arguments.Add($"--start-position={dump.EngineInfo?["gtidSet"]?.GetValue<string>()}");
+                arguments.Add($"--stop-position={gtid}");
+            }
+            else
+            {
+                arguments.Add($"--start-position={dump.EngineInfo!["binlogPosition"]!.GetValue<long>()}");
+                arguments.Add($"--stop-datetime={replay.StopAt!.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}");
+            }
+            arguments.AddRange(staged);
+            using (var output = new FileStream(decoded, FileMode.CreateNew))
+                ExternalTool.Run(BinlogArchiver.LocateStreamer(Path.GetDirectoryName(tools.Client)), arguments, new Dictionary<string, string> { ["TZ"] = "UTC" }, output, null, cancel);
+            var filtered = decoded + ".filtered";
+            File.WriteAllLines(filtered, File.ReadLines(decoded).Where(line => !IsGtidAssignment(line)));
+            using var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf");
+            using var input = File.OpenRead(filtered);
+            ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", staging], new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, input, cancel);
+            return range;
+        }
+        finally
+        {
+            try { System.IO.Directory.Delete(folder, true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>`SET @@session.gtid_seq_no=…` and friends: replaying them would give the replay the original GTIDs again.</summary>
+    private static bool IsGtidAssignment(string line) =>
+        line.StartsWith("/*M!100001 SET @@session.gtid_", StringComparison.Ordinal) || line.StartsWith("/*M!100001 SET @@session.server_id=", StringComparison.Ordinal);
+
+    private static string Range(BackupRepository repository, BackupManifest dump, BinlogReplayTarget replay, IOperationObserver observer,
+        out BinlogArchive archive, out List<string> files)
+    {
+        var file = dump.EngineInfo?["binlogFile"]?.GetValue<string>();
+        var position = dump.EngineInfo?["binlogPosition"]?.GetValue<long>();
+        if (file is null || position is null)
+            throw new BackupInputException("MySqlBinlogPositionUnknown", "At", $"Backup {dump.Id} recorded no binlog position (the server's binlog was off when it was taken).",
+                "Pick a backup taken with the binlog on (-Id), or restore without -BinlogCell.");
+        archive = new BinlogArchive(repository.ListManifests(observer), replay.Cell);
+        files = archive.Files.Where(f => BinlogFileName.Compare(f, file) >= 0).ToList();
+        if (files.Count == 0 || files[0] != file)
+            throw new BackupIntegrityException("MySqlBinlogGap", $"The binlog archive of '{replay.Cell}' does not hold {file}, where backup {dump.Id} was taken; the replay cannot start.");
+        var inRange = files.ToHashSet(StringComparer.Ordinal);
+        var gaps = archive.Gaps().Where(g => inRange.Contains(g.Before)).ToList();
+        if (gaps.Count > 0)
+            throw new BackupIntegrityException("MySqlBinlogGap", $"The binlog archive of '{replay.Cell}' has a gap after backup {dump.Id}: {gaps[0]}.");
+        if (replay.StopAt is { } at && !(archive.NewestEvent >= at.AddSeconds(-1)))
+            throw new BackupInputException("MySqlBinlogNotCovering", "At",
+                $"The binlog archive of '{replay.Cell}' ends at {archive.NewestEvent:O}, before {at:O}.", "Check that Push-MySqlBinlog is running, or pick an earlier -At.");
+        var last = archive.SegmentsOf(files[^1]).Max(s => s.Segment.End);
+        return $"{file}:{position} … {files[^1]}:{last} {replay.Describe()}";
+    }
+}
