@@ -43,6 +43,8 @@
         'Restore-RedisRdb'
         'Backup-RedisAof'
         'Restore-MySql'
+        'Backup-CommandOutput'
+        'Restore-CommandOutput'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

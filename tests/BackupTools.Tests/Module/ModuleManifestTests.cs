@@ -16,6 +16,7 @@ public sealed class ModuleManifestTests : IDisposable
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
         "Restore-MySql",
+        "Backup-CommandOutput", "Restore-CommandOutput",
     ];
 
     [Fact]
@@ -101,6 +102,8 @@ public sealed class ModuleManifestTests : IDisposable
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-MySql"));
+        Assert.Equal("Cell!,Command!,Compression,CompressionLevel,Environment,HookTimeoutSec,Key,KeyFile,LockTimeoutSec,QuiesceCommand,Repository,ResumeCommand,StorageCredential,VerifyCommand", Surface("Backup-CommandOutput"));
+        Assert.Equal("Command!,Environment,Id!,Key,KeyFile,Repository,StorageCredential", Surface("Restore-CommandOutput"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }
