@@ -45,6 +45,8 @@
         'Restore-MySql'
         'Backup-CommandOutput'
         'Restore-CommandOutput'
+        'Backup-S3Bucket'
+        'Restore-S3Bucket'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -16,7 +16,7 @@ public sealed class ModuleManifestTests : IDisposable
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
         "Restore-MySql",
-        "Backup-CommandOutput", "Restore-CommandOutput",
+        "Backup-CommandOutput", "Restore-CommandOutput", "Backup-S3Bucket", "Restore-S3Bucket",
     ];
 
     [Fact]
@@ -104,6 +104,8 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-MySql"));
         Assert.Equal("Cell!,Command!,Compression,CompressionLevel,Environment,HookTimeoutSec,Key,KeyFile,LockTimeoutSec,QuiesceCommand,Repository,ResumeCommand,StorageCredential,VerifyCommand", Surface("Backup-CommandOutput"));
         Assert.Equal("Command!,Environment,Id!,Key,KeyFile,Repository,StorageCredential", Surface("Restore-CommandOutput"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Full,Key,KeyFile,LockTimeoutSec,Repository,Source!,SourceCredential,StorageCredential", Surface("Backup-S3Bucket"));
+        Assert.Equal("Id!,InPlace,Key,KeyFile,LockTimeoutSec,Repository,StorageCredential,Target,TargetCredential", Surface("Restore-S3Bucket"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }
