@@ -47,6 +47,8 @@
         'Restore-CommandOutput'
         'Backup-S3Bucket'
         'Restore-S3Bucket'
+        'Backup-RabbitMqDefinitions'
+        'Restore-RabbitMqDefinitions'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

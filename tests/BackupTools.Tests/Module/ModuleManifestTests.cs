@@ -17,6 +17,7 @@ public sealed class ModuleManifestTests : IDisposable
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
         "Restore-MySql",
         "Backup-CommandOutput", "Restore-CommandOutput", "Backup-S3Bucket", "Restore-S3Bucket",
+        "Backup-RabbitMqDefinitions", "Restore-RabbitMqDefinitions",
     ];
 
     [Fact]
@@ -106,6 +107,8 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Command!,Environment,Id!,Key,KeyFile,Repository,StorageCredential", Surface("Restore-CommandOutput"));
         Assert.Equal("Cell,Compression,CompressionLevel,Full,Key,KeyFile,LockTimeoutSec,Repository,Source!,SourceCredential,StorageCredential", Surface("Backup-S3Bucket"));
         Assert.Equal("Id!,InPlace,Key,KeyFile,LockTimeoutSec,Repository,StorageCredential,Target,TargetCredential", Surface("Restore-S3Bucket"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,ManagementUrl,Repository,StorageCredential,Vhost", Surface("Backup-RabbitMqDefinitions"));
+        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,ManagementUrl,Repository,SkipSafetyBackup,StorageCredential,Vhost", Surface("Restore-RabbitMqDefinitions"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }
