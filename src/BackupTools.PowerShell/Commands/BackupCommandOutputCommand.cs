@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord holding the standard output of a dump command (any system with one).</summary>
 [Cmdlet(VerbsData.Backup, "CommandOutput")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupCommandOutputCommand : KeyedCmdlet, IStorageCredentialParameter
+public sealed class BackupCommandOutputCommand : SourceBackupCmdlet
 {
     /// <summary>Command line (run by /bin/sh -c) that writes the backup to its standard output.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -36,31 +36,13 @@ public sealed class BackupCommandOutputCommand : KeyedCmdlet, IStorageCredential
     [ValidateRange(1, 86400)]
     public int HookTimeoutSec { get; set; } = 300;
 
-    [Parameter]
-    public string? Repository { get; set; }
-
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
-
-    [Parameter]
-    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
-    public string? Compression { get; set; }
-
-    [Parameter]
-    public int? CompressionLevel { get; set; }
-
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; }
-
     protected override void ProcessRecord()
     {
         try
         {
             var source = new CommandSource(Command, VerifyCommand, QuiesceCommand, ResumeCommand, CommandEnvironment.From(Environment));
-            var request = new CommandBackupRequest(ResolveRepository(Repository)!, Cell, source, TimeSpan.FromSeconds(HookTimeoutSec),
-                Core.Pipeline.Compression.CompressionSettings.ParseOptional(Compression, CompressionLevel), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
+            var request = new CommandBackupRequest(RepositoryLocation, Cell, source, TimeSpan.FromSeconds(HookTimeoutSec),
+                RequestedCompression, LoadKeys(), LockTimeout);
             WriteObject(RunCore((observer, _, cancel) => new CommandBackupOperation(observer).Run(request, cancel)));
         }
         catch (Exception e) when (e is not PipelineStoppedException)

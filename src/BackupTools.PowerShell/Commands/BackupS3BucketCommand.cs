@@ -7,7 +7,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>One BackupRecord of a bucket or prefix: the objects changed since the previous backup, and an index of all of them.</summary>
 [Cmdlet(VerbsData.Backup, "S3Bucket")]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupS3BucketCommand : KeyedCmdlet, IStorageCredentialParameter
+public sealed class BackupS3BucketCommand : SourceBackupCmdlet
 {
     /// <summary>s3://bucket[/prefix][?endpoint=…&amp;pathStyle=…&amp;region=…] — the same syntax as a repository URI.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -25,30 +25,12 @@ public sealed class BackupS3BucketCommand : KeyedCmdlet, IStorageCredentialParam
     [Parameter]
     public SwitchParameter Full { get; set; }
 
-    [Parameter]
-    public string? Repository { get; set; }
-
-    /// <summary>The repository's S3 access key (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
-
-    [Parameter]
-    [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
-    public string? Compression { get; set; }
-
-    [Parameter]
-    public int? CompressionLevel { get; set; }
-
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int LockTimeoutSec { get; set; }
-
     protected override void ProcessRecord()
     {
         try
         {
-            var request = new S3BucketBackupRequest(ResolveRepository(Repository)!, Source, StorageCredentials.From(SourceCredential), Cell, Full,
-                Core.Pipeline.Compression.CompressionSettings.ParseOptional(Compression, CompressionLevel), LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
+            var request = new S3BucketBackupRequest(RepositoryLocation, Source, StorageCredentials.From(SourceCredential), Cell, Full,
+                RequestedCompression, LoadKeys(), LockTimeout);
             WriteObject(RunCore((observer, _, cancel) => new S3BucketBackupOperation(observer).Run(request, cancel)));
         }
         catch (Exception e) when (e is not PipelineStoppedException)
