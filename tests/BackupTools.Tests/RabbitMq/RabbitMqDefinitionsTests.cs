@@ -105,6 +105,30 @@ public sealed class RabbitMqDefinitionsTests : CellTestBase
     }
 
     [Fact]
+    public void Restore_test_imports_a_broker_backup_into_a_throwaway_vhost_proves_it_and_removes_the_vhost()
+    {
+        InitRepoWithKey(createCell: false);
+        Seed();
+        try
+        {
+            var record = Run("Backup-RabbitMqDefinitions -ManagementUrl $url -Credential $admin -Repository $repo -KeyFile $key | Test-BackupIntegrity -KeyFile $key", ("url", RabbitMqBroker.Url), ("admin", Admin))
+                .AssertNoErrors().Single<IntegrityResult>();
+            Assert.True(record.Passed, string.Join("; ", record.Checks));
+            var repository = Core.Repository.BackupRepository.Open(new Core.Storage.LocalBackupStore(Repo));
+            var keys = Core.Keys.BackupKeyRing.Load(new Core.Keys.KeySources([KeyPath], [], false));
+            var outcome = RabbitMqThrowawayVhost.Run(repository, repository.GetManifest(record.Id), keys,
+                RabbitMqTarget.From(RabbitMqBroker.Url, RabbitMqBroker.User, RabbitMqBroker.Password, null), CancellationToken.None);
+            Assert.Empty(outcome.Differences);
+            Assert.True(outcome.Objects >= 5, $"{outcome.Objects} objects tested");
+            Assert.DoesNotContain("bt-test-", RabbitMqBroker.Get("api/vhosts").Body);
+        }
+        finally
+        {
+            Wipe();
+        }
+    }
+
+    [Fact]
     public void Wrong_credentials_are_a_clear_error_without_the_password()
     {
         InitRepoWithKey(createCell: false);
