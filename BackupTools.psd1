@@ -46,6 +46,12 @@
         'Restore-RedisRdb'
         'Backup-RedisAof'
         'Restore-MySql'
+        'Backup-CommandOutput'
+        'Restore-CommandOutput'
+        'Backup-S3Bucket'
+        'Restore-S3Bucket'
+        'Backup-RabbitMqDefinitions'
+        'Restore-RabbitMqDefinitions'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

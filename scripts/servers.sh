@@ -30,6 +30,8 @@ install() {
   [ -x "$pg_bin/postgres" ] || missing+=(postgresql-15 postgresql-client-15)
   command -v mariadbd >/dev/null || missing+=(mariadb-server mariadb-client)
   command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
+  # The RabbitMQ tests start their own broker (scripts/rabbitmq.sh); only the package comes from here.
+  command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq

@@ -36,6 +36,7 @@ dr_start() {
 finish() {
   dr_servers stop >/dev/null 2>&1 || true
   scripts/servers.sh stop >/dev/null 2>&1 || true
+  scripts/rabbitmq.sh stop >/dev/null 2>&1 || true # started by the RabbitMQ tests themselves
   wait 2>/dev/null; echo "$summary"
 }
 trap finish EXIT

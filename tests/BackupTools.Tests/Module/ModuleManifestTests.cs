@@ -16,6 +16,8 @@ public sealed class ModuleManifestTests : IDisposable
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
         "Restore-MySql",
+        "Backup-CommandOutput", "Restore-CommandOutput", "Backup-S3Bucket", "Restore-S3Bucket",
+        "Backup-RabbitMqDefinitions", "Restore-RabbitMqDefinitions",
     ];
 
     [Fact]
@@ -102,6 +104,12 @@ public sealed class ModuleManifestTests : IDisposable
             Assert.Equal("High", _ps.Run("(Get-Command $c).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()",
                 new Dictionary<string, object?> { ["c"] = destructive }).AssertNoErrors().Output.Single());
         Assert.Equal("At,BinlogCell,ConnectionString,Credential,Database!,Force,Gtid,Id!,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-MySql"));
+        Assert.Equal("Cell!,Command!,Compression,CompressionLevel,Environment,HookTimeoutSec,Key,KeyFile,LockTimeoutSec,QuiesceCommand,Repository,ResumeCommand,StorageCredential,VerifyCommand", Surface("Backup-CommandOutput"));
+        Assert.Equal("Command!,Environment,Id!,Key,KeyFile,Repository,StorageCredential", Surface("Restore-CommandOutput"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Full,Key,KeyFile,LockTimeoutSec,Repository,Source!,SourceCredential,StorageCredential", Surface("Backup-S3Bucket"));
+        Assert.Equal("Id!,InPlace,Key,KeyFile,LockTimeoutSec,Repository,StorageCredential,Target,TargetCredential", Surface("Restore-S3Bucket"));
+        Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,ManagementUrl,Repository,StorageCredential,Vhost", Surface("Backup-RabbitMqDefinitions"));
+        Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,ManagementUrl,Repository,SkipSafetyBackup,StorageCredential,Vhost", Surface("Restore-RabbitMqDefinitions"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
         Assert.Equal("High", _ps.Run("(Get-Command Restore-Cell).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());
     }

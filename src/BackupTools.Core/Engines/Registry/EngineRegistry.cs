@@ -1,8 +1,12 @@
+using BackupTools.Core.Engines.Command;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.MySql;
+using BackupTools.Core.Engines.MySqlPitr;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Engines.PostgresPitr;
+using BackupTools.Core.Engines.RabbitMq;
 using BackupTools.Core.Engines.Redis;
+using BackupTools.Core.Engines.S3Bucket;
 using BackupTools.Core.Errors;
 
 namespace BackupTools.Core.Engines.Registry;
@@ -24,6 +28,10 @@ public static class EngineRegistry
         DirectoryEngine.Descriptor,
         PgBaseEngine.Descriptor,
         PgWalEngine.Descriptor,
+        BinlogEngine.Descriptor,
+        CommandEngine.Descriptor,
+        S3BucketEngine.Descriptor,
+        RabbitMqEngine.Descriptor,
     ];
 
     private static readonly Dictionary<string, BackupEngine> ByName = All.ToDictionary(e => e.Name, StringComparer.Ordinal);

@@ -1,0 +1,39 @@
+using BackupTools.Core.Repository;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline.Compression;
+
+namespace BackupTools.Core.Engines.RabbitMq;
+
+public sealed record RabbitMqBackupRequest(
+    RepositoryReference Repository,
+    RabbitMqTarget Target,
+    string? Cell,
+    CompressionSettings? Compression,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout,
+    IReadOnlyDictionary<string, string>? Tags = null);
+
+/// <summary>Target.Vhost: for a per-vhost backup, the vhost to import into (default: the one backed up; created if missing).</summary>
+public sealed record RabbitMqRestoreRequest(
+    RepositoryReference Repository,
+    string Id,
+    RabbitMqTarget Target,
+    bool SkipSafetyBackup,
+    BackupKeyRing? Keys,
+    TimeSpan LockTimeout,
+    Func<string, string, bool> ShouldProcess);
+
+public sealed class RabbitMqRestoreResult
+{
+    public required string RestoredId { get; init; }
+    public required DateTimeOffset RestoredPointInTime { get; init; }
+    public required string Broker { get; init; }
+    public string? Vhost { get; init; }
+    /// <summary>Objects imported, per kind (users, vhosts, queues…).</summary>
+    public required IReadOnlyDictionary<string, int> Objects { get; init; }
+    public string? SafetyBackupId { get; init; }
+    public bool SafetyBackupSkipped { get; init; }
+    /// <summary>How the restore was proven: the broker's definitions compared with the backup's, object by object.</summary>
+    public required string Verification { get; init; }
+    public required TimeSpan Duration { get; init; }
+}

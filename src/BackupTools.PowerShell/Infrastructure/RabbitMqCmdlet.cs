@@ -1,0 +1,34 @@
+using System.Management.Automation;
+using BackupTools.Core.Engines.RabbitMq;
+
+namespace BackupTools.PowerShell.Infrastructure;
+
+/// <summary>Connection parameters of the RabbitMQ cmdlets: the management API URL, the user, and optionally one vhost.</summary>
+public abstract class RabbitMqCmdlet : KeyedCmdlet, IStorageCredentialParameter
+{
+    /// <summary>http(s)://host:15672 (default http://localhost:15672).</summary>
+    [Parameter]
+    public string? ManagementUrl { get; set; }
+
+    /// <summary>A management user (administrator tag, to export users and import definitions).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    public string? Vhost { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
+    [Parameter]
+    public PSCredential? StorageCredential { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int LockTimeoutSec { get; set; }
+
+    protected RabbitMqTarget BuildTarget() =>
+        RabbitMqTarget.From(ManagementUrl, Credential?.UserName, Credential?.GetNetworkCredential().Password, Vhost);
+}
