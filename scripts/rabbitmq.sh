@@ -5,12 +5,12 @@
 #
 #   scripts/rabbitmq.sh start | stop | status
 #
-# Ports: BT_RABBITMQ_PORT (AMQP, default 45672), +1 management HTTP, +2 Erlang distribution, +3 epmd.
+# Ports: BT_RABBITMQ_PORT (AMQP, default 24672: below the ephemeral port range), +1 management HTTP, +2 Erlang distribution, +3 epmd.
 # State: $BACKUPTOOLS_SERVERS_DIR/rabbitmq-<port> (default <repo>/.servers/…); writes rabbitmq.json there
 # (management URL, admin user and its generated password, 0600). Install: scripts/servers.sh install.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd); repo=$(dirname "$here")
-port=${BT_RABBITMQ_PORT:-45672}
+port=${BT_RABBITMQ_PORT:-24672}
 dir=${BACKUPTOOLS_SERVERS_DIR:-$repo/.servers}/rabbitmq-$port
 log() { echo "rabbitmq: $*" >&2; }
 

@@ -8,7 +8,7 @@ namespace BackupTools.Tests.RabbitMq;
 
 /// <summary>
 /// The private test broker scripts/rabbitmq.sh starts (once per test run; idempotent) on BT_RABBITMQ_PORT (default
-/// 45672) and its management API, called as the generated admin user.
+/// 24672) and its management API, called as the generated admin user.
 /// </summary>
 public static class RabbitMqBroker
 {
@@ -25,7 +25,7 @@ public static class RabbitMqBroker
         using var process = Process.Start(new ProcessStartInfo("bash", ["-c", "\"$0\" start </dev/null >\"$1\" 2>&1", script, log]))!;
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)) || process.ExitCode != 0)
             throw new InvalidOperationException($"scripts/rabbitmq.sh start failed: {File.ReadAllText(log)}\nOn a dev machine run `scripts/servers.sh install` first.");
-        var port = Environment.GetEnvironmentVariable("BT_RABBITMQ_PORT") is { Length: > 0 } p ? p : "45672";
+        var port = Environment.GetEnvironmentVariable("BT_RABBITMQ_PORT") is { Length: > 0 } p ? p : "24672";
         var dir = Path.Combine(Environment.GetEnvironmentVariable("BACKUPTOOLS_SERVERS_DIR") ?? Path.Combine(RepoPaths.Root, ".servers"), $"rabbitmq-{port}");
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "rabbitmq.json"))).RootElement;
         return (json.GetProperty("managementUrl").GetString()!, json.GetProperty("user").GetString()!, json.GetProperty("password").GetString()!);
