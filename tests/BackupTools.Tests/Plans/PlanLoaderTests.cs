@@ -111,7 +111,8 @@ public sealed class PlanLoaderTests : IDisposable
         Assert.Contains(":1:", text);
         Assert.Contains("repository: 'nowhere' is neither a target name nor a path/URI", text);
         Assert.Contains("cells[0].name: 'bad name!' is not a valid cell name", text);
-        Assert.Contains("'mongodb' is not one of the allowed values. Allowed: postgres, mysql, redis, directory.", text);
+        Assert.Contains($"'mongodb' is not one of the allowed values. Allowed: {string.Join(", ", BackupTools.Core.Engines.Registry.EngineRegistry.PlanKinds)}.", text);
+        Assert.Contains("Allowed: postgres, mysql, redis, directory", text);
     }
 
     [Fact]
