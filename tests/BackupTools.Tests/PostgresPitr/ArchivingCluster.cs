@@ -42,7 +42,15 @@ public sealed class ArchivingCluster : IDisposable
             archive_command = '{Path.Combine(RepoPaths.Root, "module", "tools", "bt-wal-spool")} {Spool} %p %f'
             max_wal_senders = 4
             """);
-        // A free port can be taken by another test's server between the probe and the start: then try another.
+        StartOnAFreePort();
+    }
+
+    /// <summary>
+    /// Starts the server; when it cannot (its port was taken since the probe: a free port is only free until
+    /// someone binds it), moves it to another free port and tries again.
+    /// </summary>
+    public void StartOnAFreePort()
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -52,9 +60,8 @@ public sealed class ArchivingCluster : IDisposable
             }
             catch (InvalidOperationException) when (attempt < 3)
             {
-                var conf = Path.Combine(DataDir, "postgresql.conf");
                 Port = FreePort();
-                File.AppendAllText(conf, $"\nport = {Port}\n");
+                File.AppendAllText(Path.Combine(DataDir, "postgresql.conf"), $"\nport = {Port}\n");
             }
         }
     }
@@ -121,8 +128,23 @@ public sealed class ArchivingCluster : IDisposable
             File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
     }
 
+    /// <summary>
+    /// A port nobody listens on, below Linux's ephemeral range (32768-60999) so no client socket can take it
+    /// between the probe and the server's start; the OS's pick when the whole range is busy.
+    /// </summary>
     public static int FreePort()
     {
+        for (var i = 0; i < 50; i++)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException) { }
+        }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;

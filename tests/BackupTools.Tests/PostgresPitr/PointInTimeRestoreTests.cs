@@ -141,7 +141,7 @@ public sealed class PointInTimeRestoreTests : IDisposable
         ArchivingCluster.StopServer(_cluster.DataDir);
         var result = Run(inPlace, vars).AssertNoErrors().Single<PgPitrRestoreResult>();
         Assert.True(Directory.Exists(result.PreviousDataDirectory), "the replaced cluster is kept");
-        _cluster.Start();
+        _cluster.StartOnAFreePort();
         Assert.Equal(100L, Convert.ToInt64(_cluster.Scalar("select count(*) from ledger")));
         Assert.Equal("on", _cluster.Scalar("show archive_mode")); // our recovery settings are gone again
         Commit(101, 110);
