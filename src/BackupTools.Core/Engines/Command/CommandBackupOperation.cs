@@ -4,7 +4,6 @@ using BackupTools.Core.Audit;
 using BackupTools.Core.Engines.External;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.Command;
@@ -21,42 +20,30 @@ public sealed class CommandBackupOperation(IOperationObserver observer)
     public const string EngineName = "command";
     private const string Activity = "Backup-CommandOutput";
 
-    public BackupRecord Run(CommandBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, Describe(request.Source)), observer,
-            opened => RunUnaudited(opened, request, cancel), r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+    private BackupTemplate Template => new(observer);
 
-    private BackupRecord RunUnaudited(OperationRepository opened, CommandBackupRequest request, CancellationToken cancel)
-    {
-        Validate(request);
-        var repository = opened.Get();
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-CommandOutput {request.Cell}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        return RunLocked(repository, request, cancel);
-    }
+    public BackupRecord Run(CommandBackupRequest request, CancellationToken cancel) =>
+        Template.Audited(request.Repository, new AuditSubject("backup", request.Cell, EngineName, Describe(request.Source)), opened =>
+        {
+            Validate(request);
+            return Template.Locked(opened, $"Backup-CommandOutput {request.Cell}", request.LockTimeout, cancel, repository => RunLocked(repository, request, cancel));
+        });
 
     /// <summary>For callers that hold the writer lock already (a plan, a restore's safety backup).</summary>
     public BackupRecord RunLocked(BackupRepository repository, CommandBackupRequest request, CancellationToken cancel)
     {
         Validate(request);
+        WarnAboutUnpairedHooks(request.Source);
         var source = request.Source;
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(request.Cell, Describe(source), EngineName, BackupKind.Full, null, compression,
-            new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()));
         var clock = Stopwatch.StartNew();
-        using var writer = repository.BeginBackup(plan, request.Keys);
-        long bytes;
-        CommandHooks.Run("Quiesce", source.Quiesce, source, request.HookTimeout, cancel);
-        try
+        long bytes = 0;
+        var backup = new StreamBackup(request.Cell, Describe(source), EngineName, request.Compression, request.Keys, request.Tags, Activity, $"{request.Cell}: command output");
+        return Template.Write(repository, backup, data =>
         {
-            using var data = writer.OpenObject(BackupManifest.DataRole);
-            bytes = Dump(source, new ProgressStream(data, done => observer.Progress(Activity, $"{request.Cell}: command output", done, null)), cancel);
-            data.Complete();
-        }
-        finally
-        {
-            ResumeAfter(source, request.HookTimeout, cancel);
-        }
-        var facts = new JsonObject
+            CommandHooks.Run("Quiesce", source.Quiesce, source, request.HookTimeout, cancel);
+            try { bytes = Dump(source, data, cancel); }
+            finally { ResumeAfter(source, request.HookTimeout, cancel); }
+        }, () => new JsonObject
         {
             ["command"] = source.Backup,
             ["verifyCommand"] = source.Verify,
@@ -66,8 +53,7 @@ public sealed class CommandBackupOperation(IOperationObserver observer)
             ["verified"] = source.Verify != null,
             ["outputBytes"] = bytes,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
-        };
-        return repository.ToRecord(writer.Complete(facts));
+        }, cancel);
     }
 
     private long Dump(CommandSource source, Stream sink, CancellationToken cancel)
@@ -116,15 +102,19 @@ public sealed class CommandBackupOperation(IOperationObserver observer)
         }
     }
 
-    private void Validate(CommandBackupRequest request)
+    private static void Validate(CommandBackupRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Source.Backup))
             throw new BackupInputException("CommandMissing", "Command", "no backup command was given.", "Pass -Command with a command line that writes the backup to stdout.");
-        if ((request.Source.Quiesce is null) != (request.Source.Resume is null))
-            observer.Warning(request.Source.Quiesce is null ? "A resume command without a quiesce command: it runs after the backup anyway." : "A quiesce command without a resume command: nothing resumes the system after the backup.");
         foreach (var name in request.Source.Variables.Keys)
             if (name.Length == 0 || name.Contains('=') || name.Contains('\0'))
                 throw new BackupInputException("CommandEnvironmentInvalid", "Environment", $"'{name}' is not a valid environment variable name.", "Use names like PGPASSWORD or MONGODB_URI.");
+    }
+
+    private void WarnAboutUnpairedHooks(CommandSource source)
+    {
+        if ((source.Quiesce is null) != (source.Resume is null))
+            observer.Warning(source.Quiesce is null ? "A resume command without a quiesce command: it runs after the backup anyway." : "A quiesce command without a resume command: nothing resumes the system after the backup.");
     }
 
     private static string Describe(CommandSource source)

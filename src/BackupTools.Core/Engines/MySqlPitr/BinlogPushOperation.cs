@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.MySqlPitr;
@@ -56,12 +55,10 @@ public sealed class BinlogPushOperation(IOperationObserver observer)
         string? batchId = null;
         if (segments.Count > 0)
         {
-            using var writerLock = WriterLock.Acquire(repository, $"Push-MySqlBinlog {request.Cell}", request.LockTimeout, cancel);
-            var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-            using var writer = repository.BeginBackup(new BackupPlan(request.Cell, request.Target.ToString(), BinlogArchive.EngineName, BackupKind.Binlog, null, compression), request.Keys);
-            using (var data = writer.OpenObject(BackupManifest.DataRole))
-            {
-                using (var tar = new TarWriter(data, TarEntryFormat.Pax, leaveOpen: true))
+            var manifest = new BackupTemplate(observer).Batch(repository, $"Push-MySqlBinlog {request.Cell}", request.LockTimeout,
+                new StreamBackup(request.Cell, request.Target.ToString(), BinlogArchive.EngineName, request.Compression, request.Keys, Kind: BackupKind.Binlog), data =>
+                {
+                    using var tar = new TarWriter(data, TarEntryFormat.Pax, leaveOpen: true);
                     foreach (var segment in segments)
                     {
                         using var slice = new FileStream(Path.Combine(request.Spool, segment.File), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -70,9 +67,7 @@ public sealed class BinlogPushOperation(IOperationObserver observer)
                         tar.WriteEntry(entry);
                         observer.Progress(Activity, segment.EntryName, segment.End, segment.End);
                     }
-                data.Complete();
-            }
-            var manifest = writer.Complete(BinlogArchive.Describe(segments));
+                }, () => BinlogArchive.Describe(segments), cancel);
             archive.Add(manifest);
             batchId = manifest.Id;
         }

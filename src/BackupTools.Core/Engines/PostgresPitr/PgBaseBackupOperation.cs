@@ -5,7 +5,6 @@ using BackupTools.Core.Engines.External;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 using Npgsql;
 
@@ -22,9 +21,11 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
     public const string EngineName = "postgres-base";
     private const string Activity = "Backup-PostgresBase";
 
+    private BackupTemplate Template => new(observer);
+
     public BackupRecord Run(PgBaseBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()), observer,
-            opened => RunUnaudited(opened, request, cancel), r => new AuditOutcome([r.Id], $"base backup, {r.RawBytes} bytes"));
+        Template.Audited(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.ToString()),
+            opened => RunUnaudited(opened, request, cancel), _ => "base backup, ");
 
     private BackupRecord RunUnaudited(OperationRepository opened, PgBaseBackupRequest request, CancellationToken cancel)
     {
@@ -32,29 +33,24 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
         var tools = PgTools.Locate(request.ToolPath, facts["serverMajor"]!.GetValue<int>());
         var cell = request.Cell ?? DefaultCell(request.Target);
         BackupId.ValidateCellName(cell);
-        var repository = opened.Get();
-        using var writerLock = WriterLock.Acquire(repository, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
-        RepositorySweeper.Sweep(repository, observer);
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(cell, request.Target.ToString(), EngineName, BackupKind.Full, null, compression);
-        using var environment = new PgEnvironment(request.Target);
-        using var writer = repository.BeginBackup(plan, request.Keys);
-        ExternalTool.Result result;
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        return Template.Locked(opened, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel, repository =>
         {
-            var progress = new ProgressStream(data, bytes => observer.Progress(Activity, $"{request.Target}: base backup", bytes, null));
+            using var environment = new PgEnvironment(request.Target);
+            var backup = new StreamBackup(cell, request.Target.ToString(), EngineName, request.Compression, request.Keys, null, Activity, $"{request.Target}: base backup");
+            ExternalTool.Result? result = null;
             // -c fast: a backup taken by a tool should not wait for the next scheduled checkpoint; -v prints the LSNs.
-            result = ExternalTool.Run(Path.Combine(tools.BinDir, "pg_basebackup"),
-                ["-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "--no-password"], environment.For("postgres"), progress, null, cancel);
-            data.Complete();
-        }
-        var (start, timeline, stop) = WalRange(result.Stderr);
-        facts["startLsn"] = WalFileName.FormatLsn(start);
-        facts["stopLsn"] = WalFileName.FormatLsn(stop);
-        facts["timeline"] = timeline;
-        facts["format"] = "pg_basebackup-tar";
-        facts["pgBasebackupMajor"] = tools.Major;
-        return repository.ToRecord(writer.Complete(facts));
+            return Template.Write(repository, backup, data => result = ExternalTool.Run(Path.Combine(tools.BinDir, "pg_basebackup"),
+                ["-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "--no-password"], environment.For("postgres"), data, null, cancel), () =>
+            {
+                var (start, timeline, stop) = WalRange(result!.Stderr);
+                facts["startLsn"] = WalFileName.FormatLsn(start);
+                facts["stopLsn"] = WalFileName.FormatLsn(stop);
+                facts["timeline"] = timeline;
+                facts["format"] = "pg_basebackup-tar";
+                facts["pgBasebackupMajor"] = tools.Major;
+                return facts;
+            }, cancel);
+        });
     }
 
     /// <summary>postgres-&lt;host&gt;-&lt;port&gt;: one cluster, one cell, shared by its base backups and its WAL.</summary>

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using BackupTools.Core.Audit;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.PostgresPitr;
@@ -103,22 +102,18 @@ public sealed class WalPushOperation(IOperationObserver observer)
         string? batchId = null;
         if (fresh.Count > 0)
         {
-            using var writerLock = WriterLock.Acquire(repository, $"Push-PostgresWal {request.Cell}", request.LockTimeout, cancel);
-            var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-            using var writer = repository.BeginBackup(new BackupPlan(request.Cell, request.Spool, WalArchive.EngineName, BackupKind.Wal, null, compression), request.Keys);
             long done = 0, total = fresh.Sum(f => f.Bytes);
-            using (var data = writer.OpenObject(BackupManifest.DataRole))
-            {
-                using (var tar = new TarWriter(data, TarEntryFormat.Pax, leaveOpen: true))
+            var manifest = new BackupTemplate(observer).Batch(repository, $"Push-PostgresWal {request.Cell}", request.LockTimeout,
+                new StreamBackup(request.Cell, request.Spool, WalArchive.EngineName, request.Compression, request.Keys, Kind: BackupKind.Wal), data =>
+                {
+                    using var tar = new TarWriter(data, TarEntryFormat.Pax, leaveOpen: true);
                     foreach (var file in fresh)
                     {
                         cancel.ThrowIfCancellationRequested();
                         tar.WriteEntry(Path.Combine(request.Spool, file.Name), file.Name);
                         observer.Progress(Activity, file.Name, done += file.Bytes, total);
                     }
-                data.Complete();
-            }
-            var manifest = writer.Complete(WalArchive.Describe(fresh, archive.SystemIdentifier ?? SystemIdentifierOf(Path.Combine(request.Spool, fresh[0].Name))));
+                }, () => WalArchive.Describe(fresh, archive.SystemIdentifier ?? SystemIdentifierOf(Path.Combine(request.Spool, fresh[0].Name))), cancel);
             archive.Add(manifest);
             batchId = manifest.Id;
         }

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using BackupTools.Core.Audit;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.RabbitMq;
@@ -15,16 +14,14 @@ namespace BackupTools.Core.Engines.RabbitMq;
 public sealed class RabbitMqBackupOperation(IOperationObserver observer)
 {
     public const string EngineName = "rabbitmq";
+    private const string Activity = "Backup-RabbitMqDefinitions";
     public const string MessagesNote = "definitions only: messages in queues are not backed up";
 
+    private BackupTemplate Template => new(observer);
+
     public BackupRecord Run(RabbitMqBackupRequest request, CancellationToken cancel) =>
-        OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.Describe()), observer, opened =>
-        {
-            var repository = opened.Get();
-            using var writerLock = WriterLock.Acquire(repository, $"Backup-RabbitMqDefinitions {request.Target}", request.LockTimeout, cancel);
-            RepositorySweeper.Sweep(repository, observer);
-            return RunLocked(repository, request, cancel);
-        }, r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+        Template.Audited(request.Repository, new AuditSubject("backup", request.Cell, EngineName, request.Target.Describe()), opened =>
+            Template.Locked(opened, $"Backup-RabbitMqDefinitions {request.Target}", request.LockTimeout, cancel, repository => RunLocked(repository, request, cancel)));
 
     /// <summary>For callers that hold the writer lock already (a restore's safety export).</summary>
     public BackupRecord RunLocked(BackupRepository repository, RabbitMqBackupRequest request, CancellationToken cancel)
@@ -35,15 +32,13 @@ public sealed class RabbitMqBackupOperation(IOperationObserver observer)
         var bytes = api.Get(RabbitMqApi.DefinitionsPath(target.Vhost), cancel);
         var definitions = JsonNode.Parse(bytes) as JsonObject
             ?? throw new BackupToolsException("RabbitMqApiFailed", FailureKind.ExternalToolFailure, $"RabbitMQ at {target} returned definitions that are not a JSON object.");
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(request.Cell ?? target.DefaultCell(), target.Describe(), EngineName, BackupKind.Full, null, compression,
-            new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()));
-        using var writer = repository.BeginBackup(plan, request.Keys);
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
-        {
-            data.Write(bytes);
-            data.Complete();
-        }
+        var backup = new StreamBackup(request.Cell ?? target.DefaultCell(), target.Describe(), EngineName, request.Compression, request.Keys, request.Tags,
+            Activity, $"{target}: definitions");
+        return Template.Write(repository, backup, data => data.Write(bytes), () => Facts(target, overview, definitions), cancel);
+    }
+
+    private JsonObject Facts(RabbitMqTarget target, JsonObject overview, JsonObject definitions)
+    {
         var counts = new JsonObject();
         foreach (var (kind, count) in RabbitMqDefinitions.Counts(definitions)) counts[kind] = count;
         var facts = new JsonObject
@@ -57,6 +52,6 @@ public sealed class RabbitMqBackupOperation(IOperationObserver observer)
             ["messages"] = MessagesNote,
         };
         observer.Verbose($"Exported {string.Join(", ", RabbitMqDefinitions.Counts(definitions).Select(c => $"{c.Value} {c.Key}"))} from {target}; messages are not part of definitions.");
-        return repository.ToRecord(writer.Complete(facts));
+        return facts;
     }
 }

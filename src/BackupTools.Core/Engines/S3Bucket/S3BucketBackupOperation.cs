@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using BackupTools.Core.Audit;
-using BackupTools.Core.Engines.External;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
-using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.S3Bucket;
@@ -21,17 +19,13 @@ public sealed class S3BucketBackupOperation(IOperationObserver observer)
     public const string EngineName = "s3bucket";
     private const string Activity = "Backup-S3Bucket";
 
+    private BackupTemplate Template => new(observer);
+
     public BackupRecord Run(S3BucketBackupRequest request, CancellationToken cancel)
     {
         using var source = new S3BucketClient(request.Source, request.SourceCredential);
-        return OperationAudit.Run(request.Repository, new AuditSubject("backup", request.Cell, EngineName, source.Location.ToString()), observer,
-            opened =>
-            {
-                var repository = opened.Get();
-                using var writerLock = WriterLock.Acquire(repository, $"Backup-S3Bucket {source.Location}", request.LockTimeout, cancel);
-                RepositorySweeper.Sweep(repository, observer);
-                return RunLocked(repository, source, request, cancel);
-            }, r => new AuditOutcome([r.Id], $"{r.RawBytes} bytes"));
+        return Template.Audited(request.Repository, new AuditSubject("backup", request.Cell, EngineName, source.Location.ToString()), opened =>
+            Template.Locked(opened, $"Backup-S3Bucket {source.Location}", request.LockTimeout, cancel, repository => RunLocked(repository, source, request, cancel)));
     }
 
     internal static string DefaultCell(S3BucketClient source) =>
@@ -45,17 +39,14 @@ public sealed class S3BucketBackupOperation(IOperationObserver observer)
         var parent = request.Full ? null : LatestOf(repository, cell, sourceName);
         var previous = parent is null ? new Dictionary<string, S3ObjectEntry>(StringComparer.Ordinal)
             : S3BucketIndexReader.Read(repository, parent, request.Keys).Objects.ToDictionary(o => o.Key, StringComparer.Ordinal);
-        var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(cell, sourceName, EngineName, parent is null ? BackupKind.Full : BackupKind.Incremental, parent?.Id, compression,
-            new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>()));
+        var backup = new StreamBackup(cell, sourceName, EngineName, request.Compression, request.Keys, request.Tags, Activity, $"{sourceName}: changed objects",
+            parent is null ? BackupKind.Full : BackupKind.Incremental, parent?.Id);
         var clock = Stopwatch.StartNew();
-        using var writer = repository.BeginBackup(plan, request.Keys);
         var objects = new List<S3ObjectEntry>();
         long changedBytes = 0;
         var changed = 0;
-        using (var data = writer.OpenObject(BackupManifest.DataRole))
+        return Template.Write(repository, backup, (sink, written) =>
         {
-            var sink = new ProgressStream(data, done => observer.Progress(Activity, $"{sourceName}: changed objects", done, null));
             foreach (var listed in source.List())
             {
                 cancel.ThrowIfCancellationRequested();
@@ -65,39 +56,34 @@ public sealed class S3BucketBackupOperation(IOperationObserver observer)
                     objects.Add(known);
                     continue;
                 }
-                var entry = Store(source, listed, key, sink, writer.Id, cancel);
+                var entry = Store(source, listed, key, sink, written.Id, cancel);
                 if (entry is null) { observer.Warning($"'{key}' was deleted while the backup ran; it is not in this backup."); continue; }
                 objects.Add(entry);
                 changed++;
                 changedBytes += entry.Size;
             }
             S3ObjectFrames.WriteEnd(sink);
-            data.Complete();
-        }
-        var present = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        var deleted = previous.Keys.Where(k => !present.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        var index = new S3BucketIndex { Source = sourceName, Objects = objects, Deleted = deleted };
-        using (var indexObject = writer.OpenObject(S3BucketIndex.ObjectRole))
+        }, written =>
         {
-            indexObject.Write(index.Serialize());
-            indexObject.Complete();
-        }
-        var facts = new JsonObject
-        {
-            ["source"] = sourceName,
-            ["bucket"] = source.Bucket,
-            ["prefix"] = source.Location.Prefix,
-            ["objects"] = objects.Count,
-            ["bytes"] = objects.Sum(o => o.Size),
-            ["changedObjects"] = changed,
-            ["changedBytes"] = changedBytes,
-            ["unchangedObjects"] = objects.Count - changed,
-            ["deletedObjects"] = deleted.Count,
-            ["taggedObjects"] = objects.Count(o => o.Tags.Count > 0),
-            ["consistency"] = "per object: a bucket has no snapshot, objects are read one after another as listed",
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
-        };
-        return repository.ToRecord(writer.Complete(facts));
+            var present = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+            var deleted = previous.Keys.Where(k => !present.Contains(k)).Order(StringComparer.Ordinal).ToList();
+            written.AddObject(S3BucketIndex.ObjectRole, new S3BucketIndex { Source = sourceName, Objects = objects, Deleted = deleted }.Serialize());
+            return new JsonObject
+            {
+                ["source"] = sourceName,
+                ["bucket"] = source.Bucket,
+                ["prefix"] = source.Location.Prefix,
+                ["objects"] = objects.Count,
+                ["bytes"] = objects.Sum(o => o.Size),
+                ["changedObjects"] = changed,
+                ["changedBytes"] = changedBytes,
+                ["unchangedObjects"] = objects.Count - changed,
+                ["deletedObjects"] = deleted.Count,
+                ["taggedObjects"] = objects.Count(o => o.Tags.Count > 0),
+                ["consistency"] = "per object: a bucket has no snapshot, objects are read one after another as listed",
+                ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            };
+        }, cancel);
     }
 
     private static S3ObjectEntry? Store(S3BucketClient source, S3Object listed, string key, Stream sink, string backupId, CancellationToken cancel)
