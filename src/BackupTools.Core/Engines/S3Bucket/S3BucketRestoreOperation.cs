@@ -47,7 +47,11 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         if (!request.ShouldProcess(target.Location.ToString(), action)) return null;
 
         string? safetyId = null;
-        if (request.InPlace) safetyId = TakeSafetyBackup(repository, target, request, manifest, cancel);
+        if (request.InPlace)
+        {
+            VerifyHolders(repository, index, request, cancel);
+            safetyId = TakeSafetyBackup(repository, target, request, manifest, cancel);
+        }
         var bytes = PutAll(repository, index, target, request, cancel);
         foreach (var key in extra) target.Delete(key);
         var verification = Prove(target, index, cancel);
@@ -85,6 +89,20 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         using var writerLock = WriterLock.Acquire(repository, $"Restore-S3Bucket {target.Location} safety backup", request.LockTimeout, cancel);
         return new S3BucketBackupOperation(observer).RunLocked(repository, target, new S3BucketBackupRequest(request.Repository, target.Location.ToString(), null,
             restoring.Cell, false, null, request.Keys, request.LockTimeout, SafetyBackup.Tags(restoring.Id)), cancel).Id;
+    }
+
+    /// <summary>
+    /// In place, objects are replaced one by one as the backup is read: a damage found half-way would leave the prefix
+    /// half restored. So every holder backup's data is read through and verified first, before anything is replaced.
+    /// </summary>
+    private void VerifyHolders(BackupRepository repository, S3BucketIndex index, S3BucketRestoreRequest request, CancellationToken cancel)
+    {
+        foreach (var id in index.Objects.Select(o => o.Holder).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            observer.Verbose($"Verifying the data of backup {id} before replacing any object.");
+            using var data = repository.OpenObject(repository.GetManifest(id), BackupManifest.DataRole, request.Keys);
+            data.VerifyToEnd(cancel);
+        }
     }
 
     /// <summary>Reads each holder backup's data object once, front to back, putting the objects the index wants from it.</summary>
