@@ -11,7 +11,12 @@ public static class BinlogEngine
     {
         Name = BinlogArchive.EngineName,
         DisplayName = "MySQL binlog",
-        Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new BinlogBatchValidator() },
+        Validators = new Dictionary<string, IContentValidator>
+        {
+            [BackupManifest.DataRole] = new HashedTarBatchValidator("binlog", new BatchVocabulary("binlog batch", "Binlog segment", "binlog segments",
+                UnexpectedErrorId: "BinlogBatchUnexpectedEntry", DamagedErrorId: "MySqlBinlogDamaged", MissingErrorId: "BinlogBatchIncomplete"),
+                batch => BinlogArchive.Segments(batch).Select(s => (s.EntryName, s.Sha256))),
+        },
         RestoreTest = Ability<IRestoreTest>.NotApplicable("a binlog batch is replayed only on top of a dump (Restore-MySql -BinlogCell)"),
         RestorePriority = RestorePriorities.Database,
         Plan = Ability<PlanEngineSupport>.NotApplicable("the binlog is archived by Push-MySqlBinlog -Watch, a long-running service, not by a plan"),
