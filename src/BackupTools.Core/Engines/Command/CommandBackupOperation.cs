@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BackupTools.Core.Audit;
-using BackupTools.Core.Engines.External;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using BackupTools.Core.Audit;
-using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
 
