@@ -12,7 +12,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet("Push", "MySqlBinlog")]
 [OutputType(typeof(BinlogPushResult))]
-public sealed class PushMySqlBinlogCommand : DatabaseCmdlet, IStorageCredentialParameter
+public sealed class PushMySqlBinlogCommand : DatabaseCmdlet
 {
     /// <summary>Local folder the streamer writes to; files leave it once archived.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -22,12 +22,7 @@ public sealed class PushMySqlBinlogCommand : DatabaseCmdlet, IStorageCredentialP
     [Parameter]
     public string? Cell { get; set; }
 
-    [Parameter]
-    public string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]

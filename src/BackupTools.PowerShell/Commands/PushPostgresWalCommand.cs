@@ -11,7 +11,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet("Push", "PostgresWal")]
 [OutputType(typeof(WalPushResult))]
-public sealed class PushPostgresWalCommand : KeyedCmdlet, IStorageCredentialParameter
+public sealed class PushPostgresWalCommand : RepositoryCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     public string Spool { get; set; } = "";
@@ -20,12 +20,7 @@ public sealed class PushPostgresWalCommand : KeyedCmdlet, IStorageCredentialPara
     [Parameter(Mandatory = true)]
     public string Cell { get; set; } = "";
 
-    [Parameter]
-    public string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]

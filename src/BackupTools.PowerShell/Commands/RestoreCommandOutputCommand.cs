@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>Feeds a Backup-CommandOutput backup to a restore command's standard input.</summary>
 [Cmdlet(VerbsData.Restore, "CommandOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(CommandRestoreResult))]
-public sealed class RestoreCommandOutputCommand : KeyedCmdlet, IStorageCredentialParameter
+public sealed class RestoreCommandOutputCommand : RepositoryCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(BackupIdCompleter))]
@@ -23,11 +23,8 @@ public sealed class RestoreCommandOutputCommand : KeyedCmdlet, IStorageCredentia
     public Hashtable? Environment { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Repository { get; set; }
+    public override string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     protected override void ProcessRecord()
     {

@@ -7,18 +7,15 @@ namespace BackupTools.PowerShell.Commands;
 
 [Cmdlet(VerbsData.Restore, "RedisRdb", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RedisRestoreResult))]
-public sealed class RestoreRedisRdbCommand : RedisCmdlet, IStorageCredentialParameter
+public sealed class RestoreRedisRdbCommand : RedisCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Repository { get; set; }
+    public override string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>The server's dump file (default: CONFIG GET dir + dbfilename).</summary>
     [Parameter]

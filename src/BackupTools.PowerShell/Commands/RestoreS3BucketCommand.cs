@@ -7,18 +7,15 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>Puts a bucket backup into a new prefix (default) or, with -InPlace, back into its own prefix after a safety backup.</summary>
 [Cmdlet(VerbsData.Restore, "S3Bucket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(S3BucketRestoreResult))]
-public sealed class RestoreS3BucketCommand : KeyedCmdlet, IStorageCredentialParameter
+public sealed class RestoreS3BucketCommand : RepositoryCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Repository { get; set; }
+    public override string? Repository { get; set; }
 
-    /// <summary>The repository's S3 access key (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>s3://bucket/prefix to restore into (must be empty); default s3://&lt;source bucket&gt;/bt-restore/&lt;id&gt;/&lt;source prefix&gt;.</summary>
     [Parameter]

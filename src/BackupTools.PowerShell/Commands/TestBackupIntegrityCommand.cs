@@ -9,18 +9,15 @@ namespace BackupTools.PowerShell.Commands;
 /// <summary>Emits an IntegrityResult per backup; a failed one is also written as a non-terminating error.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity")]
 [OutputType(typeof(IntegrityResult))]
-public sealed class TestBackupIntegrityCommand : DatabaseCmdlet, IStorageCredentialParameter
+public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[] Id { get; set; } = [];
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Repository { get; set; }
+    public override string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Also restore database backups into a throwaway database on -Server and compare row counts.</summary>
     [Parameter]

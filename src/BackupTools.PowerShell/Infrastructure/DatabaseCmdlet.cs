@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Infrastructure;
 /// Connection parameters shared by the database cmdlets: -ConnectionString or -Server/-Port/-Credential
 /// (each engine adds its usual fallbacks, e.g. PG* variables and .pgpass), and -ToolPath for the dump tools.
 /// </summary>
-public abstract class DatabaseCmdlet : KeyedCmdlet
+public abstract class DatabaseCmdlet : RepositoryCmdlet
 {
     [Parameter]
     public string? ConnectionString { get; set; }

@@ -8,7 +8,7 @@ namespace BackupTools.PowerShell.Infrastructure;
 /// (-Repository, -StorageCredential), into what (-TargetDatabase), and the safety-backup and lock options.
 /// Leaf cmdlets declare DefaultParameterSetName = "ByDatabase".
 /// </summary>
-public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredentialParameter
+public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet
 {
     protected const string ById = "ById";
     protected const string ByDatabase = "ByDatabase";
@@ -26,11 +26,8 @@ public abstract class DatabaseRestoreCmdlet : DatabaseCmdlet, IStorageCredential
     public DateTimeOffset? At { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Repository { get; set; }
+    public override string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Database to restore into (default: the backed-up database's name).</summary>
     [Parameter]

@@ -9,14 +9,9 @@ namespace BackupTools.PowerShell.Infrastructure;
 /// declared on the cmdlet's own class chain only, so that block stands once on each connection base (here and
 /// RedisBackupCmdlet below).
 /// </summary>
-public abstract class DatabaseBackupCmdlet : DatabaseCmdlet, IStorageCredentialParameter
+public abstract class DatabaseBackupCmdlet : DatabaseCmdlet
 {
-    [Parameter]
-    public string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Cell the records belong to (default chosen by the engine: the database's own name).</summary>
     [Parameter]
@@ -38,14 +33,9 @@ public abstract class DatabaseBackupCmdlet : DatabaseCmdlet, IStorageCredentialP
 }
 
 /// <summary>Backup-RedisRdb, Backup-RedisAof: a Redis connection plus the same backup writer parameters.</summary>
-public abstract class RedisBackupCmdlet : RedisCmdlet, IStorageCredentialParameter
+public abstract class RedisBackupCmdlet : RedisCmdlet
 {
-    [Parameter]
-    public string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     /// <summary>Cell name (default: redis-&lt;host&gt;-&lt;port&gt;).</summary>
     [Parameter]

@@ -4,7 +4,7 @@ using BackupTools.Core.Engines.RabbitMq;
 namespace BackupTools.PowerShell.Infrastructure;
 
 /// <summary>Connection parameters of the RabbitMQ cmdlets: the management API URL, the user, and optionally one vhost.</summary>
-public abstract class RabbitMqCmdlet : KeyedCmdlet, IStorageCredentialParameter
+public abstract class RabbitMqCmdlet : RepositoryCmdlet
 {
     /// <summary>http(s)://host:15672 (default http://localhost:15672).</summary>
     [Parameter]
@@ -19,11 +19,8 @@ public abstract class RabbitMqCmdlet : KeyedCmdlet, IStorageCredentialParameter
     public string? Vhost { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public string? Repository { get; set; }
+    public override string? Repository { get; set; }
 
-    /// <summary>S3 access key id (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateRange(0, 86400)]

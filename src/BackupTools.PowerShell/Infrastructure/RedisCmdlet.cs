@@ -4,7 +4,7 @@ using BackupTools.Core.Engines.Redis;
 namespace BackupTools.PowerShell.Infrastructure;
 
 /// <summary>Connection parameters of the Redis cmdlets: -Server/-Port, -Credential (password alone, or an ACL user), -Tls.</summary>
-public abstract class RedisCmdlet : KeyedCmdlet
+public abstract class RedisCmdlet : RepositoryCmdlet
 {
     [Parameter]
     [Alias("Host")]

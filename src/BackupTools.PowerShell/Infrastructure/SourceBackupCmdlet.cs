@@ -8,14 +8,9 @@ namespace BackupTools.PowerShell.Infrastructure;
 /// Backup cmdlets whose source has no connection base of its own (Backup-CommandOutput, Backup-S3Bucket): where and
 /// how the backup is written (-Repository, -StorageCredential, -Compression, -CompressionLevel, -LockTimeoutSec).
 /// </summary>
-public abstract class SourceBackupCmdlet : KeyedCmdlet, IStorageCredentialParameter
+public abstract class SourceBackupCmdlet : RepositoryCmdlet
 {
-    [Parameter]
-    public string? Repository { get; set; }
 
-    /// <summary>The repository's S3 access key (user name) and secret key (password); otherwise the AWS environment/profile.</summary>
-    [Parameter]
-    public PSCredential? StorageCredential { get; set; }
 
     [Parameter]
     [ValidateSet("zstd", "gzip", "none", IgnoreCase = true)]
@@ -28,7 +23,6 @@ public abstract class SourceBackupCmdlet : KeyedCmdlet, IStorageCredentialParame
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
 
-    protected RepositoryReference RepositoryReference => ReferenceTo(Repository);
     protected CompressionSettings? RequestedCompression => CompressionSettings.ParseOptional(Compression, CompressionLevel);
     protected TimeSpan LockTimeout => TimeSpan.FromSeconds(LockTimeoutSec);
 }
