@@ -158,7 +158,7 @@ public sealed class PlanRunner(IOperationObserver observer)
         foreach (var cell in plan.Cells)
         {
             // Each cell's RPO is its age limit, so backup_healthy means "within RPO".
-            var report = new StatusOperation(observer).Run(new StatusRequest(primary, new StatusPolicy(MaxAge: cell.Rpo), [cell.Name]));
+            var report = new StatusOperation(observer).Run(new StatusRequest(primary, new StatusPolicy(MaxAge: cell.Rpo) { KeyRotationPeriod = plan.KeyRotationPeriod }, [cell.Name]));
             statuses.AddRange(report.Statuses);
             bytes[report.Repository] = bytes.GetValueOrDefault(report.Repository) + report.RepositoryStoredBytes;
         }

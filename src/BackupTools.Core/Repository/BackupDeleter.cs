@@ -126,6 +126,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         foreach (var key in manifest.Objects.Values.Select(o => o.Key).Concat(store.List(prefix).ToList()).Distinct(StringComparer.Ordinal))
             if (key.StartsWith(prefix, StringComparison.Ordinal) && store.Exists(key)) store.Delete(key);
         VerificationLog.Delete(repository, manifest.Id);
+        KeyWraps.Delete(store, manifest.Id);
     }
 
     /// <summary>Backups (other than those in <paramref name="ignoring"/>) that build on <paramref name="target"/>, directly or through others.</summary>

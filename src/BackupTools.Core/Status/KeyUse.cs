@@ -1,0 +1,36 @@
+using BackupTools.Core.Keys;
+using BackupTools.Core.Repository;
+
+namespace BackupTools.Core.Status;
+
+/// <summary>
+/// Which key each backup needs now (after rotations) and how old each key is: its creation time from the key file when
+/// the wraps recorded it, else the oldest backup wrapped with it (a key is at least as old as its first use).
+/// </summary>
+public sealed class KeyUse
+{
+    private readonly IReadOnlyDictionary<string, KeyWrapRecord> _records;
+    private readonly Dictionary<string, DateTimeOffset> _createdAt = new(StringComparer.Ordinal);
+
+    public KeyUse(IEnumerable<BackupManifest> manifests, IReadOnlyDictionary<string, KeyWrapRecord>? records)
+    {
+        _records = records ?? new Dictionary<string, KeyWrapRecord>();
+        foreach (var manifest in manifests)
+            foreach (var wrap in KeyWraps.All(manifest, _records.GetValueOrDefault(manifest.Id)))
+            {
+                var created = wrap.KeyCreatedAt ?? wrap.WrappedAt ?? manifest.CompletedAt;
+                if (!_createdAt.TryGetValue(wrap.KeyId, out var known) || created < known) _createdAt[wrap.KeyId] = created;
+            }
+    }
+
+    /// <summary>The wrap whose key the backup needs (null: not encrypted).</summary>
+    public KeyWrap? Needed(BackupManifest manifest) => KeyWraps.Current(manifest, _records.GetValueOrDefault(manifest.Id));
+
+    public IEnumerable<string> OverdueWarnings(IEnumerable<BackupManifest> series, TimeSpan period, DateTimeOffset now) =>
+        series.Select(m => Needed(m)).OfType<KeyWrap>()
+            .GroupBy(w => w.KeyId)
+            .Where(g => now - _createdAt[g.Key] > period)
+            .Select(g => $"{g.Count()} backup(s) still need key {KeyErrors.Describe(g.Key, g.First().KeyName)}, in use since {_createdAt[g.Key].UtcDateTime:yyyy-MM-dd} " +
+                         $"({BackupStatusEvaluator.Describe(now - _createdAt[g.Key])}, rotation period {BackupStatusEvaluator.Describe(period)}): " +
+                         "re-wrap them with Update-BackupKey -From <its key file> -To <a new key file>, then retire it");
+}
