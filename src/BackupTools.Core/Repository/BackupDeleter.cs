@@ -71,6 +71,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         Dictionary<string, BackupRemoval> results, CancellationToken cancel)
     {
         using var writerLock = WriterLock.Acquire(repository, purpose, lockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer); // debris a least-privilege backup credential could not delete
         var current = repository.ListManifests(observer).ToList();
         var allowed = stillDeletable?.Invoke(current);
         var removed = new HashSet<string>(StringComparer.Ordinal);
