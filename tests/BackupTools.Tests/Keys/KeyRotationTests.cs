@@ -145,6 +145,19 @@ public sealed class KeyRotationTests : CellTestBase
     }
 
     [Fact]
+    public void A_plan_run_warns_about_backups_that_need_a_key_older_than_its_key_rotation()
+    {
+        InitRepoWithKey();
+        var plan = Temp.Sub("backup.yml");
+        File.WriteAllText(plan, $"version: 1\nrepository: {Repo}\nkeys:\n  - file: {KeyPath}\nkeyRotation: 1s\nverify: {{ enabled: false }}\ncells:\n  - name: crm\n    sources:\n      - name: files\n        type: directory\n        path: {Cell}\n");
+        Thread.Sleep(1100); // the key file is now older than the plan's rotation period
+        var run = Run("Invoke-BackupPlan -Path $p", ("p", plan));
+        Assert.Contains(run.Warnings, w => w.Contains("1 backup(s) still need key " + BackupKeyFile.Read(KeyPath).Id));
+        File.WriteAllText(plan, File.ReadAllText(plan).Replace("keyRotation: 1s", "keyRotation: 90d"));
+        Assert.DoesNotContain(Run("Invoke-BackupPlan -Path $p", ("p", plan)).Warnings, w => w.Contains("still need key"));
+    }
+
+    [Fact]
     public void Copy_carries_rotated_wraps_and_deletion_removes_them()
     {
         var backups = TwentyBackups().Take(2).ToList();
