@@ -1,4 +1,6 @@
+using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
+using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Status;
@@ -21,6 +23,16 @@ public sealed class KeyUse
                 var created = wrap.KeyCreatedAt ?? wrap.WrappedAt ?? manifest.CompletedAt;
                 if (!_createdAt.TryGetValue(wrap.KeyId, out var known) || created < known) _createdAt[wrap.KeyId] = created;
             }
+    }
+
+    /// <summary>Get-Backup -KeyRotationPeriod: warnings for the listed backups that still need a key older than the period.</summary>
+    public static IReadOnlyList<string> OverdueAmong(BackupRepository repository, IReadOnlyCollection<string> ids, TimeSpan period, IOperationObserver observer, DateTimeOffset? now = null)
+    {
+        if (period <= TimeSpan.Zero)
+            throw new BackupInputException("StatusPolicyInvalid", "KeyRotationPeriod", $"{period} is not a positive duration.", "Give a duration such as 90d.");
+        var manifests = repository.ListManifests(observer);
+        var listed = new HashSet<string>(ids, StringComparer.Ordinal);
+        return new KeyUse(manifests, repository.AllKeyWraps()).OverdueWarnings(manifests.Where(m => listed.Contains(m.Id)), period, now ?? DateTimeOffset.UtcNow).ToList();
     }
 
     /// <summary>The wrap whose key the backup needs (null: not encrypted).</summary>

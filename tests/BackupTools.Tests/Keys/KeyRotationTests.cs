@@ -125,11 +125,14 @@ public sealed class KeyRotationTests : CellTestBase
         Assert.Equal([oldId], status.KeysNeeded);
         Assert.Contains(status.Warnings, w => w.Contains($"20 backup(s) still need key {oldId}") && w.Contains("Update-BackupKey"));
         Assert.True(Run("Get-BackupStatus -Repository $repo -KeyRotationPeriod 90d").AssertNoErrors().Single<BackupStatus>().Healthy);
+        var listed = Run("Get-Backup -Repository $repo -Latest -KeyRotationPeriod 1s").AssertNoErrors();
+        Assert.Contains(listed.Warnings, w => w.Contains($"1 backup(s) still need key {oldId}"));
 
         Run("Update-BackupKey -Repository $repo -From $key -To $k -Confirm:$false | Out-Null", ("k", NewKey)).AssertNoErrors();
         var after = Run("Get-BackupStatus -Repository $repo -KeyRotationPeriod 1h").AssertNoErrors().Single<BackupStatus>();
         Assert.Equal([BackupKeyFile.Read(NewKey).Id], after.KeysNeeded);
         Assert.True(after.Healthy, string.Join("; ", after.Warnings));
+        Assert.Empty(Run("Get-Backup -Repository $repo -KeyRotationPeriod 1h").AssertNoErrors().Warnings);
     }
 
     [Fact]
