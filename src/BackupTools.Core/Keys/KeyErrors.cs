@@ -13,9 +13,10 @@ public static class KeyErrors
         ? $"Run this on a host that holds the PRIVATE key file of key pair {Describe(keyId, keyName)} (written by New-BackupKey -KeyPair) and pass it with -KeyFile or BACKUPTOOLS_KEY_FILE; its public key file cannot read backups."
         : $"Pass the key file whose id is {keyId} with -KeyFile (or -Key / BACKUPTOOLS_KEY / BACKUPTOOLS_KEY_FILE); New-BackupKey printed the id, Get-Backup shows KeyId.";
 
-    public static BackupKeyException PrivateKeyRequired(BackupKey publicKey, string backupId) =>
+    /// <param name="subject">What needs reading, when it is not one backup (e.g. "Re-wrapping data keys").</param>
+    public static BackupKeyException PrivateKeyRequired(BackupKey publicKey, string backupId, string? subject = null) =>
         new("PrivateKeyRequired",
-            $"Backup {backupId} can only be read with the private key of key pair {publicKey.Describe()}; this host has only its public key ({publicKey.Origin}), which writes backups but cannot read them.",
+            $"{subject ?? $"Backup {backupId}"} can only be read with the private key of key pair {publicKey.Describe()}; this host has only its public key ({publicKey.Origin}), which writes backups but cannot read them.",
             WhatToPass(publicKey.Id, publicKey.Name));
 
     public static BackupKeyException KeyRequired(string backupId, string keyId, string? keyName) =>

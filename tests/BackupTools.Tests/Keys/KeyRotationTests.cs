@@ -90,8 +90,8 @@ public sealed class KeyRotationTests : CellTestBase
         Assert.Equal(20, results.Count);
         Assert.Equal(KeyRotationOutcome.Rewrapped, results.Single(r => r.Id == backups[11].Id).Outcome); // its second key's wrap dropped now
         Assert.Equal(KeyRotationOutcome.AlreadyRotated, results.Single(r => r.Id == backups[0].Id).Outcome);
-        Assert.Empty(Run("Update-BackupKey -Repository $repo -From $k -To $t -Confirm:$false", ("k", NewKey), ("t", Temp.Sub("third.json"))).AssertNoErrors()
-            .Objects<KeyRotationResult>().Where(r => r.Outcome == KeyRotationOutcome.Rewrapped));
+        Assert.DoesNotContain(Run("Update-BackupKey -Repository $repo -From $k -To $t -Confirm:$false", ("k", NewKey), ("t", Temp.Sub("third.json"))).AssertNoErrors()
+            .Objects<KeyRotationResult>(), r => r.Outcome == KeyRotationOutcome.Rewrapped);
 
         // Data objects and manifests are byte-identical: only keywraps/ changed.
         foreach (var (file, bytes) in objectsBefore) Assert.Equal(bytes, File.ReadAllBytes(file));
@@ -133,6 +133,19 @@ public sealed class KeyRotationTests : CellTestBase
         Assert.Equal([BackupKeyFile.Read(NewKey).Id], after.KeysNeeded);
         Assert.True(after.Healthy, string.Join("; ", after.Warnings));
         Assert.Empty(Run("Get-Backup -Repository $repo -KeyRotationPeriod 1h").AssertNoErrors().Warnings);
+    }
+
+    [Fact]
+    public void Rotation_refuses_a_public_key_as_the_old_key_and_the_same_key_twice()
+    {
+        InitRepoWithKey(createCell: false);
+        var pair = BackupKey.GenerateKeyPair("old-pair");
+        using var repository = BackupRepository.Open(new LocalBackupStore(Repo));
+        var rotation = new KeyRotation(NullObserver.Instance);
+        var denied = Assert.Throws<BackupTools.Core.Errors.BackupKeyException>(() => rotation.Run(repository, pair.PublicHalf(), BackupKey.Generate(), TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal("PrivateKeyRequired", denied.ErrorId);
+        Assert.Contains("'old-pair'", denied.Message);
+        Assert.Equal("KeyRotationSameKey", Assert.Throws<BackupTools.Core.Errors.BackupInputException>(() => rotation.Run(repository, pair, pair.PublicHalf(), TimeSpan.Zero, CancellationToken.None)).ErrorId);
     }
 
     [Fact]
