@@ -15,6 +15,7 @@
     CmdletsToExport      = @(
         'Initialize-BackupRepository'
         'New-BackupKey'
+        'Update-BackupKey'
         'Backup-Cell'
         'Get-Backup'
         'Test-BackupIntegrity'

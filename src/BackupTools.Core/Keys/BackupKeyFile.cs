@@ -5,12 +5,38 @@ using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Keys;
 
-/// <summary>Key files: small JSON documents, created 0600 from the first byte and written atomically.</summary>
+/// <summary>
+/// Key files: small JSON documents, created 0600 from the first byte and written atomically. "type" says what the
+/// file holds: absent or "secret" (version 1: "key" = base64 of 32 bytes), "ecdh-p384-private" ("privateKey" PKCS#8 and
+/// "publicKey" SubjectPublicKeyInfo, DER in base64) or "ecdh-p384-public" ("publicKey" only).
+/// </summary>
 public static class BackupKeyFile
 {
     private const string FormatName = "backuptools-key";
+    private const string PrivateType = "ecdh-p384-private";
+    private const string PublicType = "ecdh-p384-public";
 
     public static void Write(string path, BackupKey key, bool force = false)
+    {
+        var full = CheckWritable(path, force);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = PrivateFileSystem.CreateFile(temp, FileMode.CreateNew))
+            {
+                JsonSerializer.Serialize(stream, ToDocument(key), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Checks that a key file may be written at path (folder exists, no file there unless forced); returns the full path.</summary>
+    public static string CheckWritable(string path, bool force)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -21,22 +47,19 @@ public static class BackupKeyFile
         if (File.Exists(full) && !force)
             throw new BackupInputException("KeyFileExists", "Path", $"'{full}' already exists; overwriting it would make backups made with that key unreadable.",
                 "Choose another path, or pass -Force if you really mean to replace it.");
-        var document = new KeyDocument(FormatName, 1, key.Id, key.CreatedAt, key.ToBase64());
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = PrivateFileSystem.CreateFile(temp, FileMode.CreateNew))
-            {
-                JsonSerializer.Serialize(stream, document, new JsonSerializerOptions { WriteIndented = true });
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        return full;
     }
+
+    private static KeyDocument ToDocument(BackupKey key) => key.Kind switch
+    {
+        BackupKeyKind.Secret => new KeyDocument(FormatName, 1, key.Id, key.CreatedAt, key.ToBase64()) { Name = key.Name },
+        BackupKeyKind.KeyPair => new KeyDocument(FormatName, 2, key.Id, key.CreatedAt, null)
+        {
+            Type = PrivateType, Name = key.Name,
+            PublicKey = Convert.ToBase64String(key.PublicKeyDer), PrivateKey = Convert.ToBase64String(key.PrivateKeyDer),
+        },
+        _ => new KeyDocument(FormatName, 2, key.Id, key.CreatedAt, null) { Type = PublicType, Name = key.Name, PublicKey = Convert.ToBase64String(key.PublicKeyDer) },
+    };
 
     public static BackupKey Read(string path, Action<string>? warn = null)
     {
@@ -57,12 +80,26 @@ public static class BackupKeyFile
         {
             document = null;
         }
-        if (document is null || document.Format != FormatName || document.Key is null)
-            throw new BackupKeyException("KeyFileMalformed", $"'{full}' is not a BackupTools key file.", "Pass a file written by New-BackupKey.");
-        var key = BackupKey.FromBase64(document.Key, "file:" + full, document.CreatedAt);
+        var malformed = new BackupKeyException("KeyFileMalformed", $"'{full}' is not a BackupTools key file.", "Pass a file written by New-BackupKey.");
+        if (document is null || document.Format != FormatName) throw malformed;
+        var origin = "file:" + full;
+        var name = BackupKey.ValidName(document.Name);
+        var key = document.Type switch
+        {
+            null or "secret" => BackupKey.FromBase64(document.Key ?? throw malformed, origin, document.CreatedAt, name),
+            PrivateType => BackupKey.FromDer(Der(document.PublicKey, malformed), Der(document.PrivateKey, malformed), origin, document.CreatedAt, name),
+            PublicType => BackupKey.FromDer(Der(document.PublicKey, malformed), null, origin, document.CreatedAt, name),
+            _ => throw new BackupKeyException("KeyFileMalformed", $"'{full}' holds a key of type '{document.Type}', which this version does not know.", "Upgrade BackupTools."),
+        };
         if (document.Id != null && document.Id != key.Id)
             throw new BackupKeyException("KeyFileMalformed", $"'{full}' names key id {document.Id} but its key has id {key.Id}; the file was edited.");
         return key;
+    }
+
+    private static byte[] Der(string? base64, Exception malformed)
+    {
+        try { return Convert.FromBase64String(base64 ?? throw malformed); }
+        catch (FormatException) { throw malformed; }
     }
 
     private sealed record KeyDocument(
@@ -70,5 +107,11 @@ public static class BackupKeyFile
         [property: JsonPropertyName("version")] int Version,
         [property: JsonPropertyName("id")] string? Id,
         [property: JsonPropertyName("createdAt")] DateTimeOffset CreatedAt,
-        [property: JsonPropertyName("key")] string? Key);
+        [property: JsonPropertyName("key")] string? Key)
+    {
+        [JsonPropertyName("type")] public string? Type { get; init; }
+        [JsonPropertyName("name")] public string? Name { get; init; }
+        [JsonPropertyName("publicKey")] public string? PublicKey { get; init; }
+        [JsonPropertyName("privateKey")] public string? PrivateKey { get; init; }
+    }
 }

@@ -6,7 +6,7 @@ namespace BackupTools.Core.Keys;
 public sealed record KeySources(IReadOnlyList<string> KeyFiles, IReadOnlyList<string> Base64Keys, bool UseEnvironment);
 
 /// <summary>
-/// Several keys at once: the newest encrypts new backups, any of them decrypts by id. Keys from key files
+/// Several keys at once: the newest encrypts new backups (a public key too), any key that can read decrypts by id. Keys from key files
 /// carry their creation time; keys given as raw text have none and rank oldest, so a key file wins for
 /// encryption unless only raw keys were given (then the last one given encrypts).
 /// </summary>
@@ -19,9 +19,12 @@ public sealed class BackupKeyRing
     public IReadOnlyList<BackupKey> Keys => _keys;
     public bool IsEmpty => _keys.Count == 0;
 
+    /// <summary>Adds a key once per id; a private key file replaces the public half of the same pair.</summary>
     public void Add(BackupKey key)
     {
-        if (_keys.All(k => k.Id != key.Id)) _keys.Add(key);
+        var index = _keys.FindIndex(k => k.Id == key.Id);
+        if (index < 0) _keys.Add(key);
+        else if (!_keys[index].CanRead && key.CanRead) _keys[index] = key;
     }
 
     /// <summary>The key new backups are encrypted with: newest by creation time, ties to the last added.</summary>
@@ -39,6 +42,13 @@ public sealed class BackupKeyRing
         : throw new BackupKeyException("KeyNotInKeyRing",
             $"The backup needs key {keyId}, which is not among the keys given ({(_keys.Count == 0 ? "none" : string.Join(", ", _keys.Select(k => k.Id)))}).",
             $"Pass the key file whose id is {keyId} (New-BackupKey printed it; Get-Backup shows KeyId).");
+
+    /// <summary>A key that can read (unwrap) by id; a public key of that id gets PrivateKeyRequired naming the pair.</summary>
+    public BackupKey FindReader(string keyId, string backupId)
+    {
+        var key = Find(keyId);
+        return key.CanRead ? key : throw KeyErrors.PrivateKeyRequired(key, backupId);
+    }
 
     public static BackupKeyRing Load(KeySources sources, Action<string>? warn = null)
     {

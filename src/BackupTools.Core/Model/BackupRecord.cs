@@ -21,8 +21,10 @@ public sealed class BackupRecord
     /// <summary>SHA-256 (hex) of the data before compression and encryption.</summary>
     public required string RawSha256 { get; init; }
     public required string Compression { get; init; }
-    /// <summary>Id of the key-encryption key; null when the backup is not encrypted.</summary>
+    /// <summary>Id of the key-encryption key the backup needs (after a rotation: the new key); null when the backup is not encrypted.</summary>
     public string? KeyId { get; init; }
+    /// <summary>Name of that key (New-BackupKey -Name), when it has one.</summary>
+    public string? KeyName { get; init; }
     /// <summary>Repository location (URI) the record was read from.</summary>
     public required string Repository { get; init; }
     /// <summary>Key of the data object inside the repository.</summary>

@@ -28,6 +28,8 @@ public sealed class BackupStatus
     public required bool ChainHealthy { get; init; }
     public required string[] Warnings { get; init; }
     public bool Healthy => Warnings.Length == 0;
+    /// <summary>Ids of the keys the series' backups need (after rotations): each must be kept until re-wrapped.</summary>
+    public string[] KeysNeeded { get; init; } = [];
 
     public override string ToString() => $"{Cell}/{Engine}/{Source}: {(Healthy ? "healthy" : string.Join("; ", Warnings))}";
 }

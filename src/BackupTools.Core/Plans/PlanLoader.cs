@@ -86,13 +86,14 @@ public static class PlanLoader
         var alerts = root.MapList("alerts").Select((map, i) => ReadAlert(map) is { } a ? a with { Name = a.Name.Length > 0 ? a.Name : $"alerts#{i + 1}" } : null)
             .OfType<PlanAlertChannel>().ToList();
         var metrics = root.String("metrics");
+        var keyRotation = root.Duration("keyRotation");
 
         var cells = root.MapList("cells", required: true).Select(c => ReadCell(c, targets)).OfType<PlanCell>().ToList();
         foreach (var dup in cells.GroupBy(c => c.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             problems.Add(null, $"cells.{dup.Key}", $"cell '{dup.Key}' is declared {dup.Count()} times (at lines {string.Join(", ", dup.Select(c => c.Line))}).");
         var sites = ReadSites(root, targets, cells);
         root.RejectUnknownKeys();
-        return new BackupPlanDefinition(file, targets, primary ?? "", keys, retention, verify, alerts, metrics, cells, sites);
+        return new BackupPlanDefinition(file, targets, primary ?? "", keys, retention, verify, alerts, metrics, cells, sites) { KeyRotationPeriod = keyRotation };
     }
 
     private static bool LooksLikeRepository(string text) => text.Contains('/') || text.Contains("://", StringComparison.Ordinal);

@@ -18,6 +18,8 @@ public sealed record BackupPlanDefinition(
     IReadOnlyDictionary<string, PlanSite> Sites)
 {
     public PlanTarget Primary => Targets[PrimaryTarget];
+    /// <summary>`keyRotation:` — how old a key may get before backups that still need it are a status warning (e.g. 90d).</summary>
+    public TimeSpan? KeyRotationPeriod { get; init; }
 }
 
 /// <summary>Where backups go: a repository URI (path, file://, s3://…) and an optional S3 credential reference.</summary>

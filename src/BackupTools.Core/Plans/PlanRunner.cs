@@ -58,6 +58,9 @@ public sealed class PlanRunner(IOperationObserver observer)
                     deleted += Step(() => ApplyRetention(repository, cell, retention, request, cancel), $"{cell.Name} retention on {repository}", failures);
         }
 
+        if (plan.KeyRotationPeriod is { } period)
+            Step(() => WarnAboutOverdueKeys(primary, cells, period), "key rotation check", failures);
+
         string? metrics = null;
         if (plan.MetricsPath is { } path)
             metrics = Step(() => { ExportMetrics(plan, primary, path); return path; }, "metrics", failures);
@@ -149,6 +152,16 @@ public sealed class PlanRunner(IOperationObserver observer)
         var outcome = new RetentionOperation(observer).Run(new RetentionRequest(repository, policy, [cell.Name], request.LockTimeout, request.ShouldProcess), cancel);
         if (outcome.Failures.FirstOrDefault() is { } failure) throw failure.Error!;
         return outcome.Decisions.Count(d => d.Deleted);
+    }
+
+    /// <summary>The plan's keyRotation: backups of its cells that still need a key older than that are warnings (Update-BackupKey re-wraps them).</summary>
+    private int WarnAboutOverdueKeys(RepositoryReference primary, IReadOnlyList<PlanCell> cells, TimeSpan period)
+    {
+        using var repository = primary.Open();
+        var manifests = repository.ListManifests(observer).Where(m => cells.Any(c => string.Equals(c.Name, m.Cell, StringComparison.OrdinalIgnoreCase))).ToList();
+        var warnings = new Status.KeyUse(manifests, repository.AllKeyWraps()).OverdueWarnings(manifests, period, DateTimeOffset.UtcNow).ToList();
+        foreach (var warning in warnings) observer.Warning($"{repository.Location}: {warning}.");
+        return warnings.Count;
     }
 
     private void ExportMetrics(BackupPlanDefinition plan, RepositoryReference primary, string path)

@@ -141,6 +141,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
             }
             throw;
         }
+        CarryKeyWraps(manifest, cancel);
         observer.Verbose($"Copied backup {manifest.Id} to {destination.Location} ({copied} bytes, {reused} reused).");
         return Result(manifest, SyncAction.Copied, copied, reused, clock.Elapsed);
     }
@@ -154,6 +155,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         if (!destination.Store.Exists(BackupRepository.ManifestKey(manifest.Id), cancel)) return null;
         var clock = Stopwatch.StartNew();
         CheckExisting(manifest, RehashExisting, cancel);
+        CarryKeyWraps(manifest, cancel);
         observer.Verbose($"Backup {manifest.Id} is already in {destination.Location} with the same objects; skipped.");
         return Result(manifest, SyncAction.Skipped, 0, 0, clock.Elapsed);
     }
@@ -178,6 +180,21 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
             if (mismatch != null) throw ReplicationErrors.DestinationDamaged(obj, destination.Location, mismatch);
         }
     }
+
+    /// <summary>
+    /// A rotation at the source re-wrapped this backup's data key (keywraps/&lt;id&gt;.json): the copy gets the same record,
+    /// so it opens with the same keys and the old key can be retired everywhere. One atomic replace, only when it differs.
+    /// </summary>
+    private void CarryKeyWraps(BackupManifest manifest, CancellationToken cancel)
+    {
+        if (manifest.Encryption is null || KeyWraps.Read(source.Store, manifest.Id) is not { } record) return;
+        var existing = KeyWraps.Read(destination.Store, manifest.Id);
+        if (existing != null && SameWraps(existing, record)) return;
+        KeyWraps.Write(destination.Store, record, cancel);
+    }
+
+    private static bool SameWraps(KeyWrapRecord a, KeyWrapRecord b) =>
+        a.Wraps.Select(w => (w.KeyId, w.WrappedDataKey)).SequenceEqual(b.Wraps.Select(w => (w.KeyId, w.WrappedDataKey)));
 
     /// <summary>Objects in the backup's folder the manifest does not name (left by an older interrupted copy).</summary>
     private void RemoveStrays(BackupManifest manifest)

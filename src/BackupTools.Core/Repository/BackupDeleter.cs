@@ -71,6 +71,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         Dictionary<string, BackupRemoval> results, CancellationToken cancel)
     {
         using var writerLock = WriterLock.Acquire(repository, purpose, lockTimeout, cancel);
+        RepositorySweeper.Sweep(repository, observer); // debris a least-privilege backup credential could not delete
         var current = repository.ListManifests(observer).ToList();
         var allowed = stillDeletable?.Invoke(current);
         var removed = new HashSet<string>(StringComparer.Ordinal);
@@ -126,6 +127,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         foreach (var key in manifest.Objects.Values.Select(o => o.Key).Concat(store.List(prefix).ToList()).Distinct(StringComparer.Ordinal))
             if (key.StartsWith(prefix, StringComparison.Ordinal) && store.Exists(key)) store.Delete(key);
         VerificationLog.Delete(repository, manifest.Id);
+        KeyWraps.Delete(store, manifest.Id);
     }
 
     /// <summary>Backups (other than those in <paramref name="ignoring"/>) that build on <paramref name="target"/>, directly or through others.</summary>

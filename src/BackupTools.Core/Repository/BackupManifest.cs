@@ -50,7 +50,14 @@ public sealed class ManifestEncryption
     [JsonPropertyName("segmentSize")] public required int SegmentSize { get; init; }
     /// <summary>Id of the key-encryption key that wraps the data key.</summary>
     [JsonPropertyName("keyId")] public required string KeyId { get; init; }
-    /// <summary>The per-backup data key, AES-256-GCM-wrapped by the key-encryption key, bound to the backup id.</summary>
+    /// <summary>The key's name (New-BackupKey -Name), so an error can ask for it by name; absent when it has none.</summary>
+    [JsonPropertyName("keyName")] public string? KeyName { get; init; }
+    /// <summary>When the key was created (from its key file), for rotation warnings; absent for raw keys and older manifests.</summary>
+    [JsonPropertyName("keyCreatedAt")] public DateTimeOffset? KeyCreatedAt { get; init; }
+    /// <summary>
+    /// The per-backup data key wrapped by the key-encryption key, bound to the backup id: base64 (AES-256-GCM, secret
+    /// keys) or "ecdh-p384:…" (key pairs). Rotation adds wraps in keywraps/&lt;id&gt;.json, never here.
+    /// </summary>
     [JsonPropertyName("wrappedDataKey")] public required string WrappedDataKey { get; init; }
 }
 

@@ -104,7 +104,22 @@ public sealed class BackupRepository : IDisposable
         return ReadManifest(key, cancel);
     }
 
-    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location);
+    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location, KeyWraps.Current(manifest, AllKeyWraps().GetValueOrDefault(manifest.Id)));
+
+    private Dictionary<string, KeyWrapRecord>? _keyWraps;
+
+    /// <summary>Every rotation record (keywraps/), read once per opened repository: listings need them all.</summary>
+    public IReadOnlyDictionary<string, KeyWrapRecord> AllKeyWraps() => _keyWraps ??= KeyWraps.ReadAll(Store);
+
+    /// <summary>One backup's rotation record: from the listing cache when it was read, else read alone.</summary>
+    public KeyWrapRecord? KeyWrapsOf(string id) => _keyWraps != null ? _keyWraps.GetValueOrDefault(id) : KeyWraps.Read(Store, id);
+
+    /// <summary>Replaces a backup's rotation record atomically (and in the cache).</summary>
+    internal void WriteKeyWraps(KeyWrapRecord record, CancellationToken cancel = default)
+    {
+        KeyWraps.Write(Store, record, cancel);
+        if (_keyWraps != null) _keyWraps[record.Id] = record;
+    }
 
     public BackupWriter BeginBackup(BackupPlan plan, BackupKeyRing? keys)
     {

@@ -72,7 +72,9 @@ public sealed class BackupWriter : IDisposable
             {
                 SegmentSize = _repository.Config.Defaults.SegmentSize,
                 KeyId = _key.Id,
-                WrappedDataKey = DataKeyWrapper.Wrap(_key.Material, _dataKey, Id),
+                KeyName = _key.Name,
+                KeyCreatedAt = _key.CreatedAt == DateTimeOffset.MinValue ? null : _key.CreatedAt,
+                WrappedDataKey = DataKeyWrapper.Wrap(_key, _dataKey, Id),
             },
             Objects = new Dictionary<string, ManifestObject>(_objects),
             EngineInfo = engineInfo,

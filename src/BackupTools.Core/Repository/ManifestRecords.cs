@@ -7,7 +7,8 @@ namespace BackupTools.Core.Repository;
 /// <summary>Maps a manifest onto the BackupRecord objects that flow down the PowerShell pipeline.</summary>
 public static class ManifestRecords
 {
-    public static BackupRecord ToRecord(BackupManifest m, string repository) => new()
+    /// <param name="currentWrap">The wrap the backup needs now (after a key rotation); default: the manifest's own.</param>
+    public static BackupRecord ToRecord(BackupManifest m, string repository, KeyWrap? currentWrap = null) => new()
     {
         Id = m.Id,
         Cell = m.Cell,
@@ -22,7 +23,8 @@ public static class ManifestRecords
         Sha256 = m.Data.Sha256,
         RawSha256 = m.Data.RawSha256,
         Compression = m.Compression.Algorithm == "none" ? "none" : $"{m.Compression.Algorithm}:{m.Compression.Level}",
-        KeyId = m.Encryption?.KeyId,
+        KeyId = (currentWrap ?? KeyWraps.OfManifest(m))?.KeyId,
+        KeyName = (currentWrap ?? KeyWraps.OfManifest(m))?.KeyName,
         Repository = repository,
         Location = m.Data.Key,
         Host = m.Host,

@@ -15,23 +15,37 @@ public static class RepositorySweeper
     public static int Sweep(BackupRepository repository, IOperationObserver observer, IReadOnlySet<string>? resuming = null)
     {
         var removed = 0;
+        var denied = 0;
         var store = repository.Store;
         var now = DateTimeOffset.UtcNow;
         foreach (var key in store.List(LocalBackupStore.TempFolder + "/").ToList())
         {
             if (TempPartName.MayBeInUse(key[(key.LastIndexOf('/') + 1)..], now)) continue;
-            store.Delete(key);
-            removed++;
+            if (TryDelete(store, key)) removed++; else denied++;
         }
         var keys = store.List(BackupRepository.BackupsPrefix).ToList();
         var withManifest = keys.Where(k => k.EndsWith("/manifest.json", StringComparison.Ordinal)).Select(k => k[..k.LastIndexOf('/')]).ToHashSet();
         foreach (var key in keys.Where(k => !withManifest.Contains(k[..k.LastIndexOf('/')]) && resuming?.Contains(BackupIdOf(k)) != true))
         {
-            store.Delete(key);
-            removed++;
+            if (TryDelete(store, key)) removed++; else denied++;
         }
         if (removed > 0) observer.Verbose($"Removed {removed} object(s) left by an interrupted writer.");
+        if (denied > 0)
+            observer.Warning($"{denied} object(s) left by an interrupted writer stay in {repository.Location}: this credential may not delete (a least-privilege backup credential). " +
+                             "The next Remove-Backup or Invoke-BackupRetention run with the maintenance credential removes them.");
         return removed;
+    }
+
+    /// <summary>A backup credential without delete permission must not fail the backup over debris: leave it to maintenance.</summary>
+    private static bool TryDelete(IBackupStore store, string key)
+    {
+        try
+        {
+            store.Delete(key);
+            return true;
+        }
+        catch (Errors.BackupToolsException e) when (e.ErrorId == "S3AccessDenied") { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     private static string BackupIdOf(string key) => key[BackupRepository.BackupsPrefix.Length..].Split('/')[0];

@@ -34,7 +34,7 @@ public sealed class VerifyingReadStream : Stream
         if (storedSize != expected.StoredBytes)
             throw new BackupIntegrityException("StoredSizeMismatch",
                 $"{expected.Key} holds {storedSize} bytes, the manifest says {expected.StoredBytes}: the object was truncated or appended to.");
-        var dataKey = UnwrapDataKey(manifest, keys);
+        var dataKey = BackupDataKey.Unwrap(repository, manifest, keys);
         var stored = new HashingStream(repository.Store.OpenRead(expected.Key));
         try
         {
@@ -52,17 +52,6 @@ public sealed class VerifyingReadStream : Stream
         {
             if (dataKey != null) Array.Clear(dataKey);
         }
-    }
-
-    private static byte[]? UnwrapDataKey(BackupManifest manifest, BackupKeyRing? keys)
-    {
-        if (manifest.Encryption is null) return null;
-        if (keys is null || keys.IsEmpty)
-            throw new BackupKeyException("KeyRequired",
-                $"Backup {manifest.Id} is encrypted with key {manifest.Encryption.KeyId} and no key was given.",
-                "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
-        var kek = keys.Find(manifest.Encryption.KeyId);
-        return DataKeyWrapper.Unwrap(kek.Material, manifest.Encryption.WrappedDataKey, manifest.Id);
     }
 
     public long RawBytesRead => _raw.BytesCounted;

@@ -12,21 +12,22 @@ public static class BackupStatusEvaluator
 {
     public static IReadOnlyList<BackupStatus> Evaluate(StatusPolicy policy, IReadOnlyList<BackupManifest> manifests,
         IReadOnlyDictionary<string, VerificationEntry> verifications, DateTimeOffset now, string repository,
-        IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets = null)
+        IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets = null, IReadOnlyDictionary<string, KeyWrapRecord>? keyWraps = null)
     {
         policy.Validate();
         var present = manifests.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var keys = new KeyUse(manifests, keyWraps);
         return manifests
             .GroupBy(RetentionEvaluator.SeriesOf)
             .OrderBy(g => g.Key.Cell, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.Key.Engine, StringComparer.Ordinal).ThenBy(g => g.Key.Source, StringComparer.Ordinal)
             .Select(series => OfSeries(policy, series.OrderByDescending(m => m.StartedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList(),
-                verifications, present, now, repository, idsOnTargets, manifests))
+                verifications, present, now, repository, idsOnTargets, manifests, keys))
             .ToList();
     }
 
     private static BackupStatus OfSeries(StatusPolicy policy, IReadOnlyList<BackupManifest> newestFirst,
         IReadOnlyDictionary<string, VerificationEntry> verifications, IReadOnlySet<string> present, DateTimeOffset now,
-        string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all)
+        string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all, KeyUse keys)
     {
         var newest = newestFirst[0];
         var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(newest, all));
@@ -56,6 +57,8 @@ public static class BackupStatusEvaluator
             if (!ids.Contains(newest.Id))
                 warnings.Add($"newest backup {newest.Id} has no copy on required target {target}");
 
+        if (policy.KeyRotationPeriod is { } period) warnings.AddRange(keys.OverdueWarnings(newestFirst, period, now));
+
         return new BackupStatus
         {
             Repository = repository,
@@ -63,7 +66,8 @@ public static class BackupStatusEvaluator
             Engine = newest.Engine,
             Source = newest.Source,
             BackupCount = newestFirst.Count,
-            LastBackup = ManifestRecords.ToRecord(newest, repository),
+            LastBackup = ManifestRecords.ToRecord(newest, repository, keys.Needed(newest)),
+            KeysNeeded = newestFirst.Select(keys.Needed).OfType<KeyWrap>().Select(w => w.KeyId).Distinct().Order(StringComparer.Ordinal).ToArray(),
             Age = age,
             LastVerified = lastCheck?.VerifiedAt,
             LastVerificationPassed = lastCheck?.Passed,

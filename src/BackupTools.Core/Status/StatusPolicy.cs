@@ -19,6 +19,9 @@ public sealed record StatusPolicy(
 
     public TimeSpan EffectiveMaxAge => MaxAge ?? DefaultMaxAge;
 
+    /// <summary>Backups that still need a key older than this are a warning: rotate with Update-BackupKey (null: not checked).</summary>
+    public TimeSpan? KeyRotationPeriod { get; init; }
+
     public void Validate()
     {
         if (MaxAge is { } age && age <= TimeSpan.Zero)
@@ -26,6 +29,8 @@ public sealed record StatusPolicy(
         if (MaxVerifyAge is { } verify && verify <= TimeSpan.Zero)
             throw new BackupInputException("StatusPolicyInvalid", "MaxVerifyAge", $"{verify} is not a positive duration.", "Give a duration such as 8d.");
         if (MaxAge is { } maxAge) Durations.CheckRange(maxAge, "MaxAge");
+        if (KeyRotationPeriod is { } rotation && rotation <= TimeSpan.Zero)
+            throw new BackupInputException("StatusPolicyInvalid", "KeyRotationPeriod", $"{rotation} is not a positive duration.", "Give a duration such as 90d.");
         if (MaxVerifyAge is { } maxVerifyAge) Durations.CheckRange(maxVerifyAge, "MaxVerifyAge");
         if (MinSizeRatio is < 0 or > 1 || double.IsNaN(MinSizeRatio))
             throw new BackupInputException("StatusPolicyInvalid", "MinSizeRatio", $"{MinSizeRatio} is not between 0 and 1.", "Give a fraction such as 0.5 (0 turns the check off).");

@@ -19,11 +19,14 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
     /// Verify, then remember the outcome in the repository (verifications/&lt;id&gt;.json): retention keeps the
     /// newest verified backup, and a backup that fails a later check loses that standing.
     /// </summary>
-    public IntegrityResult VerifyAndRecord(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
+    /// <param name="storedOnly">Check only the stored bytes (size, SHA-256): needs no key, so a write-only host can run it; not
+    /// recorded as a verification (it proves the bytes are intact, not that they restore).</param>
+    public IntegrityResult VerifyAndRecord(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null,
+        bool storedOnly = false)
     {
-        var result = Verify(repository, id, keys, cancel, restoreTest);
+        var result = Verify(repository, id, keys, cancel, restoreTest, storedOnly);
         if (result.Record == null) return result; // no such backup: nothing to record
-        VerificationLog.Record(repository, result, observer);
+        if (!storedOnly) VerificationLog.Record(repository, result, observer);
         AuditLog.Append(repository, new AuditSubject("verify", result.Record.Cell, result.Record.Engine, result.Record.Source),
             result.Passed ? AuditResults.Succeeded : AuditResults.Failed, [id],
             result.Passed ? $"{result.Checks.Count} checks passed{(result.RestoreDuration is { } d ? $", restore test {d.TotalSeconds:0.#} s" : "")}" : $"failed at {result.FailedCheck}: {result.Checks.First(c => !c.Passed).Detail}",
@@ -31,8 +34,11 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         return result;
     }
 
-    public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null)
+    public IntegrityResult Verify(BackupRepository repository, string id, BackupKeyRing? keys, CancellationToken cancel, RestoreTestTarget? restoreTest = null,
+        bool storedOnly = false)
     {
+        if (storedOnly && restoreTest != null)
+            throw new BackupInputException("StoredOnlyWithRestoreTest", "StoredOnly", "a stored-bytes check reads no content, so it cannot also restore-test.", "Drop -StoredOnly or -RestoreTest.");
         var clock = Stopwatch.StartNew();
         var checks = new List<IntegrityCheck>();
         BackupManifest manifest;
@@ -51,7 +57,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         foreach (var (role, expected) in manifest.Objects.OrderBy(o => o.Key == BackupManifest.DataRole ? 0 : 1))
         {
             cancel.ThrowIfCancellationRequested();
-            passed &= VerifyObject(repository, manifest, role, expected, keys, checks);
+            passed &= storedOnly ? VerifyStoredBytes(repository, role, expected, checks, cancel) : VerifyObject(repository, manifest, role, expected, keys, checks);
         }
         TimeSpan? restoreDuration = null;
         if (passed && restoreTest != null)
@@ -84,6 +90,25 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
                 $"The {engine.DisplayName} engine declares no '{role}' object, so its content cannot be checked (known: {string.Join(", ", engine.Validators.Keys)}).");
     }
 
+    /// <summary>Size and SHA-256 of the stored (encrypted) bytes against the manifest: no key needed.</summary>
+    private static bool VerifyStoredBytes(BackupRepository repository, string role, ManifestObject expected, List<IntegrityCheck> checks, CancellationToken cancel)
+    {
+        try
+        {
+            using var stored = new Pipeline.Hashing.HashingStream(repository.Store.OpenRead(expected.Key, cancel));
+            stored.CopyTo(Stream.Null);
+            var ok = stored.BytesCounted == expected.StoredBytes && stored.HashHex == expected.Sha256;
+            checks.Add(new IntegrityCheck($"{role}:stored-sha256", ok, ok ? $"{stored.BytesCounted} bytes, stored {expected.Sha256[..12]}… match (content not read)"
+                : $"{expected.Key}: {stored.BytesCounted} bytes with SHA-256 {stored.HashHex[..12]}…, the manifest says {expected.StoredBytes} bytes, {expected.Sha256[..12]}…"));
+            return ok;
+        }
+        catch (BackupToolsException e)
+        {
+            checks.Add(new IntegrityCheck($"{role}:stored-sha256", false, $"{e.ErrorId}: {e.Message}"));
+            return false;
+        }
+    }
+
     private bool VerifyObject(BackupRepository repository, BackupManifest manifest, string role, ManifestObject expected, BackupKeyRing? keys, List<IntegrityCheck> checks)
     {
         var size = repository.Store.SizeOf(expected.Key);
@@ -97,7 +122,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         try
         {
             using var stream = repository.OpenObject(manifest, role, keys);
-            if (manifest.Encryption != null) checks.Add(new IntegrityCheck($"{role}:key", true, $"data key unwrapped with {manifest.Encryption.KeyId}"));
+            if (manifest.Encryption != null) checks.Add(new IntegrityCheck($"{role}:key", true, $"data key unwrapped"));
             step = $"{role}:content";
             var validator = ValidatorOf(manifest, role);
             step = $"{role}:{validator.Name}";
@@ -113,7 +138,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         {
             var name = e.ErrorId switch
             {
-                "KeyRequired" or "KeyNotInKeyRing" or "DataKeyUnwrapFailed" => $"{role}:key",
+                "KeyRequired" or "KeyNotInKeyRing" or "DataKeyUnwrapFailed" or "PrivateKeyRequired" => $"{role}:key",
                 "StoredSizeMismatch" or "StoredHashMismatch" or "RawHashMismatch" => $"{role}:sha256",
                 _ when e.ErrorId.StartsWith("Encrypted", StringComparison.Ordinal) || e.ErrorId == "DecompressionFailed" => $"{role}:decrypt+decompress",
                 _ => step,

@@ -46,6 +46,11 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[]? Id { get; set; }
 
+    /// <summary>Warn about listed backups that still need a key older than this (e.g. 90d): rotate with Update-BackupKey.</summary>
+    [Parameter]
+    [DurationTransformation(nameof(KeyRotationPeriod))]
+    public TimeSpan? KeyRotationPeriod { get; set; }
+
     protected override void ProcessRecord()
     {
         try
@@ -53,6 +58,9 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
             using var repository = ReferenceTo(Repository).Open();
             var records = RunCore((observer, _, _) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest, IncludeSafety), observer));
             WriteObject(records, enumerateCollection: true);
+            if (KeyRotationPeriod is { } period)
+                foreach (var warning in RunCore((observer, _, _) => Core.Status.KeyUse.OverdueAmong(repository, records.Select(r => r.Id).ToList(), period, observer)))
+                    WriteWarning(warning);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -41,6 +41,11 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
     [DurationTransformation(nameof(MaxVerifyAge))]
     public TimeSpan? MaxVerifyAge { get; set; }
 
+    /// <summary>Backups that still need a key older than this are a warning (e.g. 90d; default: not checked).</summary>
+    [Parameter]
+    [DurationTransformation(nameof(KeyRotationPeriod))]
+    public TimeSpan? KeyRotationPeriod { get; set; }
+
     /// <summary>Repositories that must hold a copy of each series' newest backup (3-2-1).</summary>
     [Parameter]
     public string[]? RequiredTarget { get; set; }
@@ -50,7 +55,7 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
         try
         {
             var targets = RequiredTarget?.Select(t => ResolveRepository(t)!).ToList();
-            var request = new StatusRequest(ReferenceTo(Repository), new StatusPolicy(MaxAge, MinSizeRatio, MaxVerifyAge, targets), Cell);
+            var request = new StatusRequest(ReferenceTo(Repository), new StatusPolicy(MaxAge, MinSizeRatio, MaxVerifyAge, targets) { KeyRotationPeriod = KeyRotationPeriod }, Cell);
             var report = RunCore((observer, _, _) => new StatusOperation(observer).Run(request));
             foreach (var status in report.Statuses)
             {

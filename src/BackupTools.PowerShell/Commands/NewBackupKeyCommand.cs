@@ -4,13 +4,31 @@ using BackupTools.PowerShell.Infrastructure;
 
 namespace BackupTools.PowerShell.Commands;
 
+/// <summary>
+/// Writes a new secret key file, or with -KeyPair a private key file (-Path) and its public key file (-PublicKeyPath):
+/// backup hosts get only the public one, so they can write backups they cannot read.
+/// </summary>
 [Cmdlet(VerbsCommon.New, "BackupKey", SupportsShouldProcess = true)]
 [OutputType(typeof(KeyInfo))]
 public sealed class NewBackupKeyCommand : BackupToolsCmdlet
 {
+    /// <summary>The key file to write (with -KeyPair: the private key file).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>Make an ECDH P-384 key pair instead of a secret key.</summary>
+    [Parameter]
+    public SwitchParameter KeyPair { get; set; }
+
+    /// <summary>With -KeyPair: where the public key file goes (default: &lt;Path without extension&gt;.public&lt;extension&gt;).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PublicKeyPath { get; set; }
+
+    /// <summary>A name recorded in the key file and in each backup's manifest, so errors can ask for the key by name.</summary>
+    [Parameter]
+    public string? Name { get; set; }
 
     /// <summary>Overwrite an existing key file (backups made with the old key become unreadable without it).</summary>
     [Parameter]
@@ -21,14 +39,31 @@ public sealed class NewBackupKeyCommand : BackupToolsCmdlet
         var path = ResolvePath(Path);
         try
         {
-            if (!ShouldProcess(path, "Write a new backup key file")) return;
-            var key = BackupKey.Generate();
-            BackupKeyFile.Write(path, key, Force);
-            WriteObject(new KeyInfo(key.Id, path, key.CreatedAt));
+            if (PublicKeyPath != null && !KeyPair)
+                throw new Core.Errors.BackupInputException("KeyPairParameterWithoutKeyPair", "PublicKeyPath", "it only applies to key pairs.", "Add -KeyPair, or drop -PublicKeyPath.");
+            if (!KeyPair)
+            {
+                if (!ShouldProcess(path, "Write a new backup key file")) return;
+                var key = BackupKey.Generate(Name);
+                BackupKeyFile.Write(path, key, Force);
+                WriteObject(new KeyInfo(key.Id, path, key.CreatedAt) { Name = key.Name });
+                return;
+            }
+            var publicPath = ResolvePath(PublicKeyPath ?? DefaultPublicPath(path));
+            if (!ShouldProcess($"{path}, {publicPath}", "Write a new backup key pair (private and public key files)")) return;
+            var pair = BackupKey.GenerateKeyPair(Name ?? System.IO.Path.GetFileNameWithoutExtension(path));
+            BackupKeyFile.CheckWritable(publicPath, Force); // fail before the private file exists
+            BackupKeyFile.Write(path, pair, Force);
+            BackupKeyFile.Write(publicPath, pair.PublicHalf(), Force);
+            WriteObject(new KeyInfo(pair.Id, path, pair.CreatedAt) { Kind = "KeyPair", Name = pair.Name, PublicKeyPath = publicPath });
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             ThrowFailure(e, path);
         }
     }
+
+    private static string DefaultPublicPath(string privatePath) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(privatePath)!,
+            System.IO.Path.GetFileNameWithoutExtension(privatePath) + ".public" + System.IO.Path.GetExtension(privatePath));
 }

@@ -23,6 +23,10 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
     [Parameter]
     public SwitchParameter RestoreTest { get; set; }
 
+    /// <summary>Check only the stored bytes' sizes and SHA-256 against the manifest: needs no key (a backup host with a public key can run it).</summary>
+    [Parameter]
+    public SwitchParameter StoredOnly { get; set; }
+
     protected override void ProcessRecord()
     {
         BackupRepository? repository = null;
@@ -47,7 +51,7 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
             try
             {
                 BackupId.Validate(id);
-                var result = RunCore((observer, _, cancel) => new IntegrityVerifier(observer).VerifyAndRecord(repository, id, keys, cancel, restoreTest));
+                var result = RunCore((observer, _, cancel) => new IntegrityVerifier(observer).VerifyAndRecord(repository, id, keys, cancel, restoreTest, StoredOnly));
                 WriteObject(result);
                 if (!result.Passed)
                     WriteFailure(new BackupIntegrityException("BackupIntegrityCheckFailed",

@@ -10,7 +10,7 @@ public sealed class ModuleManifestTests : IDisposable
 
     private static readonly string[] Cmdlets =
     [
-        "Initialize-BackupRepository", "New-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
+        "Initialize-BackupRepository", "New-BackupKey", "Update-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
         "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
@@ -74,17 +74,18 @@ public sealed class ModuleManifestTests : IDisposable
             new Dictionary<string, object?> { ["c"] = cmd }).AssertNoErrors().Output.Cast<string>().Order());
         Assert.Equal("Compression,CompressionLevel,Key,KeyFile,LockTimeoutSec,Name!,Path!,Repository,StorageCredential,Tag,Type", Surface("Backup-Cell"));
         Assert.Equal("At,Destination,Force,Id!,Key,KeyFile,LockTimeoutSec,Name!,Plan!,Repository,RestoreHook,RestoreHookTimeoutSec,Site,SkipSafetyBackup,Source,StorageCredential", Surface("Restore-Cell"));
-        Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,StorageCredential,ToolPath", Surface("Test-BackupIntegrity"));
+        Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,StorageCredential,StoredOnly,ToolPath", Surface("Test-BackupIntegrity"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,StorageCredential,Table,ToolPath", Surface("Backup-Postgres"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySql"));
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
         Assert.Equal("Cell,Compression,ConnectionString,Credential,IntervalSec,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,Spool!,StartFile,StorageCredential,ToolPath,Watch", Surface("Push-MySqlBinlog"));
-        Assert.Equal("Cell,Id,IncludeSafety,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
+        Assert.Equal("Cell,Id,IncludeSafety,KeyRotationPeriod,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
-        Assert.Equal("Force,Path!", Surface("New-BackupKey"));
+        Assert.Equal("Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));
+        Assert.Equal("From!,LockTimeoutSec,Repository,StorageCredential,To!", Surface("Update-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository,StorageCredential", Surface("Remove-Backup"));
-        Assert.Equal("Cell,MaxAge,MaxVerifyAge,MinSizeRatio,Repository,RequiredTarget,StorageCredential", Surface("Get-BackupStatus"));
+        Assert.Equal("Cell,KeyRotationPeriod,MaxAge,MaxVerifyAge,MinSizeRatio,Repository,RequiredTarget,StorageCredential", Surface("Get-BackupStatus"));
         Assert.Equal("InputObject!,MaxAge,Path!,Repository,StorageCredential", Surface("Export-BackupMetrics"));
         Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,StorageCredential,Until", Surface("Get-BackupAudit"));
         Assert.Equal("Path!", Surface("Test-BackupPlan"));

@@ -140,7 +140,18 @@ public sealed class CellBackupOperation(IOperationObserver observer)
 
     private CellIndex ReadIndex(BackupRepository repository, BackupManifest parent, CellBackupRequest request)
     {
-        using var stream = repository.OpenObject(parent, CellIndex.ObjectRole, request.Keys);
+        VerifyingReadStream stream;
+        try
+        {
+            stream = repository.OpenObject(parent, CellIndex.ObjectRole, request.Keys);
+        }
+        catch (Errors.BackupKeyException e) when (e.ErrorId == "PrivateKeyRequired")
+        {
+            throw new Errors.BackupKeyException("PrivateKeyRequired",
+                $"An incremental or differential cell backup compares the tree with the previous backup's index, which a write-only host cannot read. {e.Message}",
+                "On a host holding only a public key make Full backups (-Type Full); incrementals need the private key file of that key pair.", e);
+        }
+        using var _ = stream;
         var index = CellIndex.ReadFrom(stream);
         stream.VerifyToEnd();
         return index;
