@@ -20,8 +20,7 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
     public RestoreResult? Run(CellRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", request.Cell, CellBackupOperation.EngineName, request.Destination ?? request.Id), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
-                $"restored to {r.Destination} ({r.Files} files){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+            r => SafetyBackupStep.Audit(r, r => $"restored to {r.Destination} ({r.Files} files)"));
 
     private RestoreResult? RunUnaudited(OperationRepository opened, CellRestoreRequest request, CancellationToken cancel)
     {
@@ -41,11 +40,10 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
         var action = $"Restore cell '{target.Cell}' to {target.CompletedAt:u} from {target.Id} ({chain.Count} backup(s))" + (replacing ? ", replacing the data there" : "");
         if (!request.ShouldProcess(destination, action)) return null;
 
-        string? safetyId = null;
-        if (replacing && !request.SkipSafetyBackup)
-            safetyId = TakeSafetyBackup(repository, target, destination, request, cancel);
-        else if (replacing)
-            observer.Warning($"-SkipSafetyBackup: the current data in {destination} will be replaced without a safety backup.");
+        var safetyId = SafetyBackupStep.Take(observer, repository, target.Id,
+            new SafetyBackupTarget($"Restore-Cell {target.Cell}", $"the current data in {destination}", replacing, request.SkipSafetyBackup, request.LockTimeout),
+            tags => new CellBackupOperation(observer).RunLocked(repository,
+                new CellBackupRequest(request.Repository, target.Cell, destination, BackupKind.Full, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
 
         var staging = StagingArea.Create(destination);
         try
@@ -53,8 +51,10 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
             var (files, bytes) = BuildTree(repository, chain, target, staging, request, cancel);
             cancel.ThrowIfCancellationRequested();
             staging.SwapInto(destination);
-            return new RestoreResult
+            var result = new RestoreResult
             {
+                Engine = CellBackupOperation.EngineName,
+                Verification = $"{files} files checked against the backup's index before the swap",
                 Cell = target.Cell,
                 Destination = destination,
                 Chain = chain.Select(m => m.Id).ToList(),
@@ -67,21 +67,13 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
                 Bytes = bytes,
                 Duration = clock.Elapsed,
             };
+            if (request.Hook is { } hook) RestoreHookRunner.Apply(hook, result, observer, cancel);
+            return result;
         }
         finally
         {
             staging.Dispose();
         }
-    }
-
-    private string TakeSafetyBackup(BackupRepository repository, BackupManifest target, string destination, CellRestoreRequest request, CancellationToken cancel)
-    {
-        observer.Verbose($"Taking a safety backup of {destination} before replacing it.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-Cell {target.Cell} safety backup", request.LockTimeout, cancel);
-        var backup = new CellBackupOperation(observer).RunLocked(repository,
-            new CellBackupRequest(request.Repository, target.Cell, destination, BackupKind.Full, null, request.Keys,
-                request.LockTimeout, SafetyBackup.Tags(target.Id)), cancel);
-        return backup.Id;
     }
 
     private (long Files, long Bytes) BuildTree(BackupRepository repository, IReadOnlyList<BackupManifest> chain, BackupManifest target,

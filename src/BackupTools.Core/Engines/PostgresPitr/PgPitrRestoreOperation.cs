@@ -87,8 +87,9 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             if (!request.KeepRunning) File.Delete(log); // a running server keeps writing to it
             return new PgPitrRestoreResult
             {
-                Cell = request.Cell, DataDirectory = request.InPlace ? target : dataDir, PreviousDataDirectory = previous, Port = request.Port, Running = request.KeepRunning,
-                BaseBackupId = baseBackup.Id, BaseBackupCompletedAt = baseBackup.CompletedAt, Target = request.At, RecoveredTo = recoveredTo,
+                Engine = PgBaseBackupOperation.EngineName, Cell = request.Cell, Destination = request.InPlace ? target : dataDir, PreviousDataDirectory = previous,
+                Port = request.Port, Running = request.KeepRunning, RestoredId = baseBackup.Id, RestoredPointInTime = recoveredTo ?? baseBackup.CompletedAt,
+                BaseBackupCompletedAt = baseBackup.CompletedAt, Target = request.At, RecoveredTo = recoveredTo,
                 WalFiles = wal.Files.Count, FirstWal = wal.Files.FirstOrDefault() ?? "", LastWal = wal.Files.LastOrDefault() ?? "", Duration = clock.Elapsed,
             };
         }

@@ -22,7 +22,7 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
     public S3BucketRestoreResult? Run(S3BucketRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, S3BucketBackupOperation.EngineName, request.Target ?? request.Id), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } s ? [r.RestoredId, s] : [r.RestoredId], $"{r.Objects} objects into {r.Target}"));
+            r => SafetyBackupStep.Audit(r, r => $"{r.Objects} objects into {r.Target}"));
 
     private S3BucketRestoreResult? RunUnaudited(OperationRepository opened, S3BucketRestoreRequest request, CancellationToken cancel)
     {
@@ -46,13 +46,20 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
             : $"Put {index.Objects.Count} object(s) of backup {manifest.Id} ({manifest.CompletedAt:u}) into this new prefix";
         if (!request.ShouldProcess(target.Location.ToString(), action)) return null;
 
-        string? safetyId = null;
-        if (request.InPlace) safetyId = TakeSafetyBackup(repository, target, request, manifest, cancel);
+        // In place, the objects there now are replaced (an empty prefix has nothing to save); a new prefix is empty by the check above.
+        var safetyId = SafetyBackupStep.Take(observer, repository, manifest.Id,
+            new SafetyBackupTarget($"Restore-S3Bucket {target.Location}", $"the objects in {target.Location}", request.InPlace && existing.Count > 0, request.SkipSafetyBackup, request.LockTimeout),
+            tags => new S3BucketBackupOperation(observer).RunLocked(repository, target, new S3BucketBackupRequest(request.Repository, target.Location.ToString(), null,
+                manifest.Cell, false, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
         var bytes = PutAll(repository, index, target, request, cancel);
         foreach (var key in extra) target.Delete(key);
         var verification = Prove(target, index, cancel);
         return new S3BucketRestoreResult
         {
+            Engine = S3BucketBackupOperation.EngineName,
+            Cell = manifest.Cell,
+            Destination = target.Location.ToString(),
+            SafetyBackupSkipped = request.InPlace && existing.Count > 0 && request.SkipSafetyBackup,
             RestoredId = manifest.Id,
             RestoredPointInTime = manifest.CompletedAt,
             Target = target.Location.ToString(),
@@ -77,14 +84,6 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         if (request.Target != null) return request.Target;
         var location = Storage.S3.S3Location.Parse(source);
         return (location with { Prefix = $"bt-restore/{manifest.Id}" + (location.Prefix.Length == 0 ? "" : "/" + location.Prefix) }).ToString();
-    }
-
-    private string TakeSafetyBackup(BackupRepository repository, S3BucketClient target, S3BucketRestoreRequest request, BackupManifest restoring, CancellationToken cancel)
-    {
-        observer.Verbose($"Taking a safety backup of {target.Location} before replacing its objects.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-S3Bucket {target.Location} safety backup", request.LockTimeout, cancel);
-        return new S3BucketBackupOperation(observer).RunLocked(repository, target, new S3BucketBackupRequest(request.Repository, target.Location.ToString(), null,
-            restoring.Cell, false, null, request.Keys, request.LockTimeout, SafetyBackup.Tags(restoring.Id)), cancel).Id;
     }
 
     /// <summary>Reads each holder backup's data object once, front to back, putting the objects the index wants from it.</summary>
