@@ -83,7 +83,7 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
     {
         var clock = Stopwatch.StartNew();
         var repository = opened.Get();
-        var manifest = DatabaseRestorePoint.Select(repository, engine, engineLabel, request.Id, request.Database, request.At);
+        var manifest = DatabaseRestorePoint.Select(repository, engine, engineLabel, request.Id, request.Database, request.At, cancel);
         var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
             ?? throw new BackupIntegrityException(manifestIncompleteErrorId, $"Backup {manifest.Id} does not name its database.");
         using var target = Open(request, database);

@@ -22,7 +22,7 @@ public sealed class CommandRestoreOperation(IOperationObserver observer)
         if (string.IsNullOrWhiteSpace(request.Command))
             throw new BackupInputException("CommandMissing", "Command", "no restore command was given.", "Pass -Command with a command line that reads the backup from stdin.");
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != CommandBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not a command output.", "Use the Restore- cmdlet for that engine.");
         if (!request.ShouldProcess(request.Command, $"Feed backup {manifest.Id} of cell {manifest.Cell} ({manifest.CompletedAt:u}, {manifest.Objects[BackupManifest.DataRole].RawBytes} bytes) to this command's standard input"))
@@ -35,7 +35,7 @@ public sealed class CommandRestoreOperation(IOperationObserver observer)
                     TimeSpan.FromMinutes(5), null, request.Keys, safety.LockTimeout, tags), cancel).Id, cancel)
             : null;
         var environment = request.Environment ?? new Dictionary<string, string>();
-        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
+        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys, cancel);
         long fed = 0;
         DamagedBackupCheck.Load(manifest, data, () =>
         {

@@ -27,8 +27,8 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
         var clock = Stopwatch.StartNew();
         if (request.Cell != null) BackupId.ValidateCellName(request.Cell);
         var repository = opened.Get();
-        var all = repository.ListManifests(observer);
-        var target = RestorePointSelector.Select(repository, all, request.Cell, request.Id, request.At);
+        var all = repository.ListManifests(observer, cancel);
+        var target = RestorePointSelector.Select(repository, all, request.Cell, request.Id, request.At, cancel);
         if (target.Engine != CellBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {target.Id} is a {target.Engine} backup, not a cell (directory) backup.", "Use the Restore- cmdlet for that engine.");
         var chain = BackupChain.Resolve(target, all.ToDictionary(m => m.Id));
@@ -81,13 +81,13 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
     {
         // The index is read and checked whole before anything is written: its paths decide what is deleted,
         // verified and chowned, so a crafted one must be refused while nothing has been touched.
-        var index = ReadIndex(repository, target, request);
+        var index = ReadIndex(repository, target, request, cancel);
         var extractor = new SafeTreeExtractor(staging.Root);
         var applied = new HashSet<string>(StringComparer.Ordinal);
         long totalStored = chain.Sum(m => m.Data.RawBytes), done = 0;
         foreach (var layer in chain)
         {
-            using var data = repository.OpenObject(layer, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(layer, BackupManifest.DataRole, request.Keys, cancel);
             var reader = new TarReader(data);
             CheckMeta(reader.Next(), layer);
             while (reader.Next() is { } entry)
@@ -126,9 +126,9 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
             throw new BackupIntegrityException("CellArchiveMetaMismatch", $"The meta.json inside {layer.Id} names another backup ({meta?.BackupId}); the object was swapped or damaged.");
     }
 
-    private static CellIndex ReadIndex(BackupRepository repository, BackupManifest manifest, CellRestoreRequest request)
+    private static CellIndex ReadIndex(BackupRepository repository, BackupManifest manifest, CellRestoreRequest request, CancellationToken cancel)
     {
-        using var stream = repository.OpenObject(manifest, CellIndex.ObjectRole, request.Keys);
+        using var stream = repository.OpenObject(manifest, CellIndex.ObjectRole, request.Keys, cancel);
         var index = CellIndex.ReadFrom(stream);
         stream.VerifyToEnd();
         return index;

@@ -35,7 +35,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         var clock = Stopwatch.StartNew();
         _ = request.Target; // refuses a bad or ambiguous target before anything is read
         var repository = opened.Get();
-        var manifests = repository.ListManifests(observer);
+        var manifests = repository.ListManifests(observer, cancel);
         var baseBackup = ChooseBase(manifests, request);
         var archive = new WalArchive(manifests, request.Cell);
         var wal = WalRestorePlan.For(archive, baseBackup);
@@ -159,7 +159,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
     private void UnpackBase(BackupRepository repository, BackupManifest baseBackup, PgPitrRestoreRequest request, string dataDir, CancellationToken cancel)
     {
         observer.Verbose($"Unpacking base backup {baseBackup.Id} into {dataDir}.");
-        using var data = repository.OpenObject(baseBackup, BackupManifest.DataRole, request.Keys);
+        using var data = repository.OpenObject(baseBackup, BackupManifest.DataRole, request.Keys, cancel);
         using (var tar = new TarReader(data, leaveOpen: true))
         {
             while (tar.GetNextEntry() is { } entry)
@@ -202,7 +202,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         foreach (var batch in batches)
         {
             var expected = WalArchive.Files(batch).ToDictionary(f => f.Name, f => f.Sha256, StringComparer.Ordinal);
-            using var data = repository.OpenObject(batch, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(batch, BackupManifest.DataRole, request.Keys, cancel);
             using (var tar = new TarReader(data, leaveOpen: true))
             {
                 while (tar.GetNextEntry() is { } entry)

@@ -24,10 +24,10 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
     {
         var clock = Stopwatch.StartNew();
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != RabbitMqBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not RabbitMQ definitions.", "Use the Restore- cmdlet for that engine.");
-        var definitions = Load(repository, manifest, request.Keys);
+        var definitions = Load(repository, manifest, request.Keys, cancel);
         var backedUpVhost = manifest.EngineInfo?["vhost"]?.GetValue<string>();
         var target = request.Target;
         if (backedUpVhost is null && target.Vhost != null)
@@ -66,9 +66,9 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
         };
     }
 
-    public static JsonObject Load(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys)
+    public static JsonObject Load(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, CancellationToken cancel = default)
     {
-        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys);
+        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys, cancel);
         using var buffer = new MemoryStream();
         data.CopyTo(buffer);
         data.VerifyToEnd();

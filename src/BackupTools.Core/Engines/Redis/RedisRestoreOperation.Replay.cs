@@ -44,7 +44,7 @@ public sealed partial class RedisRestoreOperation
         observer.Progress(Activity, $"{manifest.Id}: loading into a private scratch server", 0, null);
         return RedisScratchServer.Start(executable, file =>
         {
-            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys, cancel);
             try
             {
                 SnapshotPipe.Run(data, file, checksum: true, cancel);

@@ -31,7 +31,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         var clock = Stopwatch.StartNew();
         var target = request.Target;
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != RedisBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not a Redis snapshot.", "Use the Restore- cmdlet for that engine.");
 
@@ -143,7 +143,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         observer.Verbose($"Staging backup {manifest.Id} as {staged}.");
         using (var file = new FileStream(staged, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys, cancel);
             try
             {
                 DamagedBackupCheck.Load(manifest, data, () => SnapshotPipe.Run(data, file, checksum: true, cancel), cancel);

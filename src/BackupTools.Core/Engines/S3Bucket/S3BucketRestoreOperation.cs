@@ -28,10 +28,10 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
     {
         var clock = Stopwatch.StartNew();
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != S3BucketBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not an S3 bucket backup.", "Use the Restore- cmdlet for that engine.");
-        var index = S3BucketIndexReader.Read(repository, manifest, request.Keys);
+        var index = S3BucketIndexReader.Read(repository, manifest, request.Keys, cancel);
         var targetUri = ResolveTarget(request, manifest, index.Source);
         using var target = new S3BucketClient(targetUri, request.TargetCredential);
         var existing = target.List().Select(o => target.Relative(o.Key)).ToList();
@@ -93,10 +93,10 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         long total = index.Objects.Sum(o => o.Size);
         foreach (var group in index.Objects.GroupBy(o => o.Holder ?? throw new BackupIntegrityException("S3BucketIndexInvalid", $"'{o.Key}' has no holder backup in the index.")))
         {
-            var holder = repository.GetManifest(group.Key);
+            var holder = repository.GetManifest(group.Key, cancel);
             var wanted = group.ToDictionary(o => o.Key, StringComparer.Ordinal);
             var put = 0;
-            using var data = repository.OpenObject(holder, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(holder, BackupManifest.DataRole, request.Keys, cancel);
             S3ObjectFrames.Read(data, (frame, body) =>
             {
                 if (!wanted.TryGetValue(frame.Key, out var entry) || frame.ETag != entry.ETag || frame.Size != entry.Size) return;
