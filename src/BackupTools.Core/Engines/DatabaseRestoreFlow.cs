@@ -33,8 +33,8 @@ public interface IDatabaseRestoreTarget : IDisposable
     /// <summary>Whether a database of that name exists now (then it is replaced, after a safety backup).</summary>
     bool Exists { get; }
 
-    /// <summary>Backs the live database up into the repository with these tags (the caller holds the writer lock); returns the backup's id.</summary>
-    string TakeSafetyBackup(BackupRepository repository, IReadOnlyDictionary<string, string> tags, CancellationToken cancel);
+    /// <summary>Backs the live database up into the repository, in <paramref name="cell"/> with these tags (the caller holds the writer lock); returns the backup's id.</summary>
+    string TakeSafetyBackup(BackupRepository repository, string cell, IReadOnlyDictionary<string, string> tags, CancellationToken cancel);
 
     /// <summary>Loads the backup into the new database <paramref name="staging"/> and compares it with the manifest.</summary>
     RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel);
@@ -93,7 +93,7 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
 
         var safetyId = SafetyBackupStep.Take(observer, repository, manifest.Id,
             new SafetyBackupTarget($"{Cmdlet} {database}", $"database '{database}'", target.Exists, request.SkipSafetyBackup, request.LockTimeout),
-            tags => target.TakeSafetyBackup(repository, tags, cancel), cancel);
+            tags => target.TakeSafetyBackup(repository, manifest.Cell, tags, cancel), cancel);
 
         var staging = ThrowawayDatabase.Name("restore", database);
         observer.Verbose($"Restoring {manifest.Id} into staging database {staging}.");

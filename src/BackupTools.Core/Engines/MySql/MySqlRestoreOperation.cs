@@ -35,10 +35,10 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
     {
         public bool Exists => exists;
 
-        public string TakeSafetyBackup(BackupRepository repository, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
+        public string TakeSafetyBackup(BackupRepository repository, string cell, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
         {
             var outcome = new MySqlBackupOperation(observer).RunLocked(repository, new MySqlBackupRequest(request.Repository, request.Target,
-                [database], false, false, null, request.ToolPath, null, request.Keys, request.LockTimeout,
+                [database], false, false, cell, request.ToolPath, null, request.Keys, request.LockTimeout,
                 tags), cancel).Single();
             if (outcome.Error != null) throw outcome.Error;
             return outcome.Record!.Id;

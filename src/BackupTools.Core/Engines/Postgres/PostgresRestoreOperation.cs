@@ -42,10 +42,10 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
     {
         public bool Exists => exists;
 
-        public string TakeSafetyBackup(BackupRepository repository, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
+        public string TakeSafetyBackup(BackupRepository repository, string cell, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
         {
             var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.Repository, request.Target,
-                [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
+                [database], false, false, false, [], [], cell, request.ToolPath, null, request.Keys, request.LockTimeout,
                 tags), cancel).Single();
             if (outcome.Error != null) throw outcome.Error;
             return outcome.Record!.Id;

@@ -44,7 +44,7 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
         var safetyId = SafetyBackupStep.Take(observer, repository, manifest.Id,
             new SafetyBackupTarget($"Restore-RabbitMqDefinitions {target}", $"the definitions of {target}", true, request.SkipSafetyBackup, request.LockTimeout),
             tags => new RabbitMqBackupOperation(observer).RunLocked(repository,
-                new RabbitMqBackupRequest(request.Repository, target, null, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
+                new RabbitMqBackupRequest(request.Repository, target, manifest.Cell, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
 
         var path = RabbitMqApi.DefinitionsPath(target.Vhost);
         api.Post(path, System.Text.Encoding.UTF8.GetBytes(definitions.ToJsonString()), cancel);

@@ -26,7 +26,7 @@ public sealed partial class RedisRestoreOperation
         if (differences.Count > 0)
             throw new BackupIntegrityException("RestoreVerificationFailed", $"Backup {manifest.Id} loaded with other key counts than its manifest ({string.Join("; ", differences.Take(5))}); {target} was not touched.");
 
-        var safetyId = TakeSafetyBackup(repository, request, manifest.Id, cancel);
+        var safetyId = TakeSafetyBackup(repository, request, manifest, cancel);
         try
         {
             var loaded = ReplayInto(staged, target, manifest.Id, cancel);

@@ -60,7 +60,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         try
         {
             Stage(repository, manifest, request, path, staged, cancel);
-            safetyId = TakeSafetyBackup(repository, request, manifest.Id, cancel);
+            safetyId = TakeSafetyBackup(repository, request, manifest, cancel);
 
             observer.Progress(Activity, $"{target}: stopping the server", 0, null);
             (request.StopServer ?? (() => ShutdownNoSave(target)))();
@@ -168,11 +168,11 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
     }
 
     /// <summary>The server's whole dataset is always replaced, so a safety backup is taken unless skipped.</summary>
-    private string? TakeSafetyBackup(BackupRepository repository, RedisRestoreRequest request, string restoringId, CancellationToken cancel) =>
-        SafetyBackupStep.Take(observer, repository, restoringId,
+    private string? TakeSafetyBackup(BackupRepository repository, RedisRestoreRequest request, BackupManifest restoring, CancellationToken cancel) =>
+        SafetyBackupStep.Take(observer, repository, restoring.Id,
             new SafetyBackupTarget($"Restore-RedisRdb {request.Target.Host}:{request.Target.Port}", $"the data of {request.Target}", true, request.SkipSafetyBackup, request.LockTimeout),
             tags => new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.Repository, request.Target, RedisBackupMode.Replication,
-                null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
+                null, TimeSpan.FromMinutes(10), restoring.Cell, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
 
     /// <summary>
     /// Puts the previous data back and starts the server on it: the safety backup when there is one (it holds what
