@@ -107,13 +107,13 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         var target = Id.Length > 0 ? Id : Name;
         try
         {
-            RestoreHookInvoker.Validate(RestoreHook);
+            var hook = ResolvedHook();
             var request = new CellRestoreRequest(ReferenceTo(Repository),
                 Name.Length > 0 ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>
-                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess, Hook = Hook(observer) }, cancel));
+                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess, Hook = RestoreHookInvoker.From(hook, HookTimeout, observer) }, cancel));
             if (result is null) return;
             if (RestoreHookRunner.FailureOf(result) is { } hookError) WriteFailure(hookError, result.Cell);
             WriteObject(result);
@@ -128,11 +128,11 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     {
         try
         {
-            RestoreHookInvoker.Validate(RestoreHook);
+            var hook = ResolvedHook();
             var plan = PlanLoader.LoadValid(ResolvePath(Plan));
             var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true,
                 StorageCredentials.From(StorageCredential));
-            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess, Hook = Hook(observer) }, cancel));
+            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess, Hook = RestoreHookInvoker.From(hook, HookTimeout, observer) }, cancel));
             WriteObject(report);
             foreach (var (error, failedTarget) in CellRestoreFailures.Of(report)) WriteFailure(error, failedTarget);
         }
@@ -142,5 +142,12 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         }
     }
 
-    private RestoreHook? Hook(IOperationObserver observer) => RestoreHookInvoker.From(RestoreHook, ResolvePath, TimeSpan.FromSeconds(RestoreHookTimeoutSec), observer);
+    private TimeSpan HookTimeout => TimeSpan.FromSeconds(RestoreHookTimeoutSec);
+
+    /// <summary>-RestoreHook checked, an executable's path resolved here on the pipeline thread (the hook itself runs in the core).</summary>
+    private object? ResolvedHook()
+    {
+        RestoreHookInvoker.Validate(RestoreHook);
+        return RestoreHook is string path ? ResolvePath(path) : RestoreHook;
+    }
 }

@@ -16,8 +16,8 @@ internal static class RestoreHookInvoker
             throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
     }
 
-    /// <summary>The hook for the core; <paramref name="observer"/> is RunCore's (its pump runs script blocks on the pipeline thread).</summary>
-    public static RestoreHook? From(object? hook, Func<string, string> resolvePath, TimeSpan timeout, IOperationObserver observer) => hook switch
+    /// <summary>The hook for the core (an executable's path already resolved); <paramref name="observer"/> is RunCore's, whose pump runs script blocks on the pipeline thread.</summary>
+    public static RestoreHook? From(object? hook, TimeSpan timeout, IOperationObserver observer) => hook switch
     {
         null => null,
         ScriptBlock block => RestoreHook.Call(result =>
@@ -27,6 +27,6 @@ internal static class RestoreHookInvoker
                 output = string.Join(Environment.NewLine, block.InvokeWithContext(null, [new PSVariable("_", result)], result).Select(o => o?.ToString())));
             return output;
         }, timeout),
-        _ => RestoreHook.Run(resolvePath((string)hook), timeout),
+        _ => RestoreHook.Run((string)hook, timeout),
     };
 }
