@@ -147,6 +147,16 @@ public sealed class PlanMiddlewareSourcesTests : IDisposable
             new Dictionary<string, object?> { ["repo"] = _temp.Sub("repo") }).AssertNoErrors().Objects<BackupRecord>().ToList();
         Assert.Equal(["command", "rabbitmq", "s3bucket"], records.Select(r => r.Engine).Order());
         Assert.All(records, r => Assert.Contains(r.Id, report.Items.Select(i => i.SafetyBackupId)));
+
+        // Every engine's restore audit entry names the backup restored and its safety backup, the same way.
+        var audit = _ps.Run("Get-BackupAudit -Repository $repo", new Dictionary<string, object?> { ["repo"] = _temp.Sub("repo") })
+            .AssertNoErrors().Objects<AuditEntry>().Where(e => e.Operation == "restore").ToList();
+        foreach (var item in report.Items)
+        {
+            var entry = Assert.Single(audit, e => e.Ids.Contains(item.BackupId));
+            Assert.Equal([item.BackupId!, item.SafetyBackupId!], entry.Ids);
+            Assert.EndsWith($"; safety backup {item.SafetyBackupId}", entry.Message);
+        }
     }
 
     [Fact]
