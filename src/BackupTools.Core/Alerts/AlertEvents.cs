@@ -34,6 +34,39 @@ public static class AlertEvents
         };
     }
 
+    /// <summary>Any engine's Restore-* result (they share RestoreOutcome): a failed restore hook makes it a warning.</summary>
+    public static AlertEvent FromRestore(RestoreOutcome result) => new()
+    {
+        Outcome = result.HookSucceeded == false ? AlertOutcome.Warning : AlertOutcome.Succeeded,
+        Kind = "restore",
+        Step = "restore " + result.Engine,
+        Source = result.Destination,
+        Cell = result.Cell,
+        BackupId = result.RestoredId,
+        ErrorId = result.HookSucceeded == false ? "RestoreHookFailed" : null,
+        Error = result.HookSucceeded == false ? result.HookOutput : null,
+        Summary = $"restored {result.RestoredId} ({result.RestoredPointInTime:u}) of {result.Cell} into {result.Destination} in {result.Duration.TotalSeconds:0.#} s" +
+            (result.SafetyBackupId is { } safety ? $"; safety backup {safety}" : result.SafetyBackupSkipped ? "; safety backup skipped" : ""),
+    };
+
+    /// <summary>Restore-Cell -Plan's report: failed when a source failed or a hook or health check did not pass.</summary>
+    public static AlertEvent FromCellRestore(CellRestoreReport report)
+    {
+        var failed = report.Items.FirstOrDefault(i => i.Status == "Failed");
+        return new AlertEvent
+        {
+            Outcome = report.Succeeded ? AlertOutcome.Succeeded : AlertOutcome.Failed,
+            Kind = "restore",
+            Step = "Restore-Cell -Plan",
+            Cell = report.Cell,
+            ErrorId = failed?.ErrorId ?? (report.Items.Any(i => i.Outcome?.HookSucceeded == false) ? "RestoreHookFailed"
+                : report.HealthChecks.Any(h => !h.Passed) ? "HealthCheckFailed" : null),
+            Error = failed is { } f ? $"{f.Source}: {f.Error}" : null,
+            Summary = $"cell {report.Cell}: " + string.Join(", ", report.Items.Select(i => $"{i.Source} {i.Status}")) +
+                (report.HealthChecks.Length > 0 ? $"; health checks {report.HealthChecks.Count(h => h.Passed)}/{report.HealthChecks.Length} passed" : ""),
+        };
+    }
+
     public static AlertEvent FromStatus(StatusSnapshot status)
     {
         var label = string.Join(" ", new[] { status.Cell, status.Engine, status.Source }.Where(s => !string.IsNullOrEmpty(s)));

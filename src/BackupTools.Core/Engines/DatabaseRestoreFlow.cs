@@ -17,6 +17,7 @@ public interface IDatabaseRestoreRequest
     string? TargetDatabase { get; }
     bool SkipSafetyBackup { get; }
     BackupKeyRing? Keys { get; }
+    TimeSpan LockTimeout { get; }
     Func<string, string, bool> ShouldProcess { get; }
 
     /// <summary>host:port of the server restored into.</summary>
@@ -32,8 +33,8 @@ public interface IDatabaseRestoreTarget : IDisposable
     /// <summary>Whether a database of that name exists now (then it is replaced, after a safety backup).</summary>
     bool Exists { get; }
 
-    /// <summary>Backs the live database up into the repository; returns the backup's id.</summary>
-    string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel);
+    /// <summary>Backs the live database up into the repository, in <paramref name="cell"/> with these tags (the caller holds the writer lock); returns the backup's id.</summary>
+    string TakeSafetyBackup(BackupRepository repository, string cell, IReadOnlyDictionary<string, string> tags, CancellationToken cancel);
 
     /// <summary>Loads the backup into the new database <paramref name="staging"/> and compares it with the manifest.</summary>
     RestoredCopy RestoreInto(BackupRepository repository, BackupManifest manifest, string staging, CancellationToken cancel);
@@ -64,6 +65,9 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
 {
     protected IOperationObserver Observer => observer;
 
+    /// <summary>The cmdlet, as the writer lock's holder names it (Restore-Postgres).</summary>
+    protected abstract string Cmdlet { get; }
+
     /// <summary>Checks the name, connects, finds the tools and whether the database exists; refuses what it must.</summary>
     protected abstract IDatabaseRestoreTarget Open(TRequest request, string database);
 
@@ -73,14 +77,13 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
     public DatabaseRestoreResult? Run(TRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, engine, request.Describe(request.TargetDatabase ?? request.Database ?? "")), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
-                $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+            r => SafetyBackupStep.Audit(r, r => $"restored into {r.Server}/{r.Database} ({r.Tables} tables, {r.Rows} rows)"));
 
     private DatabaseRestoreResult? RunUnaudited(OperationRepository opened, TRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var repository = opened.Get();
-        var manifest = DatabaseRestorePoint.Select(repository, engine, engineLabel, request.Id, request.Database, request.At);
+        var manifest = DatabaseRestorePoint.Select(repository, engine, engineLabel, request.Id, request.Database, request.At, cancel);
         var database = request.TargetDatabase ?? manifest.EngineInfo?["database"]?.GetValue<string>()
             ?? throw new BackupIntegrityException(manifestIncompleteErrorId, $"Backup {manifest.Id} does not name its database.");
         using var target = Open(request, database);
@@ -88,13 +91,9 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
             return null;
         target.DropLeftovers();
 
-        string? safetyId = null;
-        if (target.Exists && !request.SkipSafetyBackup)
-        {
-            observer.Verbose($"Taking a safety backup of database '{database}' before replacing it.");
-            safetyId = target.TakeSafetyBackup(repository, manifest.Id, cancel);
-        }
-        else if (target.Exists) observer.Warning($"-SkipSafetyBackup: database '{database}' will be replaced without a safety backup.");
+        var safetyId = SafetyBackupStep.Take(observer, repository, manifest.Id,
+            new SafetyBackupTarget($"{Cmdlet} {database}", $"database '{database}'", target.Exists, request.SkipSafetyBackup, request.LockTimeout),
+            tags => target.TakeSafetyBackup(repository, manifest.Cell, tags, cancel), cancel);
 
         var staging = ThrowawayDatabase.Name("restore", database);
         observer.Verbose($"Restoring {manifest.Id} into staging database {staging}.");
@@ -118,6 +117,10 @@ public abstract class DatabaseRestoreFlow<TRequest>(IOperationObserver observer,
         }
         return new DatabaseRestoreResult
         {
+            Engine = engine,
+            Cell = manifest.Cell,
+            Destination = request.Describe(database),
+            Verification = $"{copy.Tables} tables and {copy.Rows} rows of the restored copy compared with the backup's manifest before the swap",
             Database = database,
             Server = request.Server,
             RestoredId = manifest.Id,

@@ -9,18 +9,18 @@ namespace BackupTools.Core.Engines;
 /// </summary>
 public static class DatabaseRestorePoint
 {
-    public static BackupManifest Select(BackupRepository repository, string engine, string engineLabel, string? id, string? database, DateTimeOffset? at)
+    public static BackupManifest Select(BackupRepository repository, string engine, string engineLabel, string? id, string? database, DateTimeOffset? at, CancellationToken cancel = default)
     {
         if (id != null)
         {
-            var byId = repository.GetManifest(id);
+            var byId = repository.GetManifest(id, cancel);
             if (byId.Engine != engine)
                 throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {byId.Id} is a {byId.Engine} backup, not a {engineLabel} database dump.", "Use the Restore- cmdlet for that engine.");
             return byId;
         }
         if (database is null)
             throw new BackupInputException("RestoreDatabaseNotGiven", "Database", "neither a backup id nor a database was given.", "Pass -Id, pipe a record in, or pass -Database <name>.");
-        var candidates = repository.ListManifests().Where(m => m.Engine == engine
+        var candidates = repository.ListManifests(null, cancel).Where(m => m.Engine == engine
             && m.EngineInfo?["database"]?.GetValue<string>() == database && !SafetyBackup.IsSafetyBackup(m)
             && (at is null || m.CompletedAt <= at)).OrderBy(m => m.CompletedAt).ToList();
         return candidates.LastOrDefault() ?? throw new BackupToolsException("RestoreNoBackups", FailureKind.NotFound,

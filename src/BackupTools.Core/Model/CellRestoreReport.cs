@@ -12,6 +12,8 @@ public sealed class CellRestoreItem
     /// <summary>Planned (-WhatIf), Restored, Failed, NotRestored (a failure stopped the restore before it).</summary>
     public required string Status { get; set; }
     public string? SafetyBackupId { get; set; }
+    /// <summary>The engine's own restore result (the same object its Restore-* cmdlet writes), once restored.</summary>
+    public RestoreOutcome? Outcome { get; set; }
     public string? ErrorId { get; set; }
     public string? Error { get; set; }
     public TimeSpan Duration { get; set; }
@@ -27,7 +29,7 @@ public sealed class CellRestoreReport
     public string? Site { get; init; }
     public required CellRestoreItem[] Items { get; init; }
     public required HealthCheckResult[] HealthChecks { get; set; }
-    public bool Succeeded => Items.All(i => i.Status is "Restored" or "Planned") && HealthChecks.All(h => h.Passed);
+    public bool Succeeded => Items.All(i => (i.Status is "Restored" or "Planned") && i.Outcome?.HookSucceeded != false) && HealthChecks.All(h => h.Passed);
     /// <summary>Age of the oldest data restored, at the moment the restore finished (the achieved RPO).</summary>
     public TimeSpan? DataAge { get; set; }
     public TimeSpan Duration { get; set; }

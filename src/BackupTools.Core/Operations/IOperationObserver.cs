@@ -18,3 +18,21 @@ public sealed class NullObserver : IOperationObserver
     public void Warning(string message) { }
     public void Verbose(string message) { }
 }
+
+/// <summary>Passes everything on and keeps the warnings, for results that list them (RestoreOutcome.Warnings).</summary>
+public sealed class WarningRecorder(IOperationObserver inner) : IOperationObserver
+{
+    private readonly List<string> _warnings = [];
+
+    public IReadOnlyList<string> Warnings { get { lock (_warnings) return [.. _warnings]; } }
+
+    public void Progress(string activity, string status, long bytesDone, long? bytesTotal) => inner.Progress(activity, status, bytesDone, bytesTotal);
+
+    public void Warning(string message)
+    {
+        lock (_warnings) _warnings.Add(message);
+        inner.Warning(message);
+    }
+
+    public void Verbose(string message) => inner.Verbose(message);
+}

@@ -19,7 +19,8 @@ public sealed record PlanCellRestoreRequest(
     bool SkipSafetyBackup,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess,
-    Storage.StorageCredential? StorageCredential = null);
+    Storage.StorageCredential? StorageCredential = null,
+    RestoreHook? Hook = null);
 
 /// <summary>
 /// Restore-Cell's full form: every source of a plan's cell (or -Source) restored to the newest backup at or
@@ -80,7 +81,11 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             var sourceClock = Stopwatch.StartNew();
             try
             {
-                item.SafetyBackupId = RestoreSource(reference, cell, source, manifest!, keys, request, cancel);
+                var recorder = new WarningRecorder(observer);
+                item.Outcome = RestoreSource(reference, cell, source, manifest!, keys, request, recorder, cancel);
+                if (item.Outcome != null) item.Outcome.Warnings = recorder.Warnings;
+                item.SafetyBackupId = item.Outcome?.SafetyBackupId;
+                if (request.Hook is { } hook && item.Outcome is { } outcome) RestoreHookRunner.Apply(hook, outcome, observer, cancel);
                 item.Status = "Restored";
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -145,16 +150,16 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
 
     private static string Destination(PlanSource s) => EngineRegistry.PlanOf(s.Kind).Destination(s);
 
-    /// <summary>Restores one source through its engine's own safe restore; returns the safety backup's id.</summary>
-    private string? RestoreSource(RepositoryReference repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
-        PlanCellRestoreRequest request, CancellationToken cancel)
+    /// <summary>Restores one source through its engine's own safe restore; returns what the engine's restore did.</summary>
+    private RestoreOutcome? RestoreSource(RepositoryReference repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
+        PlanCellRestoreRequest request, IOperationObserver sourceObserver, CancellationToken cancel)
     {
         var plan = EngineRegistry.PlanOf(source.Kind);
         var password = SecretResolver.Resolve(source.Password, $"cells.{cell.Name}.sources.{source.Name}.password");
         var control = new ServiceControl(source.Control, $"{cell.Name}/{source.Name}", new Dictionary<string, string>
             { ["BACKUPTOOLS_CELL"] = cell.Name, ["BACKUPTOOLS_SITE"] = request.Site ?? "", ["BACKUPTOOLS_SOURCE"] = source.Name }, cancel);
         return plan.Restore(new PlanRestoreContext(repository, cell, source, manifest, password, keys, request.Force, request.SkipSafetyBackup,
-            request.LockTimeout, control, observer, cancel));
+            request.LockTimeout, control, sourceObserver, cancel));
     }
 
     private string? RunHook(string name, string command, IReadOnlyDictionary<string, string> environment, CancellationToken cancel)

@@ -23,23 +23,23 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     /// <paramref name="target"/> preceded by every backup it builds on that the destination lacks, oldest
     /// first: an incremental is useless without its chain, so its parents travel with it.
     /// </summary>
-    public IReadOnlyList<BackupManifest> ChainToCopy(BackupManifest target)
+    public IReadOnlyList<BackupManifest> ChainToCopy(BackupManifest target, CancellationToken cancel = default)
     {
         var chain = new List<BackupManifest> { target };
         var current = target;
         while (current.ParentId != null)
         {
             if (chain.Count > 10_000) throw new BackupIntegrityException("BackupChainCycle", $"The chain of {target.Id} does not end in a full backup.");
-            if (!source.Store.Exists(BackupRepository.ManifestKey(current.ParentId)))
+            if (!source.Store.Exists(BackupRepository.ManifestKey(current.ParentId), cancel))
             {
-                if (destination.Store.Exists(BackupRepository.ManifestKey(current.ParentId))) break; // pruned at the source, kept here
+                if (destination.Store.Exists(BackupRepository.ManifestKey(current.ParentId), cancel)) break; // pruned at the source, kept here
                 throw ReplicationErrors.ParentMissing(current, source.Location, destination.Location);
             }
-            var parent = source.GetManifest(current.ParentId);
-            if (destination.Store.Exists(BackupRepository.ManifestKey(parent.Id)))
+            var parent = source.GetManifest(current.ParentId, cancel);
+            if (destination.Store.Exists(BackupRepository.ManifestKey(parent.Id), cancel))
             {
                 // Building on a parent of the same id but other content would make the copy unrestorable.
-                CheckExisting(parent, rehash: false, cancel: CancellationToken.None);
+                CheckExisting(parent, rehash: false, cancel);
                 break;
             }
             chain.Add(parent);
@@ -94,7 +94,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     public SyncResult RepairLocked(BackupManifest manifest, CancellationToken cancel)
     {
         CheckCopyable(manifest);
-        destination.Store.Delete(BackupRepository.ManifestKey(manifest.Id));
+        destination.Store.Delete(BackupRepository.ManifestKey(manifest.Id), cancel);
         return CopyLocked(manifest, cancel) with { Action = SyncAction.Repaired };
     }
 
@@ -128,7 +128,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
                 }, cancel);
                 written.Add(obj.Key);
             }
-            RemoveStrays(manifest);
+            RemoveStrays(manifest, cancel);
             cancel.ThrowIfCancellationRequested();
             destination.WriteManifest(manifest, cancel); // the commit point: from here on the copy exists
         }
@@ -197,11 +197,11 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         a.Wraps.Select(w => (w.KeyId, w.WrappedDataKey)).SequenceEqual(b.Wraps.Select(w => (w.KeyId, w.WrappedDataKey)));
 
     /// <summary>Objects in the backup's folder the manifest does not name (left by an older interrupted copy).</summary>
-    private void RemoveStrays(BackupManifest manifest)
+    private void RemoveStrays(BackupManifest manifest, CancellationToken cancel)
     {
         var keep = manifest.Objects.Values.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in destination.Store.List($"{BackupRepository.BackupsPrefix}{manifest.Id}/").ToList())
-            if (!keep.Contains(key)) destination.Store.Delete(key);
+        foreach (var key in destination.Store.List($"{BackupRepository.BackupsPrefix}{manifest.Id}/", cancel).ToList())
+            if (!keep.Contains(key)) destination.Store.Delete(key, cancel);
     }
 
     private SyncResult Result(BackupManifest manifest, SyncAction action, long bytes, long reused, TimeSpan duration) => new()

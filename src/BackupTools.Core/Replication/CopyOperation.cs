@@ -27,7 +27,7 @@ public sealed class CopyOperation(IOperationObserver observer)
         using var __ = target;
         var manifest = source.GetManifest(request.Id, cancel);
         var copier = new BackupCopier(source, target, observer, TargetParameter);
-        var chain = copier.ChainToCopy(manifest);
+        var chain = copier.ChainToCopy(manifest, cancel);
         foreach (var m in chain) copier.CheckCopyable(m);
         var action = $"Copy {manifest.Kind} backup of '{manifest.Cell}' from {manifest.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z"
             + (chain.Count > 1 ? $" with the {chain.Count - 1} backup(s) it builds on" : "") + $" into {target.Location}";

@@ -130,9 +130,9 @@ public sealed class BackupRepository : IDisposable
         return new BackupWriter(this, plan, keys?.IsEmpty == false ? keys.Current : null);
     }
 
-    /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read.</summary>
-    public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys) =>
-        VerifyingReadStream.Open(this, manifest, role, keys);
+    /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read. A cancel stops a read in flight.</summary>
+    public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys, CancellationToken cancel = default) =>
+        VerifyingReadStream.Open(this, manifest, role, keys, cancel);
 
     internal void WriteManifest(BackupManifest manifest, CancellationToken cancel = default) =>
         Store.Replace(ManifestKey(manifest.Id), RepositoryJson.Serialize(manifest), cancel);

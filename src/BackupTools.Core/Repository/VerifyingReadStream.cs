@@ -25,17 +25,17 @@ public sealed class VerifyingReadStream : Stream
         _raw = raw;
     }
 
-    internal static VerifyingReadStream Open(BackupRepository repository, BackupManifest manifest, string role, BackupKeyRing? keys)
+    internal static VerifyingReadStream Open(BackupRepository repository, BackupManifest manifest, string role, BackupKeyRing? keys, CancellationToken cancel = default)
     {
         if (!manifest.Objects.TryGetValue(role, out var expected))
             throw new BackupIntegrityException("ManifestObjectMissing", $"Backup {manifest.Id} has no '{role}' object in its manifest.");
-        var storedSize = repository.Store.SizeOf(expected.Key);
+        var storedSize = repository.Store.SizeOf(expected.Key, cancel);
         if (storedSize is null) throw new StoreObjectNotFoundException(repository.Location, expected.Key);
         if (storedSize != expected.StoredBytes)
             throw new BackupIntegrityException("StoredSizeMismatch",
                 $"{expected.Key} holds {storedSize} bytes, the manifest says {expected.StoredBytes}: the object was truncated or appended to.");
         var dataKey = BackupDataKey.Unwrap(repository, manifest, keys);
-        var stored = new HashingStream(repository.Store.OpenRead(expected.Key));
+        var stored = new HashingStream(repository.Store.OpenRead(expected.Key, cancel));
         try
         {
             Stream decrypted = dataKey is null ? stored : new SegmentedDecryptStream(stored, dataKey, leaveOpen: false);

@@ -107,17 +107,15 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         var target = Id.Length > 0 ? Id : Name;
         try
         {
-            if (RestoreHook is not (null or ScriptBlock or string))
-                throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
+            var hook = ResolvedHook();
             var request = new CellRestoreRequest(ReferenceTo(Repository),
                 Name.Length > 0 ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>
-                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
+                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess, Hook = RestoreHookInvoker.From(hook, HookTimeout, observer) }, cancel));
             if (result is null) return;
-            if (RestoreHook is not null && RestoreHookInvoker.Run(RestoreHook, ResolvePath, result, TimeSpan.FromSeconds(RestoreHookTimeoutSec), StopRequested) is { } hookError)
-                WriteFailure(hookError, result.Cell);
+            if (RestoreHookRunner.FailureOf(result) is { } hookError) WriteFailure(hookError, result.Cell);
             WriteObject(result);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
@@ -130,10 +128,11 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     {
         try
         {
+            var hook = ResolvedHook();
             var plan = PlanLoader.LoadValid(ResolvePath(Plan));
             var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true,
                 StorageCredentials.From(StorageCredential));
-            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
+            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess, Hook = RestoreHookInvoker.From(hook, HookTimeout, observer) }, cancel));
             WriteObject(report);
             foreach (var (error, failedTarget) in CellRestoreFailures.Of(report)) WriteFailure(error, failedTarget);
         }
@@ -141,5 +140,14 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         {
             WriteFailure(e, Name);
         }
+    }
+
+    private TimeSpan HookTimeout => TimeSpan.FromSeconds(RestoreHookTimeoutSec);
+
+    /// <summary>-RestoreHook checked, an executable's path resolved here on the pipeline thread (the hook itself runs in the core).</summary>
+    private object? ResolvedHook()
+    {
+        RestoreHookInvoker.Validate(RestoreHook);
+        return RestoreHook is string path ? ResolvePath(path) : RestoreHook;
     }
 }

@@ -29,6 +29,10 @@ public sealed class RestoreS3BucketCommand : RepositoryCmdlet
     [Parameter]
     public SwitchParameter InPlace { get; set; }
 
+    /// <summary>With -InPlace: replace the prefix's objects without a safety backup first.</summary>
+    [Parameter]
+    public SwitchParameter SkipSafetyBackup { get; set; }
+
     [Parameter]
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
@@ -38,7 +42,7 @@ public sealed class RestoreS3BucketCommand : RepositoryCmdlet
         try
         {
             var request = new S3BucketRestoreRequest(ReferenceTo(Repository), Id, Target, StorageCredentials.From(TargetCredential), InPlace, LoadKeys(),
-                TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, SkipSafetyBackup);
             var result = RunCore((observer, shouldProcess, cancel) => new S3BucketRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);
         }

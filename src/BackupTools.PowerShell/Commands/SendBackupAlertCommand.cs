@@ -80,7 +80,7 @@ public sealed class SendBackupAlertCommand : BackupToolsCmdlet
         {
             var alert = AlertInput.ToEvent(item);
             if (alert is null)
-                WriteWarning($"Send-BackupAlert ignored an input of type {(item is PSObject p ? p.TypeNames.FirstOrDefault() : item.GetType().FullName)}: it is no backup record, integrity result, status object or error.");
+                WriteWarning($"Send-BackupAlert ignored an input of type {(item is PSObject p ? p.TypeNames.FirstOrDefault() : item.GetType().FullName)}: it is no backup record, integrity result, restore result, status object or error.");
             else if (!OnFailure || alert.IsFailure)
                 _events.Add(alert);
             // The original failure stays a failure: alerting on an error does not swallow it.

@@ -33,6 +33,8 @@ internal static class AlertInput
     {
         BackupRecord record => AlertEvents.FromRecord(record),
         IntegrityResult result => AlertEvents.FromIntegrity(result),
+        RestoreOutcome restored => AlertEvents.FromRestore(restored),
+        CellRestoreReport report => AlertEvents.FromCellRestore(report),
         ErrorRecord error => FromError(error),
         IContainsErrorRecord wrapped => FromError(wrapped.ErrorRecord),
         Exception exception => AlertEvents.FromError(new ErrorSnapshot(null, null, exception.GetType().Name, exception.Message, null)),

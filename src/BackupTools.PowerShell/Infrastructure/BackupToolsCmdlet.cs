@@ -24,10 +24,11 @@ public abstract class BackupToolsCmdlet : PSCmdlet
     /// <summary>Runs core work; Write*/ShouldProcess happen on this (the pipeline) thread.</summary>
     protected T RunCore<T>(Func<IOperationObserver, Func<string, string, bool>, CancellationToken, T> work)
     {
+        var warnings = new List<string>(); // filled on the pipeline thread: a restore result lists the warnings of its run
         var pump = new PipelineThreadPump
         {
             OnProgress = ShowProgress,
-            OnWarning = message => { Log("WARNING", message); WriteWarning(message); },
+            OnWarning = message => { Log("WARNING", message); WriteWarning(message); warnings.Add(message); },
             OnVerbose = message => { Log("VERBOSE", message); WriteVerbose(message); },
             OnShouldProcess = ShouldProcess,
         };
@@ -38,6 +39,7 @@ public abstract class BackupToolsCmdlet : PSCmdlet
         {
             var result = pump.Run((observer, cancel) => work(observer, pump.ShouldProcess, cancel), _stop.Token);
             ended = true;
+            if (result is RestoreOutcome restored && restored.Warnings.Count == 0) restored.Warnings = warnings;
             return result;
         }
         finally

@@ -1,39 +1,32 @@
 using System.Management.Automation;
-using BackupTools.Core.Operations;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Operations;
 
 namespace BackupTools.PowerShell.Infrastructure;
 
 /// <summary>
-/// Restore-Cell -RestoreHook: a script block (run here, with the RestoreResult as $_ and $args[0]) or an executable
-/// (RestoreHookRunner in the core). The outcome goes into the result; a failure comes back as the error to write.
+/// Restore-Cell -RestoreHook as the core's RestoreHook: an executable path (run by the core's RestoreHookRunner) or a
+/// script block, handed to the core as a callback that runs it on the pipeline thread with the result as $_ and $args[0].
 /// </summary>
 internal static class RestoreHookInvoker
 {
-    public static BackupToolsException? Run(object hook, Func<string, string> resolvePath, RestoreResult result, TimeSpan timeout, CancellationToken cancel)
+    public static void Validate(object? hook)
     {
-        try
-        {
-            if (hook is ScriptBlock block)
-            {
-                var output = block.InvokeWithContext(null, [new PSVariable("_", result)], result);
-                result.HookOutput = string.Join(Environment.NewLine, output.Select(o => o?.ToString()));
-                result.HookSucceeded = true;
-                return null;
-            }
-            var outcome = RestoreHookRunner.RunExecutable(resolvePath((string)hook), result, timeout, cancel);
-            result.HookOutput = outcome.Output;
-            result.HookSucceeded = outcome.Succeeded;
-            if (!outcome.Succeeded) throw new InvalidOperationException(outcome.ExitCode is { } code ? $"exit code {code}: {outcome.Output}" : outcome.Output);
-            return null;
-        }
-        catch (Exception e) when (e is not PipelineStoppedException)
-        {
-            result.HookSucceeded = false;
-            result.HookOutput ??= e.Message;
-            return new BackupToolsException("RestoreHookFailed", FailureKind.ExternalToolFailure,
-                $"The restore of '{result.Cell}' succeeded but its restore hook failed: {e.Message}",
-                "The data is restored; fix the hook's problem and run its steps by hand.");
-        }
+        if (hook is not (null or ScriptBlock or string))
+            throw new BackupInputException("RestoreHookInvalid", "RestoreHook", "must be a script block or the path of an executable.", "Pass { … } or '/path/to/hook'.");
     }
+
+    /// <summary>The hook for the core (an executable's path already resolved); <paramref name="observer"/> is RunCore's, whose pump runs script blocks on the pipeline thread.</summary>
+    public static RestoreHook? From(object? hook, TimeSpan timeout, IOperationObserver observer) => hook switch
+    {
+        null => null,
+        ScriptBlock block => RestoreHook.Call(result =>
+        {
+            var output = "";
+            ((PipelineThreadPump)observer).Invoke(() =>
+                output = string.Join(Environment.NewLine, block.InvokeWithContext(null, [new PSVariable("_", result)], result).Select(o => o?.ToString())));
+            return output;
+        }, timeout),
+        _ => RestoreHook.Run((string)hook, timeout),
+    };
 }

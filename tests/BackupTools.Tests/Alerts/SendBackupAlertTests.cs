@@ -218,6 +218,22 @@ public sealed class SendBackupAlertTests : CellTestBase
     }
 
     [Fact]
+    public void A_restore_result_is_alerted_like_a_backup_naming_what_was_restored_where()
+    {
+        InitRepoWithKey();
+        var record = Backup();
+        var result = Run("Restore-Cell -Id $id -Repository $repo -KeyFile $key -Destination $dest -Confirm:$false | Send-BackupAlert -Webhook $url -AlertLog $log -PassThru",
+            ("id", record.Id), ("dest", Temp.Sub("restored")), ("url", _sink.Url("/r")), ("log", Log)).AssertNoErrors();
+        Assert.Empty(result.Warnings);
+        var restored = result.Single<RestoreResult>();
+        var e = _sink.Single().Body["events"]!.AsArray().Single()!;
+        Assert.Equal("restore", e["kind"]!.ToString());
+        Assert.Equal("Succeeded", e["outcome"]!.ToString());
+        Assert.Equal(record.Id, e["backupId"]!.ToString());
+        Assert.Contains(restored.Destination, e["summary"]!.ToString());
+    }
+
+    [Fact]
     public void Status_objects_are_read_by_property_names()
     {
         var result = Ps.Run("""

@@ -108,7 +108,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell!,Command!,Compression,CompressionLevel,Environment,HookTimeoutSec,Key,KeyFile,LockTimeoutSec,QuiesceCommand,Repository,ResumeCommand,StorageCredential,VerifyCommand", Surface("Backup-CommandOutput"));
         Assert.Equal("Command!,Environment,Id!,Key,KeyFile,Repository,StorageCredential", Surface("Restore-CommandOutput"));
         Assert.Equal("Cell,Compression,CompressionLevel,Full,Key,KeyFile,LockTimeoutSec,Repository,Source!,SourceCredential,StorageCredential", Surface("Backup-S3Bucket"));
-        Assert.Equal("Id!,InPlace,Key,KeyFile,LockTimeoutSec,Repository,StorageCredential,Target,TargetCredential", Surface("Restore-S3Bucket"));
+        Assert.Equal("Id!,InPlace,Key,KeyFile,LockTimeoutSec,Repository,SkipSafetyBackup,StorageCredential,Target,TargetCredential", Surface("Restore-S3Bucket"));
         Assert.Equal("Cell,Compression,CompressionLevel,Credential,Key,KeyFile,LockTimeoutSec,ManagementUrl,Repository,StorageCredential,Vhost", Surface("Backup-RabbitMqDefinitions"));
         Assert.Equal("Credential,Id!,Key,KeyFile,LockTimeoutSec,ManagementUrl,Repository,SkipSafetyBackup,StorageCredential,Vhost", Surface("Restore-RabbitMqDefinitions"));
         Assert.Equal("High", _ps.Run("(Get-Command Restore-MySql).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact.ToString()").AssertNoErrors().Output.Single());

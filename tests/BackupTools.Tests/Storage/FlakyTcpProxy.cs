@@ -15,12 +15,15 @@ public sealed class FlakyTcpProxy : IDisposable
     private TcpListener _listener;
 
     private readonly long _bytesPerSecond;
+    private readonly long _downloadBytesPerSecond;
 
     /// <param name="bytesPerSecond">Upload (client → server) rate limit, 0 for none: makes "mid-upload" last long enough to hit.</param>
-    public FlakyTcpProxy(int targetPort, long bytesPerSecond = 0)
+    /// <param name="downloadBytesPerSecond">Download (server → client) rate limit, 0 for none: a slow GET of a large object.</param>
+    public FlakyTcpProxy(int targetPort, long bytesPerSecond = 0, long downloadBytesPerSecond = 0)
     {
         _targetPort = targetPort;
         _bytesPerSecond = bytesPerSecond;
+        _downloadBytesPerSecond = downloadBytesPerSecond;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -65,7 +68,7 @@ public sealed class FlakyTcpProxy : IDisposable
             catch (Exception) { inbound.Close(); continue; }
             lock (_open) { _open.Add(inbound); _open.Add(outbound); }
             _ = Pump(inbound, outbound, _bytesPerSecond);
-            _ = Pump(outbound, inbound, 0);
+            _ = Pump(outbound, inbound, _downloadBytesPerSecond);
         }
     }
 

@@ -32,12 +32,9 @@ public static class CommandEngine
                 var restore = c.Source.Option("restore") ?? throw new Errors.BackupInputException("PlanSourceUnsupported", "Plan",
                     $"source {c.Cell.Name}/{c.Source.Name} has no restore: command.", "Add restore: with a command that reads the backup from stdin.");
                 var source = Source(c.Source, c.Password);
-                string? safety = null;
-                if (!c.SkipSafetyBackup) // the backup command itself takes the safety backup
-                    safety = new CommandBackupOperation(c.Observer).Run(new CommandBackupRequest(c.Repository, c.Manifest.Cell, source, TimeSpan.FromMinutes(5),
-                        null, c.Keys, c.LockTimeout, SafetyBackup.Tags(c.Manifest.Id)), c.Cancel).Id;
-                new CommandRestoreOperation(c.Observer).Run(new CommandRestoreRequest(c.Repository, c.Manifest.Id, restore, source.Environment, c.Keys, (_, _) => true), c.Cancel);
-                return safety;
+                // The source's backup command takes the safety backup of what the restore command replaces.
+                return new CommandRestoreOperation(c.Observer).Run(new CommandRestoreRequest(c.Repository, c.Manifest.Id, restore, source.Environment, c.Keys, (_, _) => true,
+                    new SafetyBackupCommand(source, c.SkipSafetyBackup, c.LockTimeout)), c.Cancel);
             },
             SameSource = (m, s) => m.EngineInfo?["command"]?.GetValue<string>() == s.Option("command"),
             Destination = s => $"command: {s.Option("restore")}",

@@ -15,21 +15,27 @@ public sealed class CommandRestoreOperation(IOperationObserver observer)
 {
     public CommandRestoreResult? Run(CommandRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, CommandBackupOperation.EngineName, request.Id), observer,
-            opened => RunUnaudited(opened, request, cancel), r => r is null ? null : new AuditOutcome([r.RestoredId], $"{r.Bytes} bytes into the restore command"));
+            opened => RunUnaudited(opened, request, cancel), r => SafetyBackupStep.Audit(r, r => $"{r.Bytes} bytes into the restore command"));
 
     private CommandRestoreResult? RunUnaudited(OperationRepository opened, CommandRestoreRequest request, CancellationToken cancel)
     {
         if (string.IsNullOrWhiteSpace(request.Command))
             throw new BackupInputException("CommandMissing", "Command", "no restore command was given.", "Pass -Command with a command line that reads the backup from stdin.");
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != CommandBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not a command output.", "Use the Restore- cmdlet for that engine.");
         if (!request.ShouldProcess(request.Command, $"Feed backup {manifest.Id} of cell {manifest.Cell} ({manifest.CompletedAt:u}, {manifest.Objects[BackupManifest.DataRole].RawBytes} bytes) to this command's standard input"))
             return null;
         var clock = Stopwatch.StartNew();
+        var safetyId = request.SafetyBackup is { } safety
+            ? SafetyBackupStep.Take(observer, repository, manifest.Id,
+                new SafetyBackupTarget($"Restore-CommandOutput {manifest.Cell}", $"what the command '{request.Command}' restores into", true, safety.Skip, safety.LockTimeout),
+                tags => new CommandBackupOperation(observer).RunLocked(repository, new CommandBackupRequest(request.Repository, manifest.Cell, safety.Source,
+                    TimeSpan.FromMinutes(5), null, request.Keys, safety.LockTimeout, tags), cancel).Id, cancel)
+            : null;
         var environment = request.Environment ?? new Dictionary<string, string>();
-        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
+        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys, cancel);
         long fed = 0;
         DamagedBackupCheck.Load(manifest, data, () =>
         {
@@ -55,6 +61,10 @@ public sealed class CommandRestoreOperation(IOperationObserver observer)
         }, cancel);
         return new CommandRestoreResult
         {
+            Engine = CommandBackupOperation.EngineName,
+            Destination = request.Command,
+            SafetyBackupId = safetyId,
+            SafetyBackupSkipped = request.SafetyBackup?.Skip == true,
             RestoredId = manifest.Id,
             Cell = manifest.Cell,
             RestoredPointInTime = manifest.CompletedAt,

@@ -36,14 +36,17 @@ public sealed record CommandRestoreRequest(
     string Command,
     IReadOnlyDictionary<string, string>? Environment,
     BackupKeyRing? Keys,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    SafetyBackupCommand? SafetyBackup = null);
 
-public sealed class CommandRestoreResult
+/// <summary>
+/// How a command restore saves what it replaces: the source's own backup command, run before the restore command
+/// (a plan's command source knows it; Restore-CommandOutput does not, so it takes none).
+/// </summary>
+public sealed record SafetyBackupCommand(CommandSource Source, bool Skip, TimeSpan LockTimeout);
+
+public sealed class CommandRestoreResult : RestoreOutcome
 {
-    public required string RestoredId { get; init; }
-    public required string Cell { get; init; }
-    public required DateTimeOffset RestoredPointInTime { get; init; }
     public required string Command { get; init; }
     public required long Bytes { get; init; }
-    public required TimeSpan Duration { get; init; }
 }

@@ -20,16 +20,15 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
     public RestoreResult? Run(CellRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", request.Cell, CellBackupOperation.EngineName, request.Destination ?? request.Id), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
-                $"restored to {r.Destination} ({r.Files} files){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+            r => SafetyBackupStep.Audit(r, r => $"restored to {r.Destination} ({r.Files} files)"));
 
     private RestoreResult? RunUnaudited(OperationRepository opened, CellRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         if (request.Cell != null) BackupId.ValidateCellName(request.Cell);
         var repository = opened.Get();
-        var all = repository.ListManifests(observer);
-        var target = RestorePointSelector.Select(repository, all, request.Cell, request.Id, request.At);
+        var all = repository.ListManifests(observer, cancel);
+        var target = RestorePointSelector.Select(repository, all, request.Cell, request.Id, request.At, cancel);
         if (target.Engine != CellBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {target.Id} is a {target.Engine} backup, not a cell (directory) backup.", "Use the Restore- cmdlet for that engine.");
         var chain = BackupChain.Resolve(target, all.ToDictionary(m => m.Id));
@@ -41,11 +40,10 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
         var action = $"Restore cell '{target.Cell}' to {target.CompletedAt:u} from {target.Id} ({chain.Count} backup(s))" + (replacing ? ", replacing the data there" : "");
         if (!request.ShouldProcess(destination, action)) return null;
 
-        string? safetyId = null;
-        if (replacing && !request.SkipSafetyBackup)
-            safetyId = TakeSafetyBackup(repository, target, destination, request, cancel);
-        else if (replacing)
-            observer.Warning($"-SkipSafetyBackup: the current data in {destination} will be replaced without a safety backup.");
+        var safetyId = SafetyBackupStep.Take(observer, repository, target.Id,
+            new SafetyBackupTarget($"Restore-Cell {target.Cell}", $"the current data in {destination}", replacing, request.SkipSafetyBackup, request.LockTimeout),
+            tags => new CellBackupOperation(observer).RunLocked(repository,
+                new CellBackupRequest(request.Repository, target.Cell, destination, BackupKind.Full, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
 
         var staging = StagingArea.Create(destination);
         try
@@ -53,8 +51,10 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
             var (files, bytes) = BuildTree(repository, chain, target, staging, request, cancel);
             cancel.ThrowIfCancellationRequested();
             staging.SwapInto(destination);
-            return new RestoreResult
+            var result = new RestoreResult
             {
+                Engine = CellBackupOperation.EngineName,
+                Verification = $"{files} files checked against the backup's index before the swap",
                 Cell = target.Cell,
                 Destination = destination,
                 Chain = chain.Select(m => m.Id).ToList(),
@@ -67,6 +67,8 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
                 Bytes = bytes,
                 Duration = clock.Elapsed,
             };
+            if (request.Hook is { } hook) RestoreHookRunner.Apply(hook, result, observer, cancel);
+            return result;
         }
         finally
         {
@@ -74,28 +76,18 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
         }
     }
 
-    private string TakeSafetyBackup(BackupRepository repository, BackupManifest target, string destination, CellRestoreRequest request, CancellationToken cancel)
-    {
-        observer.Verbose($"Taking a safety backup of {destination} before replacing it.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-Cell {target.Cell} safety backup", request.LockTimeout, cancel);
-        var backup = new CellBackupOperation(observer).RunLocked(repository,
-            new CellBackupRequest(request.Repository, target.Cell, destination, BackupKind.Full, null, request.Keys,
-                request.LockTimeout, SafetyBackup.Tags(target.Id)), cancel);
-        return backup.Id;
-    }
-
     private (long Files, long Bytes) BuildTree(BackupRepository repository, IReadOnlyList<BackupManifest> chain, BackupManifest target,
         StagingArea staging, CellRestoreRequest request, CancellationToken cancel)
     {
         // The index is read and checked whole before anything is written: its paths decide what is deleted,
         // verified and chowned, so a crafted one must be refused while nothing has been touched.
-        var index = ReadIndex(repository, target, request);
+        var index = ReadIndex(repository, target, request, cancel);
         var extractor = new SafeTreeExtractor(staging.Root);
         var applied = new HashSet<string>(StringComparer.Ordinal);
         long totalStored = chain.Sum(m => m.Data.RawBytes), done = 0;
         foreach (var layer in chain)
         {
-            using var data = repository.OpenObject(layer, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(layer, BackupManifest.DataRole, request.Keys, cancel);
             var reader = new TarReader(data);
             CheckMeta(reader.Next(), layer);
             while (reader.Next() is { } entry)
@@ -134,9 +126,9 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
             throw new BackupIntegrityException("CellArchiveMetaMismatch", $"The meta.json inside {layer.Id} names another backup ({meta?.BackupId}); the object was swapped or damaged.");
     }
 
-    private static CellIndex ReadIndex(BackupRepository repository, BackupManifest manifest, CellRestoreRequest request)
+    private static CellIndex ReadIndex(BackupRepository repository, BackupManifest manifest, CellRestoreRequest request, CancellationToken cancel)
     {
-        using var stream = repository.OpenObject(manifest, CellIndex.ObjectRole, request.Keys);
+        using var stream = repository.OpenObject(manifest, CellIndex.ObjectRole, request.Keys, cancel);
         var index = CellIndex.ReadFrom(stream);
         stream.VerifyToEnd();
         return index;

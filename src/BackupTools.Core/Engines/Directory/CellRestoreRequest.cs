@@ -3,7 +3,7 @@ using BackupTools.Core.Keys;
 
 namespace BackupTools.Core.Engines.Directory;
 
-/// <summary>Everything Restore-Cell passes to the core. Id wins over At; neither means the latest backup.</summary>
+/// <summary>Everything Restore-Cell passes to the core. Id wins over At; neither means the latest backup. Hook runs after a successful restore.</summary>
 public sealed record CellRestoreRequest(
     RepositoryReference Repository,
     string? Cell,
@@ -13,4 +13,5 @@ public sealed record CellRestoreRequest(
     bool SkipSafetyBackup,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    Operations.RestoreHook? Hook = null);

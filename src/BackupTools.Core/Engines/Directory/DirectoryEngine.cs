@@ -35,13 +35,13 @@ public static class DirectoryEngine
     };
 
     /// <summary>The service holding the files is stopped around the swap, and started again whatever happened.</summary>
-    private static string? Restore(PlanRestoreContext c)
+    private static RestoreOutcome? Restore(PlanRestoreContext c)
     {
         c.Control.Stop();
         try
         {
             return new CellRestoreOperation(c.Observer).Run(new CellRestoreRequest(c.Repository, null, c.Manifest.Id, null, c.Source.Path, c.SkipSafetyBackup,
-                c.Keys, c.LockTimeout, (_, _) => true), c.Cancel)?.SafetyBackupId;
+                c.Keys, c.LockTimeout, (_, _) => true), c.Cancel);
         }
         finally
         {

@@ -6,11 +6,11 @@ namespace BackupTools.Core.Engines.Directory;
 /// <summary>Picks the backup a restore targets: by id, else the newest completed at or before -At, else the newest.</summary>
 public static class RestorePointSelector
 {
-    public static BackupManifest Select(BackupRepository repository, IReadOnlyList<BackupManifest> all, string? cell, string? id, DateTimeOffset? at)
+    public static BackupManifest Select(BackupRepository repository, IReadOnlyList<BackupManifest> all, string? cell, string? id, DateTimeOffset? at, CancellationToken cancel = default)
     {
         if (id != null)
         {
-            var byId = repository.GetManifest(id);
+            var byId = repository.GetManifest(id, cancel);
             if (cell != null && byId.Cell != cell)
                 throw new BackupInputException("RestoreIdCellMismatch", "Id", $"backup {id} belongs to cell '{byId.Cell}', not '{cell}'.", "Drop -Name or use a backup of that cell.");
             return byId;

@@ -21,7 +21,7 @@ public static class MySqlArchiveRestorer
         using (var connection = MySqlInspector.Open(target, null))
             Execute(connection, $"create database {MySqlInspector.Quote(database)} {SchemaDefaults(manifest)}");
         using (var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf"))
-        using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
+        using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys, cancel))
         {
             DamagedBackupCheck.Load(manifest, data, () => ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", database],
                 new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, new SingleDatabaseDumpGuard(data), cancel), cancel);

@@ -24,7 +24,7 @@ public static class MySqlEngine
             Backup = c => EngineOutcomes.Single(new MySqlBackupOperation(c.Observer).Run(new MySqlBackupRequest(c.Repository, Target(c.Source, c.Password),
                 [c.Source.Database!], false, false, c.Cell.Name, null, null, c.Keys, c.LockTimeout, c.Tags), c.Cancel)),
             Restore = c => new MySqlRestoreOperation(c.Observer).Run(new MySqlRestoreRequest(c.Repository, c.Manifest.Id, null, null, c.Source.Database,
-                Target(c.Source, c.Password), c.SkipSafetyBackup, null, c.Keys, c.LockTimeout, (_, _) => true, c.Force), c.Cancel)?.SafetyBackupId,
+                Target(c.Source, c.Password), c.SkipSafetyBackup, null, c.Keys, c.LockTimeout, (_, _) => true, c.Force), c.Cancel),
             SameSource = (m, s) => m.Source.EndsWith("/" + s.Database, StringComparison.Ordinal),
             Destination = s => $"mysql://{s.Server ?? "127.0.0.1"}:{s.Port ?? MySqlTarget.DefaultPort}/{s.Database}",
         }),

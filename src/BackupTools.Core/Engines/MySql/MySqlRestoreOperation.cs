@@ -14,6 +14,8 @@ namespace BackupTools.Core.Engines.MySql;
 public sealed class MySqlRestoreOperation(IOperationObserver observer)
     : DatabaseRestoreFlow<MySqlRestoreRequest>(observer, MySqlBackupOperation.EngineName, "MySQL/MariaDB", manifestIncompleteErrorId: "MySqlManifestIncomplete")
 {
+    protected override string Cmdlet => "Restore-MySql";
+
     protected override string DescribeExtra(MySqlRestoreRequest request, BackupRepository repository, BackupManifest manifest) =>
         request.Replay is { } replay ? $" + binlog {BinlogReplay.Plan(repository, manifest, replay, Observer)}" : "";
 
@@ -33,12 +35,11 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
     {
         public bool Exists => exists;
 
-        public string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel)
+        public string TakeSafetyBackup(BackupRepository repository, string cell, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
         {
-            using var writerLock = WriterLock.Acquire(repository, $"Restore-MySql {database} safety backup", request.LockTimeout, cancel);
             var outcome = new MySqlBackupOperation(observer).RunLocked(repository, new MySqlBackupRequest(request.Repository, request.Target,
-                [database], false, false, null, request.ToolPath, null, request.Keys, request.LockTimeout,
-                SafetyBackup.Tags(restoringId)), cancel).Single();
+                [database], false, false, cell, request.ToolPath, null, request.Keys, request.LockTimeout,
+                tags), cancel).Single();
             if (outcome.Error != null) throw outcome.Error;
             return outcome.Record!.Id;
         }

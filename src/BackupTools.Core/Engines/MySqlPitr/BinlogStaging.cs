@@ -32,7 +32,7 @@ public static class BinlogStaging
         foreach (var batch in pieces.Select(p => p.Batch).DistinctBy(b => b.Id))
         {
             var expected = pieces.Where(p => p.Batch.Id == batch.Id).ToDictionary(p => p.Segment.EntryName, p => p.Segment, StringComparer.Ordinal);
-            using var data = repository.OpenObject(batch, BackupManifest.DataRole, keys);
+            using var data = repository.OpenObject(batch, BackupManifest.DataRole, keys, cancel);
             using (var tar = new TarReader(data, leaveOpen: true))
                 while (tar.GetNextEntry() is { } entry)
                 {

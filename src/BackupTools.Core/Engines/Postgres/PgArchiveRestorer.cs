@@ -25,7 +25,7 @@ public static class PgArchiveRestorer
         var filter = manifest.EngineInfo?["tableFilter"] as JsonArray;
         if (filter != null) CreateFilteredSchemas(target, database, filter);
         using var environment = new PgEnvironment(target);
-        using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys))
+        using (var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys, cancel))
         {
             if (jobs > 1 || PgDirectoryArchive.IsDirectoryTar(manifest)) RestoreFromScratch(manifest, tools, environment, database, data, jobs, cancel);
             else DamagedBackupCheck.Load(manifest, data, () => ExternalTool.Run(tools.PgRestore, RestoreArguments(database), environment.For(database), null, data, cancel), cancel);

@@ -24,7 +24,7 @@ public static class PostgresEngine
             Backup = c => EngineOutcomes.Single(new PostgresBackupOperation(c.Observer).Run(new PostgresBackupRequest(c.Repository, Target(c.Source, c.Password),
                 [c.Source.Database!], false, false, false, [], [], c.Cell.Name, null, null, c.Keys, c.LockTimeout, c.Tags), c.Cancel)),
             Restore = c => new PostgresRestoreOperation(c.Observer).Run(new PostgresRestoreRequest(c.Repository, c.Manifest.Id, null, null, c.Source.Database,
-                Target(c.Source, c.Password), c.Force, c.SkipSafetyBackup, null, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel)?.SafetyBackupId,
+                Target(c.Source, c.Password), c.Force, c.SkipSafetyBackup, null, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel),
             SameSource = (m, s) => m.Source.EndsWith("/" + s.Database, StringComparison.Ordinal),
             Destination = s => $"postgres://{s.Server ?? "127.0.0.1"}:{s.Port ?? PostgresTarget.DefaultPort}/{s.Database}",
         }),

@@ -13,6 +13,8 @@ namespace BackupTools.Core.Engines.Postgres;
 public sealed class PostgresRestoreOperation(IOperationObserver observer)
     : DatabaseRestoreFlow<PostgresRestoreRequest>(observer, PostgresBackupOperation.EngineName, "PostgreSQL", manifestIncompleteErrorId: "PostgresManifestIncomplete")
 {
+    protected override string Cmdlet => "Restore-Postgres";
+
     protected override IDatabaseRestoreTarget Open(PostgresRestoreRequest request, string database)
     {
         if (request.Jobs is < 1 or > 64)
@@ -40,12 +42,11 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
     {
         public bool Exists => exists;
 
-        public string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel)
+        public string TakeSafetyBackup(BackupRepository repository, string cell, IReadOnlyDictionary<string, string> tags, CancellationToken cancel)
         {
-            using var writerLock = WriterLock.Acquire(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
             var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.Repository, request.Target,
-                [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
-                SafetyBackup.Tags(restoringId)), cancel).Single();
+                [database], false, false, false, [], [], cell, request.ToolPath, null, request.Keys, request.LockTimeout,
+                tags), cancel).Single();
             if (outcome.Error != null) throw outcome.Error;
             return outcome.Record!.Id;
         }

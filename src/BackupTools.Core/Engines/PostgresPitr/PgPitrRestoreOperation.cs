@@ -35,7 +35,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         var clock = Stopwatch.StartNew();
         _ = request.Target; // refuses a bad or ambiguous target before anything is read
         var repository = opened.Get();
-        var manifests = repository.ListManifests(observer);
+        var manifests = repository.ListManifests(observer, cancel);
         var baseBackup = ChooseBase(manifests, request);
         var archive = new WalArchive(manifests, request.Cell);
         var wal = WalRestorePlan.For(archive, baseBackup);
@@ -87,8 +87,9 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             if (!request.KeepRunning) File.Delete(log); // a running server keeps writing to it
             return new PgPitrRestoreResult
             {
-                Cell = request.Cell, DataDirectory = request.InPlace ? target : dataDir, PreviousDataDirectory = previous, Port = request.Port, Running = request.KeepRunning,
-                BaseBackupId = baseBackup.Id, BaseBackupCompletedAt = baseBackup.CompletedAt, Target = request.At, RecoveredTo = recoveredTo,
+                Engine = PgBaseBackupOperation.EngineName, Cell = request.Cell, Destination = request.InPlace ? target : dataDir, PreviousDataDirectory = previous,
+                Port = request.Port, Running = request.KeepRunning, RestoredId = baseBackup.Id, RestoredPointInTime = recoveredTo ?? baseBackup.CompletedAt,
+                BaseBackupCompletedAt = baseBackup.CompletedAt, Target = request.At, RecoveredTo = recoveredTo,
                 WalFiles = wal.Files.Count, FirstWal = wal.Files.FirstOrDefault() ?? "", LastWal = wal.Files.LastOrDefault() ?? "", Duration = clock.Elapsed,
             };
         }
@@ -158,7 +159,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
     private void UnpackBase(BackupRepository repository, BackupManifest baseBackup, PgPitrRestoreRequest request, string dataDir, CancellationToken cancel)
     {
         observer.Verbose($"Unpacking base backup {baseBackup.Id} into {dataDir}.");
-        using var data = repository.OpenObject(baseBackup, BackupManifest.DataRole, request.Keys);
+        using var data = repository.OpenObject(baseBackup, BackupManifest.DataRole, request.Keys, cancel);
         using (var tar = new TarReader(data, leaveOpen: true))
         {
             while (tar.GetNextEntry() is { } entry)
@@ -201,7 +202,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         foreach (var batch in batches)
         {
             var expected = WalArchive.Files(batch).ToDictionary(f => f.Name, f => f.Sha256, StringComparer.Ordinal);
-            using var data = repository.OpenObject(batch, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(batch, BackupManifest.DataRole, request.Keys, cancel);
             using (var tar = new TarReader(data, leaveOpen: true))
             {
                 while (tar.GetNextEntry() is { } entry)

@@ -28,7 +28,7 @@ public static class RabbitMqEngine
             DefaultPort = 15672,
             Backup = c => new RabbitMqBackupOperation(c.Observer).Run(new RabbitMqBackupRequest(c.Repository, Target(c.Source, c.Password), c.Cell.Name, null, c.Keys, c.LockTimeout, c.Tags), c.Cancel),
             Restore = c => new RabbitMqRestoreOperation(c.Observer).Run(new RabbitMqRestoreRequest(c.Repository, c.Manifest.Id, Target(c.Source, c.Password),
-                c.SkipSafetyBackup, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel)?.SafetyBackupId,
+                c.SkipSafetyBackup, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel),
             SameSource = (m, s) => m.Source == Target(s, null).Describe(),
             Destination = s => Target(s, null).Describe(),
         }),

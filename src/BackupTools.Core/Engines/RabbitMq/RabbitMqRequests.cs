@@ -23,17 +23,10 @@ public sealed record RabbitMqRestoreRequest(
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess);
 
-public sealed class RabbitMqRestoreResult
+public sealed class RabbitMqRestoreResult : RestoreOutcome
 {
-    public required string RestoredId { get; init; }
-    public required DateTimeOffset RestoredPointInTime { get; init; }
     public required string Broker { get; init; }
     public string? Vhost { get; init; }
     /// <summary>Objects imported, per kind (users, vhosts, queues…).</summary>
     public required IReadOnlyDictionary<string, int> Objects { get; init; }
-    public string? SafetyBackupId { get; init; }
-    public bool SafetyBackupSkipped { get; init; }
-    /// <summary>How the restore was proven: the broker's definitions compared with the backup's, object by object.</summary>
-    public required string Verification { get; init; }
-    public required TimeSpan Duration { get; init; }
 }

@@ -18,16 +18,16 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
     public RabbitMqRestoreResult? Run(RabbitMqRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, RabbitMqBackupOperation.EngineName, request.Target.Describe()), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } s ? [r.RestoredId, s] : [r.RestoredId], $"definitions restored into {r.Broker}"));
+            r => SafetyBackupStep.Audit(r, r => $"definitions restored into {r.Broker}"));
 
     private RabbitMqRestoreResult? RunUnaudited(OperationRepository opened, RabbitMqRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != RabbitMqBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not RabbitMQ definitions.", "Use the Restore- cmdlet for that engine.");
-        var definitions = Load(repository, manifest, request.Keys);
+        var definitions = Load(repository, manifest, request.Keys, cancel);
         var backedUpVhost = manifest.EngineInfo?["vhost"]?.GetValue<string>();
         var target = request.Target;
         if (backedUpVhost is null && target.Vhost != null)
@@ -41,15 +41,19 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
 
         using var api = new RabbitMqApi(target);
         if (target.Vhost != null) EnsureVhost(api, target.Vhost, cancel);
-        string? safetyId = null;
-        if (!request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, target, manifest.Id, cancel);
-        else observer.Warning($"-SkipSafetyBackup: the definitions of {target} are changed without a safety export.");
+        var safetyId = SafetyBackupStep.Take(observer, repository, manifest.Id,
+            new SafetyBackupTarget($"Restore-RabbitMqDefinitions {target}", $"the definitions of {target}", true, request.SkipSafetyBackup, request.LockTimeout),
+            tags => new RabbitMqBackupOperation(observer).RunLocked(repository,
+                new RabbitMqBackupRequest(request.Repository, target, manifest.Cell, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
 
         var path = RabbitMqApi.DefinitionsPath(target.Vhost);
         api.Post(path, System.Text.Encoding.UTF8.GetBytes(definitions.ToJsonString()), cancel);
         var verification = Prove(api, path, definitions, target, safetyId, cancel);
         return new RabbitMqRestoreResult
         {
+            Engine = RabbitMqBackupOperation.EngineName,
+            Cell = manifest.Cell,
+            Destination = target.Describe(),
             RestoredId = manifest.Id,
             RestoredPointInTime = manifest.CompletedAt,
             Broker = target.ManagementUrl.GetLeftPart(UriPartial.Authority),
@@ -62,9 +66,9 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
         };
     }
 
-    public static JsonObject Load(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys)
+    public static JsonObject Load(BackupRepository repository, BackupManifest manifest, BackupKeyRing? keys, CancellationToken cancel = default)
     {
-        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys);
+        using var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys, cancel);
         using var buffer = new MemoryStream();
         data.CopyTo(buffer);
         data.VerifyToEnd();
@@ -81,14 +85,6 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
 
     private static void EnsureVhost(RabbitMqApi api, string vhost, CancellationToken cancel) =>
         api.Put("api/vhosts/" + Uri.EscapeDataString(vhost), "{}"u8.ToArray(), cancel);
-
-    private string TakeSafetyBackup(BackupRepository repository, RabbitMqRestoreRequest request, RabbitMqTarget target, string restoringId, CancellationToken cancel)
-    {
-        observer.Verbose($"Exporting the current definitions of {target} as a safety backup.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-RabbitMqDefinitions {target} safety export", request.LockTimeout, cancel);
-        return new RabbitMqBackupOperation(observer).RunLocked(repository,
-            new RabbitMqBackupRequest(request.Repository, target, null, null, request.Keys, request.LockTimeout, SafetyBackup.Tags(restoringId)), cancel).Id;
-    }
 
     private static string Prove(RabbitMqApi api, string path, JsonObject expected, RabbitMqTarget target, string? safetyId, CancellationToken cancel)
     {

@@ -24,7 +24,7 @@ public static class RedisRdbEngine
             Backup = c => new RedisBackupOperation(c.Observer).Run(new RedisBackupRequest(c.Repository, Target(c.Source, c.Password), RedisBackupMode.Replication, null,
                 TimeSpan.FromMinutes(10), c.Cell.Name, null, c.Keys, c.LockTimeout, c.Tags), c.Cancel),
             Restore = c => new RedisRestoreOperation(c.Observer).Run(new RedisRestoreRequest(c.Repository, c.Manifest.Id, Target(c.Source, c.Password), c.Source.Path,
-                c.Control.StopAction, c.Control.StartAction, TimeSpan.FromMinutes(2), c.SkipSafetyBackup, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel)?.SafetyBackupId,
+                c.Control.StopAction, c.Control.StartAction, TimeSpan.FromMinutes(2), c.SkipSafetyBackup, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel),
             SameSource = (m, s) => m.Source.Contains($"{s.Server ?? "127.0.0.1"}:{s.Port ?? RedisTarget.DefaultPort}", StringComparison.Ordinal),
             Destination = s => $"redis://{s.Server ?? "127.0.0.1"}:{s.Port}",
         }),

@@ -26,13 +26,12 @@ public sealed partial class RedisRestoreOperation
         if (differences.Count > 0)
             throw new BackupIntegrityException("RestoreVerificationFailed", $"Backup {manifest.Id} loaded with other key counts than its manifest ({string.Join("; ", differences.Take(5))}); {target} was not touched.");
 
-        string? safetyId = null;
-        if (!request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, manifest.Id, cancel);
-        else observer.Warning($"-SkipSafetyBackup: the data of {target} will be replaced without a safety backup.");
+        var safetyId = TakeSafetyBackup(repository, request, manifest, cancel);
         try
         {
             var loaded = ReplayInto(staged, target, manifest.Id, cancel);
-            return Result(request, manifest, RedisRestoreMethod.Replay, "", safetyId, loaded, expired, clock.Elapsed);
+            return Result(request, manifest, RedisRestoreMethod.Replay, "", safetyId, loaded, expired, clock.Elapsed,
+                $"key counts per database and {SampledKeys} sampled values compared with the backup loaded in a scratch server");
         }
         catch (Exception e) when (e is not OperationCanceledException || cancel.IsCancellationRequested)
         {
@@ -45,7 +44,7 @@ public sealed partial class RedisRestoreOperation
         observer.Progress(Activity, $"{manifest.Id}: loading into a private scratch server", 0, null);
         return RedisScratchServer.Start(executable, file =>
         {
-            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys, cancel);
             try
             {
                 SnapshotPipe.Run(data, file, checksum: true, cancel);

@@ -24,15 +24,14 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
     public RedisRestoreResult? Run(RedisRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, RedisBackupOperation.EngineName, request.Target.ToString()), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } safety ? [r.RestoredId, safety] : [r.RestoredId],
-                $"restored into {r.Server} ({r.Keys} keys){(r.SafetyBackupId is { } s ? $"; safety backup {s}" : r.SafetyBackupSkipped ? "; safety backup skipped" : "")}"));
+            r => SafetyBackupStep.Audit(r, r => $"restored into {r.Server} ({r.Keys} keys)"));
 
     private RedisRestoreResult? RunUnaudited(OperationRepository opened, RedisRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var target = request.Target;
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != RedisBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not a Redis snapshot.", "Use the Restore- cmdlet for that engine.");
 
@@ -61,8 +60,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         try
         {
             Stage(repository, manifest, request, path, staged, cancel);
-            if (!request.SkipSafetyBackup) safetyId = TakeSafetyBackup(repository, request, manifest.Id, cancel);
-            else observer.Warning($"-SkipSafetyBackup: the data of {target} will be replaced without a safety backup.");
+            safetyId = TakeSafetyBackup(repository, request, manifest, cancel);
 
             observer.Progress(Activity, $"{target}: stopping the server", 0, null);
             (request.StopServer ?? (() => ShutdownNoSave(target)))();
@@ -78,7 +76,8 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
                 if (differences.Count > 0)
                     throw new BackupIntegrityException("RestoreVerificationFailed", $"The server loaded different key counts than the backup's manifest ({string.Join("; ", differences.Take(5))}).");
                 if (hadFile) File.Delete(previous);
-                return Result(request, manifest, RedisRestoreMethod.FileSwap, path, safetyId, loaded, expired, clock.Elapsed);
+                return Result(request, manifest, RedisRestoreMethod.FileSwap, path, safetyId, loaded, expired, clock.Elapsed,
+                    "the key counts the server loaded compared with the backup's manifest");
             }
             catch (Exception e) when (e is not OperationCanceledException || cancel.IsCancellationRequested)
             {
@@ -92,8 +91,12 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
     }
 
     private static RedisRestoreResult Result(RedisRestoreRequest request, BackupManifest manifest, RedisRestoreMethod method, string path, string? safetyId,
-        IReadOnlyList<RdbDatabase> loaded, long expired, TimeSpan duration) => new()
+        IReadOnlyList<RdbDatabase> loaded, long expired, TimeSpan duration, string verification) => new()
     {
+        Engine = RedisBackupOperation.EngineName,
+        Cell = manifest.Cell,
+        Destination = request.Target.Describe(),
+        Verification = verification,
         Server = $"{request.Target.Host}:{request.Target.Port}",
         RdbPath = path,
         Method = method,
@@ -140,7 +143,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         observer.Verbose($"Staging backup {manifest.Id} as {staged}.");
         using (var file = new FileStream(staged, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, request.Keys, cancel);
             try
             {
                 DamagedBackupCheck.Load(manifest, data, () => SnapshotPipe.Run(data, file, checksum: true, cancel), cancel);
@@ -164,13 +167,12 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
         }
     }
 
-    private string TakeSafetyBackup(BackupRepository repository, RedisRestoreRequest request, string restoringId, CancellationToken cancel)
-    {
-        observer.Verbose($"Taking a safety backup of {request.Target} before replacing its data.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-RedisRdb {request.Target.Host}:{request.Target.Port} safety backup", request.LockTimeout, cancel);
-        return new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.Repository, request.Target, RedisBackupMode.Replication,
-            null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, Repository.SafetyBackup.Tags(restoringId)), cancel).Id;
-    }
+    /// <summary>The server's whole dataset is always replaced, so a safety backup is taken unless skipped.</summary>
+    private string? TakeSafetyBackup(BackupRepository repository, RedisRestoreRequest request, BackupManifest restoring, CancellationToken cancel) =>
+        SafetyBackupStep.Take(observer, repository, restoring.Id,
+            new SafetyBackupTarget($"Restore-RedisRdb {request.Target.Host}:{request.Target.Port}", $"the data of {request.Target}", true, request.SkipSafetyBackup, request.LockTimeout),
+            tags => new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.Repository, request.Target, RedisBackupMode.Replication,
+                null, TimeSpan.FromMinutes(10), restoring.Cell, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
 
     /// <summary>
     /// Puts the previous data back and starts the server on it: the safety backup when there is one (it holds what

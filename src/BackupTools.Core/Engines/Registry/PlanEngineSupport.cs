@@ -40,8 +40,8 @@ public sealed record PlanEngineSupport
     /// <summary>Runs the same core operation as the engine's cmdlet and returns the one record it wrote.</summary>
     public required Func<PlanBackupContext, BackupRecord> Backup { get; init; }
 
-    /// <summary>Restores one backup into the source through the engine's safe restore; returns the safety backup's id.</summary>
-    public required Func<PlanRestoreContext, string?> Restore { get; init; }
+    /// <summary>Restores one backup into the source through the engine's safe restore; returns what it did (its safety backup among it).</summary>
+    public required Func<PlanRestoreContext, RestoreOutcome?> Restore { get; init; }
 
     /// <summary>Whether an untagged manifest (older than plan-source tags) was taken from this source.</summary>
     public required Func<BackupManifest, PlanSource, bool> SameSource { get; init; }

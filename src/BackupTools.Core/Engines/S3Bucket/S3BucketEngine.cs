@@ -32,7 +32,7 @@ public static class S3BucketEngine
             Backup = c => new S3BucketBackupOperation(c.Observer).Run(new S3BucketBackupRequest(c.Repository, c.Source.Option("uri")!, Credential(c.Source.User, c.Password),
                 c.Cell.Name, false, null, c.Keys, c.LockTimeout, c.Tags), c.Cancel),
             Restore = c => new S3BucketRestoreOperation(c.Observer).Run(new S3BucketRestoreRequest(c.Repository, c.Manifest.Id, null, Credential(c.Source.User, c.Password),
-                true, c.Keys, c.LockTimeout, (_, _) => true), c.Cancel)?.SafetyBackupId,
+                true, c.Keys, c.LockTimeout, (_, _) => true, c.SkipSafetyBackup), c.Cancel),
             SameSource = (m, s) => s.Option("uri") is { } uri && m.Source == Storage.S3.S3Location.Parse(uri).ToString(),
             Destination = s => s.Option("uri") ?? "",
         }),

@@ -29,18 +29,14 @@ public sealed record S3BucketRestoreRequest(
     bool InPlace,
     BackupKeyRing? Keys,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    bool SkipSafetyBackup = false);
 
-public sealed class S3BucketRestoreResult
+public sealed class S3BucketRestoreResult : RestoreOutcome
 {
-    public required string RestoredId { get; init; }
-    public required DateTimeOffset RestoredPointInTime { get; init; }
+    /// <summary>The bucket prefix restored into (the same as Destination).</summary>
     public required string Target { get; init; }
     public required int Objects { get; init; }
     public required long Bytes { get; init; }
     public required int Removed { get; init; }
-    public string? SafetyBackupId { get; init; }
-    /// <summary>How the restore was proven: object count and every object's SHA-256, read back from the target.</summary>
-    public required string Verification { get; init; }
-    public required TimeSpan Duration { get; init; }
 }

@@ -22,16 +22,16 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
     public S3BucketRestoreResult? Run(S3BucketRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", null, S3BucketBackupOperation.EngineName, request.Target ?? request.Id), observer,
             opened => RunUnaudited(opened, request, cancel),
-            r => r is null ? null : new AuditOutcome(r.SafetyBackupId is { } s ? [r.RestoredId, s] : [r.RestoredId], $"{r.Objects} objects into {r.Target}"));
+            r => SafetyBackupStep.Audit(r, r => $"{r.Objects} objects into {r.Target}"));
 
     private S3BucketRestoreResult? RunUnaudited(OperationRepository opened, S3BucketRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var repository = opened.Get();
-        var manifest = repository.GetManifest(request.Id);
+        var manifest = repository.GetManifest(request.Id, cancel);
         if (manifest.Engine != S3BucketBackupOperation.EngineName)
             throw new BackupInputException("RestoreWrongEngine", "Id", $"backup {manifest.Id} is a {manifest.Engine} backup, not an S3 bucket backup.", "Use the Restore- cmdlet for that engine.");
-        var index = S3BucketIndexReader.Read(repository, manifest, request.Keys);
+        var index = S3BucketIndexReader.Read(repository, manifest, request.Keys, cancel);
         var targetUri = ResolveTarget(request, manifest, index.Source);
         using var target = new S3BucketClient(targetUri, request.TargetCredential);
         var existing = target.List().Select(o => target.Relative(o.Key)).ToList();
@@ -46,17 +46,21 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
             : $"Put {index.Objects.Count} object(s) of backup {manifest.Id} ({manifest.CompletedAt:u}) into this new prefix";
         if (!request.ShouldProcess(target.Location.ToString(), action)) return null;
 
-        string? safetyId = null;
-        if (request.InPlace)
-        {
-            VerifyHolders(repository, index, request, cancel);
-            safetyId = TakeSafetyBackup(repository, target, request, manifest, cancel);
-        }
+        if (request.InPlace) VerifyHolders(repository, index, request, cancel);
+        // In place, the objects there now are replaced (an empty prefix has nothing to save); a new prefix is empty by the check above.
+        var safetyId = SafetyBackupStep.Take(observer, repository, manifest.Id,
+            new SafetyBackupTarget($"Restore-S3Bucket {target.Location}", $"the objects in {target.Location}", request.InPlace && existing.Count > 0, request.SkipSafetyBackup, request.LockTimeout),
+            tags => new S3BucketBackupOperation(observer).RunLocked(repository, target, new S3BucketBackupRequest(request.Repository, target.Location.ToString(), null,
+                manifest.Cell, false, null, request.Keys, request.LockTimeout, tags), cancel).Id, cancel);
         var bytes = PutAll(repository, index, target, request, cancel);
         foreach (var key in extra) target.Delete(key);
         var verification = Prove(target, index, cancel);
         return new S3BucketRestoreResult
         {
+            Engine = S3BucketBackupOperation.EngineName,
+            Cell = manifest.Cell,
+            Destination = target.Location.ToString(),
+            SafetyBackupSkipped = request.InPlace && existing.Count > 0 && request.SkipSafetyBackup,
             RestoredId = manifest.Id,
             RestoredPointInTime = manifest.CompletedAt,
             Target = target.Location.ToString(),
@@ -83,14 +87,6 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         return (location with { Prefix = $"bt-restore/{manifest.Id}" + (location.Prefix.Length == 0 ? "" : "/" + location.Prefix) }).ToString();
     }
 
-    private string TakeSafetyBackup(BackupRepository repository, S3BucketClient target, S3BucketRestoreRequest request, BackupManifest restoring, CancellationToken cancel)
-    {
-        observer.Verbose($"Taking a safety backup of {target.Location} before replacing its objects.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-S3Bucket {target.Location} safety backup", request.LockTimeout, cancel);
-        return new S3BucketBackupOperation(observer).RunLocked(repository, target, new S3BucketBackupRequest(request.Repository, target.Location.ToString(), null,
-            restoring.Cell, false, null, request.Keys, request.LockTimeout, SafetyBackup.Tags(restoring.Id)), cancel).Id;
-    }
-
     /// <summary>
     /// In place, objects are replaced one by one as the backup is read: a damage found half-way would leave the prefix
     /// half restored. So every holder backup's data is read through and verified first, before anything is replaced.
@@ -100,7 +96,7 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         foreach (var id in index.Objects.Select(o => o.Holder).OfType<string>().Distinct(StringComparer.Ordinal))
         {
             observer.Verbose($"Verifying the data of backup {id} before replacing any object.");
-            using var data = repository.OpenObject(repository.GetManifest(id), BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(repository.GetManifest(id, cancel), BackupManifest.DataRole, request.Keys, cancel);
             data.VerifyToEnd(cancel);
         }
     }
@@ -112,10 +108,10 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
         long total = index.Objects.Sum(o => o.Size);
         foreach (var group in index.Objects.GroupBy(o => o.Holder ?? throw new BackupIntegrityException("S3BucketIndexInvalid", $"'{o.Key}' has no holder backup in the index.")))
         {
-            var holder = repository.GetManifest(group.Key);
+            var holder = repository.GetManifest(group.Key, cancel);
             var wanted = group.ToDictionary(o => o.Key, StringComparer.Ordinal);
             var put = 0;
-            using var data = repository.OpenObject(holder, BackupManifest.DataRole, request.Keys);
+            using var data = repository.OpenObject(holder, BackupManifest.DataRole, request.Keys, cancel);
             S3ObjectFrames.Read(data, (frame, body) =>
             {
                 if (!wanted.TryGetValue(frame.Key, out var entry) || frame.ETag != entry.ETag || frame.Size != entry.Size) return;
