@@ -80,7 +80,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
         Assert.Equal("Cell,Compression,ConnectionString,Credential,IntervalSec,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,Spool!,StartFile,StorageCredential,ToolPath,Watch", Surface("Push-MySqlBinlog"));
         Assert.Equal("Cell,Compression,CompressionLevel,ConnectionString,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySqlPhysical"));
-        Assert.Equal("At,BinlogCell,Cell!,ConnectionString,Credential,DataDirectory!,Gtid,Id!,Key,KeyFile,KeepPreviousDataDirectory,Port,Repository,Server,StartCommand,StorageCredential,ToolPath", Surface("Restore-MySqlPhysical"));
+        Assert.Equal("At,BinlogCell,Cell!,ConnectionString,Credential,DataDirectory!,Gtid,Id!,KeepPreviousDataDirectory,Key,KeyFile,Port,Repository,Server,StartCommand,StorageCredential,ToolPath", Surface("Restore-MySqlPhysical"));
         Assert.Equal("Cell,Id,IncludeSafety,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
