@@ -11,6 +11,7 @@ namespace BackupTools.PowerShell.Commands;
 /// data directory, proven on a temporary server first. -Server/-Port/-Credential name the real server, which -StartCommand
 /// starts; the replaced directory is removed once it answers (kept with -KeepPreviousDataDirectory, or without -StartCommand).
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [Cmdlet(VerbsData.Restore, "MySqlPhysical", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ById)]
 [OutputType(typeof(MySqlPhysicalRestoreResult))]
 public sealed class RestoreMySqlPhysicalCommand : DatabaseCmdlet, IStorageCredentialParameter
@@ -72,16 +73,8 @@ public sealed class RestoreMySqlPhysicalCommand : DatabaseCmdlet, IStorageCreden
 
     private BinlogReplayTarget? Replay()
     {
-        if (BinlogCell is null)
-        {
-            if (Gtid != null) throw new BackupInputException("MySqlGtidWithoutBinlog", "Gtid", "needs -BinlogCell (the archive to replay).", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
-            if (At != null) throw new BackupInputException("MySqlAtWithoutBinlog", "At", "needs -BinlogCell: a physical backup alone restores only to its own moment.", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
-            return null;
-        }
-        if (Gtid != null && !Core.Engines.MySqlPitr.Gtid.TryParse(Gtid, out _))
-            throw new BackupInputException("MySqlGtidInvalid", "Gtid", $"'{Gtid}' is not a GTID.", "Use domain-server-sequence, e.g. 0-1-42.");
-        if (Gtid is null && At is null)
-            throw new BackupInputException("MySqlReplayTargetMissing", "At", "-BinlogCell needs -At (a moment) or -Gtid.", "Say where the replay stops.");
-        return new BinlogReplayTarget(BinlogCell, Gtid is null ? At?.ToUniversalTime() : null, Gtid);
+        if (BinlogCell is null && At != null)
+            throw new BackupInputException("MySqlAtWithoutBinlog", "At", "needs -BinlogCell: a physical backup alone restores only to its own moment.", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
+        return BinlogReplayTarget.From(BinlogCell, At?.ToUniversalTime(), Gtid);
     }
 }

@@ -33,6 +33,7 @@ internal sealed class MbstreamValidator : IContentValidator
         long chunks = 0, payloadBytes = 0;
         var header = new byte[14];
         var buffer = new byte[1 << 20];
+        var sizes = new byte[20];
         while (true)
         {
             var got = raw.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
@@ -53,10 +54,9 @@ internal sealed class MbstreamValidator : IContentValidator
                 continue;
             }
             if (type != Payload) throw Damaged($"chunk {chunks} of {path} has type '{(char)type}', which this version does not read");
-            Span<byte> sizes = stackalloc byte[20];
             raw.ReadExactly(sizes);
             var length = BinaryPrimitives.ReadInt64LittleEndian(sizes);
-            var expected = BinaryPrimitives.ReadUInt32LittleEndian(sizes[16..]);
+            var expected = BinaryPrimitives.ReadUInt32LittleEndian(sizes.AsSpan(16));
             if (length < 0) throw Damaged($"chunk {chunks} of {path} has a negative length");
             var crc = new Crc32();
             for (var left = length; left > 0;)

@@ -18,6 +18,7 @@ namespace BackupTools.Core.Engines.MySqlPhysical;
 /// renamed in. The old directory stays until the server, started by StartCommand, answers. Anything short of a proven
 /// copy removes the copy and leaves the data directory as it was.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // data directories: POSIX modes, owners and /proc
 public sealed class MySqlPhysicalRestoreOperation(IOperationObserver observer)
 {
     private const string Activity = "Restore-MySqlPhysical";

@@ -12,6 +12,21 @@ namespace BackupTools.Core.Engines.MySqlPitr;
 public sealed record BinlogReplayTarget(string Cell, DateTimeOffset? StopAt, string? StopGtid)
 {
     public string Describe() => StopGtid is { } g ? $"through GTID {g}" : $"to {StopAt:yyyy-MM-dd HH:mm:ss} UTC";
+
+    /// <summary>The replay the restore cmdlets' -BinlogCell/-At/-Gtid ask for (null: none), or the error naming the parameter that is wrong.</summary>
+    public static BinlogReplayTarget? From(string? binlogCell, DateTimeOffset? at, string? gtid)
+    {
+        if (binlogCell is null)
+        {
+            if (gtid != null) throw new BackupInputException("MySqlGtidWithoutBinlog", "Gtid", "needs -BinlogCell (the archive to replay).", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
+            return null;
+        }
+        if (gtid != null && !Gtid.TryParse(gtid, out _))
+            throw new BackupInputException("MySqlGtidInvalid", "Gtid", $"'{gtid}' is not a GTID.", "Use domain-server-sequence, e.g. 0-1-42.");
+        if (gtid is null && at is null)
+            throw new BackupInputException("MySqlReplayTargetMissing", "At", "-BinlogCell needs -At (a moment) or -Gtid.", "Say where the replay stops.");
+        return new BinlogReplayTarget(binlogCell, gtid is null ? at : null, gtid);
+    }
 }
 
 /// <summary>
