@@ -87,6 +87,24 @@ public sealed class PhysicalBackupTests : IDisposable
     }
 
     [Fact]
+    public void The_newest_physical_backup_of_a_cell_replays_through_a_gtid()
+    {
+        Commit(1, 10);
+        BackUp();
+        Commit(11, 20);
+        var gtid20 = _source.Column("select @@gtid_binlog_pos").Single();
+        Commit(21, 30);
+        Run($"Push-MySqlBinlog -Spool $spool -Cell $cell {Connection}").AssertNoErrors();
+        _target.Stop();
+
+        var result = Run($"{Restore} -Cell $cell -BinlogCell $cell -Gtid '{gtid20}'").AssertNoErrors().Single<MySqlPhysicalRestoreResult>();
+
+        Assert.Contains($"through GTID {gtid20}", result.BinlogReplayed, StringComparison.Ordinal);
+        _target.Start();
+        Assert.Equal(Ids(1, 20), _target.Column("select id from shop.ledger order by id"));
+    }
+
+    [Fact]
     public void Without_a_start_command_the_replaced_data_directory_is_kept_beside_the_restored_one()
     {
         Commit(1, 5);
