@@ -3,12 +3,14 @@
 #   physical: Backup-MySqlPhysical (zstd + AES-256-GCM + SHA-256, via the runner, start-up included)
 #             vs bare `mariadb-backup --backup --stream=mbstream > /dev/null` and vs `… | gzip > file`
 #   restore:  Restore-MySql -BinlogCell -At (dump + binlog replay to a point) vs Restore-MySql of the dump alone
+#   physrestore: Restore-MySqlPhysical into a new data directory (verify, unpack, --prepare, proof on a temporary server)
+#             vs mbstream -x of a plain stream file + mariadb-backup --prepare + --copy-back
 #   rpo:      Push-MySqlBinlog -Watch -IntervalSec 1 under a steady write load (WRITES_PER_SEC, RPO_SECONDS): per-second
 #             samples of the server's GTID; a sample's RPO is the time until a binlog batch manifest holds that GTID.
 # On a private MariaDB (binlog on, ROW) in $BENCH_DIR on port $BENCH_MY_PORT, filled with ROWS rows of InnoDB
 # (~200 bytes each: ROWS=5000000 ≈ 1 GB). The password reaches the tools in a 0600 defaults file and the runner in a
 # 0600 file it reads itself — never argv. Other processes share this machine: the load average is printed.
-# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,restore,rpo]
+# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physrestore,restore,rpo]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-1000000}; runs=${2:-3}; sections=${3:-all}
@@ -37,7 +39,8 @@ if ! $my -e "select 1" >/dev/null 2>&1; then
   for _ in $(seq 1 120); do $my -e "select 1" >/dev/null 2>&1 && break; sleep 0.5; done
 fi
 trap '$my -e shutdown >/dev/null 2>&1 || true' EXIT
-if [ "$($my -N -e "select coalesce((select count(*) from bench.events), 0)" 2>/dev/null || echo 0)" != "$rows" ]; then
+# The restore and rpo sections add rows; only fewer than asked (or none) means generating again.
+if [ "$($my -N -e "select coalesce((select count(*) from bench.events), 0)" 2>/dev/null || echo 0)" -lt "$rows" ]; then
   echo "generating $rows rows…" >&2
   $my -e "drop database if exists bench; create database bench; create table bench.events(id bigint primary key auto_increment, at datetime(6) not null,
     customer varchar(40) not null, note varchar(160) not null, amount decimal(12,2) not null, key(customer)) engine=InnoDB"
@@ -63,6 +66,17 @@ if want physical; then
   "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-backup | gzip" \
     -b "mariadb-backup --defaults-extra-file=$work/my.cnf --backup --stream=mbstream --target-dir=$work/gz 2>/dev/null | gzip > $work/gz/b.mbs.gz" -o "$work/gz/b.mbs.gz" \
     -L "Backup-MySqlPhysical" -c "$physical" -O "$work/repo/backups"
+fi
+
+if want physrestore; then
+  echo "== Restore-MySqlPhysical (new data directory, proven on a temporary server) vs mbstream -x + mariadb-backup --prepare + --copy-back =="
+  bash -c "$reset" >/dev/null; bash -c "$physical"
+  mariadb-backup --defaults-extra-file="$work/my.cnf" --backup --stream=mbstream --target-dir="$work/gz" 2>/dev/null > "$work/plain.mbs"
+  clean="rm -rf '$work/r-base' '$work/r-base.x' '$work/r-bt' '$work/r-bt'.bt-*"
+  "$here/harness.sh" -n "$runs" -p "$clean" -l "mbstream -x + prepare + copy-back" \
+    -b "mkdir -p '$work/r-base.x' && mbstream -x -C '$work/r-base.x' < '$work/plain.mbs' && mariadb-backup --no-defaults --prepare --target-dir='$work/r-base.x' 2>/dev/null && mariadb-backup --no-defaults --copy-back --target-dir='$work/r-base.x' --datadir='$work/r-base' 2>/dev/null" \
+    -L "Restore-MySqlPhysical" -c "$bt -Command \"Restore-MySqlPhysical '$work/r-bt' -Cell bench $repo -Confirm:\\\$false | Out-Null\""
+  bash -c "$clean"; rm -f "$work/plain.mbs"
 fi
 
 if want restore; then
