@@ -27,6 +27,8 @@
         'Receive-PostgresWal'
         'Restore-PostgresCluster'
         'Push-MySqlBinlog'
+        'Backup-MySqlPhysical'
+        'Restore-MySqlPhysical'
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'

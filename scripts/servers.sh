@@ -29,6 +29,8 @@ install() {
   local missing=()
   [ -x "$pg_bin/postgres" ] || missing+=(postgresql-15 postgresql-client-15)
   command -v mariadbd >/dev/null || missing+=(mariadb-server mariadb-client)
+  # Backup-MySqlPhysical streams mariadb-backup (with mbstream), which must match the server's version.
+  command -v mariadb-backup >/dev/null || missing+=(mariadb-backup)
   command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
   # The RabbitMQ tests start their own broker (scripts/rabbitmq.sh); only the package comes from here.
   command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)

@@ -32,6 +32,11 @@ public static class BackupMetrics
         Family("backup_healthy", "1 when Get-BackupStatus found no warning for the series.", s => s.Healthy ? 1 : 0);
         Family("backup_series_backups", "Backups of the series in the repository.", s => s.BackupCount);
         Family("backup_series_stored_bytes", "Stored bytes of all backups of the series.", s => s.SeriesStoredBytes);
+        Family("backup_archive_newest_event_timestamp_seconds", "Binlog archives: Unix time of the newest archived event (live RPO = now minus this).",
+            s => s.ArchiveNewestEvent?.ToUnixTimeMilliseconds() / 1000.0);
+        Family("backup_archive_rpo_seconds", "Binlog archives: seconds since the newest archived event (at export time).",
+            s => s.ArchiveNewestEvent is { } e ? Math.Max(0, (now - e).TotalSeconds) : null);
+        Family("backup_archive_gaps", "Binlog archives: gaps point-in-time recovery cannot cross (named in Get-BackupStatus's warnings).", s => s.ArchiveGaps);
 
         text.Family("backup_repository_bytes", "gauge", "Stored bytes of all backups in the repository.");
         foreach (var (repository, bytes) in repositoryBytes.OrderBy(r => r.Key, StringComparer.Ordinal))

@@ -26,6 +26,10 @@ public sealed class BackupStatus
     /// <summary>Stored bytes of every backup in the series.</summary>
     public required long SeriesStoredBytes { get; init; }
     public required bool ChainHealthy { get; init; }
+    /// <summary>Binlog archives: the newest archived event's time (live RPO is now minus this); null for other series.</summary>
+    public DateTimeOffset? ArchiveNewestEvent { get; init; }
+    /// <summary>Binlog archives: how many gaps the archive has (each named in Warnings); null for other series.</summary>
+    public int? ArchiveGaps { get; init; }
     public required string[] Warnings { get; init; }
     public bool Healthy => Warnings.Length == 0;
     /// <summary>Ids of the keys the series' backups need (after rotations): each must be kept until re-wrapped.</summary>

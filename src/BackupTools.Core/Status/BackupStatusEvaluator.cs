@@ -31,6 +31,8 @@ public static class BackupStatusEvaluator
     {
         var newest = newestFirst[0];
         var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(newest, all));
+        var binlog = Engines.MySqlPitr.BinlogArchiveHealth.Of(newest, all);
+        warnings.AddRange(binlog?.Warnings ?? []);
         var age = now - newest.CompletedAt;
         if (age > policy.EffectiveMaxAge)
             warnings.Add($"newest backup is {Describe(age)} old (max {Describe(policy.EffectiveMaxAge)})");
@@ -77,6 +79,8 @@ public static class BackupStatusEvaluator
             LastRestoreSeconds = lastRestore?.RestoreSeconds,
             SeriesStoredBytes = newestFirst.Sum(m => m.Objects.Values.Sum(o => o.StoredBytes)),
             ChainHealthy = chainHealthy,
+            ArchiveNewestEvent = binlog?.NewestEvent,
+            ArchiveGaps = binlog?.Gaps.Count,
             Warnings = warnings.ToArray(),
         };
     }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using BackupTools.Core.Engines.MySql;
 using BackupTools.Core.Engines.MySqlPitr;
-using BackupTools.Core.Errors;
 using BackupTools.PowerShell.Infrastructure;
 
 namespace BackupTools.PowerShell.Commands;
@@ -38,17 +37,5 @@ public sealed class RestoreMySqlCommand : DatabaseRestoreCmdlet
         }
     }
 
-    private BinlogReplayTarget? Replay()
-    {
-        if (BinlogCell is null)
-        {
-            if (Gtid != null) throw new BackupInputException("MySqlGtidWithoutBinlog", "Gtid", "needs -BinlogCell (the archive to replay).", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
-            return null;
-        }
-        if (Gtid != null && !Core.Engines.MySqlPitr.Gtid.TryParse(Gtid, out _))
-            throw new BackupInputException("MySqlGtidInvalid", "Gtid", $"'{Gtid}' is not a GTID.", "Use domain-server-sequence, e.g. 0-1-42.");
-        if (Gtid is null && At is null)
-            throw new BackupInputException("MySqlReplayTargetMissing", "At", "-BinlogCell needs -At (a moment) or -Gtid.", "Say where the replay stops.");
-        return new BinlogReplayTarget(BinlogCell, Gtid is null ? At : null, Gtid);
-    }
+    private BinlogReplayTarget? Replay() => BinlogReplayTarget.From(BinlogCell, At, Gtid);
 }

@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Update-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
+        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySqlPhysical", "Restore-MySqlPhysical", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
@@ -79,6 +79,8 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySql"));
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
         Assert.Equal("Cell,Compression,ConnectionString,Credential,IntervalSec,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,Spool!,StartFile,StorageCredential,ToolPath,Watch", Surface("Push-MySqlBinlog"));
+        Assert.Equal("Cell,Compression,CompressionLevel,ConnectionString,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySqlPhysical"));
+        Assert.Equal("At,BinlogCell,Cell!,ConnectionString,Credential,DataDirectory!,Gtid,Id!,KeepPreviousDataDirectory,Key,KeyFile,Port,Repository,Server,StartCommand,StorageCredential,ToolPath", Surface("Restore-MySqlPhysical"));
         Assert.Equal("Cell,Id,IncludeSafety,KeyRotationPeriod,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));

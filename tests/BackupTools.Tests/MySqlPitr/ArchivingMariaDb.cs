@@ -41,11 +41,23 @@ public sealed class ArchivingMariaDb : IDisposable
     public void Start()
     {
         var info = new ProcessStartInfo("mariadbd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--no-defaults", "--user=root", $"--datadir={DataDir}", $"--socket={Folder}/s.sock", $"--port={Port}", "--bind-address=127.0.0.1",
-                     $"--pid-file={Folder}/mariadb.pid", $"--log-bin={Folder}/binlog", "--server-id=1", "--binlog-format=ROW", $"--init-file={Folder}/init.sql",
-                     $"--log-error={Folder}/error.log", "--innodb-buffer-pool-size=32M", "--skip-name-resolve" })
-            info.ArgumentList.Add(a);
+        foreach (var a in ServerArguments) info.ArgumentList.Add(a);
         Process.Start(info)!.Dispose();
+        WaitUntilAnswering();
+    }
+
+    private string[] ServerArguments =>
+    [
+        "--no-defaults", "--user=root", $"--datadir={DataDir}", $"--socket={Folder}/s.sock", $"--port={Port}", "--bind-address=127.0.0.1",
+        $"--pid-file={Folder}/mariadb.pid", $"--log-bin={Folder}/binlog", "--server-id=1", "--binlog-format=ROW", $"--init-file={Folder}/init.sql",
+        $"--log-error={Folder}/error.log", "--innodb-buffer-pool-size=32M", "--skip-name-resolve",
+    ];
+
+    /// <summary>What a service manager would run: this server started in the background (for -StartCommand).</summary>
+    public string StartCommandLine => "mariadbd " + string.Join(" ", ServerArguments.Select(a => $"'{a}'")) + " </dev/null >/dev/null 2>&1 &";
+
+    public void WaitUntilAnswering()
+    {
         var until = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {

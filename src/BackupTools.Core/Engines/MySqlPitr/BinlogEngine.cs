@@ -1,5 +1,6 @@
 using BackupTools.Core.Engines.Registry;
 using BackupTools.Core.Repository;
+using BackupTools.Core.Retention;
 using BackupTools.Core.Verification;
 
 namespace BackupTools.Core.Engines.MySqlPitr;
@@ -17,8 +18,9 @@ public static class BinlogEngine
                 UnexpectedErrorId: "BinlogBatchUnexpectedEntry", DamagedErrorId: "MySqlBinlogDamaged", MissingErrorId: "BinlogBatchIncomplete"),
                 batch => BinlogArchive.Segments(batch).Select(s => (s.EntryName, s.Sha256))),
         },
-        RestoreTest = Ability<IRestoreTest>.NotApplicable("a binlog batch is replayed only on top of a dump (Restore-MySql -BinlogCell)"),
+        RestoreTest = Ability<IRestoreTest>.NotApplicable("a binlog batch is replayed only on top of a dump or a physical backup (Restore-MySql / Restore-MySqlPhysical -BinlogCell)"),
         RestorePriority = RestorePriorities.Database,
         Plan = Ability<PlanEngineSupport>.NotApplicable("the binlog is archived by Push-MySqlBinlog -Watch, a long-running service, not by a plan"),
+        DependentRetention = new BinlogRetention(),
     };
 }

@@ -12,6 +12,21 @@ namespace BackupTools.Core.Engines.MySqlPitr;
 public sealed record BinlogReplayTarget(string Cell, DateTimeOffset? StopAt, string? StopGtid)
 {
     public string Describe() => StopGtid is { } g ? $"through GTID {g}" : $"to {StopAt:yyyy-MM-dd HH:mm:ss} UTC";
+
+    /// <summary>The replay the restore cmdlets' -BinlogCell/-At/-Gtid ask for (null: none), or the error naming the parameter that is wrong.</summary>
+    public static BinlogReplayTarget? From(string? binlogCell, DateTimeOffset? at, string? gtid)
+    {
+        if (binlogCell is null)
+        {
+            if (gtid != null) throw new BackupInputException("MySqlGtidWithoutBinlog", "Gtid", "needs -BinlogCell (the archive to replay).", "Add -BinlogCell <cell of Push-MySqlBinlog>.");
+            return null;
+        }
+        if (gtid != null && !Gtid.TryParse(gtid, out _))
+            throw new BackupInputException("MySqlGtidInvalid", "Gtid", $"'{gtid}' is not a GTID.", "Use domain-server-sequence, e.g. 0-1-42.");
+        if (gtid is null && at is null)
+            throw new BackupInputException("MySqlReplayTargetMissing", "At", "-BinlogCell needs -At (a moment) or -Gtid.", "Say where the replay stops.");
+        return new BinlogReplayTarget(binlogCell, gtid is null ? at : null, gtid);
+    }
 }
 
 /// <summary>
@@ -28,13 +43,29 @@ public static class BinlogReplay
     public static string Apply(BackupRepository repository, BackupManifest dump, BackupKeyRing? keys, MySqlTarget target, MySqlTools tools,
         string database, string staging, BinlogReplayTarget replay, IOperationObserver observer, CancellationToken cancel)
     {
+        using var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf");
+        return Replay(repository, dump, keys, tools.Client, defaults.FilePath, [$"--database={database}", $"--rewrite-db={database}->{staging}"], staging, replay, observer, cancel);
+    }
+
+    /// <summary>
+    /// Every database's events (a physical backup is the whole server) from the backup's coordinates up to the target, applied
+    /// through <paramref name="client"/> with the connection in <paramref name="defaultsFile"/> (a temporary server's socket).
+    /// </summary>
+    public static string ApplyToServer(BackupRepository repository, BackupManifest backup, BackupKeyRing? keys, string client, string defaultsFile,
+        BinlogReplayTarget replay, IOperationObserver observer, CancellationToken cancel) =>
+        Replay(repository, backup, keys, client, defaultsFile, [], null, replay, observer, cancel);
+
+    private static string Replay(BackupRepository repository, BackupManifest dump, BackupKeyRing? keys, string client, string defaultsFile,
+        IReadOnlyList<string> filter, string? intoDatabase, BinlogReplayTarget replay, IOperationObserver observer, CancellationToken cancel)
+    {
         var range = Range(repository, dump, replay, observer, out var archive, out var files);
         var folder = Path.Combine(Path.GetTempPath(), "bt-binlog-" + Guid.NewGuid().ToString("N"));
         try
         {
             var staged = BinlogStaging.Stage(repository, archive, files, keys, folder, cancel);
             var decoded = Path.Combine(folder, "replay.sql");
-            var arguments = new List<string> { "--no-defaults", $"--database={database}", $"--rewrite-db={database}->{staging}" };
+            var arguments = new List<string> { "--no-defaults" };
+            arguments.AddRange(filter);
             if (replay.StopGtid is { } gtid)
             {
                 arguments.Add($"--start-position={dump.EngineInfo?["gtidSet"]?.GetValue<string>()}");
@@ -47,12 +78,13 @@ public static class BinlogReplay
             }
             arguments.AddRange(staged);
             using (var output = new FileStream(decoded, FileMode.CreateNew))
-                ExternalTool.Run(BinlogArchiver.LocateStreamer(Path.GetDirectoryName(tools.Client)), arguments, new Dictionary<string, string> { ["TZ"] = "UTC" }, output, null, cancel);
+                ExternalTool.Run(BinlogArchiver.LocateStreamer(Path.GetDirectoryName(client)), arguments, new Dictionary<string, string> { ["TZ"] = "UTC" }, output, null, cancel);
             var filtered = decoded + ".filtered";
             File.WriteAllLines(filtered, File.ReadLines(decoded).Where(line => !IsGtidAssignment(line)));
-            using var defaults = new PrivateTempFile(target.DefaultsFileContent(), ".cnf");
             using var input = File.OpenRead(filtered);
-            ExternalTool.Run(tools.Client, [$"--defaults-extra-file={defaults.FilePath}", "--binary-mode", staging], new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, input, cancel);
+            var clientArguments = new List<string> { $"--defaults-extra-file={defaultsFile}", "--binary-mode" };
+            if (intoDatabase != null) clientArguments.Add(intoDatabase);
+            ExternalTool.Run(client, clientArguments, new Dictionary<string, string> { ["MYSQL_PWD"] = "" }, null, input, cancel);
             return range;
         }
         finally

@@ -1,6 +1,7 @@
 using BackupTools.Core.Engines.Command;
 using BackupTools.Core.Engines.Directory;
 using BackupTools.Core.Engines.MySql;
+using BackupTools.Core.Engines.MySqlPhysical;
 using BackupTools.Core.Engines.MySqlPitr;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Engines.PostgresPitr;
@@ -29,6 +30,7 @@ public static class EngineRegistry
         PgBaseEngine.Descriptor,
         PgWalEngine.Descriptor,
         BinlogEngine.Descriptor,
+        MySqlPhysicalEngine.Descriptor,
         CommandEngine.Descriptor,
         S3BucketEngine.Descriptor,
         RabbitMqEngine.Descriptor,
