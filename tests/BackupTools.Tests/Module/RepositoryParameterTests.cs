@@ -18,11 +18,11 @@ public sealed class RepositoryParameterTests : IDisposable
             "'{0} {1}{2}' -f $_.Name, $(if ($byName) { 'piped' } else { 'named' }), $(if ($positional) { ' positional' }) }").AssertNoErrors().Output.Cast<string>().ToList();
         Assert.Equal(
         [
-            "Backup-Cell named", "Backup-CommandOutput named", "Backup-MySql named", "Backup-Postgres named", "Backup-PostgresBase named", "Backup-RabbitMqDefinitions piped",
+            "Backup-Cell named", "Backup-CommandOutput named", "Backup-MySql named", "Backup-MySqlPhysical named", "Backup-Postgres named", "Backup-PostgresBase named", "Backup-RabbitMqDefinitions piped",
             "Backup-RedisAof named", "Backup-RedisRdb named", "Backup-S3Bucket named", "Copy-Backup piped", "Export-BackupMetrics named", "Get-Backup named positional",
             "Get-BackupAudit piped positional", "Get-BackupStatus piped positional", "Invoke-BackupRetention piped positional", "Push-MySqlBinlog named", "Push-PostgresWal named",
-            "Receive-PostgresWal named", "Remove-Backup piped", "Restore-Cell piped", "Restore-CommandOutput piped", "Restore-MySql piped", "Restore-Postgres piped",
-            "Restore-PostgresCluster named", "Restore-RabbitMqDefinitions piped", "Restore-RedisRdb piped", "Restore-S3Bucket piped", "Test-BackupIntegrity piped",
+            "Receive-PostgresWal named", "Remove-Backup piped", "Restore-Cell piped", "Restore-CommandOutput piped", "Restore-MySql piped", "Restore-MySqlPhysical piped", "Restore-Postgres piped",
+            "Restore-PostgresCluster named", "Restore-RabbitMqDefinitions piped", "Restore-RedisRdb piped", "Restore-S3Bucket piped", "Test-BackupIntegrity piped", "Update-BackupKey piped positional",
         ], actual.Order(StringComparer.Ordinal));
     }
 
