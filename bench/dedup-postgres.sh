@@ -61,7 +61,7 @@ day_run() { # label
   printf '%-26s %8s %8s %8s %8s %8s | %9s %9s %9s %9s\n' "$1" "$(mb "$dump")" "$bare" "$t1" "$t2" "$tr" \
     "$(mb "$(size "$work/v1")")" "$(mb "$(size "$work/v2")")" "$(mb "$(size "$work/restic")")" "$(mb $(( $(size "$work/v2") - before )))"
   if [ -z "${full[v1]:-}" ]; then full[v1]=$(size "$work/v1"); full[v2]=$(size "$work/v2"); full[restic]=$(size "$work/restic"); fi
-  echo "$1 $bare $t1 $t2 $tr" >> "$work/times"
+  echo "$bare $t1 $t2 $tr" >> "$work/times"
 }
 ratios() { # label
   printf '%s: stored / one full — v1 %.3fx, v2 %.3fx, restic %.3fx\n' "$1" \
@@ -76,10 +76,12 @@ for d in $(seq 1 "$days"); do
   day_run "daily $d (+1 % appended)"
 done
 ratios "after $days dailies"
-wall() { awk -v c="$1" '{ b += $2; x += $(c) } END { printf "%.3f", x / b }' "$work/times"; }
-printf 'backup wall / bare pg_dump over the dailies (sums, runner start-up included): v1 %sx, v2 %sx, restic %sx\n' "$(wall 3)" "$(wall 4)" "$(wall 5)"
-first() { head -1 "$work/times" | awk -v c="$1" '{ printf "%.3f", $(c) / $2 }'; }
-printf 'first backup wall / bare pg_dump: v1 %sx, v2 %sx, restic %sx\n' "$(first 3)" "$(first 4)" "$(first 5)"
+wall() { awk -v c="$1" '{ b += $1; x += $(c) } END { printf "%.3f", x / b }' "$work/times"; }
+printf 'backup wall / bare pg_dump over the dailies (sums, runner start-up included): v1 %sx, v2 %sx, restic %sx\n' "$(wall 2)" "$(wall 3)" "$(wall 4)"
+first() { head -1 "$work/times" | awk -v c="$1" '{ printf "%.3f", $(c) / $1 }'; }
+printf 'first backup wall / bare pg_dump: v1 %sx, v2 %sx, restic %sx\n' "$(first 2)" "$(first 3)" "$(first 4)"
+repeat() { sed -n 2,\$p "$work/times" | awk -v c="$1" '{ b += $1; x += $(c) } END { printf "%.3f", x / b }'; }
+printf 'repeat (1 %%-change) backups wall / bare pg_dump: v1 %sx, v2 %sx, restic %sx\n' "$(repeat 2)" "$(repeat 3)" "$(repeat 4)"
 
 "$bin/psql" -qc "update events set note = note || ' upd', amount = amount + 1 where id between $((rows / 2)) and $((rows / 2 + next / 100))" $db
 day_run "1 % updated, clustered"
