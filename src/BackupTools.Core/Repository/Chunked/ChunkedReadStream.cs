@@ -11,7 +11,8 @@ namespace BackupTools.Core.Repository.Chunked;
 /// Reads a chunked object: for each chunk id in order, its blob is fetched from its pack (a ranged read), decrypted
 /// with the pack's data key, decompressed, and its HMAC recomputed and compared with the id before any byte is
 /// released. A missing pack, a short blob, a failed tag or a wrong HMAC is an integrity error naming the pack.
-/// Memory: one blob and one chunk at a time.
+/// The next chunk is fetched and decoded in the background while the caller consumes this one (never more than one
+/// fetch at a time, so the decoding state is never shared). Memory: about two chunks.
 /// </summary>
 internal sealed class ChunkedReadStream : Stream
 {
@@ -24,6 +25,7 @@ internal sealed class ChunkedReadStream : Stream
     private readonly CancellationToken _cancel;
     private readonly Dictionary<string, byte[]> _packKeys = new(StringComparer.Ordinal);
     private int _next;
+    private Task<byte[]>? _ahead;
     private byte[] _chunk = [];
     private int _chunkOffset;
 
@@ -62,14 +64,27 @@ internal sealed class ChunkedReadStream : Stream
     {
         while (_chunkOffset == _chunk.Length)
         {
-            if (_next == _ids.Count) return 0;
-            _chunk = ReadChunk(_next++);
+            if (_next == _ids.Count && _ahead is null) return 0;
+            _chunk = TakeNext();
             _chunkOffset = 0;
         }
         var n = Math.Min(buffer.Length, _chunk.Length - _chunkOffset);
         _chunk.AsSpan(_chunkOffset, n).CopyTo(buffer);
         _chunkOffset += n;
         return n;
+    }
+
+    /// <summary>The next chunk (waiting for its background fetch), then starts fetching the one after.</summary>
+    private byte[] TakeNext()
+    {
+        var current = _ahead is { } pending ? pending.GetAwaiter().GetResult() : ReadChunk(_next++);
+        _ahead = null;
+        if (_next < _ids.Count)
+        {
+            var number = _next++;
+            _ahead = Task.Run(() => ReadChunk(number));
+        }
+        return current;
     }
 
     private byte[] ReadChunk(int number)
@@ -127,6 +142,7 @@ internal sealed class ChunkedReadStream : Stream
     {
         if (disposing)
         {
+            try { _ahead?.Wait(); } catch (AggregateException) { /* a fetch nobody will read */ }
             _hasher.Dispose();
             foreach (var key in _packKeys.Values) CryptographicOperations.ZeroMemory(key);
             _packKeys.Clear();

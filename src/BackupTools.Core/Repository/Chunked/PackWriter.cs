@@ -44,7 +44,7 @@ internal sealed class PackWriter : IDisposable
     {
         var offset = _output.BytesCounted;
         using (var encrypt = new SegmentedEncryptStream(_output, _dataKey, _kek.Id, _segmentSize, leaveOpen: true))
-        using (var compress = CompressionCodec.Compress(encrypt, _compression, leaveOpen: true))
+        using (var compress = CompressionCodec.Compress(encrypt, _compression, leaveOpen: true, singleThreaded: true))
         {
             compress.Write(chunk);
         }
