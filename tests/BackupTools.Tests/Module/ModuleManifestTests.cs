@@ -80,7 +80,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
         Assert.Equal("Cell,Compression,ConnectionString,Credential,IntervalSec,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,Spool!,StartFile,StorageCredential,ToolPath,Watch", Surface("Push-MySqlBinlog"));
         Assert.Equal("Cell,Id,IncludeSafety,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
-        Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
+        Assert.Equal("Compression,CompressionLevel,Format,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,Path!", Surface("New-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository,StorageCredential", Surface("Remove-Backup"));
