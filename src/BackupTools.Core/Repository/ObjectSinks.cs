@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Pipeline.Encryption;
@@ -47,35 +50,96 @@ internal sealed class SingleObjectSink : IObjectSink
     public void Dispose() => _pending.Dispose();
 }
 
-/// <summary>Format 2: content-defined chunks into the backup's <see cref="ChunkStoreWriter"/>; the manifest lists their ids.</summary>
+/// <summary>
+/// Format 2: content-defined chunks into the backup's <see cref="ChunkStoreWriter"/>; the manifest lists their ids.
+/// The caller's thread cuts chunks; one worker thread names, compresses, encrypts and stores them in order, so
+/// chunking overlaps with the rest (at most two chunks wait in between: memory stays bounded). A worker failure
+/// stops the next write and is rethrown as it was.
+/// </summary>
 internal sealed class ChunkedObjectSink : IObjectSink, IChunkConsumer
 {
     private readonly string _key;
     private readonly ChunkStoreWriter _chunks;
     private readonly List<ChunkId> _ids = new();
+    private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue = new(boundedCapacity: 2);
+    private readonly CancellationTokenSource _failed = new();
+    private readonly Task _worker;
+    private ExceptionDispatchInfo? _error;
     private long _added;
+    private bool _finished;
 
     public ChunkedObjectSink(string key, ChunkStoreWriter chunks)
     {
         _key = key;
         _chunks = chunks;
         Input = new ChunkingStream(chunks.NewChunker(), this);
+        _worker = Task.Factory.StartNew(StoreQueuedChunks, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public Stream Input { get; }
 
     public void Accept(ReadOnlySpan<byte> chunk)
     {
-        var (id, added) = _chunks.Store(chunk);
-        _ids.Add(id);
-        _added += added;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(chunk.Length, 1));
+        chunk.CopyTo(buffer);
+        try
+        {
+            _queue.Add((buffer, chunk.Length), _failed.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _error?.Throw();
+            throw;
+        }
     }
 
-    public ManifestObject Commit(long rawBytes, string rawSha256) => new()
+    private void StoreQueuedChunks()
     {
-        Key = _key, RawBytes = rawBytes, RawSha256 = rawSha256,
-        StoredBytes = _added, Sha256 = ChunkListHash(_ids), Chunks = _ids.Select(id => id.ToString()).ToList(),
-    };
+        try
+        {
+            foreach (var (buffer, length) in _queue.GetConsumingEnumerable(_failed.Token))
+            {
+                try
+                {
+                    var (id, added) = _chunks.Store(buffer.AsSpan(0, length));
+                    _ids.Add(id);
+                    _added += added;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_failed.IsCancellationRequested) { /* discarded */ }
+        catch (Exception e)
+        {
+            _error = ExceptionDispatchInfo.Capture(e);
+            _failed.Cancel();
+        }
+    }
+
+    /// <summary>Waits for the worker to store everything queued; rethrows its failure.</summary>
+    private void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        _queue.CompleteAdding();
+        _worker.Wait();
+        while (_queue.TryTake(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
+    }
+
+    public ManifestObject Commit(long rawBytes, string rawSha256)
+    {
+        Finish();
+        _error?.Throw();
+        return new()
+        {
+            Key = _key, RawBytes = rawBytes, RawSha256 = rawSha256,
+            StoredBytes = _added, Sha256 = ChunkListHash(_ids), Chunks = _ids.Select(id => id.ToString()).ToList(),
+        };
+    }
 
     /// <summary>A chunked object's "sha256": SHA-256 of its chunk ids (32 bytes each, in order) — what identifies its stored form.</summary>
     public static string ChunkListHash(IReadOnlyList<ChunkId> ids)
@@ -90,5 +154,11 @@ internal sealed class ChunkedObjectSink : IObjectSink, IChunkConsumer
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
 
-    public void Dispose() { }
+    public void Dispose()
+    {
+        if (!_finished) _failed.Cancel(); // discarded: stop storing chunks nobody will reference
+        Finish();
+        _queue.Dispose();
+        _failed.Dispose();
+    }
 }

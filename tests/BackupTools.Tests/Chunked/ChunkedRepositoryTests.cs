@@ -192,4 +192,35 @@ public sealed class ChunkedRepositoryTests : IDisposable
         var readError = Assert.ThrowsAny<BackupIntegrityException>(() => Read(Open(), first.Id));
         Assert.Contains("pack", readError.Message);
     }
+
+    /// <summary>A folder store whose second pack cannot be created (a full disk): the chunk worker's failure must surface.</summary>
+    private sealed class SecondPackFails(LocalBackupStore inner) : IBackupStore
+    {
+        private int _packs;
+        public string Location => inner.Location;
+        public PendingObject OpenWrite(string key, CancellationToken cancel = default) =>
+            key.StartsWith("data/", StringComparison.Ordinal) && ++_packs == 2 ? throw new IOException("No space left on device (test)") : inner.OpenWrite(key, cancel);
+        public Stream OpenRead(string key, CancellationToken cancel = default) => inner.OpenRead(key, cancel);
+        public bool Exists(string key, CancellationToken cancel = default) => inner.Exists(key, cancel);
+        public long? SizeOf(string key, CancellationToken cancel = default) => inner.SizeOf(key, cancel);
+        public IEnumerable<string> List(string prefix, CancellationToken cancel = default) => inner.List(prefix, cancel);
+        public void Delete(string key, CancellationToken cancel = default) => inner.Delete(key, cancel);
+        public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => inner.TryCreateExclusive(key, content, cancel);
+        public void Replace(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => inner.Replace(key, content, cancel);
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public void A_store_failure_in_the_chunk_worker_fails_the_backup_with_that_error_and_leaves_nothing()
+    {
+        Init().Dispose();
+        using var repository = BackupRepository.Open(new SecondPackFails(new LocalBackupStore(Root)));
+        var data = new byte[48 * 1024 * 1024];
+        new Random(8).NextBytes(data); // incompressible: three packs
+        var error = Assert.Throws<IOException>(() => Write(repository, data));
+        Assert.Contains("No space left", error.Message);
+        Assert.Empty(Directory.Exists(Path.Combine(Root, "data")) ? Directory.EnumerateFiles(Path.Combine(Root, "data"), "*", SearchOption.AllDirectories) : []);
+        Assert.Empty(Directory.Exists(Path.Combine(Root, "index")) ? Directory.EnumerateFiles(Path.Combine(Root, "index")) : []);
+        Assert.Empty(repository.ListManifests());
+    }
 }
