@@ -25,7 +25,7 @@ public sealed class ChunkedS3Tests : IDisposable
     }
 
     [Fact]
-    public void Cell_backups_round_trip_through_a_v2_repository_on_s3_and_a_lost_pack_is_named()
+    public async Task Cell_backups_round_trip_through_a_v2_repository_on_s3_and_a_lost_pack_is_named()
     {
         var repo = _bucket.Uri("team/v2");
         SampleTree.Create(_temp.Sub("cells/crm"));
@@ -46,7 +46,7 @@ public sealed class ChunkedS3Tests : IDisposable
         Assert.DoesNotContain(keys, k => k == $"team/v2/backups/{full.Id}/data");
 
         var pack = packsOfFull[0];
-        _bucket.Client.DeleteObjectAsync(_bucket.Name, pack).GetAwaiter().GetResult();
+        await _bucket.Client.DeleteObjectAsync(_bucket.Name, pack);
         var check = Run("Test-BackupIntegrity -Id $id -Repository $repo -StorageCredential $cred -KeyFile $key", repo, ("id", full.Id)).Single<IntegrityResult>();
         Assert.False(check.Passed);
         Assert.Contains(check.Checks, c => !c.Passed && c.Name == "data:packs" && c.Detail.Contains(pack[(pack.LastIndexOf('/') + 1)..]));
