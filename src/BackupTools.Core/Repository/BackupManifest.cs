@@ -10,11 +10,15 @@ namespace BackupTools.Core.Repository;
 public sealed class BackupManifest
 {
     public const string FormatName = "backuptools-manifest";
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest manifest format this version reads; chunked manifests are v2 so older readers refuse them.</summary>
+    public const int CurrentFormatVersion = 2;
+    public const int SingleObjectFormatVersion = 1;
     public const string SingleObjectLayout = "single-object";
+    /// <summary>Format-2 repositories: objects are lists of chunks stored in packs (docs/repository-format.md, "Format 2").</summary>
+    public const string ChunkedLayout = "chunked";
 
     [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
-    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = CurrentFormatVersion;
+    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = SingleObjectFormatVersion;
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("cell")] public required string Cell { get; init; }
     [JsonPropertyName("source")] public required string Source { get; init; }
@@ -35,6 +39,7 @@ public sealed class BackupManifest
     [JsonPropertyName("status")] public string Status { get; init; } = "Completed";
 
     [JsonIgnore] public ManifestObject Data => Objects[DataRole];
+    [JsonIgnore] public bool IsChunked => Layout == ChunkedLayout;
     public const string DataRole = "data";
 }
 
@@ -56,9 +61,10 @@ public sealed class ManifestEncryption
     [JsonPropertyName("keyCreatedAt")] public DateTimeOffset? KeyCreatedAt { get; init; }
     /// <summary>
     /// The per-backup data key wrapped by the key-encryption key, bound to the backup id: base64 (AES-256-GCM, secret
-    /// keys) or "ecdh-p384:…" (key pairs). Rotation adds wraps in keywraps/&lt;id&gt;.json, never here.
+    /// keys) or "ecdh-p384:…" (key pairs). Rotation adds wraps in keywraps/&lt;id&gt;.json, never here. Absent when the
+    /// backup is chunked (format 2): each pack carries its own wrapped key.
     /// </summary>
-    [JsonPropertyName("wrappedDataKey")] public required string WrappedDataKey { get; init; }
+    [JsonPropertyName("wrappedDataKey")] public string? WrappedDataKey { get; init; }
 }
 
 public sealed class ManifestObject
@@ -68,4 +74,6 @@ public sealed class ManifestObject
     [JsonPropertyName("sha256")] public required string Sha256 { get; init; }
     [JsonPropertyName("rawBytes")] public required long RawBytes { get; init; }
     [JsonPropertyName("rawSha256")] public required string RawSha256 { get; init; }
+    /// <summary>Chunked layout: the object's chunk ids in order (storedBytes is then what this backup added to packs, sha256 the hash of the id list).</summary>
+    [JsonPropertyName("chunks")] public List<string>? Chunks { get; init; }
 }

@@ -30,12 +30,17 @@ public sealed class BackupRepository : IDisposable
     /// Creates a repository; on one that exists with the same settings it returns that one (so a setup script can
     /// run again), with other settings it refuses (RepositoryExistsWithOtherSettings) rather than change them.
     /// </summary>
-    public static BackupRepository Initialize(IBackupStore store, RepositoryDefaults defaults)
+    public static BackupRepository Initialize(IBackupStore store, RepositoryDefaults defaults, int formatVersion = RepositoryConfig.DefaultFormatVersion)
     {
+        if (formatVersion is < 1 or > RepositoryConfig.CurrentFormatVersion)
+            throw new BackupInputException("RepositoryFormatUnknown", "Format",
+                $"format v{formatVersion} is not one this version writes.", "Use -Format v1 or -Format v2.");
         if (store.Exists(ConfigKey))
         {
             var existing = Open(store);
             var differences = RepositoryDefaults.Differences(existing.Config.Defaults, defaults);
+            if (existing.Config.FormatVersion != formatVersion)
+                differences = [.. differences, $"it is format v{existing.Config.FormatVersion}, not v{formatVersion}"];
             if (differences.Count > 0)
                 throw new BackupToolsException("RepositoryExistsWithOtherSettings", FailureKind.InvalidArgument,
                     $"{store.Location} is already a BackupTools repository, with other settings: {string.Join("; ", differences)}.",
@@ -44,12 +49,20 @@ public sealed class BackupRepository : IDisposable
         }
         store.Ability<IPreparableStore>()?.PrepareForNewRepository();
 
-        var config = new RepositoryConfig { Defaults = defaults };
+        var config = new RepositoryConfig
+        {
+            Defaults = defaults,
+            FormatVersion = formatVersion,
+            Chunking = formatVersion >= RepositoryConfig.ChunkedFormatVersion ? new Chunked.ChunkingConfig() : null,
+        };
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
         return new BackupRepository(store, config);
     }
 
-    public static BackupRepository Open(IBackupStore store)
+    public static BackupRepository Open(IBackupStore store) => new(store, ReadConfig(store));
+
+    /// <summary>repository.json as stored now (chunked writers re-read it under the lock: the first backup adds the chunk secret).</summary>
+    internal static RepositoryConfig ReadConfig(IBackupStore store)
     {
         if (!store.Exists(ConfigKey)) throw RepositoryErrors.NotFound(store.Location);
         RepositoryConfig config;
@@ -68,8 +81,13 @@ public sealed class BackupRepository : IDisposable
             throw RepositoryErrors.NotFound(store.Location);
         if (config.FormatVersion > RepositoryConfig.CurrentFormatVersion)
             throw RepositoryErrors.Unsupported(store.Location, config.FormatVersion);
-        return new BackupRepository(store, config);
+        if (config.IsChunked && config.Chunking is null)
+            throw new BackupIntegrityException("RepositoryConfigMalformed", $"{store.Location}/{ConfigKey} is format v{config.FormatVersion} but has no \"chunking\" section.");
+        return config;
     }
+
+    /// <summary>Format 2: the chunk → pack index, loaded once and topped up with index files written since.</summary>
+    internal Chunked.ChunkIndex ChunkIndex { get; } = new();
 
     /// <summary>Releases the store's connections (an S3 client).</summary>
     public void Dispose() => Store.Dispose();
@@ -123,11 +141,15 @@ public sealed class BackupRepository : IDisposable
 
     public BackupWriter BeginBackup(BackupPlan plan, BackupKeyRing? keys)
     {
+        if (Config.IsChunked && (keys is null || keys.IsEmpty))
+            throw new BackupInputException("ChunkedRepositoryRequiresKey", "KeyFile",
+                $"repository {Location} is format v2 (chunked, deduplicated), which always encrypts and needs a key.",
+                "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
         if (Config.Defaults.RequireEncryption && (keys is null || keys.IsEmpty))
             throw new BackupInputException("RepositoryRequiresEncryption", "KeyFile",
                 $"repository {Location} requires encrypted backups and no key was given.",
                 "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
-        return new BackupWriter(this, plan, keys?.IsEmpty == false ? keys.Current : null);
+        return new BackupWriter(this, plan, keys);
     }
 
     /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read. A cancel stops a read in flight.</summary>

@@ -2,13 +2,15 @@ using System.Text.Json.Nodes;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Pipeline.Encryption;
+using BackupTools.Core.Repository.Chunked;
 
 namespace BackupTools.Core.Repository;
 
 /// <summary>
-/// Writes one backup: objects streamed through compress → encrypt → hash → store, then the manifest last.
-/// Disposing without <see cref="Complete"/> removes every object already stored, so an interrupted backup
-/// leaves neither a listing entry nor orphaned data.
+/// Writes one backup: objects streamed through compress → encrypt → hash → store (format 2: chunk → pack), then the
+/// manifest last (format 2: after the packs and the index file). Disposing without <see cref="Complete"/> removes
+/// every object, pack and index file already stored, so an interrupted backup leaves neither a listing entry nor
+/// orphaned data.
 /// </summary>
 public sealed class BackupWriter : IDisposable
 {
@@ -16,19 +18,21 @@ public sealed class BackupWriter : IDisposable
     private readonly BackupPlan _plan;
     private readonly BackupKey? _key;
     private readonly byte[]? _dataKey;
+    private readonly ChunkStoreWriter? _chunks;
     private readonly Dictionary<string, ManifestObject> _objects = new();
     private bool _completed;
 
-    internal BackupWriter(BackupRepository repository, BackupPlan plan, BackupKey? key)
+    internal BackupWriter(BackupRepository repository, BackupPlan plan, BackupKeyRing? keys)
     {
         plan.Compression.Validate();
         BackupId.ValidateCellName(plan.Cell);
         _repository = repository;
         _plan = plan;
-        _key = key;
+        _key = keys?.IsEmpty == false ? keys.Current : null;
         StartedAt = DateTimeOffset.UtcNow;
         Id = BackupId.New(StartedAt, plan.Cell, plan.Engine);
-        if (key != null) _dataKey = DataKeys.NewDataKey();
+        if (repository.Config.IsChunked) _chunks = new ChunkStoreWriter(repository, keys!, plan.Compression);
+        else if (_key != null) _dataKey = DataKeys.NewDataKey();
     }
 
     public string Id { get; }
@@ -41,9 +45,10 @@ public sealed class BackupWriter : IDisposable
         if (_completed) throw new InvalidOperationException("backup already completed");
         if (_objects.ContainsKey(role)) throw new InvalidOperationException($"object '{role}' already written");
         var key = BackupRepository.ObjectKey(Id, role);
-        var pending = _repository.Store.OpenWrite(key);
-        return new ObjectWriteStream(pending, _plan.Compression, _dataKey, _key?.Id,
-            _repository.Config.Defaults.SegmentSize, info => _objects[role] = info);
+        IObjectSink sink = _chunks is not null
+            ? new ChunkedObjectSink(key, _chunks)
+            : new SingleObjectSink(_repository.Store.OpenWrite(key), _plan.Compression, _dataKey, _key?.Id, _repository.Config.Defaults.SegmentSize);
+        return new ObjectWriteStream(sink, info => _objects[role] = info);
     }
 
     /// <summary>Writes the manifest (the commit point of the whole backup) and returns it.</summary>
@@ -51,8 +56,11 @@ public sealed class BackupWriter : IDisposable
     {
         if (!_objects.ContainsKey(BackupManifest.DataRole))
             throw new InvalidOperationException("a backup needs its data object before it can complete");
+        _chunks?.Seal(); // packs and their index file exist before the manifest names their chunks
         var manifest = new BackupManifest
         {
+            FormatVersion = _chunks is null ? BackupManifest.SingleObjectFormatVersion : BackupManifest.CurrentFormatVersion,
+            Layout = _chunks is null ? BackupManifest.SingleObjectLayout : BackupManifest.ChunkedLayout,
             Id = Id,
             Cell = _plan.Cell,
             Source = _plan.Source,
@@ -70,11 +78,12 @@ public sealed class BackupWriter : IDisposable
             },
             Encryption = _key is null ? null : new ManifestEncryption
             {
+                Algorithm = _chunks is null ? "AES-256-GCM-STREAM" : ChunkedEncryptionAlgorithm,
                 SegmentSize = _repository.Config.Defaults.SegmentSize,
                 KeyId = _key.Id,
                 KeyName = _key.Name,
                 KeyCreatedAt = _key.CreatedAt == DateTimeOffset.MinValue ? null : _key.CreatedAt,
-                WrappedDataKey = DataKeyWrapper.Wrap(_key, _dataKey, Id),
+                WrappedDataKey = _chunks is null ? DataKeyWrapper.Wrap(_key, _dataKey, Id) : null,
             },
             Objects = new Dictionary<string, ManifestObject>(_objects),
             EngineInfo = engineInfo,
@@ -85,12 +94,18 @@ public sealed class BackupWriter : IDisposable
         return manifest;
     }
 
+    /// <summary>Chunked backups: every blob is a BTSEG stream under its pack's own data key (wrapped in the pack and the index).</summary>
+    public const string ChunkedEncryptionAlgorithm = "AES-256-GCM-PACKS";
+
     public void Dispose()
     {
+        if (!_completed) _chunks?.Discard();
+        _chunks?.Dispose();
         if (!_completed)
         {
             foreach (var info in _objects.Values)
             {
+                if (info.Chunks is not null) continue; // a name only: its chunks are in packs, discarded above
                 try { _repository.Store.Delete(info.Key); } catch (Exception e) when (e is IOException or Errors.BackupToolsException) { /* tmp sweep / GC finds it */ }
             }
         }

@@ -6,7 +6,8 @@ using BackupTools.Core.Pipeline.Encryption;
 namespace BackupTools.Core.Repository;
 
 /// <summary>What rotation did to one backup.</summary>
-public enum KeyRotationOutcome { Rewrapped, AlreadyRotated, OtherKey, NotEncrypted }
+/// <summary>ChunkedNotRotated: a format-2 (chunked) backup, whose packs carry their own wrapped keys; rotation does not reach them yet.</summary>
+public enum KeyRotationOutcome { Rewrapped, AlreadyRotated, OtherKey, NotEncrypted, ChunkedNotRotated }
 
 /// <summary>One backup's rotation: the key it needed before and needs now.</summary>
 public sealed record KeyRotationResult(string Id, string Cell, KeyRotationOutcome Outcome, string? NeededBefore, string? NeedsNow);
@@ -33,6 +34,12 @@ public sealed class KeyRotation(IOperationObserver observer)
         foreach (var manifest in repository.ListManifests(observer, cancel))
         {
             cancel.ThrowIfCancellationRequested();
+            if (manifest.IsChunked)
+            {
+                observer.Warning($"{manifest.Id} is a chunked (format 2) backup: its packs carry their own wrapped keys, which Update-BackupKey does not re-wrap yet. Keep key {manifest.Encryption?.KeyId} for it.");
+                results.Add(new(manifest.Id, manifest.Cell, KeyRotationOutcome.ChunkedNotRotated, manifest.Encryption?.KeyId, manifest.Encryption?.KeyId));
+                continue;
+            }
             var result = RotateOne(repository, manifest, from, to, cancel);
             if (result.Outcome == KeyRotationOutcome.Rewrapped) observer.Verbose($"{manifest.Id}: data key re-wrapped from {from.Id} to {to.Id}.");
             results.Add(result);

@@ -37,10 +37,10 @@ public static class KeyWraps
 
     public static string Key(string id) => $"{Prefix}{id}{Suffix}";
 
-    /// <summary>The wrap a manifest was written with.</summary>
-    public static KeyWrap? OfManifest(BackupManifest manifest) => manifest.Encryption is not { } e ? null : new KeyWrap
+    /// <summary>The wrap a manifest was written with; null when unencrypted or chunked (each pack wraps its own key).</summary>
+    public static KeyWrap? OfManifest(BackupManifest manifest) => manifest.Encryption is not { WrappedDataKey: { } wrapped } e ? null : new KeyWrap
     {
-        KeyId = e.KeyId, KeyName = e.KeyName, KeyCreatedAt = e.KeyCreatedAt, WrappedDataKey = e.WrappedDataKey, WrappedAt = manifest.CompletedAt,
+        KeyId = e.KeyId, KeyName = e.KeyName, KeyCreatedAt = e.KeyCreatedAt, WrappedDataKey = wrapped, WrappedAt = manifest.CompletedAt,
     };
 
     /// <summary>Every wrap of the backup's data key, the one it needs first: the record's newest to oldest, then the manifest's.</summary>

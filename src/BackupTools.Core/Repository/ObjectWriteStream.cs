@@ -1,31 +1,24 @@
-using BackupTools.Core.Pipeline.Compression;
-using BackupTools.Core.Pipeline.Encryption;
 using BackupTools.Core.Pipeline.Hashing;
-using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Repository;
 
 /// <summary>
-/// The write side of the pipeline for one object: raw hash → compress → encrypt → stored hash → store.
-/// Complete() flushes every stage in order and commits the object; Dispose() alone discards it.
+/// The write side of the pipeline for one object: raw hash → the repository's sink (format 1: compress → encrypt →
+/// stored hash → store; format 2: chunk → pack). Complete() flushes every stage in order and commits the object;
+/// Dispose() alone discards it.
 /// </summary>
 public sealed class ObjectWriteStream : Stream
 {
-    private readonly PendingObject _pending;
-    private readonly HashingStream _stored;
+    private readonly IObjectSink _sink;
     private readonly HashingStream _raw;
     private readonly Action<ManifestObject> _onCommitted;
     private bool _done;
 
-    internal ObjectWriteStream(PendingObject pending, CompressionSettings compression, byte[]? dataKey, string? keyId,
-        int segmentSize, Action<ManifestObject> onCommitted)
+    internal ObjectWriteStream(IObjectSink sink, Action<ManifestObject> onCommitted)
     {
-        _pending = pending;
+        _sink = sink;
         _onCommitted = onCommitted;
-        _stored = new HashingStream(pending, leaveOpen: true);
-        Stream encrypted = dataKey is null ? _stored : new SegmentedEncryptStream(_stored, dataKey, keyId!, segmentSize, leaveOpen: false);
-        var compressed = CompressionCodec.Compress(encrypted, compression, leaveOpen: false);
-        _raw = new HashingStream(compressed, leaveOpen: false);
+        _raw = new HashingStream(sink.Input, leaveOpen: false);
     }
 
     public long RawBytes => _raw.BytesCounted;
@@ -33,17 +26,9 @@ public sealed class ObjectWriteStream : Stream
     public ManifestObject Complete()
     {
         if (_done) throw new InvalidOperationException("object already completed");
-        _raw.Dispose(); // cascades: final compressed frame, final encrypted segment, stored hash
-        var info = new ManifestObject
-        {
-            Key = _pending.Key,
-            RawBytes = _raw.BytesCounted,
-            RawSha256 = _raw.HashHex,
-            StoredBytes = _stored.BytesCounted,
-            Sha256 = _stored.HashHex,
-        };
-        _pending.Commit();
-        _pending.Dispose();
+        _raw.Dispose(); // cascades: final compressed frame / last chunk, final encrypted segment, stored hash
+        var info = _sink.Commit(_raw.BytesCounted, _raw.HashHex);
+        _sink.Dispose();
         _done = true;
         _onCommitted(info);
         return info;
@@ -66,7 +51,7 @@ public sealed class ObjectWriteStream : Stream
         if (disposing && !_done)
         {
             try { _raw.Dispose(); } catch (Exception) { /* the object is being discarded anyway */ }
-            _pending.Dispose();
+            _sink.Dispose();
             _done = true;
         }
         base.Dispose(disposing);

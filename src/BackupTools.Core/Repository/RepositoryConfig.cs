@@ -6,13 +6,21 @@ namespace BackupTools.Core.Repository;
 public sealed class RepositoryConfig
 {
     public const string FormatName = "backuptools-repository";
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest format this version reads: 1 (one object per backup) or 2 (chunked, deduplicated).</summary>
+    public const int CurrentFormatVersion = 2;
+    /// <summary>What new repositories get unless asked otherwise: v1 stays the default until v2 round-trips every engine.</summary>
+    public const int DefaultFormatVersion = 1;
+    public const int ChunkedFormatVersion = 2;
 
     [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
-    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = CurrentFormatVersion;
+    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = DefaultFormatVersion;
     [JsonPropertyName("id")] public string Id { get; init; } = Guid.NewGuid().ToString("N");
     [JsonPropertyName("createdAt")] public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
     [JsonPropertyName("defaults")] public RepositoryDefaults Defaults { get; init; } = new();
+    /// <summary>Format 2 only: how data is cut into chunks and packed, and the wrapped chunk secret.</summary>
+    [JsonPropertyName("chunking")] public Chunked.ChunkingConfig? Chunking { get; init; }
+
+    [JsonIgnore] public bool IsChunked => FormatVersion >= ChunkedFormatVersion;
 }
 
 public sealed class RepositoryDefaults

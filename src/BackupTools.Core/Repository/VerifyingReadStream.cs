@@ -15,10 +15,11 @@ namespace BackupTools.Core.Repository;
 public sealed class VerifyingReadStream : Stream
 {
     private readonly ManifestObject _expected;
-    private readonly HashingStream _stored;
+    /// <summary>Null for a chunked object: each chunk is checked against its keyed id as it is read.</summary>
+    private readonly HashingStream? _stored;
     private readonly HashingStream _raw;
 
-    private VerifyingReadStream(ManifestObject expected, HashingStream stored, HashingStream raw)
+    private VerifyingReadStream(ManifestObject expected, HashingStream? stored, HashingStream raw)
     {
         _expected = expected;
         _stored = stored;
@@ -29,6 +30,7 @@ public sealed class VerifyingReadStream : Stream
     {
         if (!manifest.Objects.TryGetValue(role, out var expected))
             throw new BackupIntegrityException("ManifestObjectMissing", $"Backup {manifest.Id} has no '{role}' object in its manifest.");
+        if (manifest.IsChunked) return OpenChunked(repository, expected, keys);
         var storedSize = repository.Store.SizeOf(expected.Key, cancel);
         if (storedSize is null) throw new StoreObjectNotFoundException(repository.Location, expected.Key);
         if (storedSize != expected.StoredBytes)
@@ -54,6 +56,20 @@ public sealed class VerifyingReadStream : Stream
         }
     }
 
+    private static VerifyingReadStream OpenChunked(BackupRepository repository, ManifestObject expected, BackupKeyRing? keys)
+    {
+        if (expected.Chunks is null)
+            throw new BackupIntegrityException("ManifestMalformed", $"{expected.Key}: a chunked backup's object has no chunk list.");
+        List<Chunked.ChunkId> ids;
+        try { ids = expected.Chunks.Select(Chunked.ChunkId.Parse).ToList(); }
+        catch (FormatException e) { throw new BackupIntegrityException("ManifestMalformed", $"{expected.Key}: the chunk list holds an invalid id ({e.Message}).", inner: e); }
+        if (ChunkedObjectSink.ChunkListHash(ids) != expected.Sha256)
+            throw new BackupIntegrityException("StoredHashMismatch", $"{expected.Key}: the chunk list does not match the manifest's sha256 (the manifest was altered).");
+        var chunks = new Chunked.ChunkedReadStream(repository, keys ?? new BackupKeyRing(), ids, expected.Key);
+        Chunked.ChunkedReadStream.Locate(repository.ChunkIndex, ids, expected.Key); // a lost index entry is named before any byte is read
+        return new VerifyingReadStream(expected, null, new HashingStream(chunks));
+    }
+
     public long RawBytesRead => _raw.BytesCounted;
 
     /// <summary>Reads whatever the caller left, then proves sizes and hashes match the manifest.</summary>
@@ -63,7 +79,7 @@ public sealed class VerifyingReadStream : Stream
         {
             var buffer = new byte[1 << 16];
             while (_raw.Read(buffer) > 0) cancel.ThrowIfCancellationRequested(); // may be most of a large object
-            _stored.CopyTo(Stream.Null); // bytes after the last frame/segment must still be counted
+            _stored?.CopyTo(Stream.Null); // bytes after the last frame/segment must still be counted
         }
         catch (BackupIntegrityException e) when (!e.Message.Contains(_expected.Key, StringComparison.Ordinal)) { throw Named(e); }
         catch (BackupToolsException) { throw; }
@@ -71,10 +87,10 @@ public sealed class VerifyingReadStream : Stream
         {
             throw new BackupIntegrityException("DecompressionFailed", $"The object {_expected.Key} could not be decompressed: {e.Message}", inner: e);
         }
-        if (_stored.BytesCounted != _expected.StoredBytes)
+        if (_stored is not null && _stored.BytesCounted != _expected.StoredBytes)
             throw new BackupIntegrityException("StoredSizeMismatch",
                 $"{_expected.Key}: stored size is {_stored.BytesCounted} bytes, the manifest says {_expected.StoredBytes} (truncated or appended).");
-        if (_stored.HashHex != _expected.Sha256)
+        if (_stored is not null && _stored.HashHex != _expected.Sha256)
             throw new BackupIntegrityException("StoredHashMismatch", $"{_expected.Key}: SHA-256 of the stored bytes does not match the manifest.");
         if (_raw.BytesCounted != _expected.RawBytes || _raw.HashHex != _expected.RawSha256)
             throw new BackupIntegrityException("RawHashMismatch", $"{_expected.Key}: the restored bytes do not match the manifest's raw SHA-256/size.");

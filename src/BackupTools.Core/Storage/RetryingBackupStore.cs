@@ -5,7 +5,7 @@ namespace BackupTools.Core.Storage;
 /// backend retries its own pieces (S3 retries a failed part, not the whole object). A cancelled call stops
 /// waiting for its next try.
 /// </summary>
-public sealed class RetryingBackupStore(IBackupStore inner, RetryPolicy policy) : IBackupStore
+public sealed class RetryingBackupStore(IBackupStore inner, RetryPolicy policy) : IBackupStore, IRangeReadableStore
 {
     public IBackupStore Inner => inner;
     public string Location => inner.Location;
@@ -13,6 +13,7 @@ public sealed class RetryingBackupStore(IBackupStore inner, RetryPolicy policy) 
     public PendingObject OpenWrite(string key, CancellationToken cancel = default) => policy.Run(() => inner.OpenWrite(key, cancel), cancel);
     public Stream OpenRead(string key, CancellationToken cancel = default) => policy.Run(() => inner.OpenRead(key, cancel), cancel);
     public bool Exists(string key, CancellationToken cancel = default) => policy.Run(() => inner.Exists(key, cancel), cancel);
+    public byte[] ReadRange(string key, long offset, int length, CancellationToken cancel = default) => policy.Run(() => inner.ReadRange(key, offset, length, cancel), cancel);
     public long? SizeOf(string key, CancellationToken cancel = default) => policy.Run(() => inner.SizeOf(key, cancel), cancel);
     public IEnumerable<string> List(string prefix, CancellationToken cancel = default) => policy.Run(() => inner.List(prefix, cancel).ToList(), cancel);
     public void Delete(string key, CancellationToken cancel = default) => policy.Run(() => inner.Delete(key, cancel), cancel);

@@ -5,6 +5,7 @@ using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
+using BackupTools.Core.Repository.Chunked;
 
 namespace BackupTools.Core.Verification;
 
@@ -111,13 +112,22 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
 
     private bool VerifyObject(BackupRepository repository, BackupManifest manifest, string role, ManifestObject expected, BackupKeyRing? keys, List<IntegrityCheck> checks)
     {
-        var size = repository.Store.SizeOf(expected.Key);
-        if (size != expected.StoredBytes)
+        if (manifest.IsChunked)
         {
-            checks.Add(new IntegrityCheck($"{role}:stored-size", false, size is null ? $"{expected.Key} is missing" : $"{size} bytes stored, manifest says {expected.StoredBytes}"));
-            return false;
+            var (present, detail) = PackPresenceCheck.Run(repository, expected, keys);
+            checks.Add(new IntegrityCheck($"{role}:packs", present, detail));
+            if (!present) return false;
         }
-        checks.Add(new IntegrityCheck($"{role}:stored-size", true, $"{size} bytes"));
+        else
+        {
+            var size = repository.Store.SizeOf(expected.Key);
+            if (size != expected.StoredBytes)
+            {
+                checks.Add(new IntegrityCheck($"{role}:stored-size", false, size is null ? $"{expected.Key} is missing" : $"{size} bytes stored, manifest says {expected.StoredBytes}"));
+                return false;
+            }
+            checks.Add(new IntegrityCheck($"{role}:stored-size", true, $"{size} bytes"));
+        }
         var step = $"{role}:open";
         try
         {
@@ -131,7 +141,9 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
             stream.VerifyToEnd();
             checks.Add(new IntegrityCheck($"{role}:{validator.Name}", true, detail));
             checks.Add(new IntegrityCheck($"{role}:decrypt+decompress", true, manifest.Encryption is null ? $"{manifest.Compression.Algorithm}" : $"AES-256-GCM, {manifest.Compression.Algorithm}"));
-            checks.Add(new IntegrityCheck($"{role}:sha256", true, $"stored {expected.Sha256[..12]}…, raw {expected.RawSha256[..12]}… match"));
+            checks.Add(new IntegrityCheck($"{role}:sha256", true, manifest.IsChunked
+                ? $"{expected.Chunks!.Count} chunk id(s) and raw {expected.RawSha256[..12]}… match"
+                : $"stored {expected.Sha256[..12]}…, raw {expected.RawSha256[..12]}… match"));
             return true;
         }
         catch (BackupToolsException e)
@@ -140,6 +152,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
             {
                 "KeyRequired" or "KeyNotInKeyRing" or "DataKeyUnwrapFailed" or "PrivateKeyRequired" => $"{role}:key",
                 "StoredSizeMismatch" or "StoredHashMismatch" or "RawHashMismatch" => $"{role}:sha256",
+                "PackMissing" or "PackTruncated" or "ChunkNotInIndex" or "ChunkHashMismatch" or "ChunkLengthMismatch" => $"{role}:packs",
                 _ when e.ErrorId.StartsWith("Encrypted", StringComparison.Ordinal) || e.ErrorId == "DecompressionFailed" => $"{role}:decrypt+decompress",
                 _ => step,
             };

@@ -24,6 +24,11 @@ public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet, IStor
     [Parameter]
     public int? CompressionLevel { get; set; }
 
+    /// <summary>v1: one object per backup (the default). v2: content-defined chunks in packs, deduplicated across backups; needs a key to back up.</summary>
+    [Parameter]
+    [ValidateSet("v1", "v2", IgnoreCase = true)]
+    public string Format { get; set; } = "v1";
+
     /// <summary>Refuse backups that are not encrypted.</summary>
     [Parameter]
     public SwitchParameter RequireEncryption { get; set; }
@@ -40,8 +45,8 @@ public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet, IStor
             {
                 Compression = Compression.ToLowerInvariant(),
                 CompressionLevel = CompressionLevel,
-                RequireEncryption = RequireEncryption,
-            });
+                RequireEncryption = RequireEncryption || Format.Equals("v2", StringComparison.OrdinalIgnoreCase),
+            }, int.Parse(Format[1..], System.Globalization.CultureInfo.InvariantCulture));
             WriteObject(RepositoryInfo.From(repository));
         }
         catch (Exception e) when (e is not PipelineStoppedException)

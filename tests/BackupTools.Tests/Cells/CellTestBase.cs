@@ -21,9 +21,9 @@ public abstract class CellTestBase : IDisposable
 
     protected PsResult Run(string script, params (string Name, object? Value)[] extra) => Ps.Run(script, Vars(extra));
 
-    protected void InitRepoWithKey(bool createCell = true)
+    protected void InitRepoWithKey(bool createCell = true, string format = "v1")
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Path $repo -Format $format | Out-Null; New-BackupKey -Path $key | Out-Null", ("format", format)).AssertNoErrors();
         if (createCell) SampleTree.Create(Cell);
     }
 

@@ -82,7 +82,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell,Compression,CompressionLevel,ConnectionString,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySqlPhysical"));
         Assert.Equal("At,BinlogCell,Cell!,ConnectionString,Credential,DataDirectory!,Gtid,Id!,KeepPreviousDataDirectory,Key,KeyFile,Port,Repository,Server,StartCommand,StorageCredential,ToolPath", Surface("Restore-MySqlPhysical"));
         Assert.Equal("Cell,Id,IncludeSafety,KeyRotationPeriod,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
-        Assert.Equal("Compression,CompressionLevel,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
+        Assert.Equal("Compression,CompressionLevel,Format,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));
         Assert.Equal("From!,LockTimeoutSec,Repository,StorageCredential,To!", Surface("Update-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));

@@ -13,16 +13,19 @@ public static class CompressionCodec
     /// <summary>Tests set this to prove the managed fallback writes the same format.</summary>
     public static bool ForceManagedZstd { get; set; }
 
-    public static Stream Compress(Stream inner, CompressionSettings settings, bool leaveOpen = false)
+    /// <param name="singleThreaded">No zstd worker threads: for small independent inputs (a 1 MiB chunk is one zstd job
+    /// anyway), where a worker pool per stream would cost more than it overlaps.</param>
+    public static Stream Compress(Stream inner, CompressionSettings settings, bool leaveOpen = false, bool singleThreaded = false)
     {
+        var workers = singleThreaded ? 0 : Workers;
         switch (settings.Algorithm)
         {
             case CompressionAlgorithm.Zstd when NativeZstdCompressionStream.IsAvailable && !ForceManagedZstd:
-                return new NativeZstdCompressionStream(inner, settings.EffectiveLevel, Workers, leaveOpen);
+                return new NativeZstdCompressionStream(inner, settings.EffectiveLevel, workers, leaveOpen);
             case CompressionAlgorithm.Zstd:
                 var zstd = new CompressionStream(inner, settings.EffectiveLevel, bufferSize: 1 << 20, leaveOpen: leaveOpen);
                 // zstd's own worker threads overlap compression with our reading/encryption.
-                if (Workers > 0) zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Workers);
+                if (workers > 0) zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, workers);
                 zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
                 return zstd;
             case CompressionAlgorithm.Gzip:

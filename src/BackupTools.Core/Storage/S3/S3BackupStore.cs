@@ -11,7 +11,7 @@ namespace BackupTools.Core.Storage.S3;
 /// visible only when complete (single PUT or CompleteMultipartUpload), so — as on disk — a key is
 /// either absent or whole. Every call that fails transiently throws <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class S3BackupStore : IBackupStore, IPreparableStore
+public sealed class S3BackupStore : IBackupStore, IPreparableStore, IRangeReadableStore
 {
     public S3BackupStore(S3Location location, StorageCredential? credential = null, RetryPolicy? partRetry = null)
     {
@@ -31,6 +31,20 @@ public sealed class S3BackupStore : IBackupStore, IPreparableStore
     public PendingObject OpenWrite(string key, CancellationToken cancel = default) => new S3MultipartWriteStream(this, CheckKey(key), cancel);
 
     public Stream OpenRead(string key, CancellationToken cancel = default) => S3ReadStream.Open(this, CheckKey(key), cancel);
+
+    public byte[] ReadRange(string key, long offset, int length, CancellationToken cancel = default)
+    {
+        if (length == 0) return [];
+        using var response = Call(key, () => Client.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = Target.Bucket,
+            Key = Target.KeyOf(CheckKey(key)),
+            ByteRange = new ByteRange(offset, offset + length - 1),
+        }, cancel), cancel);
+        using var body = new MemoryStream(length);
+        response.ResponseStream.CopyTo(body);
+        return body.ToArray();
+    }
 
     public bool Exists(string key, CancellationToken cancel = default) => SizeOf(key, cancel) != null;
 

@@ -1,0 +1,115 @@
+using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline.Compression;
+using BackupTools.Core.Storage;
+
+namespace BackupTools.Core.Repository.Chunked;
+
+/// <summary>
+/// The chunk side of one backup in a format-2 repository. A chunk already in the index (or already written by this
+/// backup) is only referenced: it is neither compressed, encrypted nor uploaded again. New chunks go into packs of
+/// about the repository's pack size; <see cref="Seal"/> closes the last pack and writes this backup's index file,
+/// which must happen before the manifest. <see cref="Discard"/> removes every pack and index file this backup wrote
+/// (under the exclusive writer lock nothing else can reference them yet).
+/// </summary>
+internal sealed class ChunkStoreWriter : IDisposable
+{
+    private readonly IBackupStore _store;
+    private readonly ChunkIndex _index;
+    private readonly BackupKey _kek;
+    private readonly CompressionSettings _compression;
+    private readonly int _segmentSize;
+    private readonly int _packSize;
+    private readonly byte[] _secret;
+    private readonly ChunkHasher _hasher;
+    private readonly ChunkerParameters _parameters;
+    private readonly HashSet<ChunkId> _written = new();
+    private readonly List<IndexedPack> _packs = new();
+    private readonly List<string> _writtenKeys = new();
+    private PackWriter? _pack;
+
+    public ChunkStoreWriter(BackupRepository repository, BackupKeyRing keys, CompressionSettings compression, CancellationToken cancel = default)
+    {
+        _store = repository.Store;
+        _secret = ChunkSecrets.ForWriting(_store, keys);
+        var chunking = repository.Config.Chunking!;
+        _parameters = chunking.Parameters;
+        _packSize = chunking.PackSize;
+        _index = repository.ChunkIndex;
+        _index.Refresh(_store, keys, cancel);
+        _kek = keys.Current;
+        _compression = compression;
+        _segmentSize = repository.Config.Defaults.SegmentSize;
+        _hasher = new ChunkHasher(_secret);
+    }
+
+    /// <summary>Bytes this backup added to packs (new blobs only).</summary>
+    public long NewStoredBytes { get; private set; }
+    public int NewChunks { get; private set; }
+    public int ReusedChunks { get; private set; }
+
+    public ContentDefinedChunker NewChunker() => new(_secret, _parameters);
+
+    /// <summary>Stores a chunk unless the repository has it; returns its id and the stored bytes it added (0 when reused).</summary>
+    public (ChunkId Id, long Added) Store(ReadOnlySpan<byte> chunk)
+    {
+        var id = _hasher.IdOf(chunk);
+        if (_written.Contains(id) || _index.Contains(id))
+        {
+            ReusedChunks++;
+            return (id, 0);
+        }
+        _pack ??= new PackWriter(_store, _kek, _compression, _segmentSize);
+        var added = _pack.Add(id, chunk);
+        _written.Add(id);
+        NewChunks++;
+        NewStoredBytes += added;
+        if (_pack.Size >= _packSize) ClosePack();
+        return (id, added);
+    }
+
+    private void ClosePack()
+    {
+        if (_pack is null) return;
+        var pack = _pack;
+        _pack = null;
+        using (pack)
+        {
+            var reference = pack.Finish();
+            _writtenKeys.Add(reference.Key);
+            _packs.Add(new IndexedPack
+            {
+                Pack = reference,
+                Chunks = pack.Entries.Select(e => new IndexedChunk { Id = e.Id.ToString(), Offset = e.Offset, Length = e.Length, RawLength = e.RawLength }).ToList(),
+            });
+        }
+    }
+
+    /// <summary>Closes the open pack and writes the index file of the packs this backup wrote (none: no index file).</summary>
+    public void Seal(CancellationToken cancel = default)
+    {
+        ClosePack();
+        if (_packs.Count == 0) return;
+        // Not added to the shared in-memory index here: the next backup's Refresh reads the file, so a backup discarded
+        // after this point (its manifest failed) leaves no entry pointing at its deleted packs.
+        _writtenKeys.Add(IndexFile.Write(_store, _kek, _segmentSize, new IndexBody { Packs = _packs }, cancel));
+    }
+
+    /// <summary>Removes what this backup stored (index file first, so no index ever names a pack that is gone).</summary>
+    public void Discard()
+    {
+        _pack?.Dispose();
+        _pack = null;
+        foreach (var key in Enumerable.Reverse(_writtenKeys))
+        {
+            try { _store.Delete(key); } catch (Exception e) when (e is IOException or Errors.BackupToolsException) { /* left for prune */ }
+        }
+        _writtenKeys.Clear();
+    }
+
+    public void Dispose()
+    {
+        _pack?.Dispose();
+        _hasher.Dispose();
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(_secret);
+    }
+}

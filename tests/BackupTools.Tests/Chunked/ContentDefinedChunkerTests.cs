@@ -1,0 +1,120 @@
+using BackupTools.Core.Repository.Chunked;
+
+namespace BackupTools.Tests.Chunked;
+
+public sealed class ContentDefinedChunkerTests
+{
+    private static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+    private static readonly ChunkerParameters Small = new(2 * 1024, 8 * 1024, 64 * 1024);
+
+    private sealed class Collector(byte[] secret) : IChunkConsumer
+    {
+        private readonly ChunkHasher _hasher = new(secret);
+        public readonly List<(ChunkId Id, int Length)> Chunks = new();
+        public readonly MemoryStream Joined = new();
+        public void Accept(ReadOnlySpan<byte> chunk)
+        {
+            Chunks.Add((_hasher.IdOf(chunk), chunk.Length));
+            Joined.Write(chunk);
+        }
+    }
+
+    private static Collector Chunk(byte[] data, ChunkerParameters parameters, byte[]? secret = null, int writeSize = 65536)
+    {
+        secret ??= Secret;
+        var collector = new Collector(secret);
+        using (var stream = new ChunkingStream(new ContentDefinedChunker(secret, parameters), collector))
+        {
+            for (var offset = 0; offset < data.Length; offset += writeSize)
+                stream.Write(data, offset, Math.Min(writeSize, data.Length - offset));
+        }
+        return collector;
+    }
+
+    private static byte[] RandomData(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    [Fact]
+    public void Chunks_join_back_to_the_input_and_respect_min_and_max()
+    {
+        var data = RandomData(3 * 1024 * 1024 + 17, 1);
+        var result = Chunk(data, Small);
+        Assert.Equal(data, result.Joined.ToArray());
+        Assert.All(result.Chunks.SkipLast(1), c => Assert.InRange(c.Length, Small.MinSize, Small.MaxSize));
+        Assert.InRange(result.Chunks[^1].Length, 1, Small.MaxSize);
+        var average = data.Length / (double)result.Chunks.Count;
+        Assert.InRange(average, Small.AverageSize / 2.0, Small.AverageSize * 2.0);
+    }
+
+    [Fact]
+    public void Data_without_cut_points_is_cut_at_max_size()
+    {
+        var zeros = new byte[Small.MaxSize * 3 + 5]; // the gear hash of a constant run never reaches a zero top
+        var result = Chunk(zeros, Small);
+        Assert.Equal([Small.MaxSize, Small.MaxSize, Small.MaxSize, 5], result.Chunks.Select(c => c.Length));
+    }
+
+    [Fact]
+    public void Same_data_gives_same_ids_whatever_the_write_sizes()
+    {
+        var data = RandomData(2 * 1024 * 1024, 2);
+        var big = Chunk(data, Small, writeSize: 1 << 20);
+        var tiny = Chunk(data, Small, writeSize: 1000);
+        Assert.Equal(big.Chunks, tiny.Chunks);
+    }
+
+    [Fact]
+    public void An_insert_near_the_start_leaves_most_chunk_ids_unchanged()
+    {
+        var data = RandomData(4 * 1024 * 1024, 3);
+        var edited = new byte[data.Length + 100];
+        data.AsSpan(0, 5000).CopyTo(edited);
+        RandomData(100, 4).CopyTo(edited, 5000);
+        data.AsSpan(5000).CopyTo(edited.AsSpan(5100));
+        var before = Chunk(data, Small).Chunks.Select(c => c.Id).ToHashSet();
+        var after = Chunk(edited, Small).Chunks.Select(c => c.Id).ToList();
+        var changed = after.Count(id => !before.Contains(id));
+        Assert.True(after.Count > 100, $"{after.Count} chunks");
+        Assert.InRange(changed, 1, 3);
+    }
+
+    [Fact]
+    public void A_different_secret_gives_different_ids_and_cut_points()
+    {
+        var data = RandomData(2 * 1024 * 1024, 5);
+        var other = Enumerable.Repeat((byte)7, 32).ToArray();
+        var first = Chunk(data, Small);
+        var second = Chunk(data, Small, other);
+        Assert.Empty(first.Chunks.Select(c => c.Id).Intersect(second.Chunks.Select(c => c.Id)));
+        Assert.NotEqual(first.Chunks.Select(c => c.Length), second.Chunks.Select(c => c.Length));
+    }
+
+    [Fact]
+    public void Default_parameters_average_about_one_mebibyte()
+    {
+        var data = RandomData(48 * 1024 * 1024, 6);
+        var result = Chunk(data, ChunkerParameters.Default);
+        Assert.All(result.Chunks.SkipLast(1), c => Assert.InRange(c.Length, 512 * 1024, 8 * 1024 * 1024));
+        Assert.InRange(data.Length / (double)result.Chunks.Count, 700_000, 1_600_000);
+    }
+
+    [Fact]
+    public void Chunk_id_round_trips_through_hex()
+    {
+        using var hasher = new ChunkHasher(Secret);
+        var id = hasher.IdOf("hello"u8);
+        Assert.Equal(id, ChunkId.Parse(id.ToString()));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData(Secret, "hello"u8)).ToLowerInvariant(), id.ToString());
+    }
+
+    [Fact]
+    public void Invalid_parameters_are_refused()
+    {
+        Assert.ThrowsAny<Exception>(() => new ContentDefinedChunker(Secret, new ChunkerParameters(1024, 3000, 8192)));
+        Assert.ThrowsAny<Exception>(() => new ContentDefinedChunker(Secret, new ChunkerParameters(8192, 4096, 65536)));
+    }
+}
