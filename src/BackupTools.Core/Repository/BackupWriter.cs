@@ -28,6 +28,7 @@ public sealed class BackupWriter : IDisposable
         _key = key;
         StartedAt = DateTimeOffset.UtcNow;
         Id = BackupId.New(StartedAt, plan.Cell, plan.Engine);
+        repository.HeldLock?.Claim([Id]); // before the first object: a concurrent writer's sweep must see it is in flight
         if (key != null) _dataKey = DataKeys.NewDataKey();
     }
 

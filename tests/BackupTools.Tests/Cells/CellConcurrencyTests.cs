@@ -30,7 +30,7 @@ public sealed class CellConcurrencyTests : CellTestBase
     {
         InitRepoWithKey();
         var repository = BackupRepository.Open(new LocalBackupStore(Repo));
-        using (WriterLock.Acquire(repository, "test holder", TimeSpan.Zero))
+        using (WriterLock.AcquireExclusive(repository, "test holder", TimeSpan.Zero))
         {
             var error = Run("Backup-Cell crm $cell -Repository $repo -KeyFile $key").AssertError("RepositoryLocked");
             Assert.Contains(Environment.MachineName, error.Exception.Message);
@@ -45,7 +45,7 @@ public sealed class CellConcurrencyTests : CellTestBase
     {
         InitRepoWithKey();
         var repository = BackupRepository.Open(new LocalBackupStore(Repo));
-        var held = WriterLock.Acquire(repository, "test holder", TimeSpan.Zero);
+        var held = WriterLock.AcquireExclusive(repository, "test holder", TimeSpan.Zero);
         _ = Task.Delay(1500).ContinueWith(_ => held.Dispose());
         Run("Backup-Cell crm $cell -Repository $repo -KeyFile $key -LockTimeoutSec 30").AssertNoErrors();
     }

@@ -36,7 +36,7 @@ public sealed class LockFaultTests : IDisposable
             {
                 try
                 {
-                    using (WriterLock.Acquire(_repository, $"writer {i}", wait))
+                    using (WriterLock.AcquireExclusive(_repository, $"writer {i}", wait))
                     {
                         if (Interlocked.Increment(ref holders) > 1) Interlocked.Increment(ref overlaps);
                         Interlocked.Increment(ref acquired);
@@ -70,16 +70,16 @@ public sealed class LockFaultTests : IDisposable
         using var holder = new BtProcess(
             BtProcess.CoreTypeFunction +
             $"$r = (CoreType BackupTools.Core.Repository.BackupRepository)::Open((CoreType BackupTools.Core.Storage.LocalBackupStore)::new('{_temp.Sub("repo")}')); " +
-            "$l = (CoreType BackupTools.Core.Repository.WriterLock)::Acquire($r, 'holder', [TimeSpan]::Zero, [Threading.CancellationToken]::None); Start-Sleep 60");
+            "$l = (CoreType BackupTools.Core.Repository.WriterLock)::AcquireExclusive($r, 'holder', [TimeSpan]::Zero, [Threading.CancellationToken]::None); Start-Sleep 60");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!File.Exists(LeasePath) && clock.Elapsed < TimeSpan.FromSeconds(60) && !holder.HasExited) Thread.Sleep(50);
         Assert.True(File.Exists(LeasePath), "the holder process never took the lease");
-        var error = Assert.Throws<BackupToolsException>(() => WriterLock.Acquire(_repository, "second", TimeSpan.Zero));
+        var error = Assert.Throws<BackupToolsException>(() => WriterLock.AcquireExclusive(_repository, "second", TimeSpan.Zero));
         Assert.Equal("RepositoryLocked", error.ErrorId);
         Assert.Contains($"pid {holder.Pid}", error.Message);
         holder.Kill();
         // Its process is gone: the lease is stale at once, not after the lease duration.
-        using var taken = WriterLock.Acquire(_repository, "after the holder died", TimeSpan.FromSeconds(5));
+        using var taken = WriterLock.AcquireExclusive(_repository, "after the holder died", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -92,13 +92,13 @@ public sealed class LockFaultTests : IDisposable
         try
         {
             WriterLock.UnreadableGrace = TimeSpan.FromSeconds(2);
-            var error = Assert.Throws<BackupToolsException>(() => WriterLock.Acquire(_repository, "impatient", TimeSpan.Zero));
+            var error = Assert.Throws<BackupToolsException>(() => WriterLock.AcquireExclusive(_repository, "impatient", TimeSpan.Zero));
             Assert.Equal("RepositoryLocked", error.ErrorId);
             Assert.Contains("cannot be read", error.Message);
             Assert.True(File.Exists(LeasePath) && new FileInfo(LeasePath).Length == 0, "the empty lease was broken");
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var taken = WriterLock.Acquire(_repository, "patient", TimeSpan.FromSeconds(20));
+            using var taken = WriterLock.AcquireExclusive(_repository, "patient", TimeSpan.FromSeconds(20));
             Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 10);
         }
         finally
@@ -114,7 +114,7 @@ public sealed class LockFaultTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(LeasePath)!);
         File.WriteAllBytes(LeasePath, []);
         File.SetLastWriteTimeUtc(LeasePath, DateTime.UtcNow - WriterLock.UnreadableGrace - TimeSpan.FromMinutes(1));
-        using var taken = WriterLock.Acquire(_repository, "next writer", TimeSpan.Zero);
+        using var taken = WriterLock.AcquireExclusive(_repository, "next writer", TimeSpan.Zero);
         Assert.True(new FileInfo(LeasePath).Length > 0);
     }
 
@@ -122,7 +122,7 @@ public sealed class LockFaultTests : IDisposable
     public void Breaking_a_stale_lease_spares_a_lease_a_new_holder_created_meanwhile()
     {
         var store = (LocalBackupStore)_repository.Store;
-        using var live = WriterLock.Acquire(_repository, "new holder", TimeSpan.Zero);
+        using var live = WriterLock.AcquireExclusive(_repository, "new holder", TimeSpan.Zero);
         var before = File.ReadAllBytes(LeasePath);
         // A contender that judged an older lease stale: the lease it finds now is not that one.
         Assert.False(store.DeleteIfUnchanged(WriterLock.LockKey, content => content.AsSpan().SequenceEqual("{\"leaseId\":\"old\"}"u8)));

@@ -187,7 +187,7 @@ public sealed class SyncRepositoryTests : ReplicationTestBase
         InitTarget();
         Backup();
         var destination = BackupRepository.Open(new LocalBackupStore(Target));
-        using (WriterLock.Acquire(destination, "another writer", TimeSpan.Zero))
+        using (WriterLock.AcquireExclusive(destination, "another writer", TimeSpan.Zero))
         {
             RunT("Sync-BackupRepository $repo $target -LockTimeoutSec 0").AssertError("RepositoryLocked");
             Assert.Empty(IdsIn(Target));

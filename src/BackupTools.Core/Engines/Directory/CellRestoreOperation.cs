@@ -77,7 +77,7 @@ public sealed class CellRestoreOperation(IOperationObserver observer)
     private string TakeSafetyBackup(BackupRepository repository, BackupManifest target, string destination, CellRestoreRequest request, CancellationToken cancel)
     {
         observer.Verbose($"Taking a safety backup of {destination} before replacing it.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-Cell {target.Cell} safety backup", request.LockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, $"Restore-Cell {target.Cell} safety backup", request.LockTimeout, cancel);
         var backup = new CellBackupOperation(observer).RunLocked(repository,
             new CellBackupRequest(request.Repository, target.Cell, destination, BackupKind.Full, null, request.Keys,
                 request.LockTimeout, SafetyBackup.Tags(target.Id)), cancel);

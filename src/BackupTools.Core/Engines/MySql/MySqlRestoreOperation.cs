@@ -35,7 +35,7 @@ public sealed class MySqlRestoreOperation(IOperationObserver observer)
 
         public string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel)
         {
-            using var writerLock = WriterLock.Acquire(repository, $"Restore-MySql {database} safety backup", request.LockTimeout, cancel);
+            using var writerLock = WriterLock.AcquireShared(repository, $"Restore-MySql {database} safety backup", request.LockTimeout, cancel);
             var outcome = new MySqlBackupOperation(observer).RunLocked(repository, new MySqlBackupRequest(request.Repository, request.Target,
                 [database], false, false, null, request.ToolPath, null, request.Keys, request.LockTimeout,
                 SafetyBackup.Tags(restoringId)), cancel).Single();

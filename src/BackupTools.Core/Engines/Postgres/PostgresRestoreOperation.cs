@@ -42,7 +42,7 @@ public sealed class PostgresRestoreOperation(IOperationObserver observer)
 
         public string TakeSafetyBackup(BackupRepository repository, string restoringId, CancellationToken cancel)
         {
-            using var writerLock = WriterLock.Acquire(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
+            using var writerLock = WriterLock.AcquireShared(repository, $"Restore-Postgres {database} safety backup", request.LockTimeout, cancel);
             var outcome = new PostgresBackupOperation(observer).RunLocked(repository, new PostgresBackupRequest(request.Repository, request.Target,
                 [database], false, false, false, [], [], null, request.ToolPath, null, request.Keys, request.LockTimeout,
                 SafetyBackup.Tags(restoringId)), cancel).Single();

@@ -85,7 +85,7 @@ public sealed class RabbitMqRestoreOperation(IOperationObserver observer)
     private string TakeSafetyBackup(BackupRepository repository, RabbitMqRestoreRequest request, RabbitMqTarget target, string restoringId, CancellationToken cancel)
     {
         observer.Verbose($"Exporting the current definitions of {target} as a safety backup.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-RabbitMqDefinitions {target} safety export", request.LockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, $"Restore-RabbitMqDefinitions {target} safety export", request.LockTimeout, cancel);
         return new RabbitMqBackupOperation(observer).RunLocked(repository,
             new RabbitMqBackupRequest(request.Repository, target, null, null, request.Keys, request.LockTimeout, SafetyBackup.Tags(restoringId)), cancel).Id;
     }

@@ -167,7 +167,7 @@ public sealed partial class RedisRestoreOperation(IOperationObserver observer)
     private string TakeSafetyBackup(BackupRepository repository, RedisRestoreRequest request, string restoringId, CancellationToken cancel)
     {
         observer.Verbose($"Taking a safety backup of {request.Target} before replacing its data.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-RedisRdb {request.Target.Host}:{request.Target.Port} safety backup", request.LockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, $"Restore-RedisRdb {request.Target.Host}:{request.Target.Port} safety backup", request.LockTimeout, cancel);
         return new RedisBackupOperation(observer).RunLocked(repository, new RedisBackupRequest(request.Repository, request.Target, RedisBackupMode.Replication,
             null, TimeSpan.FromMinutes(10), null, null, request.Keys, request.LockTimeout, Repository.SafetyBackup.Tags(restoringId)), cancel).Id;
     }

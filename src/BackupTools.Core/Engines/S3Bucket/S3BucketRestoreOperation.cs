@@ -86,7 +86,7 @@ public sealed class S3BucketRestoreOperation(IOperationObserver observer)
     private string TakeSafetyBackup(BackupRepository repository, S3BucketClient target, S3BucketRestoreRequest request, BackupManifest restoring, CancellationToken cancel)
     {
         observer.Verbose($"Taking a safety backup of {target.Location} before replacing its objects.");
-        using var writerLock = WriterLock.Acquire(repository, $"Restore-S3Bucket {target.Location} safety backup", request.LockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, $"Restore-S3Bucket {target.Location} safety backup", request.LockTimeout, cancel);
         return new S3BucketBackupOperation(observer).RunLocked(repository, target, new S3BucketBackupRequest(request.Repository, target.Location.ToString(), null,
             restoring.Cell, false, null, request.Keys, request.LockTimeout, SafetyBackup.Tags(restoring.Id)), cancel).Id;
     }
