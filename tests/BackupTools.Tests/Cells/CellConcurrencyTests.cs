@@ -99,7 +99,7 @@ public sealed class CellConcurrencyTests : CellTestBase
         child.WaitForExit();
 
         Assert.Empty(Run("Get-Backup -Repository $repo").AssertNoErrors().Output);
-        Assert.True(File.Exists(Path.Combine(Repo, WriterLock.LockKey)), "the killed writer's lease should still be on disk");
+        Assert.Single(Directory.GetFiles(Path.Combine(Repo, WriterLock.SharedPrefix))); // the killed writer's lease is still on disk
         // Same host, dead pid: the lease is stale at once; the next backup takes over and sweeps the debris.
         Directory.Delete(Cell, recursive: true);
         SampleTree.Create(Cell);
