@@ -95,7 +95,7 @@ public sealed class WriterLock : IDisposable
 
     /// <summary>
     /// Backup ids live writers are writing, and whether some live lease could not be read (then nothing without a
-    /// manifest may be taken for a leftover). Stale leases count for nothing.
+    /// manifest may be taken for a leftover). Stale leases count for nothing; stale shared ones are removed.
     /// </summary>
     public static (IReadOnlySet<string> Writing, bool Unknown) InFlight(IBackupStore store, CancellationToken cancel = default)
     {
@@ -111,6 +111,8 @@ public sealed class WriterLock : IDisposable
                 unknown |= store.ModifiedAt(key, cancel) is not { } written || now - written < UnreadableGrace;
             else if (!lease.IsStale(now))
                 writing.UnionWith(lease.Writing);
+            else if (key != LockKey)
+                WriterLease.Break(store, key, content => WriterLease.Parse(content)?.LeaseId == lease.LeaseId); // a dead writer's: nobody else removes it
         }
         return (writing, unknown);
     }
@@ -229,7 +231,7 @@ public sealed class WriterLock : IDisposable
 
     private static BackupToolsException LockFailed(IBackupStore store, string key, Exception e) =>
         new("RepositoryLockFailed", FailureKind.WriteError,
-            $"Could not write the writer lease {key} in {store.Location}: {e.Message}",
+            $"Could not create the writer lease {key} in {store.Location}: {e.Message}",
             "Free space on the repository's disk or fix its permissions, then run it again.", e);
 
     private static BackupToolsException Locked(IBackupStore store, WriterLease? holder) => holder is null

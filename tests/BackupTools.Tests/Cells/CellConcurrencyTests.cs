@@ -79,7 +79,7 @@ public sealed class CellConcurrencyTests : CellTestBase
         var stoppedAt = clock.Elapsed;
         Assert.True(Run("Get-Backup -Repository $repo").AssertNoErrors().Output.Count == 0, $"stop at {stopAt}, stopped at {stoppedAt}, state {runspacePs.InvocationStateInfo.State}");
         Assert.False(AnyLeftover(), "the interrupted object was left behind");
-        Assert.False(File.Exists(Path.Combine(Repo, WriterLock.LockKey)), "the lock was not released");
+        Assert.False(Leases.AnyIn(Repo), "the lock was not released");
     }
 
     [Fact]
