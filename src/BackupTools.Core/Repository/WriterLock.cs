@@ -40,7 +40,6 @@ public sealed class WriterLock : IDisposable
     }
 
     public string LeaseId => _lease.LeaseId;
-    public bool IsExclusive => _key == LockKey;
 
     public static string SharedKey(string leaseId) => $"{SharedPrefix}{leaseId}.json";
 

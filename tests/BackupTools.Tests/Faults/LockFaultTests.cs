@@ -65,6 +65,53 @@ public sealed class LockFaultTests : IDisposable
     }
 
     [Fact]
+    public void Shared_and_exclusive_takers_hammering_the_locks_never_overlap()
+    {
+        int shared = 0, exclusive = 0, overlaps = 0, sharedTaken = 0, exclusiveTaken = 0;
+        var rawErrors = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(8);
+        var takers = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+        {
+            var isExclusive = i % 4 == 0; // 2 deleters, 6 backups
+            while (DateTime.UtcNow < until)
+            {
+                try
+                {
+                    using var held = isExclusive
+                        ? WriterLock.AcquireExclusive(_repository, $"deleter {i}", TimeSpan.FromSeconds(30))
+                        : WriterLock.AcquireShared(_repository, $"backup {i}", TimeSpan.FromSeconds(30));
+                    if (isExclusive)
+                    {
+                        if (Interlocked.Increment(ref exclusive) > 1 || Volatile.Read(ref shared) > 0) Interlocked.Increment(ref overlaps);
+                        Interlocked.Increment(ref exclusiveTaken);
+                        Thread.Sleep(5);
+                        Interlocked.Decrement(ref exclusive);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref shared);
+                        if (Volatile.Read(ref exclusive) > 0) Interlocked.Increment(ref overlaps);
+                        Interlocked.Increment(ref sharedTaken);
+                        Thread.Sleep(5);
+                        Interlocked.Decrement(ref shared);
+                    }
+                }
+                catch (Exception e)
+                {
+                    rawErrors.Add(e.GetType().Name + ": " + e.Message);
+                }
+            }
+        })).ToList();
+        takers.ForEach(t => t.Start());
+        takers.ForEach(t => t.Join());
+
+        Assert.True(rawErrors.IsEmpty, string.Join(" | ", rawErrors.Distinct().Take(5)));
+        Assert.Equal(0, overlaps);
+        Assert.True(sharedTaken > 20 && exclusiveTaken > 2, $"only {sharedTaken} shared and {exclusiveTaken} exclusive acquisitions");
+        Assert.False(Leases.AnyIn(_temp.Sub("repo")));
+    }
+
+    [Fact]
     public void Lock_timeout_zero_fails_over_a_live_lease_held_by_another_process()
     {
         using var holder = new BtProcess(
