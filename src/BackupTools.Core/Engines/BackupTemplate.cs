@@ -49,7 +49,7 @@ public sealed class BackupTemplate(IOperationObserver observer)
     /// <summary>As <see cref="Locked{T}(OperationRepository, string, TimeSpan, CancellationToken, Func{BackupRepository, T})"/> on a repository already open.</summary>
     public T Locked<T>(BackupRepository repository, string holder, TimeSpan lockTimeout, CancellationToken cancel, Func<BackupRepository, T> work)
     {
-        using var writerLock = WriterLock.Acquire(repository, holder, lockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, holder, lockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer);
         return work(repository);
     }
@@ -61,7 +61,7 @@ public sealed class BackupTemplate(IOperationObserver observer)
     public BackupManifest Batch(BackupRepository repository, string holder, TimeSpan lockTimeout, StreamBackup backup, Action<Stream> writeData,
         Func<JsonObject> facts, CancellationToken cancel)
     {
-        using var writerLock = WriterLock.Acquire(repository, holder, lockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, holder, lockTimeout, cancel);
         return WriteManifest(repository, backup, (data, _) => writeData(data), _ => facts(), cancel);
     }
 

@@ -31,7 +31,7 @@ public static class SafetyBackupStep
             return null;
         }
         observer.Verbose($"Taking a safety backup of {target.What} before replacing it.");
-        using var writerLock = WriterLock.Acquire(repository, $"{target.Operation} safety backup", target.LockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, $"{target.Operation} safety backup", target.LockTimeout, cancel);
         return backup(SafetyBackup.Tags(restoringId));
     }
 

@@ -33,8 +33,9 @@ public sealed class CopyOperation(IOperationObserver observer)
             + (chain.Count > 1 ? $" with the {chain.Count - 1} backup(s) it builds on" : "") + $" into {target.Location}";
         if (!request.ShouldProcess(request.Id, action)) return null;
 
-        using (WriterLock.Acquire(target, $"Copy-Backup {request.Id}", request.LockTimeout, cancel))
+        using (var writerLock = WriterLock.AcquireShared(target, $"Copy-Backup {request.Id}", request.LockTimeout, cancel))
         {
+            writerLock.Claim(chain.Select(m => m.Id));
             RepositorySweeper.Sweep(target, observer, resuming: chain.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
             foreach (var m in chain)
             {

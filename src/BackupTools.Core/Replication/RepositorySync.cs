@@ -89,7 +89,8 @@ public sealed class RepositorySync(IOperationObserver observer)
 
         if (approved.Count > 0)
         {
-            using var writerLock = WriterLock.Acquire(destination, $"Sync-BackupRepository from {source.Location}", request.LockTimeout, cancel);
+            using var writerLock = WriterLock.AcquireShared(destination, $"Sync-BackupRepository from {source.Location}", request.LockTimeout, cancel);
+            writerLock.Claim(approved.Select(m => m.Id));
             RepositorySweeper.Sweep(destination, observer, resuming: approved.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
             foreach (var manifest in approved)
             {

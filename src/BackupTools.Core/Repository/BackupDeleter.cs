@@ -70,7 +70,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         Func<IReadOnlyList<BackupManifest>, IReadOnlySet<string>>? stillDeletable, string purpose,
         Dictionary<string, BackupRemoval> results, CancellationToken cancel)
     {
-        using var writerLock = WriterLock.Acquire(repository, purpose, lockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireExclusive(repository, purpose, lockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer); // debris a least-privilege backup credential could not delete
         var current = repository.ListManifests(observer).ToList();
         var allowed = stillDeletable?.Invoke(current);

@@ -23,6 +23,9 @@ public sealed class BackupRepository : IDisposable
     }
 
     public IBackupStore Store { get; }
+
+    /// <summary>The writer lock this process holds on the repository, if any: new backups are claimed in its lease.</summary>
+    internal WriterLock? HeldLock { get; set; }
     public RepositoryConfig Config { get; }
     public string Location => Store.Location;
 

@@ -31,6 +31,7 @@ public sealed class BackupWriter : IDisposable
         _key = keys?.IsEmpty == false ? keys.Current : null;
         StartedAt = DateTimeOffset.UtcNow;
         Id = BackupId.New(StartedAt, plan.Cell, plan.Engine);
+        repository.HeldLock?.Claim([Id]); // before the first object: a concurrent writer's sweep must see it is in flight
         if (repository.Config.IsChunked) _chunks = new ChunkStoreWriter(repository, keys!, plan.Compression);
         else if (_key != null) _dataKey = DataKeys.NewDataKey();
     }

@@ -29,7 +29,7 @@ public sealed class KeyRotation(IOperationObserver observer)
         if (from.Id == to.Id)
             throw new BackupInputException("KeyRotationSameKey", "To", $"-From and -To are the same key ({from.Id}).", "Pass the new key's file as -To (create it with New-BackupKey).");
         if (!from.CanRead) throw KeyErrors.PrivateKeyRequired(from, "", "Update-BackupKey -From: the data keys wrapped with it");
-        using var writerLock = WriterLock.Acquire(repository, "key rotation", lockTimeout, cancel);
+        using var writerLock = WriterLock.AcquireShared(repository, "key rotation", lockTimeout, cancel);
         var results = new List<KeyRotationResult>();
         foreach (var manifest in repository.ListManifests(observer, cancel))
         {

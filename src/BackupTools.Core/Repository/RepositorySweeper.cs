@@ -4,8 +4,9 @@ using BackupTools.Core.Storage;
 namespace BackupTools.Core.Repository;
 
 /// <summary>
-/// Removes what dead writers left: temp parts and backup folders that never got a manifest. Only safe
-/// while holding the writer lock — then no other writer can be mid-backup. Readers write verification
+/// Removes what dead writers left: temp parts and backup folders that never got a manifest. Run under a writer
+/// lease; other writers may be mid-backup, so a folder is kept while a live lease claims its backup id
+/// (<see cref="WriterLock.InFlight"/>) or when it got its manifest meanwhile. Readers write verification
 /// records through tmp/ without the lock, so parts a live process may still be writing are spared
 /// (<see cref="TempPartName.MayBeInUse"/>).
 /// </summary>
@@ -25,8 +26,16 @@ public static class RepositorySweeper
         }
         var keys = store.List(BackupRepository.BackupsPrefix).ToList();
         var withManifest = keys.Where(k => k.EndsWith("/manifest.json", StringComparison.Ordinal)).Select(k => k[..k.LastIndexOf('/')]).ToHashSet();
+        // Read after listing: a writer claims a backup in its lease before storing its first object, so every
+        // in-flight object listed above is claimed by a lease read here, or its writer is gone (or done: re-checked below).
+        var inFlight = WriterLock.InFlight(store);
+        var finished = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var key in keys.Where(k => !withManifest.Contains(k[..k.LastIndexOf('/')]) && resuming?.Contains(BackupIdOf(k)) != true))
         {
+            var id = BackupIdOf(key);
+            if (inFlight.Unknown || inFlight.Writing.Contains(id)) continue;
+            if (!finished.TryGetValue(id, out var done)) done = finished[id] = store.Exists(BackupRepository.ManifestKey(id));
+            if (done) continue; // completed and released after our listing
             if (TryDelete(store, key)) removed++; else denied++;
         }
         if (removed > 0) observer.Verbose($"Removed {removed} object(s) left by an interrupted writer.");

@@ -1,42 +1,50 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using BackupTools.Core.Errors;
-using BackupTools.Core.Operations;
 using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Repository;
 
 /// <summary>
-/// The repository's single-writer lock, held as a lease: the holder rewrites its heartbeat every
-/// HeartbeatInterval; a lease whose heartbeat is older than LeaseDuration, or whose holder process is
-/// gone on this same host, is stale and may be taken over. So a killed writer never blocks forever.
-/// A lease that cannot be read (empty or damaged) counts as held for <see cref="UnreadableGrace"/>: it may be
-/// a contender's that is still being written (stores without an atomic create-with-content).
+/// The repository's writer lock, shared or exclusive, each holder with its own lease object. Writers of new
+/// backups (backups, safety backups, pushes, copy and sync) take a shared lease, locks/shared/&lt;leaseId&gt;.json,
+/// so several write at once; whatever deletes backups (retention, Remove-Backup) takes the exclusive lease,
+/// locks/writer.json, and then waits until no live shared lease is left. The race is closed by ordering: the
+/// exclusive taker writes its lease before it looks for shared ones, a shared taker writes its lease before it
+/// looks for the exclusive one and withdraws when it finds it live. Each holder rewrites its heartbeat every
+/// HeartbeatInterval; a lease whose heartbeat is older than LeaseDuration, or whose holder process is gone on
+/// this same host, is stale and is broken. A lease that cannot be read counts as held for
+/// <see cref="UnreadableGrace"/> (a contender's still being written on stores without atomic create).
 /// Every wait, including breaking stale leases, ends at the caller's timeout.
 /// </summary>
 public sealed class WriterLock : IDisposable
 {
     public const string LockKey = "locks/writer.json";
+    public const string SharedPrefix = "locks/shared/";
     public static TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
     public static TimeSpan UnreadableGrace { get; set; } = TimeSpan.FromSeconds(60);
     public static TimeSpan HeartbeatInterval => LeaseDuration / 4;
 
-    private readonly IBackupStore _store;
-    private readonly LeaseInfo _lease;
+    private readonly BackupRepository _repository;
+    private readonly string _key;
+    private readonly WriterLease _lease;
     private readonly Timer _heartbeat;
     private readonly object _gate = new();
     private bool _released;
 
-    private WriterLock(IBackupStore store, LeaseInfo lease)
+    private WriterLock(BackupRepository repository, string key, WriterLease lease)
     {
-        _store = store;
+        _repository = repository;
+        _key = key;
         _lease = lease;
         _heartbeat = new Timer(_ => Beat(), null, HeartbeatInterval, HeartbeatInterval);
+        repository.HeldLock = this;
     }
 
     public string LeaseId => _lease.LeaseId;
 
-    public static WriterLock Acquire(BackupRepository repository, string purpose, TimeSpan wait, CancellationToken cancel = default)
+    public static string SharedKey(string leaseId) => $"{SharedPrefix}{leaseId}.json";
+
+    /// <summary>A shared lease: many holders at once, none while an exclusive lease lives.</summary>
+    public static WriterLock AcquireShared(BackupRepository repository, string purpose, TimeSpan wait, CancellationToken cancel = default)
     {
         var store = repository.Store;
         var deadline = DateTimeOffset.UtcNow + wait;
@@ -44,10 +52,80 @@ public sealed class WriterLock : IDisposable
         for (var attempt = 1; ; attempt++)
         {
             cancel.ThrowIfCancellationRequested();
-            var lease = LeaseInfo.ForThisProcess(purpose);
-            if (TryCreate(store, lease, cancel)) return new WriterLock(store, lease);
+            var lease = WriterLease.ForThisProcess(purpose);
+            var key = SharedKey(lease.LeaseId);
+            Write(store, key, lease);
+            var (blocked, holder) = ExclusiveHolder(store, unreadable, cancel);
+            if (!blocked) return new WriterLock(repository, key, lease);
+            WriterLease.Break(store, key, content => WriterLease.Parse(content)?.LeaseId == lease.LeaseId); // withdraw: the exclusive holder goes first
+            var now = DateTimeOffset.UtcNow;
+            if (now >= deadline && attempt > 1) throw holder is null ? Contended(store) : Locked(store, holder);
+            Pause(cancel, Math.Min(500, Math.Max(20, (int)(deadline - now).TotalMilliseconds)));
+        }
+    }
 
-            var seen = ReadRaw(store, cancel);
+    /// <summary>The exclusive lease: takes locks/writer.json, then waits for every live shared lease to go.</summary>
+    public static WriterLock AcquireExclusive(BackupRepository repository, string purpose, TimeSpan wait, CancellationToken cancel = default)
+    {
+        var deadline = DateTimeOffset.UtcNow + wait;
+        var held = new WriterLock(repository, LockKey, TakeExclusiveLease(repository.Store, purpose, deadline, cancel));
+        try
+        {
+            WaitForSharedToDrain(repository.Store, deadline, cancel);
+            return held;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Records backups this holder is about to write before their first object is stored, so no other writer's sweep takes them for leftovers.</summary>
+    public void Claim(IEnumerable<string> backupIds)
+    {
+        lock (_gate)
+        {
+            if (_released) throw new InvalidOperationException("the writer lock was released");
+            _lease.Writing.AddRange(backupIds.Where(id => !_lease.Writing.Contains(id)));
+            Write(_repository.Store, _key, _lease);
+        }
+    }
+
+    /// <summary>
+    /// Backup ids live writers are writing, and whether some live lease could not be read (then nothing without a
+    /// manifest may be taken for a leftover). Stale leases count for nothing; stale shared ones are removed.
+    /// </summary>
+    public static (IReadOnlySet<string> Writing, bool Unknown) InFlight(IBackupStore store, CancellationToken cancel = default)
+    {
+        var writing = new HashSet<string>(StringComparer.Ordinal);
+        var unknown = false;
+        foreach (var key in store.List(SharedPrefix, cancel).Append(LockKey))
+        {
+            var raw = WriterLease.ReadRaw(store, key, cancel);
+            if (raw is null) continue;
+            var now = DateTimeOffset.UtcNow;
+            var lease = WriterLease.Parse(raw);
+            if (lease is null)
+                unknown |= store.ModifiedAt(key, cancel) is not { } written || now - written < UnreadableGrace;
+            else if (!lease.IsStale(now))
+                writing.UnionWith(lease.Writing);
+            else if (key != LockKey)
+                WriterLease.Break(store, key, content => WriterLease.Parse(content)?.LeaseId == lease.LeaseId); // a dead writer's: nobody else removes it
+        }
+        return (writing, unknown);
+    }
+
+    private static WriterLease TakeExclusiveLease(IBackupStore store, string purpose, DateTimeOffset deadline, CancellationToken cancel)
+    {
+        var unreadable = new UnreadableLease();
+        for (var attempt = 1; ; attempt++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var lease = WriterLease.ForThisProcess(purpose);
+            if (TryCreate(store, lease, cancel)) return lease;
+
+            var seen = WriterLease.ReadRaw(store, LockKey, cancel);
             var now = DateTimeOffset.UtcNow;
             var expired = now >= deadline && attempt > 1; // one retry even at -LockTimeoutSec 0: the holder may just have left
             if (seen is null)
@@ -57,17 +135,17 @@ public sealed class WriterLock : IDisposable
                 Pause(cancel, attempt < 3 ? 0 : 20);
                 continue;
             }
-            var holder = Parse(seen);
+            var holder = WriterLease.Parse(seen);
             if (holder is null && unreadable.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(LockKey, cancel)))
             {
-                Break(store, content => content.AsSpan().SequenceEqual(seen));
+                WriterLease.Break(store, LockKey, content => content.AsSpan().SequenceEqual(seen));
                 if (expired) throw Contended(store);
                 Pause(cancel, 10 + Random.Shared.Next(40));
                 continue;
             }
             if (holder is not null && holder.IsStale(now))
             {
-                Break(store, content => Parse(content)?.LeaseId == holder.LeaseId);
+                WriterLease.Break(store, LockKey, content => WriterLease.Parse(content)?.LeaseId == holder.LeaseId);
                 if (expired) throw Contended(store);
                 Pause(cancel, 10 + Random.Shared.Next(40));
                 continue;
@@ -77,29 +155,100 @@ public sealed class WriterLock : IDisposable
         }
     }
 
-    private static bool TryCreate(IBackupStore store, LeaseInfo lease, CancellationToken cancel)
+    /// <summary>Whether a live exclusive lease blocks shared takers (a stale one is broken on the way), and its holder when readable.</summary>
+    private static (bool Blocked, WriterLease? Holder) ExclusiveHolder(IBackupStore store, UnreadableLease unreadable, CancellationToken cancel)
     {
-        try
+        var seen = WriterLease.ReadRaw(store, LockKey, cancel);
+        if (seen is null) return (false, null);
+        var now = DateTimeOffset.UtcNow;
+        var holder = WriterLease.Parse(seen);
+        if (holder is null)
         {
-            return store.TryCreateExclusive(LockKey, JsonSerializer.SerializeToUtf8Bytes(lease), cancel);
+            if (!unreadable.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(LockKey, cancel))) return (true, null);
+            WriterLease.Break(store, LockKey, content => content.AsSpan().SequenceEqual(seen));
+            return (false, null);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (!holder.IsStale(now)) return (true, holder);
+        WriterLease.Break(store, LockKey, content => WriterLease.Parse(content)?.LeaseId == holder.LeaseId);
+        return (false, null);
+    }
+
+    private static void WaitForSharedToDrain(IBackupStore store, DateTimeOffset deadline, CancellationToken cancel)
+    {
+        var unreadable = new Dictionary<string, UnreadableLease>(StringComparer.Ordinal);
+        while (true)
         {
-            throw new BackupToolsException("RepositoryLockFailed", FailureKind.WriteError,
-                $"Could not create the writer lease {LockKey} in {store.Location}: {e.Message}",
-                "Free space on the repository's disk or fix its permissions, then run it again.", e);
+            cancel.ThrowIfCancellationRequested();
+            var live = new List<WriterLease>();
+            var anyUnreadable = false;
+            foreach (var key in store.List(SharedPrefix, cancel).ToList())
+            {
+                var seen = WriterLease.ReadRaw(store, key, cancel);
+                if (seen is null) continue;
+                var now = DateTimeOffset.UtcNow;
+                var lease = WriterLease.Parse(seen);
+                if (lease is null)
+                {
+                    var since = unreadable.TryGetValue(key, out var u) ? u : unreadable[key] = new UnreadableLease();
+                    if (since.HeldLongerThan(seen, UnreadableGrace, now, store.ModifiedAt(key, cancel)))
+                        WriterLease.Break(store, key, content => content.AsSpan().SequenceEqual(seen));
+                    else anyUnreadable = true;
+                }
+                else if (lease.IsStale(now)) WriterLease.Break(store, key, content => WriterLease.Parse(content)?.LeaseId == lease.LeaseId);
+                else live.Add(lease);
+            }
+            if (live.Count == 0 && !anyUnreadable) return;
+            var left = deadline - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero) throw SharedHeld(store, live);
+            Pause(cancel, Math.Min(500, Math.Max(20, (int)left.TotalMilliseconds)));
         }
     }
 
-    private static BackupToolsException Locked(IBackupStore store, LeaseInfo? holder) => holder is null
+    private static void Write(IBackupStore store, string key, WriterLease lease)
+    {
+        try
+        {
+            store.Replace(key, lease.ToBytes());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw LockFailed(store, key, e);
+        }
+    }
+
+    private static bool TryCreate(IBackupStore store, WriterLease lease, CancellationToken cancel)
+    {
+        try
+        {
+            return store.TryCreateExclusive(LockKey, lease.ToBytes(), cancel);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw LockFailed(store, LockKey, e);
+        }
+    }
+
+    private static BackupToolsException LockFailed(IBackupStore store, string key, Exception e) =>
+        new("RepositoryLockFailed", FailureKind.WriteError,
+            $"Could not create the writer lease {key} in {store.Location}: {e.Message}",
+            "Free space on the repository's disk or fix its permissions, then run it again.", e);
+
+    private static BackupToolsException Locked(IBackupStore store, WriterLease? holder) => holder is null
         ? new BackupToolsException("RepositoryLocked", FailureKind.ResourceBusy,
             $"Repository {store.Location} is locked: {LockKey} exists but cannot be read (a writer may be creating it). " +
             $"It is taken over once it has stayed unreadable for {UnreadableGrace.TotalSeconds:0} s.",
             $"Wait and retry, pass -LockTimeoutSec {UnreadableGrace.TotalSeconds + 5:0} or more, or delete {LockKey} if no writer is running.")
         : new BackupToolsException("RepositoryLocked", FailureKind.ResourceBusy,
-            $"Repository {store.Location} is locked by {holder.Purpose} on host {holder.Host} (pid {holder.Pid}), " +
-            $"heartbeat {holder.HeartbeatAt:u}; the lease expires at {holder.HeartbeatAt + LeaseDuration:u} if that writer is gone.",
-            "Wait for the other backup to finish, or pass -LockTimeoutSec to wait for it.");
+            $"Repository {store.Location} is locked by {holder.Describe()}; " +
+            $"the lease expires at {holder.HeartbeatAt + LeaseDuration:u} if that writer is gone.",
+            "Wait for the other operation to finish, or pass -LockTimeoutSec to wait for it.");
+
+    private static BackupToolsException SharedHeld(IBackupStore store, List<WriterLease> live) =>
+        new("RepositoryLocked", FailureKind.ResourceBusy,
+            $"Repository {store.Location} has {(live.Count == 0 ? "an unreadable" : live.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} " +
+            $"writer lease(s) under {SharedPrefix} still live" + (live.Count > 0 ? $", e.g. {live[0].Describe()}" : "") +
+            "; backups are being written, so nothing may be deleted now.",
+            "Wait for the backups to finish, or pass a longer -LockTimeoutSec to wait for them.");
 
     private static BackupToolsException Contended(IBackupStore store) =>
         new("RepositoryLocked", FailureKind.ResourceBusy,
@@ -112,53 +261,6 @@ public sealed class WriterLock : IDisposable
         cancel.ThrowIfCancellationRequested();
     }
 
-    private static byte[]? ReadRaw(IBackupStore store, CancellationToken cancel = default)
-    {
-        try
-        {
-            using var stream = store.OpenRead(LockKey, cancel);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.ToArray();
-        }
-        catch (StoreObjectNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    private static LeaseInfo? Parse(byte[] content)
-    {
-        try
-        {
-            var lease = JsonSerializer.Deserialize<LeaseInfo>(content);
-            return lease is { LeaseId.Length: > 0 } ? lease : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static LeaseInfo? TryRead(IBackupStore store)
-    {
-        try
-        {
-            return ReadRaw(store) is { } content ? Parse(content) : null;
-        }
-        catch (Exception e) when (e is BackupToolsException or IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Deletes the lease only if it is still the one judged stale: another process may have just replaced it.</summary>
-    private static void Break(IBackupStore store, Func<byte[], bool> stillTheSame)
-    {
-        try { store.DeleteIfUnchanged(LockKey, stillTheSame); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BackupToolsException) { /* storage unreachable: retried until the timeout */ }
-    }
-
     private void Beat()
     {
         // A beat still running (slow or unreachable storage) makes this one redundant; queued beats
@@ -167,10 +269,10 @@ public sealed class WriterLock : IDisposable
         try
         {
             if (_released) return;
-            var current = TryRead(_store);
-            if (current?.LeaseId != _lease.LeaseId) return; // taken over: don't overwrite the new holder
+            var current = WriterLease.TryRead(_repository.Store, _key);
+            if (current?.LeaseId != _lease.LeaseId) return; // broken as stale: don't bring it back
             _lease.HeartbeatAt = DateTimeOffset.UtcNow;
-            try { _store.Replace(LockKey, JsonSerializer.SerializeToUtf8Bytes(_lease)); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
+            try { _repository.Store.Replace(_key, _lease.ToBytes()); } catch (Exception e) when (e is IOException or BackupToolsException) { /* storage unreachable: the lease expires */ }
         }
         finally
         {
@@ -186,50 +288,7 @@ public sealed class WriterLock : IDisposable
         {
         }
         _heartbeat.Dispose();
-        Break(_store, content => Parse(content)?.LeaseId == _lease.LeaseId);
-    }
-
-    /// <summary>How long the same unreadable lease has been there: seen by this contender, or by its write time where the store knows it.</summary>
-    private sealed class UnreadableLease
-    {
-        private byte[]? _content;
-        private DateTimeOffset _since;
-
-        public bool HeldLongerThan(byte[] content, TimeSpan grace, DateTimeOffset now, DateTimeOffset? writtenAt)
-        {
-            if (_content is null || !_content.AsSpan().SequenceEqual(content))
-            {
-                _content = content;
-                _since = now;
-            }
-            if (writtenAt is { } written && written < _since) _since = written; // e.g. left empty by a crash long ago
-            return now - _since >= grace;
-        }
-    }
-
-    internal sealed class LeaseInfo
-    {
-        [JsonPropertyName("leaseId")] public string LeaseId { get; init; } = "";
-        [JsonPropertyName("purpose")] public string Purpose { get; init; } = "";
-        [JsonPropertyName("host")] public string Host { get; init; } = "";
-        [JsonPropertyName("pid")] public int Pid { get; init; }
-        [JsonPropertyName("acquiredAt")] public DateTimeOffset AcquiredAt { get; init; }
-        [JsonPropertyName("heartbeatAt")] public DateTimeOffset HeartbeatAt { get; set; }
-
-        public static LeaseInfo ForThisProcess(string purpose) => new()
-        {
-            LeaseId = Guid.NewGuid().ToString("N"),
-            Purpose = purpose,
-            Host = Environment.MachineName,
-            Pid = Environment.ProcessId,
-            AcquiredAt = DateTimeOffset.UtcNow,
-            HeartbeatAt = DateTimeOffset.UtcNow,
-        };
-
-        public bool IsStale(DateTimeOffset now)
-        {
-            if (now - HeartbeatAt > LeaseDuration) return true;
-            return Host == Environment.MachineName && Pid != Environment.ProcessId && !OwnerProcess.IsAlive(Pid);
-        }
+        if (ReferenceEquals(_repository.HeldLock, this)) _repository.HeldLock = null;
+        WriterLease.Break(_repository.Store, _key, content => WriterLease.Parse(content)?.LeaseId == _lease.LeaseId);
     }
 }

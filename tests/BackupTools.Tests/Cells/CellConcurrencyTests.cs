@@ -30,7 +30,7 @@ public sealed class CellConcurrencyTests : CellTestBase
     {
         InitRepoWithKey();
         var repository = BackupRepository.Open(new LocalBackupStore(Repo));
-        using (WriterLock.Acquire(repository, "test holder", TimeSpan.Zero))
+        using (WriterLock.AcquireExclusive(repository, "test holder", TimeSpan.Zero))
         {
             var error = Run("Backup-Cell crm $cell -Repository $repo -KeyFile $key").AssertError("RepositoryLocked");
             Assert.Contains(Environment.MachineName, error.Exception.Message);
@@ -45,7 +45,7 @@ public sealed class CellConcurrencyTests : CellTestBase
     {
         InitRepoWithKey();
         var repository = BackupRepository.Open(new LocalBackupStore(Repo));
-        var held = WriterLock.Acquire(repository, "test holder", TimeSpan.Zero);
+        var held = WriterLock.AcquireExclusive(repository, "test holder", TimeSpan.Zero);
         _ = Task.Delay(1500).ContinueWith(_ => held.Dispose());
         Run("Backup-Cell crm $cell -Repository $repo -KeyFile $key -LockTimeoutSec 30").AssertNoErrors();
     }
@@ -79,7 +79,7 @@ public sealed class CellConcurrencyTests : CellTestBase
         var stoppedAt = clock.Elapsed;
         Assert.True(Run("Get-Backup -Repository $repo").AssertNoErrors().Output.Count == 0, $"stop at {stopAt}, stopped at {stoppedAt}, state {runspacePs.InvocationStateInfo.State}");
         Assert.False(AnyLeftover(), "the interrupted object was left behind");
-        Assert.False(File.Exists(Path.Combine(Repo, WriterLock.LockKey)), "the lock was not released");
+        Assert.False(Leases.AnyIn(Repo), "the lock was not released");
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class CellConcurrencyTests : CellTestBase
         child.WaitForExit();
 
         Assert.Empty(Run("Get-Backup -Repository $repo").AssertNoErrors().Output);
-        Assert.True(File.Exists(Path.Combine(Repo, WriterLock.LockKey)), "the killed writer's lease should still be on disk");
+        Assert.Single(Directory.GetFiles(Path.Combine(Repo, WriterLock.SharedPrefix))); // the killed writer's lease is still on disk
         // Same host, dead pid: the lease is stale at once; the next backup takes over and sweeps the debris.
         Directory.Delete(Cell, recursive: true);
         SampleTree.Create(Cell);

@@ -36,7 +36,7 @@ public sealed class LockFaultTests : IDisposable
             {
                 try
                 {
-                    using (WriterLock.Acquire(_repository, $"writer {i}", wait))
+                    using (WriterLock.AcquireExclusive(_repository, $"writer {i}", wait))
                     {
                         if (Interlocked.Increment(ref holders) > 1) Interlocked.Increment(ref overlaps);
                         Interlocked.Increment(ref acquired);
@@ -65,21 +65,68 @@ public sealed class LockFaultTests : IDisposable
     }
 
     [Fact]
+    public void Shared_and_exclusive_takers_hammering_the_locks_never_overlap()
+    {
+        int shared = 0, exclusive = 0, overlaps = 0, sharedTaken = 0, exclusiveTaken = 0;
+        var rawErrors = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(8);
+        var takers = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+        {
+            var isExclusive = i % 4 == 0; // 2 deleters, 6 backups
+            while (DateTime.UtcNow < until)
+            {
+                try
+                {
+                    using var held = isExclusive
+                        ? WriterLock.AcquireExclusive(_repository, $"deleter {i}", TimeSpan.FromSeconds(30))
+                        : WriterLock.AcquireShared(_repository, $"backup {i}", TimeSpan.FromSeconds(30));
+                    if (isExclusive)
+                    {
+                        if (Interlocked.Increment(ref exclusive) > 1 || Volatile.Read(ref shared) > 0) Interlocked.Increment(ref overlaps);
+                        Interlocked.Increment(ref exclusiveTaken);
+                        Thread.Sleep(5);
+                        Interlocked.Decrement(ref exclusive);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref shared);
+                        if (Volatile.Read(ref exclusive) > 0) Interlocked.Increment(ref overlaps);
+                        Interlocked.Increment(ref sharedTaken);
+                        Thread.Sleep(5);
+                        Interlocked.Decrement(ref shared);
+                    }
+                }
+                catch (Exception e)
+                {
+                    rawErrors.Add(e.GetType().Name + ": " + e.Message);
+                }
+            }
+        })).ToList();
+        takers.ForEach(t => t.Start());
+        takers.ForEach(t => t.Join());
+
+        Assert.True(rawErrors.IsEmpty, string.Join(" | ", rawErrors.Distinct().Take(5)));
+        Assert.Equal(0, overlaps);
+        Assert.True(sharedTaken > 20 && exclusiveTaken > 2, $"only {sharedTaken} shared and {exclusiveTaken} exclusive acquisitions");
+        Assert.False(Leases.AnyIn(_temp.Sub("repo")));
+    }
+
+    [Fact]
     public void Lock_timeout_zero_fails_over_a_live_lease_held_by_another_process()
     {
         using var holder = new BtProcess(
             BtProcess.CoreTypeFunction +
             $"$r = (CoreType BackupTools.Core.Repository.BackupRepository)::Open((CoreType BackupTools.Core.Storage.LocalBackupStore)::new('{_temp.Sub("repo")}')); " +
-            "$l = (CoreType BackupTools.Core.Repository.WriterLock)::Acquire($r, 'holder', [TimeSpan]::Zero, [Threading.CancellationToken]::None); Start-Sleep 60");
+            "$l = (CoreType BackupTools.Core.Repository.WriterLock)::AcquireExclusive($r, 'holder', [TimeSpan]::Zero, [Threading.CancellationToken]::None); Start-Sleep 60");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!File.Exists(LeasePath) && clock.Elapsed < TimeSpan.FromSeconds(60) && !holder.HasExited) Thread.Sleep(50);
         Assert.True(File.Exists(LeasePath), "the holder process never took the lease");
-        var error = Assert.Throws<BackupToolsException>(() => WriterLock.Acquire(_repository, "second", TimeSpan.Zero));
+        var error = Assert.Throws<BackupToolsException>(() => WriterLock.AcquireExclusive(_repository, "second", TimeSpan.Zero));
         Assert.Equal("RepositoryLocked", error.ErrorId);
         Assert.Contains($"pid {holder.Pid}", error.Message);
         holder.Kill();
         // Its process is gone: the lease is stale at once, not after the lease duration.
-        using var taken = WriterLock.Acquire(_repository, "after the holder died", TimeSpan.FromSeconds(5));
+        using var taken = WriterLock.AcquireExclusive(_repository, "after the holder died", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -92,13 +139,13 @@ public sealed class LockFaultTests : IDisposable
         try
         {
             WriterLock.UnreadableGrace = TimeSpan.FromSeconds(2);
-            var error = Assert.Throws<BackupToolsException>(() => WriterLock.Acquire(_repository, "impatient", TimeSpan.Zero));
+            var error = Assert.Throws<BackupToolsException>(() => WriterLock.AcquireExclusive(_repository, "impatient", TimeSpan.Zero));
             Assert.Equal("RepositoryLocked", error.ErrorId);
             Assert.Contains("cannot be read", error.Message);
             Assert.True(File.Exists(LeasePath) && new FileInfo(LeasePath).Length == 0, "the empty lease was broken");
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var taken = WriterLock.Acquire(_repository, "patient", TimeSpan.FromSeconds(20));
+            using var taken = WriterLock.AcquireExclusive(_repository, "patient", TimeSpan.FromSeconds(20));
             Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 10);
         }
         finally
@@ -114,7 +161,7 @@ public sealed class LockFaultTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(LeasePath)!);
         File.WriteAllBytes(LeasePath, []);
         File.SetLastWriteTimeUtc(LeasePath, DateTime.UtcNow - WriterLock.UnreadableGrace - TimeSpan.FromMinutes(1));
-        using var taken = WriterLock.Acquire(_repository, "next writer", TimeSpan.Zero);
+        using var taken = WriterLock.AcquireExclusive(_repository, "next writer", TimeSpan.Zero);
         Assert.True(new FileInfo(LeasePath).Length > 0);
     }
 
@@ -122,7 +169,7 @@ public sealed class LockFaultTests : IDisposable
     public void Breaking_a_stale_lease_spares_a_lease_a_new_holder_created_meanwhile()
     {
         var store = (LocalBackupStore)_repository.Store;
-        using var live = WriterLock.Acquire(_repository, "new holder", TimeSpan.Zero);
+        using var live = WriterLock.AcquireExclusive(_repository, "new holder", TimeSpan.Zero);
         var before = File.ReadAllBytes(LeasePath);
         // A contender that judged an older lease stale: the lease it finds now is not that one.
         Assert.False(store.DeleteIfUnchanged(WriterLock.LockKey, content => content.AsSpan().SequenceEqual("{\"leaseId\":\"old\"}"u8)));

@@ -48,7 +48,7 @@ public sealed class SweepFaultTests : IDisposable
         {
             while (DateTime.UtcNow < until)
             {
-                using (WriterLock.Acquire(_repository, "sweeping writer", TimeSpan.FromSeconds(10)))
+                using (WriterLock.AcquireExclusive(_repository, "sweeping writer", TimeSpan.FromSeconds(10)))
                     RepositorySweeper.Sweep(_repository, NullObserver.Instance);
                 sweeps++;
             }
@@ -78,7 +78,7 @@ public sealed class SweepFaultTests : IDisposable
         var swept = new[] { Part(now, OwnerProcess.HostTag, dead.Id), Part(old, "0a0b0c", 1), $"{Guid.NewGuid():N}.part" };
         foreach (var name in spared.Concat(swept)) File.WriteAllText(Path.Combine(TmpFolder, name), "x");
 
-        using (WriterLock.Acquire(_repository, "sweeping writer", TimeSpan.Zero))
+        using (WriterLock.AcquireExclusive(_repository, "sweeping writer", TimeSpan.Zero))
             RepositorySweeper.Sweep(_repository, NullObserver.Instance);
 
         Assert.Equal(spared.Order(), Directory.GetFiles(TmpFolder).Select(Path.GetFileName).Order());

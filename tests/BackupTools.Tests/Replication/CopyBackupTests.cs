@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BackupTools.Tests.Infrastructure;
 
 namespace BackupTools.Tests.Replication;
 
@@ -22,7 +23,7 @@ public sealed class CopyBackupTests : ReplicationTestBase
         Assert.Equal(File.ReadAllBytes(SourceObject(full.Id)), File.ReadAllBytes(Path.Combine(TargetFolder(full.Id), "data")));
         Assert.Equal(Ids(full, inc), IdsIn(Target));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(Target, "tmp")));
-        Assert.False(File.Exists(Path.Combine(Target, "locks", "writer.json")));
+        Assert.False(Leases.AnyIn(Target));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(TargetFolder(inc.Id), "manifest.json")));
         AssertRestoresFromTarget(inc, snapshot);
 

@@ -30,7 +30,7 @@ public sealed class SyncKillTests : ReplicationTestBase
         Assert.Empty(IdsIn(Target));
         Assert.False(File.Exists(Path.Combine(TargetFolder(full.Id), "manifest.json")));
         Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(Target, "tmp"), "*.part")); // the killed writer's half object
-        Assert.True(File.Exists(Path.Combine(Target, "locks", "writer.json")));             // and its lease
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(Target, "locks", "shared")));   // and its lease
 
         var resumed = RunT("Sync-BackupRepository -Source $repo -Destination $target").AssertNoErrors().Objects<SyncResult>().ToList();
 
@@ -38,7 +38,7 @@ public sealed class SyncKillTests : ReplicationTestBase
         Assert.All(resumed, r => Assert.Equal(SyncAction.Copied, r.Action));
         Assert.Equal(full.StoredBytes, resumed[0].Bytes);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(Target, "tmp")));
-        Assert.False(File.Exists(Path.Combine(Target, "locks", "writer.json")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Target, "locks", "shared")));     // the dead writer's stale lease was removed too
         var checks = RunT("Get-Backup -Repository $target | Test-BackupIntegrity -KeyFile $key").AssertNoErrors().Objects<IntegrityResult>().ToList();
         Assert.Equal(2, checks.Count(c => c.Passed));
         AssertRestoresFromTarget(inc, snapshot);

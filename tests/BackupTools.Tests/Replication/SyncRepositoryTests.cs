@@ -2,6 +2,7 @@ using BackupTools.Core.Operations;
 using BackupTools.Core.Replication;
 using BackupTools.Core.Repository;
 using BackupTools.Core.Storage;
+using BackupTools.Tests.Infrastructure;
 
 namespace BackupTools.Tests.Replication;
 
@@ -65,7 +66,7 @@ public sealed class SyncRepositoryTests : ReplicationTestBase
         Assert.False(File.Exists(Path.Combine(TargetFolder(full2.Id), "manifest.json")));
         Assert.Equal(interruptedRole == "index", File.Exists(Path.Combine(TargetFolder(full2.Id), "data"))); // data complete before index started
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(Target, "tmp"))); // the half-written object was discarded
-        Assert.False(File.Exists(Path.Combine(Target, "locks", "writer.json")));
+        Assert.False(Leases.AnyIn(Target));
         File.WriteAllText(Path.Combine(Target, "tmp", "crashed-writer.part"), "debris a killed process would leave");
 
         var resumed = Sync();
@@ -187,7 +188,7 @@ public sealed class SyncRepositoryTests : ReplicationTestBase
         InitTarget();
         Backup();
         var destination = BackupRepository.Open(new LocalBackupStore(Target));
-        using (WriterLock.Acquire(destination, "another writer", TimeSpan.Zero))
+        using (WriterLock.AcquireExclusive(destination, "another writer", TimeSpan.Zero))
         {
             RunT("Sync-BackupRepository $repo $target -LockTimeoutSec 0").AssertError("RepositoryLocked");
             Assert.Empty(IdsIn(Target));

@@ -22,9 +22,9 @@ public sealed class WriterLockTests : IDisposable
         WriterLock.LeaseDuration = TimeSpan.FromSeconds(2);
         try
         {
-            using var held = WriterLock.Acquire(_repository, "long backup", TimeSpan.Zero);
+            using var held = WriterLock.AcquireExclusive(_repository, "long backup", TimeSpan.Zero);
             Thread.Sleep(TimeSpan.FromSeconds(5)); // more than two lease durations
-            var error = Assert.Throws<BackupTools.Core.Errors.BackupToolsException>(() => WriterLock.Acquire(_repository, "second", TimeSpan.Zero));
+            var error = Assert.Throws<BackupTools.Core.Errors.BackupToolsException>(() => WriterLock.AcquireExclusive(_repository, "second", TimeSpan.Zero));
             Assert.Equal("RepositoryLocked", error.ErrorId);
         }
         finally
@@ -36,9 +36,9 @@ public sealed class WriterLockTests : IDisposable
     [Fact]
     public void Released_lock_can_be_taken_again_and_the_lock_file_is_gone()
     {
-        using (WriterLock.Acquire(_repository, "first", TimeSpan.Zero)) { }
+        using (WriterLock.AcquireExclusive(_repository, "first", TimeSpan.Zero)) { }
         Assert.False(_repository.Store.Exists(WriterLock.LockKey));
-        using var again = WriterLock.Acquire(_repository, "second", TimeSpan.Zero);
+        using var again = WriterLock.AcquireExclusive(_repository, "second", TimeSpan.Zero);
         Assert.True(_repository.Store.Exists(WriterLock.LockKey));
     }
 

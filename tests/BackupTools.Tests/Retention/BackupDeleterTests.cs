@@ -46,7 +46,7 @@ public sealed class BackupDeleterTests : IDisposable
     public void Deletion_waits_for_the_writer_lock_and_reports_it_per_backup()
     {
         var full = Backup(BackupKind.Full);
-        using (WriterLock.Acquire(_repository, "another writer", TimeSpan.Zero))
+        using (WriterLock.AcquireExclusive(_repository, "another writer", TimeSpan.Zero))
         {
             var result = Assert.Single(new BackupDeleter(_repository, NullObserver.Instance).Remove([full.Id], false, TimeSpan.Zero, (_, _) => true, CancellationToken.None));
             Assert.Equal("RepositoryLocked", result.Error?.ErrorId);
