@@ -86,7 +86,7 @@ public sealed class BackupTemplate(IOperationObserver observer)
         CancellationToken cancel)
     {
         var plan = new BackupPlan(backup.Cell, backup.Source, backup.Engine, backup.Kind, backup.Parent, CompressionFor(repository, backup.Compression), backup.Tags);
-        using var writer = repository.BeginBackup(plan, backup.Keys);
+        using var writer = repository.BeginBackup(plan, backup.Keys, cancel);
         var inProgress = new BackupInProgress(writer);
         using (var data = writer.OpenObject(BackupManifest.DataRole))
         {

@@ -46,7 +46,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
 
         var reference = PlanRepositories.Of(plan, request.StorageCredential).For(site?.Repository ?? plan.Primary.Repository);
         using var repository = reference.Open();
-        var manifests = repository.ListManifests(observer);
+        var manifests = repository.ListManifests(observer, cancel);
         var keys = SecretResolver.KeyRing(plan, observer.Warning);
         var sources = RestoreOrder(cell).Where(s => request.Sources is not { Count: > 0 } || request.Sources.Contains(s.Name)).ToList();
         var chosen = sources.Select(s => (Source: Effective(s, site, cell), Manifest: Select(manifests, cell, s, request.At))).ToList();

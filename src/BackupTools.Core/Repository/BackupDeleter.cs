@@ -25,7 +25,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         Func<IReadOnlyList<BackupManifest>, IReadOnlySet<string>>? stillDeletable = null, string purpose = "Remove-Backup")
     {
         var results = new Dictionary<string, BackupRemoval>(StringComparer.Ordinal);
-        var manifests = repository.ListManifests(observer);
+        var manifests = repository.ListManifests(observer, cancel);
         var byId = manifests.ToDictionary(m => m.Id, StringComparer.Ordinal);
         var approved = new List<BackupManifest>();
         // Asking, count the whole batch as leaving (so -WhatIf shows a chain going as a whole); a "no" for a
@@ -72,7 +72,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
     {
         using var writerLock = WriterLock.AcquireExclusive(repository, purpose, lockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer); // debris a least-privilege backup credential could not delete
-        var current = repository.ListManifests(observer).ToList();
+        var current = repository.ListManifests(observer, cancel).ToList();
         var allowed = stillDeletable?.Invoke(current);
         var removed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in approved)

@@ -142,7 +142,7 @@ public sealed class BackupRepository : IDisposable
         if (_keyWraps != null) _keyWraps[record.Id] = record;
     }
 
-    public BackupWriter BeginBackup(BackupPlan plan, BackupKeyRing? keys)
+    public BackupWriter BeginBackup(BackupPlan plan, BackupKeyRing? keys, CancellationToken cancel = default)
     {
         if (Config.IsChunked && (keys is null || keys.IsEmpty))
             throw new BackupInputException("ChunkedRepositoryRequiresKey", "KeyFile",
@@ -152,7 +152,7 @@ public sealed class BackupRepository : IDisposable
             throw new BackupInputException("RepositoryRequiresEncryption", "KeyFile",
                 $"repository {Location} requires encrypted backups and no key was given.",
                 "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
-        return new BackupWriter(this, plan, keys);
+        return new BackupWriter(this, plan, keys, cancel);
     }
 
     /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read. A cancel stops a read in flight.</summary>

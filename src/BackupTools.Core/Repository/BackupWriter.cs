@@ -20,10 +20,13 @@ public sealed class BackupWriter : IDisposable
     private readonly byte[]? _dataKey;
     private readonly ChunkStoreWriter? _chunks;
     private readonly Dictionary<string, ManifestObject> _objects = new();
+    private readonly CancellationToken _cancel;
     private bool _completed;
 
-    internal BackupWriter(BackupRepository repository, BackupPlan plan, BackupKeyRing? keys)
+    /// <param name="cancel">The operation's token, for every store call that writes; the cleanup in Dispose runs without it (it must run after a cancel).</param>
+    internal BackupWriter(BackupRepository repository, BackupPlan plan, BackupKeyRing? keys, CancellationToken cancel = default)
     {
+        _cancel = cancel;
         plan.Compression.Validate();
         BackupId.ValidateCellName(plan.Cell);
         _repository = repository;
@@ -48,7 +51,7 @@ public sealed class BackupWriter : IDisposable
         var key = BackupRepository.ObjectKey(Id, role);
         IObjectSink sink = _chunks is not null
             ? new ChunkedObjectSink(key, _chunks)
-            : new SingleObjectSink(_repository.Store.OpenWrite(key), _plan.Compression, _dataKey, _key?.Id, _repository.Config.Defaults.SegmentSize);
+            : new SingleObjectSink(_repository.Store.OpenWrite(key, _cancel), _plan.Compression, _dataKey, _key?.Id, _repository.Config.Defaults.SegmentSize);
         return new ObjectWriteStream(sink, info => _objects[role] = info);
     }
 
@@ -90,7 +93,7 @@ public sealed class BackupWriter : IDisposable
             EngineInfo = engineInfo,
             Tags = _plan.Tags is null ? new() : new Dictionary<string, string>(_plan.Tags),
         };
-        _repository.WriteManifest(manifest);
+        _repository.WriteManifest(manifest, _cancel);
         _completed = true;
         return manifest;
     }

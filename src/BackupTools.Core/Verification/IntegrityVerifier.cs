@@ -45,7 +45,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         BackupManifest manifest;
         try
         {
-            manifest = repository.GetManifest(id);
+            manifest = repository.GetManifest(id, cancel);
             checks.Add(new IntegrityCheck("manifest", true, $"format v{manifest.FormatVersion}, {manifest.Objects.Count} object(s)"));
         }
         catch (BackupToolsException e)

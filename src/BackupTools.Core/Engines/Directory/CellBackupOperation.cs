@@ -40,7 +40,7 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     public BackupRecord RunLocked(BackupRepository repository, CellBackupRequest request, CancellationToken cancel)
     {
         // Only backups of this same tree can be a parent: a cell may hold several directory sources (plans).
-        var cellBackups = repository.ListManifests(observer).Where(m => m.Cell == request.Cell && m.Engine == EngineName && m.Source == request.Path).ToList();
+        var cellBackups = repository.ListManifests(observer, cancel).Where(m => m.Cell == request.Cell && m.Engine == EngineName && m.Source == request.Path).ToList();
         var kind = request.Kind;
         if (kind != BackupKind.Full && request.FullEvery is { } every && LastFull(cellBackups) is var full && (full is null || full.StartedAt < DateTimeOffset.UtcNow - every))
         {
@@ -64,7 +64,7 @@ public sealed class CellBackupOperation(IOperationObserver observer)
         var totalBytes = toStore.Where(e => e.Kind == CellEntryKind.File).Sum(e => e.Size);
 
         var plan = new BackupPlan(request.Cell, request.Path, EngineName, kind, parent?.Id, BackupTemplate.CompressionFor(repository, request.Compression), request.Tags);
-        using var writer = repository.BeginBackup(plan, request.Keys);
+        using var writer = repository.BeginBackup(plan, request.Keys, cancel);
         long done = 0;
         using (var data = writer.OpenObject(BackupManifest.DataRole))
         {

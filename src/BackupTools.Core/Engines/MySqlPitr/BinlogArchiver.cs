@@ -26,7 +26,7 @@ public sealed class BinlogArchiver(IOperationObserver observer)
         System.IO.Directory.CreateDirectory(request.Spool);
         using var opened = new OperationRepository(request.Repository);
         var repository = opened.Get();
-        var archive = new BinlogArchive(repository.ListManifests(observer), request.Cell);
+        var archive = new BinlogArchive(repository.ListManifests(observer, cancel), request.Cell);
         var streamerPath = LocateStreamer(request.ToolPath);
         var push = new BinlogPushOperation(observer);
         while (!cancel.IsCancellationRequested)

@@ -30,7 +30,7 @@ public sealed class WalPushOperation(IOperationObserver observer)
             throw new BackupInputException("WalSpoolNotFound", "Spool", $"'{request.Spool}' does not exist.", "Pass the folder archive_command (bt-wal-spool) writes to.");
         using var opened = new OperationRepository(request.Repository);
         var repository = opened.Get();
-        var archive = new WalArchive(repository.ListManifests(observer), request.Cell);
+        var archive = new WalArchive(repository.ListManifests(observer, cancel), request.Cell);
         SweepAbandonedCopies(request.Spool);
         var results = new List<WalPushResult>();
         while (true)
