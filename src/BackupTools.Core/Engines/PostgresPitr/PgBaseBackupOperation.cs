@@ -36,7 +36,7 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
         using var writerLock = WriterLock.Acquire(repository, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer);
         var compression = request.Compression ?? CompressionSettings.Parse(repository.Config.Defaults.Compression, repository.Config.Defaults.CompressionLevel);
-        var plan = new BackupPlan(cell, request.Target.ToString(), EngineName, BackupKind.Full, null, compression);
+        var plan = new BackupPlan(cell, request.Target.ToString(), EngineName, BackupKind.Full, null, compression, request.Tags);
         using var environment = new PgEnvironment(request.Target);
         using var writer = repository.BeginBackup(plan, request.Keys);
         ExternalTool.Result result;
