@@ -12,7 +12,7 @@ public static class PgBaseEngine
         Name = PgBaseBackupOperation.EngineName,
         DisplayName = "PostgreSQL base backup",
         Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new PgBaseBackupValidator() },
-        RestoreTest = Ability<IRestoreTest>.NotApplicable("a base backup is tested by Restore-PostgresCluster into a scratch data directory, not a throwaway database"),
+        RestoreTest = Ability.Of<IRestoreTest>(new PgBaseRestoreTest()),
         RestorePriority = RestorePriorities.Database,
         Plan = Ability.Of(PgClusterPlanSource.Support),
     };

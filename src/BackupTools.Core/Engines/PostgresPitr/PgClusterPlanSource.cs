@@ -1,6 +1,7 @@
 using System.Globalization;
 using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Engines.Registry;
+using BackupTools.Core.Errors;
 using BackupTools.Core.Plans;
 
 namespace BackupTools.Core.Engines.PostgresPitr;
@@ -45,9 +46,11 @@ public static class PgClusterPlanSource
     private static int RecoveryPort(PlanSource source) =>
         source.Option(RecoveryPortOption) is { } port ? int.Parse(port, CultureInfo.InvariantCulture) : source.Port ?? PostgresTarget.DefaultPort;
 
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static string? Restore(PlanRestoreContext c)
     {
+        if (OperatingSystem.IsWindows())
+            throw new BackupToolsException("PostgresClusterRestoreUnsupported", FailureKind.InvalidArgument, $"{c.Cell.Name}/{c.Source.Name}: a PostgreSQL data directory is restored on Linux/macOS only.",
+                "Run Restore-Cell on the database host.");
         c.Control.Stop();
         try
         {

@@ -27,14 +27,16 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
 
     public PgPitrRestoreResult? Run(PgPitrRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", request.Cell, PgBaseBackupOperation.EngineName, request.DataDirectory), observer,
-            opened => RunUnaudited(opened, request, cancel),
+            opened => RunUnaudited(opened.Get(), request, cancel),
             r => r is null ? null : new AuditOutcome([r.BaseBackupId], $"recovered to {r.RecoveredTo?.ToString("u") ?? "the end of the archive"} into {r.DataDirectory}"));
 
-    private PgPitrRestoreResult? RunUnaudited(OperationRepository opened, PgPitrRestoreRequest request, CancellationToken cancel)
+    /// <summary>The same recovery on a repository the caller opened, without an audit entry of its own (Test-BackupIntegrity -RestoreTest audits itself).</summary>
+    public PgPitrRestoreResult? RunOn(BackupRepository repository, PgPitrRestoreRequest request, CancellationToken cancel) => RunUnaudited(repository, request, cancel);
+
+    private PgPitrRestoreResult? RunUnaudited(BackupRepository repository, PgPitrRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         _ = request.Target; // refuses a bad or ambiguous target before anything is read
-        var repository = opened.Get();
         var manifests = repository.ListManifests(observer);
         var baseBackup = ChooseBase(manifests, request);
         var archive = new WalArchive(manifests, request.Cell);
