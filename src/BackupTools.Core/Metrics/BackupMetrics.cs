@@ -32,6 +32,11 @@ public static class BackupMetrics
         Family("backup_healthy", "1 when Get-BackupStatus found no warning for the series.", s => s.Healthy ? 1 : 0);
         Family("backup_series_backups", "Backups of the series in the repository.", s => s.BackupCount);
         Family("backup_series_stored_bytes", "Stored bytes of all backups of the series.", s => s.SeriesStoredBytes);
+        Family("backup_wal_archiver_lag_seconds", "WAL series: seconds since the newest WAL (segment or stream snapshot) became durable in the repository (the live RPO).",
+            s => s.Wal?.ArchiverLag.TotalSeconds);
+        Family("backup_wal_gap", "WAL series: 1 when the archive has a hole after the newest base backup (recovery cannot pass it), else 0.", s => s.Wal is { } w ? (w.Gap is null ? 0 : 1) : null);
+        Family("backup_wal_base_backup_age_seconds", "WAL series: seconds since the cell's newest base backup completed (how much WAL a recovery replays).",
+            s => s.Wal?.BaseBackupAge?.TotalSeconds);
 
         text.Family("backup_repository_bytes", "gauge", "Stored bytes of all backups in the repository.");
         foreach (var (repository, bytes) in repositoryBytes.OrderBy(r => r.Key, StringComparer.Ordinal))

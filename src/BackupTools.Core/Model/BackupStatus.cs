@@ -27,6 +27,8 @@ public sealed class BackupStatus
     public required long SeriesStoredBytes { get; init; }
     public required bool ChainHealthy { get; init; }
     public required string[] Warnings { get; init; }
+    /// <summary>WAL series (postgres-wal) only: archiver lag, gap and the base backup it builds on.</summary>
+    public WalArchiveStatus? Wal { get; init; }
     public bool Healthy => Warnings.Length == 0;
 
     public override string ToString() => $"{Cell}/{Engine}/{Source}: {(Healthy ? "healthy" : string.Join("; ", Warnings))}";

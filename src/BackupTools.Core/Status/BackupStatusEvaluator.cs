@@ -29,7 +29,8 @@ public static class BackupStatusEvaluator
         string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all)
     {
         var newest = newestFirst[0];
-        var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(newest, all));
+        var wal = Engines.PostgresPitr.WalArchiveHealth.Status(newest, all, now);
+        var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(wal));
         var age = now - newest.CompletedAt;
         if (age > policy.EffectiveMaxAge)
             warnings.Add($"newest backup is {Describe(age)} old (max {Describe(policy.EffectiveMaxAge)})");
@@ -74,6 +75,7 @@ public static class BackupStatusEvaluator
             SeriesStoredBytes = newestFirst.Sum(m => m.Objects.Values.Sum(o => o.StoredBytes)),
             ChainHealthy = chainHealthy,
             Warnings = warnings.ToArray(),
+            Wal = wal,
         };
     }
 

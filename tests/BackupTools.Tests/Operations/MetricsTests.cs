@@ -97,7 +97,7 @@ public sealed partial class MetricsTests : CellTestBase
     [GeneratedRegex(@"\bbackup_[a-z_]+\b")]
     private static partial Regex UsedMetric();
 
-    private static void AssertPromtoolAccepts(string text)
+    internal static void AssertPromtoolAccepts(string text)
     {
         var psi = new ProcessStartInfo("promtool") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add("check");
@@ -111,7 +111,7 @@ public sealed partial class MetricsTests : CellTestBase
     }
 
     /// <summary>name|label=value,… (labels sorted, values unescaped) → value.</summary>
-    private static Dictionary<string, double> Parse(string text)
+    internal static Dictionary<string, double> Parse(string text)
     {
         var samples = new Dictionary<string, double>();
         foreach (var line in text.Split('\n').Where(l => l.Length > 0 && l[0] != '#'))
