@@ -212,6 +212,18 @@ public sealed class PointInTimeRestoreTests : IDisposable
     }
 
     [Fact]
+    public void The_source_servers_socket_lock_file_is_not_restored()
+    {
+        // The cluster's socket directory is its data directory, so pg_basebackup copies .s.PGSQL.<port>.lock; a server
+        // started on that port would refuse to run while the pid in it is alive (a stopped cluster's pid, reused).
+        Assert.True(File.Exists(Path.Combine(_cluster.DataDir, $".s.PGSQL.{_cluster.Port}.lock")));
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        var dir = NewDataDir();
+        Run("Restore-PostgresCluster -Cell pitr -DataDirectory $dir -Port $p -Repository $repo -KeyFile $key -Confirm:$false", ("dir", dir), ("p", ArchivingCluster.FreePort())).AssertNoErrors();
+        Assert.Empty(Directory.GetFiles(dir, ".s.PGSQL.*"));
+    }
+
+    [Fact]
     public void An_xid_target_recovers_through_that_committed_transaction_and_no_further()
     {
         Commit(1, 10);

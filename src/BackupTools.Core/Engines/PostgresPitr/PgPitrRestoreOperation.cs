@@ -70,6 +70,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             StageWal(repository, archive, wal.Files, request, walDir, cancel);
             server.GiveToOwner(walDir, cancel);
             server.Verify(cancel);
+            RemoveSocketLocks(dataDir); // after pg_verifybackup: its manifest lists them
             server.ConfigureRecovery(walDir, request.Target);
             observer.Progress(Activity, $"{request.Cell}: recovering on port {request.Port}", 0, null);
             var recoveredTo = server.Recover(request.Target, wal.Gap, RecoveryLimit, cancel);
@@ -185,6 +186,19 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         }
         data.VerifyToEnd();
     }
+
+    /// <summary>
+    /// The source's socket lock file (.s.PGSQL.&lt;port&gt;.lock, when its socket directory is the data directory): pg_basebackup
+    /// copies it, and a server started on that port refuses to run while the pid it names is alive — any process that reused it.
+    /// </summary>
+    private static void RemoveSocketLocks(string dataDir)
+    {
+        foreach (var file in System.IO.Directory.EnumerateFiles(dataDir, ".s.PGSQL.*.lock").Where(f => SocketLock().IsMatch(Path.GetFileName(f))).ToList())
+            File.Delete(file);
+    }
+
+    [GeneratedRegex(@"^\.s\.PGSQL\.\d+\.lock$")]
+    private static partial Regex SocketLock();
 
     private static string Confined(string root, string name, string id)
     {
