@@ -37,6 +37,11 @@ public static class BackupMetrics
         Family("backup_archive_rpo_seconds", "Binlog archives: seconds since the newest archived event (at export time).",
             s => s.ArchiveNewestEvent is { } e ? Math.Max(0, (now - e).TotalSeconds) : null);
         Family("backup_archive_gaps", "Binlog archives: gaps point-in-time recovery cannot cross (named in Get-BackupStatus's warnings).", s => s.ArchiveGaps);
+        Family("backup_wal_archiver_lag_seconds", "WAL series: seconds since the newest WAL (segment or stream snapshot) became durable in the repository (the live RPO).",
+            s => s.Wal?.ArchiverLag.TotalSeconds);
+        Family("backup_wal_gap", "WAL series: 1 when the archive has a hole after the newest base backup (recovery cannot pass it), else 0.", s => s.Wal is { } w ? (w.Gap is null ? 0 : 1) : null);
+        Family("backup_wal_base_backup_age_seconds", "WAL series: seconds since the cell's newest base backup completed (how much WAL a recovery replays).",
+            s => s.Wal?.BaseBackupAge?.TotalSeconds);
 
         text.Family("backup_repository_bytes", "gauge", "Stored bytes of all backups in the repository.");
         foreach (var (repository, bytes) in repositoryBytes.OrderBy(r => r.Key, StringComparer.Ordinal))

@@ -31,6 +31,8 @@ public sealed class BackupStatus
     /// <summary>Binlog archives: how many gaps the archive has (each named in Warnings); null for other series.</summary>
     public int? ArchiveGaps { get; init; }
     public required string[] Warnings { get; init; }
+    /// <summary>WAL series (postgres-wal) only: archiver lag, gap and the base backup it builds on.</summary>
+    public WalArchiveStatus? Wal { get; init; }
     public bool Healthy => Warnings.Length == 0;
     /// <summary>Ids of the keys the series' backups need (after rotations): each must be kept until re-wrapped.</summary>
     public string[] KeysNeeded { get; init; } = [];

@@ -9,6 +9,8 @@ public sealed class CellRestoreItem
     public DateTimeOffset? BackupCompletedAt { get; init; }
     /// <summary>Where it goes: a database URL or a path.</summary>
     public required string Destination { get; init; }
+    /// <summary>How the source reaches the restore point: the log replay on top of the backup, or the backup as it is.</summary>
+    public string? Recovery { get; init; }
     /// <summary>Planned (-WhatIf), Restored, Failed, NotRestored (a failure stopped the restore before it).</summary>
     public required string Status { get; set; }
     public string? SafetyBackupId { get; set; }

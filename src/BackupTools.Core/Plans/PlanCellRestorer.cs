@@ -24,7 +24,7 @@ public sealed record PlanCellRestoreRequest(
 
 /// <summary>
 /// Restore-Cell's full form: every source of a plan's cell (or -Source) restored to the newest backup at or
-/// before At, in the cell's restore order (default: databases, then caches, then files), each through its
+/// before At — and on to At itself where the engine replays a log (WAL, binlog) —, in the cell's restore order (default: databases, then caches, then files), each through its
 /// engine's own restore (safety backup, staging, verify, swap). The before/after hooks run around it and the
 /// health checks after it. A failure stops before the next source; the report says what was and was not
 /// restored. With a site, sources restore into that site's endpoints from the site's repository.
@@ -50,13 +50,15 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
         var keys = SecretResolver.KeyRing(plan, observer.Warning);
         var sources = RestoreOrder(cell).Where(s => request.Sources is not { Count: > 0 } || request.Sources.Contains(s.Name)).ToList();
         var chosen = sources.Select(s => (Source: Effective(s, site, cell), Manifest: Select(manifests, cell, s, request.At))).ToList();
-        var items = chosen.Select(c => new CellRestoreItem
+        var replays = chosen.Select(c => c.Manifest is null ? null : ReplayOf(manifests, cell, c.Source, c.Manifest, request.At)).ToList();
+        var items = chosen.Select((c, i) => new CellRestoreItem
         {
             Source = c.Source.Name,
             Kind = c.Source.Kind,
             BackupId = c.Manifest?.Id,
             BackupCompletedAt = c.Manifest?.CompletedAt,
             Destination = Destination(c.Source),
+            Recovery = c.Manifest is null ? null : Recovery(c.Source, c.Manifest, replays[i], request.At),
             Status = "Planned",
         }).ToArray();
         var report = new CellRestoreReport { Cell = cell.Name, At = request.At, Site = site?.Name, Items = items, HealthChecks = [] };
@@ -66,7 +68,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
                 "Check -At, or restore the other sources with -Source.");
 
         // One question for the whole cell: -WhatIf prints the exact plan, record by record.
-        var description = $"Restore cell '{cell.Name}' from {repository.Location}: " + string.Join("; ", items.Select(i => $"{i.Source} ({i.Kind}) ← {i.BackupId} into {i.Destination}"));
+        var description = $"Restore cell '{cell.Name}' from {repository.Location}: " + string.Join("; ", items.Select(i => $"{i.Source} ({i.Kind}) ← {i.BackupId}{(i.Recovery is { } r ? $" + {r}" : "")} into {i.Destination}"));
         if (!request.ShouldProcess(cell.Name, description)) return report;
 
         var environment = new Dictionary<string, string> { ["BACKUPTOOLS_CELL"] = cell.Name, ["BACKUPTOOLS_SITE"] = site?.Name ?? "" };
@@ -82,7 +84,7 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
             try
             {
                 var recorder = new WarningRecorder(observer);
-                item.Outcome = RestoreSource(reference, cell, source, manifest!, keys, request, recorder, cancel);
+                item.Outcome = RestoreSource(reference, cell, source, manifest!, keys, request, recorder, replays[i] != null, cancel);
                 if (item.Outcome != null) item.Outcome.Warnings = recorder.Warnings;
                 item.SafetyBackupId = item.Outcome?.SafetyBackupId;
                 if (request.Hook is { } hook && item.Outcome is { } outcome) RestoreHookRunner.Apply(hook, outcome, observer, cancel);
@@ -150,16 +152,24 @@ public sealed class PlanCellRestorer(IOperationObserver observer)
 
     private static string Destination(PlanSource s) => EngineRegistry.PlanOf(s.Kind).Destination(s);
 
+    /// <summary>The log replay that carries this source's backup on to At (or to the end of its log); null: the backup is restored as it is.</summary>
+    private static string? ReplayOf(IReadOnlyList<BackupManifest> manifests, PlanCell cell, PlanSource source, BackupManifest backup, DateTimeOffset? at) =>
+        EngineRegistry.PlanOf(source.Kind).Replay?.Invoke(new PlanReplayQuery(manifests, cell, source, backup, at));
+
+    /// <summary>The report's and -WhatIf's account of the point a source is restored to; with -At and no log it says the backup is older.</summary>
+    private static string? Recovery(PlanSource source, BackupManifest backup, string? replay, DateTimeOffset? at) =>
+        replay ?? (at is { } moment ? $"no log to replay: the state of {backup.CompletedAt:u}, the newest {source.Kind} backup at or before {moment:u}" : null);
+
     /// <summary>Restores one source through its engine's own safe restore; returns what the engine's restore did.</summary>
     private RestoreOutcome? RestoreSource(RepositoryReference repository, PlanCell cell, PlanSource source, BackupManifest manifest, BackupKeyRing? keys,
-        PlanCellRestoreRequest request, IOperationObserver sourceObserver, CancellationToken cancel)
+        PlanCellRestoreRequest request, IOperationObserver sourceObserver, bool replay, CancellationToken cancel)
     {
         var plan = EngineRegistry.PlanOf(source.Kind);
         var password = SecretResolver.Resolve(source.Password, $"cells.{cell.Name}.sources.{source.Name}.password");
         var control = new ServiceControl(source.Control, $"{cell.Name}/{source.Name}", new Dictionary<string, string>
             { ["BACKUPTOOLS_CELL"] = cell.Name, ["BACKUPTOOLS_SITE"] = request.Site ?? "", ["BACKUPTOOLS_SOURCE"] = source.Name }, cancel);
         return plan.Restore(new PlanRestoreContext(repository, cell, source, manifest, password, keys, request.Force, request.SkipSafetyBackup,
-            request.LockTimeout, control, sourceObserver, cancel));
+            request.LockTimeout, control, sourceObserver, cancel, replay, replay ? request.At : null));
     }
 
     private string? RunHook(string name, string command, IReadOnlyDictionary<string, string> environment, CancellationToken cancel)

@@ -30,7 +30,8 @@ public static class BackupStatusEvaluator
         string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all, KeyUse keys)
     {
         var newest = newestFirst[0];
-        var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(newest, all));
+        var wal = Engines.PostgresPitr.WalArchiveHealth.Status(newest, all, now);
+        var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(wal));
         var binlog = Engines.MySqlPitr.BinlogArchiveHealth.Of(newest, all);
         warnings.AddRange(binlog?.Warnings ?? []);
         var age = now - newest.CompletedAt;
@@ -82,6 +83,7 @@ public static class BackupStatusEvaluator
             ArchiveNewestEvent = binlog?.NewestEvent,
             ArchiveGaps = binlog?.Gaps.Count,
             Warnings = warnings.ToArray(),
+            Wal = wal,
         };
     }
 

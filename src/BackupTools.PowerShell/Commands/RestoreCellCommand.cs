@@ -43,7 +43,7 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string Id { get; set; } = "";
 
-    /// <summary>Restore the newest backup completed at or before this time.</summary>
+    /// <summary>Restore the newest backup completed at or before this time; with -Plan, sources with a log archive are recovered to this time itself.</summary>
     [Parameter(ParameterSetName = "ByName")]
     [Parameter(ParameterSetName = PlanSet)]
     public DateTimeOffset? At { get; set; }

@@ -212,6 +212,75 @@ public sealed class PointInTimeRestoreTests : IDisposable
     }
 
     [Fact]
+    public void The_source_servers_socket_lock_file_is_not_restored()
+    {
+        // The cluster's socket directory is its data directory, so pg_basebackup copies .s.PGSQL.<port>.lock; a server
+        // started on that port would refuse to run while the pid in it is alive (a stopped cluster's pid, reused).
+        Assert.True(File.Exists(Path.Combine(_cluster.DataDir, $".s.PGSQL.{_cluster.Port}.lock")));
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        var dir = NewDataDir();
+        Run("Restore-PostgresCluster -Cell pitr -DataDirectory $dir -Port $p -Repository $repo -KeyFile $key -Confirm:$false", ("dir", dir), ("p", ArchivingCluster.FreePort())).AssertNoErrors();
+        Assert.Empty(Directory.GetFiles(dir, ".s.PGSQL.*"));
+    }
+
+    [Fact]
+    public void An_xid_target_recovers_through_that_committed_transaction_and_no_further()
+    {
+        Commit(1, 10);
+        Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+        Commit(11, 20);
+        string xid;
+        using (var c = _cluster.Connect())
+        using (var tx = c.BeginTransaction())
+        {
+            using (var insert = new NpgsqlCommand("insert into ledger(id) select generate_series(21, 25)", c, tx)) insert.ExecuteNonQuery();
+            using (var id = new NpgsqlCommand("select txid_current()::text", c, tx)) xid = (string)id.ExecuteScalar()!;
+            tx.Commit();
+        }
+        Commit(26, 30);
+        _cluster.SwitchAndWaitArchived();
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+
+        var port = ArchivingCluster.FreePort();
+        var dir = NewDataDir();
+        _restored.Add(dir);
+        Run("Restore-PostgresCluster -Cell pitr -Xid $xid -DataDirectory $dir -Port $p -KeepRunning -Repository $repo -KeyFile $key -Confirm:$false",
+            ("dir", dir), ("p", port), ("xid", xid)).AssertNoErrors();
+        Assert.Equal(25, Count(port)); // the transaction itself is in (recovery_target_inclusive), commit 26 is not
+        Assert.Equal(25, Count(port, "select max(id) from ledger"));
+    }
+
+    [Fact]
+    public void A_restore_test_recovers_the_base_backup_and_its_wal_on_a_throwaway_server_and_removes_it()
+    {
+        Commit(1, 10);
+        var backup = Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors().Single<BackupRecord>();
+        Commit(11, 20);
+        _cluster.SwitchAndWaitArchived();
+        var batch = Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors()
+            .Objects<BackupTools.Core.Engines.PostgresPitr.WalPushResult>().Single(r => r.BatchId != null).BatchId!;
+        var scratch = Directory.GetDirectories(Path.GetTempPath(), "bt-pg-restoretest-*").ToHashSet();
+
+        var result = Run("Test-BackupIntegrity -Id $id -RestoreTest -Repository $repo -KeyFile $key", ("id", backup.Id)).AssertNoErrors().Single<IntegrityResult>();
+        var check = result.Checks.Single(c => c.Name == "restore-test");
+        Assert.True(check.Passed, check.Detail);
+        Assert.Contains("archived WAL file(s)", check.Detail);
+        Assert.DoesNotContain(" 0 archived WAL", check.Detail);
+        Assert.Equal(scratch, Directory.GetDirectories(Path.GetTempPath(), "bt-pg-restoretest-*").ToHashSet()); // stopped and removed
+
+        // WAL the base backup needs, damaged: the restore test fails and names the batch.
+        var data = Path.Combine(_temp.Sub("repo"), "backups", batch, "data");
+        var bytes = File.ReadAllBytes(data);
+        bytes[bytes.Length / 2] ^= 0x20;
+        File.WriteAllBytes(data, bytes);
+        var damaged = Run("Test-BackupIntegrity -Id $id -RestoreTest -Repository $repo -KeyFile $key", ("id", backup.Id)).Objects<IntegrityResult>().Single();
+        var failed = damaged.Checks.Single(c => c.Name == "restore-test");
+        Assert.False(failed.Passed);
+        Assert.Contains(batch, failed.Detail);
+        Assert.Equal(scratch, Directory.GetDirectories(Path.GetTempPath(), "bt-pg-restoretest-*").ToHashSet());
+    }
+
+    [Fact]
     public void A_damaged_wal_batch_is_caught_before_a_server_is_handed_over()
     {
         Commit(1, 10);

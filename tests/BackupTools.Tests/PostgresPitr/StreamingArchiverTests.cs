@@ -127,6 +127,55 @@ public sealed class StreamingArchiverTests : IDisposable
         foreach (var pid in pids) Process.Start("kill", ["-KILL", pid!])!.WaitForExit();
     }
 
+    /// <summary>The archived stream snapshots of the cell, by the WAL batch records that hold them.</summary>
+    private List<(string Batch, string[] Files)> Batches()
+    {
+        var repository = new RepositoryReference(_temp.Sub("repo")).Open();
+        return repository.ListManifests(NullObserver.Instance).Where(m => m.Engine == WalArchive.EngineName)
+            .Select(m => (m.Id, WalArchive.Files(m).Select(f => f.Name).ToArray())).ToList();
+    }
+
+    [Fact]
+    public void Retention_prunes_snapshots_superseded_by_the_full_segment_or_a_longer_snapshot_and_a_restore_still_has_every_row()
+    {
+        var archiver = StartArchiver();
+        try
+        {
+            SecondsUntilArchived(Commit(1, 1), 30);
+            Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
+            for (var round = 0; round < 3; round++) SecondsUntilArchived(Commit(10 * round + 2, 10 * round + 11), 30); // a longer snapshot each round
+            var finished = (string)_cluster.Scalar("select pg_walfile_name(pg_current_wal_lsn())")!;
+            _cluster.Scalar("select pg_switch_wal()");
+            SecondsUntilArchived(Commit(100, 110), 30);
+            for (var round = 0; round < 2; round++) SecondsUntilArchived(Commit(200 + 10 * round, 209 + 10 * round), 30);
+            Assert.True(SpinWait.SpinUntil(() => Batches().Any(b => b.Files.Contains(finished)), TimeSpan.FromSeconds(30)), $"{finished} was not archived in full");
+        }
+        finally { archiver.Stop(); }
+
+        var before = Batches();
+        var snapshots = before.SelectMany(b => b.Files).Where(f => f.EndsWith(".stream", StringComparison.Ordinal)).ToList();
+        Assert.True(snapshots.Count >= 4, string.Join(", ", snapshots));
+        Run("Invoke-BackupRetention -Repository $repo -KeepLast 1 -Confirm:$false").AssertNoErrors();
+
+        var after = Batches();
+        var kept = after.SelectMany(b => b.Files).ToList();
+        // No batch of snapshots only is left whose snapshot a kept file supersedes (its full segment, or a longer snapshot of it);
+        // every full segment is still there.
+        Assert.All(after.Where(b => b.Files.All(f => f.EndsWith(".stream", StringComparison.Ordinal))), b =>
+            Assert.DoesNotContain(b.Files, f => kept.Contains(f[..24]) || kept.Any(o => o.StartsWith(f[..24] + ".", StringComparison.Ordinal) && string.CompareOrdinal(o, f) > 0)));
+        Assert.True(after.Count < before.Count, $"nothing was pruned: {before.Count} batches");
+        Assert.Equal(before.SelectMany(b => b.Files).Where(f => f.Length == 24).Order(), kept.Where(f => f.Length == 24).Order());
+
+        var dir = _temp.Sub("restores/after-pruning");
+        _restored.Add(dir);
+        var port = ArchivingCluster.FreePort();
+        Run("Restore-PostgresCluster -Cell pitr -DataDirectory $dir -Port $p -KeepRunning -Repository $repo -KeyFile $key -Confirm:$false", ("dir", dir), ("p", port)).AssertNoErrors();
+        using var c = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=postgres;Password={ArchivingCluster.Password};Database=postgres;Pooling=false");
+        c.Open();
+        using var cmd = new NpgsqlCommand("select count(*) from ledger", c);
+        Assert.Equal(1L + 30 + 11 + 20, Convert.ToInt64(cmd.ExecuteScalar()));
+    }
+
     [Fact]
     public void A_commit_is_archived_within_seconds_without_a_segment_switch_and_sigkills_and_a_restart_lose_no_wal()
     {

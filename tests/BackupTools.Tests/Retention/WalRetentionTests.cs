@@ -51,6 +51,30 @@ public sealed class WalRetentionTests
     }
 
     [Fact]
+    public void Stream_snapshots_go_once_their_segment_is_archived_in_full_or_a_longer_snapshot_is_and_the_newest_stays()
+    {
+        var base1 = Base(0, "0/2000028");
+        var s1 = Wal(0, "000000010000000000000002.00100000.stream");
+        var s2 = Wal(0, "000000010000000000000002.00200000.stream");
+        var mixed = Wal(1, "000000010000000000000002", "000000010000000000000003.00010000.stream"); // the full segment 2
+        var s3 = Wal(1, "000000010000000000000003.00020000.stream");
+        var s4 = Wal(1, "000000010000000000000003.00030000.stream"); // the newest of segment 3: what recovery stages
+
+        // s1, s2 are superseded by segment 2; the snapshot in `mixed` by s3 and s4, but `mixed` holds segment 2: kept whole.
+        Assert.Equal(new[] { base1.Id, mixed.Id, s4.Id }.Order(StringComparer.Ordinal), Kept(new RetentionPolicy(KeepLast: 1)));
+        _ = (s1, s2, s3);
+    }
+
+    [Fact]
+    public void Superseded_stream_snapshots_go_also_in_a_cell_without_a_kept_base_backup()
+    {
+        var s1 = Wal(0, "000000010000000000000002.00100000.stream");
+        var s2 = Wal(0, "000000010000000000000002.00200000.stream");
+        Assert.Equal(new[] { s2.Id }, Kept(new RetentionPolicy(KeepLast: 1)));
+        _ = s1;
+    }
+
+    [Fact]
     public void Without_a_kept_base_backup_no_wal_is_deleted()
     {
         var w1 = Wal(0, "000000010000000000000002");

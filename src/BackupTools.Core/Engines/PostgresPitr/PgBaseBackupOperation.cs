@@ -36,7 +36,7 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
         return Template.Locked(opened, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel, repository =>
         {
             using var environment = new PgEnvironment(request.Target);
-            var backup = new StreamBackup(cell, request.Target.ToString(), EngineName, request.Compression, request.Keys, null, Activity, $"{request.Target}: base backup");
+            var backup = new StreamBackup(cell, request.Target.ToString(), EngineName, request.Compression, request.Keys, request.Tags, Activity, $"{request.Target}: base backup");
             ExternalTool.Result? result = null;
             // -c fast: a backup taken by a tool should not wait for the next scheduled checkpoint; -v prints the LSNs.
             return Template.Write(repository, backup, data => result = ExternalTool.Run(Path.Combine(tools.BinDir, "pg_basebackup"),

@@ -13,4 +13,5 @@ public sealed record PgBaseBackupRequest(
     string? ToolPath,
     CompressionSettings? Compression,
     BackupKeyRing? Keys,
-    TimeSpan LockTimeout);
+    TimeSpan LockTimeout,
+    IReadOnlyDictionary<string, string>? Tags = null);

@@ -12,8 +12,8 @@ public static class PgBaseEngine
         Name = PgBaseBackupOperation.EngineName,
         DisplayName = "PostgreSQL base backup",
         Validators = new Dictionary<string, IContentValidator> { [BackupManifest.DataRole] = new PgBaseBackupValidator() },
-        RestoreTest = Ability<IRestoreTest>.NotApplicable("a base backup is tested by Restore-PostgresCluster into a scratch data directory, not a throwaway database"),
+        RestoreTest = Ability.Of<IRestoreTest>(new PgBaseRestoreTest()),
         RestorePriority = RestorePriorities.Database,
-        Plan = Ability<PlanEngineSupport>.NotApplicable("base backups are taken with Backup-PostgresBase; plans do not schedule them yet"),
+        Plan = Ability.Of(PgClusterPlanSource.Support),
     };
 }

@@ -27,14 +27,16 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
 
     public PgPitrRestoreResult? Run(PgPitrRestoreRequest request, CancellationToken cancel) =>
         OperationAudit.Run(request.Repository, new AuditSubject("restore", request.Cell, PgBaseBackupOperation.EngineName, request.DataDirectory), observer,
-            opened => RunUnaudited(opened, request, cancel),
+            opened => RunUnaudited(opened.Get(), request, cancel),
             r => r is null ? null : new AuditOutcome([r.BaseBackupId], $"recovered to {r.RecoveredTo?.ToString("u") ?? "the end of the archive"} into {r.DataDirectory}"));
 
-    private PgPitrRestoreResult? RunUnaudited(OperationRepository opened, PgPitrRestoreRequest request, CancellationToken cancel)
+    /// <summary>The same recovery on a repository the caller opened, without an audit entry of its own (Test-BackupIntegrity -RestoreTest audits itself).</summary>
+    public PgPitrRestoreResult? RunOn(BackupRepository repository, PgPitrRestoreRequest request, CancellationToken cancel) => RunUnaudited(repository, request, cancel);
+
+    private PgPitrRestoreResult? RunUnaudited(BackupRepository repository, PgPitrRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         _ = request.Target; // refuses a bad or ambiguous target before anything is read
-        var repository = opened.Get();
         var manifests = repository.ListManifests(observer, cancel);
         var baseBackup = ChooseBase(manifests, request);
         var archive = new WalArchive(manifests, request.Cell);
@@ -68,6 +70,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             StageWal(repository, archive, wal.Files, request, walDir, cancel);
             server.GiveToOwner(walDir, cancel);
             server.Verify(cancel);
+            RemoveSocketLocks(dataDir); // after pg_verifybackup: its manifest lists them
             server.ConfigureRecovery(walDir, request.Target);
             observer.Progress(Activity, $"{request.Cell}: recovering on port {request.Port}", 0, null);
             var recoveredTo = server.Recover(request.Target, wal.Gap, RecoveryLimit, cancel);
@@ -184,6 +187,19 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         }
         data.VerifyToEnd();
     }
+
+    /// <summary>
+    /// The source's socket lock file (.s.PGSQL.&lt;port&gt;.lock, when its socket directory is the data directory): pg_basebackup
+    /// copies it, and a server started on that port refuses to run while the pid it names is alive — any process that reused it.
+    /// </summary>
+    private static void RemoveSocketLocks(string dataDir)
+    {
+        foreach (var file in System.IO.Directory.EnumerateFiles(dataDir, ".s.PGSQL.*.lock").Where(f => SocketLock().IsMatch(Path.GetFileName(f))).ToList())
+            File.Delete(file);
+    }
+
+    [GeneratedRegex(@"^\.s\.PGSQL\.\d+\.lock$")]
+    private static partial Regex SocketLock();
 
     private static string Confined(string root, string name, string id)
     {

@@ -48,12 +48,26 @@ public sealed record PlanEngineSupport
 
     /// <summary>Where a restore of the source lands, as Restore-Cell -WhatIf and its report show it.</summary>
     public required Func<PlanSource, string> Destination { get; init; }
+
+    /// <summary>
+    /// Restore-Cell between backups: the log replay (WAL, binlog) that carries the chosen backup on to -At (or, for
+    /// physical recovery, to the end of its log), described for -WhatIf and the report; null when this source has no log
+    /// to replay, and the backup is restored as it is. Unset: the kind never replays.
+    /// </summary>
+    public Func<PlanReplayQuery, string?>? Replay { get; init; }
 }
+
+/// <summary>What a source's replay is decided on: the repository's records, the chosen backup and the requested moment (null: none).</summary>
+public sealed record PlanReplayQuery(IReadOnlyList<BackupManifest> Manifests, PlanCell Cell, PlanSource Source, BackupManifest Backup, DateTimeOffset? At);
 
 /// <summary>One plan source's backup: repository, the source as declared (password resolved), keys, tags for the record.</summary>
 public sealed record PlanBackupContext(RepositoryReference Repository, PlanCell Cell, PlanSource Source, string? Password, BackupKeyRing? Keys, TimeSpan LockTimeout,
     IReadOnlyDictionary<string, string> Tags, IOperationObserver Observer, CancellationToken Cancel);
 
-/// <summary>One plan source's restore from <paramref name="Manifest"/>; Control stops/starts the source's server where the engine needs it.</summary>
+/// <summary>
+/// One plan source's restore from <paramref name="Manifest"/>; Control stops/starts the source's server where the engine needs it.
+/// Replay: whether the engine's Replay found a log to replay; At: the moment it replays to (null: its end).
+/// </summary>
 public sealed record PlanRestoreContext(RepositoryReference Repository, PlanCell Cell, PlanSource Source, BackupManifest Manifest, string? Password, BackupKeyRing? Keys,
-    bool Force, bool SkipSafetyBackup, TimeSpan LockTimeout, ServiceControl Control, IOperationObserver Observer, CancellationToken Cancel);
+    bool Force, bool SkipSafetyBackup, TimeSpan LockTimeout, ServiceControl Control, IOperationObserver Observer, CancellationToken Cancel,
+    bool Replay = false, DateTimeOffset? At = null);
