@@ -126,6 +126,28 @@ public sealed class PlanMiddlewareSourcesTests : IDisposable
     }
 
     [Fact]
+    public void Restore_cell_At_restores_each_source_as_of_that_moment_in_restore_order()
+    {
+        var plan = BackUpAndChange(); // first backups: 200 rows, the queue, photos a + c
+        var first = _ps.Run("Get-Backup -Repository $repo", new Dictionary<string, object?> { ["repo"] = _temp.Sub("repo") }).AssertNoErrors().Objects<BackupRecord>().Select(r => r.Id).ToHashSet();
+        Thread.Sleep(1100); // backup times have whole-second precision in -At comparisons
+        var between = DateTimeOffset.UtcNow;
+        Thread.Sleep(1100);
+        Ps("Invoke-BackupPlan $plan", plan).AssertNoErrors(); // second backups: 10 rows, no queue, photos c + new
+
+        var report = _ps.Run("Restore-Cell -Name mw -Plan $plan -At $at -Confirm:$false",
+            new Dictionary<string, object?> { ["plan"] = plan, ["at"] = between }).AssertNoErrors().Single<CellRestoreReport>();
+
+        Assert.Equal(["app", "mq", "photos"], report.Items.Select(i => i.Source));
+        Assert.All(report.Items, i => Assert.Contains(i.BackupId!, first)); // the backups before -At, not the newer ones
+        Assert.All(report.Items, i => Assert.StartsWith("no log to replay: the state of", i.Recovery));
+        Assert.All(report.Items, i => Assert.Equal("Restored", i.Status));
+        Assert.Equal("200", Sqlite(Db, "select count(*) from t"));
+        Assert.Equal(200, RabbitMqBroker.Get($"api/queues/{V}/orders").Status);
+        Assert.Equal(["photos/a.txt", "photos/b/c.txt"], PhotoKeys());
+    }
+
+    [Fact]
     public void Restore_cell_brings_every_source_back_in_restore_order_each_after_a_safety_backup()
     {
         var plan = BackUpAndChange();
