@@ -107,13 +107,13 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         var target = Id.Length > 0 ? Id : Name;
         try
         {
-            var hook = ResolvedHook();
+            var hook = RestoreHookInvoker.Prepare(RestoreHook, RestoreHookTimeoutSec, ResolvePath);
             var request = new CellRestoreRequest(ReferenceTo(Repository),
                 Name.Length > 0 ? Name : null, Id.Length > 0 ? Id : null, At,
                 Destination is null ? null : ResolvePath(Destination), SkipSafetyBackup, LoadKeys(),
                 TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
             var result = RunCore((observer, shouldProcess, cancel) =>
-                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess, Hook = RestoreHookInvoker.From(hook, HookTimeout, observer) }, cancel));
+                new CellRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess, Hook = hook(observer) }, cancel));
             if (result is null) return;
             if (RestoreHookRunner.FailureOf(result) is { } hookError) WriteFailure(hookError, result.Cell);
             WriteObject(result);
@@ -128,11 +128,11 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
     {
         try
         {
-            var hook = ResolvedHook();
+            var hook = RestoreHookInvoker.Prepare(RestoreHook, RestoreHookTimeoutSec, ResolvePath);
             var plan = PlanLoader.LoadValid(ResolvePath(Plan));
             var request = new PlanCellRestoreRequest(plan, Name, At, Source, Site, Force, SkipSafetyBackup, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true,
                 StorageCredentials.From(StorageCredential));
-            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess, Hook = RestoreHookInvoker.From(hook, HookTimeout, observer) }, cancel));
+            var report = RunCore((observer, shouldProcess, cancel) => new PlanCellRestorer(observer).Run(request with { ShouldProcess = shouldProcess, Hook = hook(observer) }, cancel));
             WriteObject(report);
             foreach (var (error, failedTarget) in CellRestoreFailures.Of(report)) WriteFailure(error, failedTarget);
         }
@@ -140,14 +140,5 @@ public sealed class RestoreCellCommand : KeyedCmdlet, IStorageCredentialParamete
         {
             WriteFailure(e, Name);
         }
-    }
-
-    private TimeSpan HookTimeout => TimeSpan.FromSeconds(RestoreHookTimeoutSec);
-
-    /// <summary>-RestoreHook checked, an executable's path resolved here on the pipeline thread (the hook itself runs in the core).</summary>
-    private object? ResolvedHook()
-    {
-        RestoreHookInvoker.Validate(RestoreHook);
-        return RestoreHook is string path ? ResolvePath(path) : RestoreHook;
     }
 }
