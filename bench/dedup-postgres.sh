@@ -49,7 +49,7 @@ postmaster=$(head -1 "$("$bin/psql" -Atc "show data_directory" postgres)/postmas
 server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$postmaster/stat"; }
 timed() { # command -> "wall cpu rss_mb": cpu = user+sys of the command and what it waited for + the backends it used
   local s0 s1 out
-  s0=$(server_cpu)
+  sleep 1.5; s0=$(server_cpu) # a backend of the command before (the size probe's pg_dump) must be reaped and counted first
   out=$( { /usr/bin/time -f "%e %U %S %M" bash -c "$1" >/dev/null; } 2>&1 | tail -1 )
   sleep 1.5; s1=$(server_cpu) # the postmaster reaps a backend shortly after its client is gone
   echo "$out" | awk -v s="$(awk "BEGIN { print $s1 - $s0 }")" '{ printf "%.2f %.2f %d", $1, $2 + $3 + s, $4 / 1024 }'
