@@ -56,7 +56,7 @@ public sealed class BackupRepository : IDisposable
         {
             Defaults = defaults,
             FormatVersion = formatVersion,
-            Chunking = formatVersion >= RepositoryConfig.ChunkedFormatVersion ? new Chunked.ChunkingConfig() : null,
+            Chunking = formatVersion >= RepositoryConfig.ChunkedFormatVersion ? Chunked.ChunkingConfig.ForNewRepository() : null,
         };
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
         return new BackupRepository(store, config);
@@ -86,6 +86,7 @@ public sealed class BackupRepository : IDisposable
             throw RepositoryErrors.Unsupported(store.Location, config.FormatVersion);
         if (config.IsChunked && config.Chunking is null)
             throw new BackupIntegrityException("RepositoryConfigMalformed", $"{store.Location}/{ConfigKey} is format v{config.FormatVersion} but has no \"chunking\" section.");
+        config.Chunking?.EnsureReadable(store.Location);
         return config;
     }
 

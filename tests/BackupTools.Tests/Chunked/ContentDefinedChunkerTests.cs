@@ -93,13 +93,83 @@ public sealed class ContentDefinedChunkerTests
         Assert.NotEqual(first.Chunks.Select(c => c.Length), second.Chunks.Select(c => c.Length));
     }
 
-    [Fact]
-    public void Default_parameters_average_about_one_mebibyte()
+    [Theory]
+    [InlineData(false, 256 * 1024, 4 * 1024 * 1024, 400_000, 900_000)] // new repositories: 512 KiB average
+    [InlineData(true, 512 * 1024, 8 * 1024 * 1024, 700_000, 1_600_000)] // the first release's repositories: 1 MiB
+    public void Default_parameters_average_what_they_say(bool firstRelease, int min, int max, int lowAverage, int highAverage)
     {
+        var parameters = firstRelease ? ChunkerParameters.FirstRelease : ChunkerParameters.ForNewRepository();
         var data = RandomData(48 * 1024 * 1024, 6);
-        var result = Chunk(data, ChunkerParameters.Default);
-        Assert.All(result.Chunks.SkipLast(1), c => Assert.InRange(c.Length, 512 * 1024, 8 * 1024 * 1024));
-        Assert.InRange(data.Length / (double)result.Chunks.Count, 700_000, 1_600_000);
+        var result = Chunk(data, parameters);
+        Assert.All(result.Chunks.Skip(1).SkipLast(1), c => Assert.InRange(c.Length, min, max));
+        Assert.InRange(data.Length / (double)result.Chunks.Count, lowAverage, highAverage);
+    }
+
+    private static readonly ChunkerParameters SmallWithFirst = Small with { FirstChunk = new(256, 1024, 4096) };
+
+    [Fact]
+    public void The_first_chunk_has_its_own_smaller_limits_so_a_changed_header_costs_only_it()
+    {
+        var data = RandomData(2 * 1024 * 1024, 9);
+        var edited = (byte[])data.Clone();
+        edited[10] ^= 0xff; // a dump header's timestamp
+        var before = Chunk(data, SmallWithFirst).Chunks;
+        var after = Chunk(edited, SmallWithFirst).Chunks;
+        Assert.InRange(after[0].Length, 256, 4096);
+        Assert.All(after.Skip(1).SkipLast(1), c => Assert.InRange(c.Length, Small.MinSize, Small.MaxSize));
+        Assert.Equal(before.Select(c => c.Length), after.Select(c => c.Length));
+        Assert.Equal(1, after.Zip(before).Count(pair => pair.First.Id != pair.Second.Id));
+        // Without the rule the changed chunk is a whole regular one.
+        Assert.True(Chunk(edited, Small).Chunks[0].Length >= Small.MinSize);
+    }
+
+    [Theory]
+    [InlineData(1, 200_000)]
+    [InlineData(7, 1_500_000)]
+    [InlineData(4096, 3_000_000)]
+    [InlineData(65537, 3_000_000)]
+    public void Cut_points_do_not_depend_on_write_sizes_with_a_first_chunk_rule_either(int writeSize, int length)
+    {
+        var data = RandomData(length, 10);
+        Assert.Equal(Chunk(data, SmallWithFirst, writeSize: data.Length).Chunks, Chunk(data, SmallWithFirst, writeSize: writeSize).Chunks);
+    }
+
+    /// <summary>The straightforward loop the unrolled one must match cut for cut (a fixed cut rule keeps old chunks deduplicating).</summary>
+    private static List<int> ReferenceCuts(byte[] data, ChunkerParameters parameters, byte[] secret)
+    {
+        var gear = ContentDefinedChunker.GearTable(secret);
+        var cuts = new List<int>();
+        var at = 0;
+        var first = true;
+        while (at < data.Length)
+        {
+            var p = first && parameters.FirstChunk is { } f ? f : parameters;
+            first = false;
+            var length = Math.Min(p.MaxSize, data.Length - at);
+            ulong small = ulong.MaxValue << (64 - (p.AverageBits + 2)), large = ulong.MaxValue << (64 - (p.AverageBits - 2)), h = 0;
+            var cut = length;
+            for (var i = p.MinSize; i < length; i++)
+            {
+                h = (h << 1) + gear[data[at + i]];
+                if ((h & (i < p.AverageSize ? small : large)) == 0) { cut = i + 1; break; }
+            }
+            cuts.Add(cut);
+            at += cut;
+        }
+        return cuts;
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    public void The_unrolled_scan_cuts_exactly_where_the_plain_gear_loop_does(int seed, bool firstChunkRule)
+    {
+        var data = RandomData(6 * 1024 * 1024 + seed, seed);
+        for (var i = 0; i < data.Length / 3; i++) data[i] = (byte)('a' + i % 23); // text-like stretch with few cut points
+        var parameters = firstChunkRule ? SmallWithFirst : Small;
+        var secret = RandomData(32, 100 + seed);
+        Assert.Equal(ReferenceCuts(data, parameters, secret), Chunk(data, parameters, secret, writeSize: 12_345).Chunks.Select(c => c.Length));
     }
 
     [Fact]
@@ -116,5 +186,6 @@ public sealed class ContentDefinedChunkerTests
     {
         Assert.ThrowsAny<Exception>(() => new ContentDefinedChunker(Secret, new ChunkerParameters(1024, 3000, 8192)));
         Assert.ThrowsAny<Exception>(() => new ContentDefinedChunker(Secret, new ChunkerParameters(8192, 4096, 65536)));
+        Assert.ThrowsAny<Exception>(() => new ContentDefinedChunker(Secret, Small with { FirstChunk = new(32, 1024, 4096) }));
     }
 }

@@ -50,6 +50,34 @@ public sealed class CompressionCodecTests
         }
     }
 
+    [Theory]
+    [InlineData(CompressionAlgorithm.Zstd, 1, false)]
+    [InlineData(CompressionAlgorithm.Zstd, 3, true)]
+    [InlineData(CompressionAlgorithm.Gzip, 6, false)]
+    [InlineData(CompressionAlgorithm.None, null, false)]
+    public void The_chunk_compressor_reuses_its_context_and_each_output_is_a_frame_of_its_own(CompressionAlgorithm algorithm, int? level, bool managed)
+    {
+        var input = Sample();
+        CompressionCodec.ForceManagedZstd = managed;
+        try
+        {
+            using var compressor = new ChunkCompressor(new CompressionSettings(algorithm, level));
+            // Different chunks one after another through one compressor (a pack's blobs), the big one last: the buffer grows.
+            foreach (var (start, length) in new[] { (0, 1), (5, 70_000), (100, 1 << 20), (0, input.Length) })
+            {
+                var chunk = input.AsSpan(start, length).ToArray();
+                var frame = compressor.Compress(chunk).ToArray();
+                using var output = new MemoryStream();
+                using (var stream = CompressionCodec.Decompress(new MemoryStream(frame), algorithm)) stream.CopyTo(output);
+                Assert.Equal(chunk, output.ToArray());
+            }
+        }
+        finally
+        {
+            CompressionCodec.ForceManagedZstd = false;
+        }
+    }
+
     [Fact]
     public void Native_and_managed_zstd_write_frames_the_zstd_tool_reads()
     {

@@ -36,10 +36,7 @@ internal sealed unsafe class NativeZstdCompressionStream : Stream
     {
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _context = ZSTD_createCCtx();
-        if (_context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createCCtx failed");
-        Check(ZSTD_CCtx_setParameter(_context, CompressionLevelParameter, level));
-        Check(ZSTD_CCtx_setParameter(_context, ChecksumFlagParameter, 1));
+        _context = NewContext(level);
         if (workers > 0) ZSTD_CCtx_setParameter(_context, WorkersParameter, workers); // a library built without threads says no: fine
     }
 
@@ -93,7 +90,25 @@ internal sealed unsafe class NativeZstdCompressionStream : Stream
         }
     }
 
-    private static nuint Check(nuint code)
+    /// <summary>A compression context at this level writing frame checksums (what every zstd frame of ours carries).</summary>
+    internal static IntPtr NewContext(int level)
+    {
+        var context = ZSTD_createCCtx();
+        if (context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createCCtx failed");
+        try
+        {
+            Check(ZSTD_CCtx_setParameter(context, CompressionLevelParameter, level));
+            Check(ZSTD_CCtx_setParameter(context, ChecksumFlagParameter, 1));
+        }
+        catch
+        {
+            ZSTD_freeCCtx(context);
+            throw;
+        }
+        return context;
+    }
+
+    internal static nuint Check(nuint code)
     {
         if (ZSTD_isError(code) != 0) throw new IOException("zstd: " + Marshal.PtrToStringAnsi(ZSTD_getErrorName(code)));
         return code;
@@ -118,7 +133,9 @@ internal sealed unsafe class NativeZstdCompressionStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     [DllImport(Library)] private static extern IntPtr ZSTD_createCCtx();
-    [DllImport(Library)] private static extern nuint ZSTD_freeCCtx(IntPtr context);
+    [DllImport(Library)] internal static extern nuint ZSTD_freeCCtx(IntPtr context);
+    [DllImport(Library)] internal static extern nuint ZSTD_compress2(IntPtr context, byte* destination, nuint capacity, byte* source, nuint length);
+    [DllImport(Library)] internal static extern nuint ZSTD_compressBound(nuint length);
     [DllImport(Library)] private static extern nuint ZSTD_CCtx_setParameter(IntPtr context, int parameter, int value);
     [DllImport(Library)] private static extern nuint ZSTD_compressStream2(IntPtr context, Buffer* output, Buffer* input, int endOp);
     [DllImport(Library)] private static extern uint ZSTD_isError(nuint code);

@@ -21,6 +21,7 @@ internal sealed class ChunkStoreWriter : IDisposable
     private readonly int _packSize;
     private readonly byte[] _secret;
     private readonly ChunkHasher _hasher;
+    private readonly ChunkCompressor _compressor;
     private readonly ChunkerParameters _parameters;
     private readonly HashSet<ChunkId> _written = new();
     private readonly List<IndexedPack> _packs = new();
@@ -30,8 +31,9 @@ internal sealed class ChunkStoreWriter : IDisposable
     public ChunkStoreWriter(BackupRepository repository, BackupKeyRing keys, CompressionSettings compression, CancellationToken cancel = default)
     {
         _store = repository.Store;
-        _secret = ChunkSecrets.ForWriting(_store, keys);
         var chunking = repository.Config.Chunking!;
+        chunking.EnsureWritable(_store.Location); // before ForWriting, which may write repository.json
+        _secret = ChunkSecrets.ForWriting(_store, keys);
         _parameters = chunking.Parameters;
         _packSize = chunking.PackSize;
         _index = repository.ChunkIndex;
@@ -40,6 +42,7 @@ internal sealed class ChunkStoreWriter : IDisposable
         _compression = compression;
         _segmentSize = repository.Config.Defaults.SegmentSize;
         _hasher = new ChunkHasher(_secret);
+        _compressor = new ChunkCompressor(compression);
     }
 
     /// <summary>Bytes this backup added to packs (new blobs only).</summary>
@@ -59,7 +62,7 @@ internal sealed class ChunkStoreWriter : IDisposable
             return (id, 0);
         }
         _pack ??= new PackWriter(_store, _kek, _compression, _segmentSize);
-        var added = _pack.Add(id, chunk);
+        var added = _pack.Add(id, chunk, _compressor);
         _written.Add(id);
         NewChunks++;
         NewStoredBytes += added;
@@ -110,6 +113,7 @@ internal sealed class ChunkStoreWriter : IDisposable
     {
         _pack?.Dispose();
         _hasher.Dispose();
+        _compressor.Dispose();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_secret);
     }
 }

@@ -13,7 +13,7 @@ public interface IChunkConsumer
 /// </summary>
 public sealed class ChunkingStream(ContentDefinedChunker chunker, IChunkConsumer consumer) : Stream
 {
-    private readonly byte[] _buffer = new byte[chunker.Parameters.MaxSize];
+    private readonly byte[] _buffer = new byte[chunker.Parameters.LargestChunk];
     private int _filled;
     private bool _finished;
 

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -9,25 +11,34 @@ namespace BackupTools.Core.Repository.Chunked;
 /// cut masks: before the average size a cut needs AverageBits+2 zero bits, after it AverageBits-2, so sizes cluster
 /// around the average; no cut before MinSize, a forced cut at MaxSize. The mask tests the hash's top bits, which
 /// depend on the last 64 bytes only — an insertion moves the cut points next to it, the ones after it stay.
-/// The gear table is derived from the repository's chunk secret, so cut points (chunk sizes) do not fingerprint
-/// known content either. Scanning resumes where it stopped, so data may arrive in any write sizes.
+/// An object's first chunk may have smaller limits of its own (<see cref="ChunkerParameters.FirstChunk"/>), so a
+/// header that changes every time costs little. The gear table is derived from the repository's chunk secret, so cut
+/// points (chunk sizes) do not fingerprint known content either. Scanning resumes where it stopped, so data may
+/// arrive in any write sizes. One chunker cuts one object.
 /// </summary>
 public sealed class ContentDefinedChunker
 {
     private readonly ulong[] _gear;
     private readonly ChunkerParameters _parameters;
-    private readonly ulong _maskBeforeAverage;
-    private readonly ulong _maskAfterAverage;
+    private readonly Limits _first;
+    private readonly Limits _rest;
+    private bool _pastFirstChunk;
     private int _scanned;
     private ulong _hash;
+
+    /// <summary>One set of limits with its two cut masks.</summary>
+    private sealed record Limits(int Min, int Average, int Max, ulong MaskBeforeAverage, ulong MaskAfterAverage)
+    {
+        public static Limits Of(ChunkerParameters p) => new(p.MinSize, p.AverageSize, p.MaxSize, TopBits(p.AverageBits + 2), TopBits(p.AverageBits - 2));
+    }
 
     public ContentDefinedChunker(ReadOnlySpan<byte> secret, ChunkerParameters parameters)
     {
         parameters.Validate();
         _parameters = parameters;
         _gear = GearTable(secret);
-        _maskBeforeAverage = TopBits(parameters.AverageBits + 2);
-        _maskAfterAverage = TopBits(parameters.AverageBits - 2);
+        _rest = Limits.Of(parameters);
+        _first = parameters.FirstChunk is { } first ? Limits.Of(first) : _rest;
     }
 
     public ChunkerParameters Parameters => _parameters;
@@ -56,32 +67,73 @@ public sealed class ContentDefinedChunker
     /// </summary>
     public int FindCut(ReadOnlySpan<byte> pending)
     {
-        var min = _parameters.MinSize;
-        var average = _parameters.AverageSize;
-        var limit = Math.Min(pending.Length, _parameters.MaxSize);
-        var i = Math.Max(_scanned, min);
+        var limits = _pastFirstChunk ? _rest : _first;
+        var limit = Math.Min(pending.Length, limits.Max);
+        var i = Math.Max(_scanned, limits.Min);
         var hash = _hash;
-        var gear = _gear;
-        var normal = Math.Min(average, limit);
-        for (; i < normal; i++)
+        var normal = Math.Min(limits.Average, limit);
+        if (i < normal)
         {
-            hash = (hash << 1) + gear[pending[i]];
-            if ((hash & _maskBeforeAverage) == 0) return Cut(i + 1);
+            var cut = Scan(pending, ref i, normal, ref hash, limits.MaskBeforeAverage);
+            if (cut) return Cut(i);
         }
-        for (; i < limit; i++)
+        if (i < limit)
         {
-            hash = (hash << 1) + gear[pending[i]];
-            if ((hash & _maskAfterAverage) == 0) return Cut(i + 1);
+            var cut = Scan(pending, ref i, limit, ref hash, limits.MaskAfterAverage);
+            if (cut) return Cut(i);
         }
-        if (limit == _parameters.MaxSize) return Cut(limit);
+        if (limit == limits.Max) return Cut(limit);
         _scanned = Math.Max(i, _scanned);
         _hash = hash;
         return 0;
     }
 
+    /// <summary>
+    /// The hot loop: rolls bytes [i, end) into the hash and stops after the first byte whose hash has no bit of mask
+    /// set (i is then the chunk's length). Unchecked reads: 0 ≤ i &lt; end ≤ data.Length and every byte indexes the
+    /// 256-entry table, both guaranteed by the caller and the byte type.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool Scan(ReadOnlySpan<byte> data, ref int i, int end, ref ulong hash, ulong mask)
+    {
+        ref var bytes = ref MemoryMarshal.GetReference(data);
+        ref var gear = ref MemoryMarshal.GetArrayDataReference(_gear);
+        var h = hash;
+        var at = (nint)i;
+        var stop = (nint)end;
+        // Four bytes per round with one test per byte: the add chain is the critical path, the tests branch rarely.
+        for (; at + 4 <= stop; at += 4)
+        {
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at));
+            if ((h & mask) == 0) return Found(ref i, at + 1, ref hash, h);
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at + 1));
+            if ((h & mask) == 0) return Found(ref i, at + 2, ref hash, h);
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at + 2));
+            if ((h & mask) == 0) return Found(ref i, at + 3, ref hash, h);
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at + 3));
+            if ((h & mask) == 0) return Found(ref i, at + 4, ref hash, h);
+        }
+        for (; at < stop; at++)
+        {
+            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at));
+            if ((h & mask) == 0) return Found(ref i, at + 1, ref hash, h);
+        }
+        i = (int)at;
+        hash = h;
+        return false;
+    }
+
+    private static bool Found(ref int i, nint length, ref ulong hash, ulong h)
+    {
+        i = (int)length;
+        hash = h;
+        return true;
+    }
+
     private int Cut(int length)
     {
         Reset();
+        _pastFirstChunk = true;
         return length;
     }
 

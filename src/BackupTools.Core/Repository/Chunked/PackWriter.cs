@@ -3,20 +3,20 @@ using System.Security.Cryptography;
 using BackupTools.Core.Keys;
 using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Pipeline.Encryption;
-using BackupTools.Core.Pipeline.Hashing;
+using BackupTools.Core.Pipeline;
 using BackupTools.Core.Storage;
 
 namespace BackupTools.Core.Repository.Chunked;
 
 /// <summary>
-/// Streams one pack into the store (see PackFormat): each added chunk is compressed and encrypted straight into the
-/// pending object, so memory stays one chunk. Finish writes the encrypted header and the footer and commits;
+/// Streams one pack into the store (see PackFormat): each added chunk is compressed (by the caller's reused
+/// <see cref="ChunkCompressor"/>) and encrypted straight into the pending object, so memory stays one chunk. Finish writes the encrypted header and the footer and commits;
 /// Dispose without Finish discards the pack.
 /// </summary>
 internal sealed class PackWriter : IDisposable
 {
     private readonly PendingObject _pending;
-    private readonly HashingStream _output;
+    private readonly CountingStream _output;
     private readonly CompressionSettings _compression;
     private readonly BackupKey _kek;
     private readonly int _segmentSize;
@@ -28,27 +28,24 @@ internal sealed class PackWriter : IDisposable
     {
         Id = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
         _pending = store.OpenWrite(PackFormat.KeyOf(Id));
-        _output = new HashingStream(_pending, leaveOpen: true);
+        _output = new CountingStream(_pending, leaveOpen: true);
         _compression = compression;
         _kek = kek;
         _segmentSize = segmentSize;
     }
 
     public string Id { get; }
-    public long Size => _output.BytesCounted;
+    public long Size => _output.BytesWritten;
     public int Count => _entries.Count;
     public IReadOnlyList<(ChunkId Id, long Offset, int Length, int RawLength)> Entries => _entries;
 
-    /// <summary>Appends a chunk's blob; returns its stored length.</summary>
-    public int Add(ChunkId id, ReadOnlySpan<byte> chunk)
+    /// <summary>Appends a chunk's blob (compressed with the pack's compression by <paramref name="compressor"/>); returns its stored length.</summary>
+    public int Add(ChunkId id, ReadOnlySpan<byte> chunk, ChunkCompressor compressor)
     {
-        var offset = _output.BytesCounted;
+        var offset = _output.BytesWritten;
         using (var encrypt = new SegmentedEncryptStream(_output, _dataKey, _kek.Id, _segmentSize, leaveOpen: true))
-        using (var compress = CompressionCodec.Compress(encrypt, _compression, leaveOpen: true, singleThreaded: true))
-        {
-            compress.Write(chunk);
-        }
-        var length = checked((int)(_output.BytesCounted - offset));
+            encrypt.Write(compressor.Compress(chunk));
+        var length = checked((int)(_output.BytesWritten - offset));
         _entries.Add((id, offset, length, chunk.Length));
         return length;
     }
@@ -56,7 +53,7 @@ internal sealed class PackWriter : IDisposable
     /// <summary>Writes header and footer, commits the pack, and returns what the index needs to know of it.</summary>
     public PackRef Finish()
     {
-        var headerOffset = _output.BytesCounted;
+        var headerOffset = _output.BytesWritten;
         using (var encrypt = new SegmentedEncryptStream(_output, _dataKey, _kek.Id, _segmentSize, leaveOpen: true))
             encrypt.Write(HeaderPlaintext());
         var wrapped = DataKeyWrapper.Wrap(_kek, _dataKey, PackFormat.DataKeyAssociatedData(Id));
@@ -64,11 +61,11 @@ internal sealed class PackWriter : IDisposable
         SealedTrailer.Write(_output, new PackFooter
         {
             Id = Id, Compression = algorithm, KeyId = _kek.Id, WrappedKey = wrapped,
-            HeaderOffset = headerOffset, HeaderLength = _output.BytesCounted - headerOffset,
+            HeaderOffset = headerOffset, HeaderLength = _output.BytesWritten - headerOffset,
         }, PackFormat.Magic);
         _pending.Commit();
         _done = true;
-        return new PackRef { Id = Id, Size = _output.BytesCounted, Compression = algorithm, KeyId = _kek.Id, WrappedKey = wrapped };
+        return new PackRef { Id = Id, Size = _output.BytesWritten, Compression = algorithm, KeyId = _kek.Id, WrappedKey = wrapped };
     }
 
     private byte[] HeaderPlaintext()
