@@ -1,4 +1,8 @@
+using System.Formats.Tar;
 using System.Text.Json.Nodes;
+using BackupTools.Core.Keys;
+using BackupTools.Core.Repository;
+using BackupTools.Core.Storage;
 using BackupTools.Core.Replication;
 using BackupTools.Tests.Chunked;
 using BackupTools.Tests.Infrastructure;
@@ -177,5 +181,54 @@ public sealed class CrossFormatCopyTests : ReplicationTestBase
         AssertRestores(v2, KeyPath, inc, snapshot);
         var skipped = Run("Sync-BackupRepository -Source $m -Destination $t -KeyFile $key", ("m", mixed), ("t", v2)).AssertNoErrors().Objects<SyncResult>().ToList();
         Assert.All(skipped, r => Assert.Equal(SyncAction.Skipped, r.Action));
+    }
+
+    [Fact]
+    public void A_wal_batch_syncs_into_v2_and_back_out_to_v1_with_every_segment_intact()
+    {
+        InitRepoWithKey();
+        InitTarget("-Format v2");
+        var spool = Temp.Sub("spool");
+        Directory.CreateDirectory(spool);
+        var segments = new Dictionary<string, byte[]>();
+        foreach (var (name, seed) in new[] { ("000000010000000000000001", 1), ("000000010000000000000002", 2) })
+        {
+            var bytes = new byte[1 << 20];
+            new Random(seed).NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(spool, name), bytes);
+            segments[name] = bytes;
+        }
+        Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key", ("spool", spool)).AssertNoErrors();
+        var batch = Run("Get-Backup -Repository $repo").AssertNoErrors().Objects<BackupRecord>().Single();
+        Assert.Equal("Wal", batch.Kind.ToString());
+
+        var intoV2 = RunT("Sync-BackupRepository -Source $repo -Destination $target -KeyFile $key").AssertNoErrors().Objects<SyncResult>().Single();
+        Assert.Equal(SyncAction.Copied, intoV2.Action);
+        ChunkedRepo.AssertChunked(Target, batch.Id);
+        var back = Temp.Sub("back");
+        Run("Initialize-BackupRepository -Path $b | Out-Null; Sync-BackupRepository -Source $target -Destination $b -KeyFile $key | Out-Null", ("b", back), ("target", Target)).AssertNoErrors();
+
+        var keys = new BackupKeyRing();
+        keys.Add(BackupKeyFile.Read(KeyPath));
+        foreach (var root in new[] { Target, back })
+        {
+            using var repository = BackupRepository.Open(new LocalBackupStore(root));
+            var manifest = repository.GetManifest(batch.Id);
+            Assert.Equal(BackupKind.Wal, manifest.Kind);
+            using var data = repository.OpenObject(manifest, BackupManifest.DataRole, keys);
+            var found = new Dictionary<string, byte[]>();
+            using (var tar = new TarReader(data, leaveOpen: true))
+            {
+                while (tar.GetNextEntry() is { } entry)
+                {
+                    using var content = new MemoryStream();
+                    entry.DataStream?.CopyTo(content);
+                    found[entry.Name] = content.ToArray();
+                }
+            }
+            data.VerifyToEnd();
+            Assert.Equal(segments.Keys.Order(), found.Keys.Order());
+            foreach (var (name, bytes) in segments) Assert.Equal(bytes, found[name]);
+        }
     }
 }
