@@ -265,7 +265,7 @@ class Chunker:
 
 class Repository:
     def __init__(self, root, keys):
-        self.root, self.keys, self.errors = root, keys, []
+        self.root, self.keys, self.errors, self.warnings = root, keys, [], []
         with open(os.path.join(root, "repository.json")) as f:
             self.config = json.load(f)
         if self.config.get("format") != "backuptools-repository" or self.config.get("formatVersion") != 2:
@@ -349,8 +349,9 @@ class Repository:
                 if expected_offset != footer["headerOffset"]:
                     raise ReaderError("blobs do not end where the header starts")
                 indexed = self.packs.get(pack_id)
-                if indexed is None:
-                    raise ReaderError("in no index file (unreferenced: prune removes it)")
+                if indexed is None:  # a crashed or running writer's pack: harmless, prune removes it
+                    self.warnings.append(f"{rel}: in no index file (unreferenced)")
+                    continue
                 if indexed["ref"]["size"] != len(data):
                     raise ReaderError(f"{len(data)} bytes, the index says {indexed['ref']['size']}")
                 if indexed["chunks"] != entries:
@@ -428,7 +429,7 @@ def verify(args):
     repo = Repository(args.repository, load_keys(args.key_file))
     repo.load_index()
     report = {"repository": repo.config["id"], "indexFiles": repo.index_files, "indexedChunks": len(repo.locations),
-              "packs": repo.check_packs(), "backups": [], "errors": repo.errors}
+              "packs": repo.check_packs(), "backups": [], "errors": repo.errors, "warnings": repo.warnings}
     for manifest in repo.manifests():
         entry = {"id": manifest["id"], "layout": manifest.get("layout", "single-object"), "objects": {}}
         for role, obj in manifest["objects"].items():
