@@ -47,7 +47,7 @@ public sealed class DrFailback(IOperationObserver observer)
                 {
                     var atSite = PlanCellRestorer.Effective(source, site, cell);
                     var record = PlanSourceBackup.Run(siteReference, cell, atSite, keys, request.LockTimeout, observer, cancel);
-                    new CopyOperation(observer).Run(new CopyRequest(siteReference, record.Id, primary, request.LockTimeout, (_, _) => true), cancel);
+                    new CopyOperation(observer).Run(new CopyRequest(siteReference, record.Id, primary, request.LockTimeout, (_, _) => true, keys), cancel);
                 }
                 report = new PlanCellRestorer(observer).Run(new PlanCellRestoreRequest(plan, cell.Name, null, null, null, Force: true,
                     SkipSafetyBackup: false, request.LockTimeout, (_, _) => true), cancel);

@@ -47,7 +47,7 @@ public sealed class DrFailover(IOperationObserver observer)
         if (syncFrom != null)
         {
             observer.Verbose($"Failover: pulling {syncFrom} into {site.Repository}.");
-            var sync = new RepositorySync(observer).Run(new SyncRequest(repositories.For(syncFrom), repositories.For(site.Repository), cells.Select(c => c.Name).ToList(), request.LockTimeout, (_, _) => true, RepairDamaged: true), cancel);
+            var sync = new RepositorySync(observer).Run(new SyncRequest(repositories.For(syncFrom), repositories.For(site.Repository), cells.Select(c => c.Name).ToList(), request.LockTimeout, (_, _) => true, RepairDamaged: true, Keys: SecretResolver.KeyRing(plan, observer.Warning)), cancel);
             synced = sync.Results.Count(r => r.Action is SyncAction.Copied or SyncAction.Repaired);
             foreach (var (id, error) in sync.Failures) observer.Warning($"Failover: {id} could not be pulled ({error.Message}); restoring from what the site has.");
         }

@@ -119,7 +119,7 @@ public sealed class PlanRunner(IOperationObserver observer)
             foreach (var target in cell.Targets)
             {
                 step = $"copy:{target}";
-                new CopyOperation(observer).Run(new CopyRequest(primary, record.Id, repositories.For(plan.Targets[target].Repository), request.LockTimeout, (_, _) => true), cancel);
+                new CopyOperation(observer).Run(new CopyRequest(primary, record.Id, repositories.For(plan.Targets[target].Repository), request.LockTimeout, (_, _) => true, keys), cancel);
                 copied.Add(target);
             }
             return Result(cell, source, null, null, record, verified, copied, clock.Elapsed);

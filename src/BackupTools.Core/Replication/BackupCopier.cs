@@ -1,6 +1,7 @@
 using BackupTools.Core.Audit;
 using System.Diagnostics;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
 
@@ -9,8 +10,9 @@ namespace BackupTools.Core.Replication;
 /// <summary>
 /// Copies backups from one repository into another, verbatim: each object streamed through a SHA-256/size
 /// check against the source manifest, committed at the destination, and the manifest written last — so the
-/// destination never lists a backup it does not completely hold. A backup already at the destination is
-/// compared, never overwritten. <see cref="CopyLocked"/> needs the destination's writer lock.
+/// destination never lists a backup it does not completely hold. A chunked backup, or any backup going into a
+/// format-2 repository, is re-encoded instead (<see cref="BackupReencoder"/>: needs keys). A backup already at the
+/// destination is compared by its raw content, never overwritten. <see cref="CopyLocked"/> needs the destination's writer lock.
 /// </summary>
 public sealed class BackupCopier(BackupRepository source, BackupRepository destination, IOperationObserver observer, string destinationParameter)
 {
@@ -18,6 +20,17 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
 
     /// <summary>Re-read the objects of a backup already at the destination (else sizes and manifest hashes only).</summary>
     public bool RehashExisting { get; init; } = true;
+
+    /// <summary>Keys that read the source's encrypted backups (re-encoding only: verbatim copies need none).</summary>
+    public BackupKeyRing? SourceKeys { get; init; }
+
+    /// <summary>Keys that encrypt re-encoded copies at the destination (its current key encrypts); default: <see cref="SourceKeys"/>.</summary>
+    public BackupKeyRing? DestinationKeys { get; init; }
+
+    /// <summary>The parameter that gives <see cref="DestinationKeys"/>, for errors.</summary>
+    public string DestinationKeyParameter { get; init; } = "TargetKeyFile";
+
+    private BackupKeyRing? WritingKeys => DestinationKeys is { IsEmpty: false } ? DestinationKeys : SourceKeys;
 
     /// <summary>
     /// <paramref name="target"/> preceded by every backup it builds on that the destination lacks, oldest
@@ -52,7 +65,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     /// <summary>Refuses what the destination cannot take, before anything is written.</summary>
     public void CheckCopyable(BackupManifest manifest)
     {
-        if (manifest.Layout != BackupManifest.SingleObjectLayout) throw ReplicationErrors.LayoutUnsupported(manifest);
+        if (manifest.Layout is not (BackupManifest.SingleObjectLayout or BackupManifest.ChunkedLayout)) throw ReplicationErrors.LayoutUnsupported(manifest);
         var folder = $"{BackupRepository.BackupsPrefix}{manifest.Id}/";
         foreach (var (role, obj) in manifest.Objects)
         {
@@ -61,7 +74,15 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
                 || obj.Key.EndsWith("/manifest.json", StringComparison.Ordinal))
                 throw ReplicationErrors.ObjectKeyInvalid(manifest, role, obj.Key);
         }
-        if (destination.Config.Defaults.RequireEncryption && manifest.Encryption is null)
+        if (BackupReencoder.Needed(manifest, destination))
+        {
+            // Decrypting the source and encrypting at the destination: both keys are needed before anything is written.
+            if (manifest.Encryption != null && SourceKeys is not { IsEmpty: false })
+                throw ReplicationErrors.KeyRequired("KeyFile", manifest, source.Location, forDestination: false);
+            if (WritingKeys is not { IsEmpty: false })
+                throw ReplicationErrors.KeyRequired(DestinationKeyParameter, manifest, destination.Location, forDestination: true);
+        }
+        else if (destination.Config.Defaults.RequireEncryption && manifest.Encryption is null)
             throw ReplicationErrors.RequiresEncryption(destinationParameter, manifest, destination.Location);
     }
 
@@ -106,6 +127,8 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         if (manifest.ParentId != null && !destination.Store.Exists(BackupRepository.ManifestKey(manifest.ParentId), cancel))
             throw ReplicationErrors.ParentMissing(manifest, source.Location, destination.Location);
 
+        if (BackupReencoder.Needed(manifest, destination)) return Reencode(manifest, clock, cancel);
+
         long copied = 0, reused = 0;
         var total = manifest.Objects.Values.Sum(o => o.StoredBytes);
         var written = new List<string>();
@@ -146,6 +169,22 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         return Result(manifest, SyncAction.Copied, copied, reused, clock.Elapsed);
     }
 
+    /// <summary>Re-chunks into a format-2 destination or reassembles a chunked backup; the destination's key encrypts.</summary>
+    private SyncResult Reencode(BackupManifest manifest, Stopwatch clock, CancellationToken cancel)
+    {
+        RemoveLeftovers(manifest.Id, new HashSet<string>(), cancel); // what an interrupted copy left: this one writes its own objects
+        long read = 0;
+        var total = manifest.Objects.Values.Sum(o => o.RawBytes);
+        var copy = new BackupReencoder(source, destination, SourceKeys, WritingKeys!).Copy(manifest, n =>
+        {
+            read += n;
+            observer.Progress(Activity, $"{manifest.Id} (re-encoding)", read, total);
+        }, cancel);
+        var stored = copy.Objects.Values.Sum(o => o.StoredBytes);
+        observer.Verbose($"Copied backup {manifest.Id} to {destination.Location} as {copy.Layout} ({read} raw bytes read, {stored} bytes stored).");
+        return Result(manifest, SyncAction.Copied, stored, 0, clock.Elapsed);
+    }
+
     /// <summary>
     /// Skipped when the destination already has this backup with the same objects, null when it lacks it;
     /// throws when it holds a different or damaged backup of that id. Only reads, so needs no lock.
@@ -154,14 +193,18 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     {
         if (!destination.Store.Exists(BackupRepository.ManifestKey(manifest.Id), cancel)) return null;
         var clock = Stopwatch.StartNew();
-        CheckExisting(manifest, RehashExisting, cancel);
-        CarryKeyWraps(manifest, cancel);
+        var existing = CheckExisting(manifest, RehashExisting, cancel);
+        if (existing.Encryption?.WrappedDataKey == manifest.Encryption?.WrappedDataKey) CarryKeyWraps(manifest, cancel); // a verbatim copy: same data key
         observer.Verbose($"Backup {manifest.Id} is already in {destination.Location} with the same objects; skipped.");
         return Result(manifest, SyncAction.Skipped, 0, 0, clock.Elapsed);
     }
 
-    /// <summary>Proves a backup of the same id at the destination is the same backup; throws when it is not.</summary>
-    private void CheckExisting(BackupManifest manifest, bool rehash, CancellationToken cancel)
+    /// <summary>
+    /// Proves a backup of the same id at the destination is the same backup (the same objects with the same raw size and
+    /// SHA-256: a re-encoded copy is stored differently) and that its stored objects match its own manifest; returns
+    /// its manifest, throws when it is not the same or is damaged.
+    /// </summary>
+    private BackupManifest CheckExisting(BackupManifest manifest, bool rehash, CancellationToken cancel)
     {
         var existing = destination.GetManifest(manifest.Id, cancel);
         var roles = manifest.Objects.Keys.Order(StringComparer.Ordinal);
@@ -170,14 +213,45 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         foreach (var (role, obj) in manifest.Objects)
         {
             var other = existing.Objects[role];
-            if (other.Key != obj.Key || other.StoredBytes != obj.StoredBytes || other.Sha256 != obj.Sha256 || other.RawSha256 != obj.RawSha256)
+            var sameStoredForm = existing.Layout == manifest.Layout && existing.Encryption?.WrappedDataKey == manifest.Encryption?.WrappedDataKey;
+            if (other.Key != obj.Key || other.RawBytes != obj.RawBytes || other.RawSha256 != obj.RawSha256
+                || (sameStoredForm && !manifest.IsChunked && (other.StoredBytes != obj.StoredBytes || other.Sha256 != obj.Sha256)))
                 throw ReplicationErrors.DestinationDiffers(manifest, destination.Location, $"object '{role}' has another size or hash");
         }
-        foreach (var obj in existing.Objects.Values)
+        foreach (var (role, obj) in existing.Objects)
         {
             cancel.ThrowIfCancellationRequested();
-            var mismatch = ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
+            var mismatch = existing.IsChunked ? ChunkedMismatch(existing, role, rehash, cancel) : ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
             if (mismatch != null) throw ReplicationErrors.DestinationDamaged(obj, destination.Location, mismatch);
+        }
+        return existing;
+    }
+
+    /// <summary>
+    /// A chunked copy at the destination: every chunk indexed and its pack present with its size (or, re-hashing, read
+    /// whole and checked). Its index is encrypted: without the destination's key it cannot be checked, which is said.
+    /// </summary>
+    private string? ChunkedMismatch(BackupManifest existing, string role, bool rehash, CancellationToken cancel)
+    {
+        if (WritingKeys is not { IsEmpty: false } keys || !destination.Config.Chunking!.Secrets.Any(s => keys.TryFind(s.KeyId, out _)))
+        {
+            observer.Verbose($"{existing.Id} in {destination.Location} is chunked: not checked without the destination's key.");
+            return null;
+        }
+        if (!rehash)
+        {
+            var (passed, detail) = Repository.Chunked.PackPresenceCheck.Run(destination, existing.Objects[role], keys, cancel);
+            return passed ? null : detail;
+        }
+        try
+        {
+            using var read = destination.OpenObject(existing, role, keys, cancel);
+            read.VerifyToEnd(cancel);
+            return null;
+        }
+        catch (BackupIntegrityException e)
+        {
+            return $"{e.ErrorId}: {e.Message.TrimEnd('.')}";
         }
     }
 
@@ -197,10 +271,12 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         a.Wraps.Select(w => (w.KeyId, w.WrappedDataKey)).SequenceEqual(b.Wraps.Select(w => (w.KeyId, w.WrappedDataKey)));
 
     /// <summary>Objects in the backup's folder the manifest does not name (left by an older interrupted copy).</summary>
-    private void RemoveStrays(BackupManifest manifest, CancellationToken cancel)
+    private void RemoveStrays(BackupManifest manifest, CancellationToken cancel) =>
+        RemoveLeftovers(manifest.Id, manifest.Objects.Values.Select(o => o.Key).ToHashSet(StringComparer.Ordinal), cancel);
+
+    private void RemoveLeftovers(string id, IReadOnlySet<string> keep, CancellationToken cancel)
     {
-        var keep = manifest.Objects.Values.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in destination.Store.List($"{BackupRepository.BackupsPrefix}{manifest.Id}/", cancel).ToList())
+        foreach (var key in destination.Store.List($"{BackupRepository.BackupsPrefix}{id}/", cancel).ToList())
             if (!keep.Contains(key)) destination.Store.Delete(key, cancel);
     }
 

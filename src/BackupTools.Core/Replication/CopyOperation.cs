@@ -1,3 +1,4 @@
+using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
 
@@ -8,7 +9,9 @@ public sealed record CopyRequest(
     string Id,
     RepositoryReference Target,
     TimeSpan LockTimeout,
-    Func<string, string, bool> ShouldProcess);
+    Func<string, string, bool> ShouldProcess,
+    BackupKeyRing? Keys = null,
+    BackupKeyRing? TargetKeys = null);
 
 /// <summary>
 /// Copy-Backup's core: copies one backup, and the parents it builds on that the target lacks (oldest
@@ -26,7 +29,7 @@ public sealed class CopyOperation(IOperationObserver observer)
         using var _ = source;
         using var __ = target;
         var manifest = source.GetManifest(request.Id, cancel);
-        var copier = new BackupCopier(source, target, observer, TargetParameter);
+        var copier = new BackupCopier(source, target, observer, TargetParameter) { SourceKeys = request.Keys, DestinationKeys = request.TargetKeys };
         var chain = copier.ChainToCopy(manifest, cancel);
         foreach (var m in chain) copier.CheckCopyable(m);
         var action = $"Copy {manifest.Kind} backup of '{manifest.Cell}' from {manifest.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z"

@@ -46,10 +46,20 @@ internal static class ReplicationErrors
         $"{expected.Key} in {location} does not match its manifest ({detail}); the copy there is damaged and was not overwritten.",
         "Run Test-BackupIntegrity on the destination; remove the damaged backup with Remove-Backup -Force and copy it again.");
 
-    public static BackupToolsException SourceDamaged(ManifestObject expected, string location, string detail) => new BackupIntegrityException(
+    public static BackupToolsException SourceDamaged(ManifestObject expected, string location, string detail, Exception? inner = null) => new BackupIntegrityException(
         "SourceObjectDamaged",
         $"{expected.Key} in {location} does not match its manifest ({detail}); nothing of it was kept at the destination.",
-        "Run Test-BackupIntegrity on the source; copy this backup from another copy that is intact.");
+        "Run Test-BackupIntegrity on the source; copy this backup from another copy that is intact.", inner);
+
+    /// <summary>A copy that must be decrypted or encrypted (re-chunked into format 2, or reassembled out of it) and has no key for it.</summary>
+    public static BackupToolsException KeyRequired(string parameter, BackupManifest manifest, string location, bool forDestination) => new BackupInputException(
+        "CopyKeyRequired", parameter,
+        forDestination
+            ? $"backup {manifest.Id} must be re-encoded for {location} (a format-2 repository re-chunks and encrypts everything it stores; a chunked backup is reassembled and encrypted), and no key was given to encrypt it there."
+            : $"backup {manifest.Id} must be re-encoded to be copied ({(manifest.IsChunked ? "it is chunked" : "the destination is format 2")}) and is encrypted, and no key was given to read it in {location}.",
+        forDestination
+            ? $"Pass -{parameter} with the destination's key (or -KeyFile, which then serves both repositories)."
+            : "Pass -KeyFile/-Key with the key the backup was made with (or set BACKUPTOOLS_KEY / BACKUPTOOLS_KEY_FILE).");
 
     public static BackupToolsException ObjectKeyInvalid(BackupManifest manifest, string role, string key) => new BackupIntegrityException(
         "ManifestObjectKeyInvalid", $"Backup {manifest.Id}: object '{role}' is stored at '{key}', outside backups/{manifest.Id}/.");

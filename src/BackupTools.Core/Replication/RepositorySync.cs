@@ -1,4 +1,5 @@
 using BackupTools.Core.Errors;
+using BackupTools.Core.Keys;
 using BackupTools.Core.Operations;
 using BackupTools.Core.Repository;
 
@@ -10,7 +11,9 @@ public sealed record SyncRequest(
     IReadOnlyCollection<string>? Cells,
     TimeSpan LockTimeout,
     Func<string, string, bool> ShouldProcess,
-    bool RepairDamaged = false);
+    bool RepairDamaged = false,
+    BackupKeyRing? Keys = null,
+    BackupKeyRing? DestinationKeys = null);
 
 /// <summary>A sync's report (one result per backup in scope, oldest first) and the errors behind its failures.</summary>
 public sealed record SyncOutcome(IReadOnlyList<SyncResult> Results, IReadOnlyList<(string Id, Exception Error)> Failures);
@@ -39,7 +42,9 @@ public sealed class RepositorySync(IOperationObserver observer)
         // every scheduled run would cost as much as copying it. Test-BackupIntegrity there re-reads everything.
         // A failover's pull (RepairDamaged) is about to restore from these copies: it re-reads them and
         // re-fetches a damaged one from the source rather than restoring from it.
-        var copier = new BackupCopier(source, destination, observer, "Destination") { RehashExisting = request.RepairDamaged };
+        var copier = new BackupCopier(source, destination, observer, "Destination") {
+            RehashExisting = request.RepairDamaged, SourceKeys = request.Keys, DestinationKeys = request.DestinationKeys, DestinationKeyParameter = "DestinationKeyFile",
+        };
         var repairs = new HashSet<string>(StringComparer.Ordinal);
         var present = destination.ListManifests(observer, cancel).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var results = new Dictionary<string, SyncResult>(StringComparer.Ordinal);

@@ -21,19 +21,23 @@ public sealed class BackupWriter : IDisposable
     private readonly ChunkStoreWriter? _chunks;
     private readonly Dictionary<string, ManifestObject> _objects = new();
     private readonly CancellationToken _cancel;
+    /// <summary>Set when this writes a copy of another repository's backup in this repository's layout (Copy-Backup, Sync).</summary>
+    private readonly BackupManifest? _original;
     private bool _completed;
 
     /// <param name="cancel">The operation's token, for every store call that writes; the cleanup in Dispose runs without it (it must run after a cancel).</param>
-    internal BackupWriter(BackupRepository repository, BackupPlan plan, BackupKeyRing? keys, CancellationToken cancel = default)
+    /// <param name="original">A backup being copied: the copy keeps its id, times, host, chain, engine facts and tags.</param>
+    internal BackupWriter(BackupRepository repository, BackupPlan plan, BackupKeyRing? keys, CancellationToken cancel = default, BackupManifest? original = null)
     {
         _cancel = cancel;
         plan.Compression.Validate();
         BackupId.ValidateCellName(plan.Cell);
         _repository = repository;
         _plan = plan;
+        _original = original;
         _key = keys?.IsEmpty == false ? keys.Current : null;
-        StartedAt = DateTimeOffset.UtcNow;
-        Id = BackupId.New(StartedAt, plan.Cell, plan.Engine);
+        StartedAt = original?.StartedAt ?? DateTimeOffset.UtcNow;
+        Id = original?.Id ?? BackupId.New(StartedAt, plan.Cell, plan.Engine);
         repository.HeldLock?.Claim([Id]); // before the first object: a concurrent writer's sweep must see it is in flight
         if (repository.Config.IsChunked) _chunks = new ChunkStoreWriter(repository, keys!, plan.Compression);
         else if (_key != null) _dataKey = DataKeys.NewDataKey();
@@ -72,9 +76,9 @@ public sealed class BackupWriter : IDisposable
             Kind = _plan.Kind,
             ParentId = _plan.ParentId,
             StartedAt = StartedAt,
-            CompletedAt = DateTimeOffset.UtcNow,
-            Host = Environment.MachineName,
-            ToolVersion = ToolInfo.Version,
+            CompletedAt = _original?.CompletedAt ?? DateTimeOffset.UtcNow,
+            Host = _original?.Host ?? Environment.MachineName,
+            ToolVersion = _original?.ToolVersion ?? ToolInfo.Version,
             Compression = new ManifestCompression
             {
                 Algorithm = _plan.Compression.Algorithm.ToString().ToLowerInvariant(),

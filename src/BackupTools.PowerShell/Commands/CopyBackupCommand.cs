@@ -11,7 +11,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Copy, "Backup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialParameter
+public sealed class CopyBackupCommand : KeyedCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(BackupIdCompleter))]
@@ -33,9 +33,18 @@ public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialPar
     [Parameter]
     public PSCredential? TargetStorageCredential { get; set; }
 
+    /// <summary>Keys that encrypt re-encoded copies in -Target (its newest encrypts); without them -KeyFile/-Key serve both repositories.</summary>
+    [Parameter]
+    public string[]? TargetKeyFile { get; set; }
+
+    [Parameter]
+    public System.Security.SecureString[]? TargetKey { get; set; }
+
     [Parameter]
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
+
+    private (Core.Keys.BackupKeyRing Source, Core.Keys.BackupKeyRing? Target)? _keys;
 
     protected override void ProcessRecord()
     {
@@ -43,7 +52,9 @@ public sealed class CopyBackupCommand : BackupToolsCmdlet, IStorageCredentialPar
         {
             try
             {
-                var request = new CopyRequest(ReferenceTo(Repository), id, ReferenceTo(Target, TargetStorageCredential ?? StorageCredential), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true);
+                _keys ??= (LoadKeys(), LoadOtherKeys(TargetKeyFile, TargetKey));
+                var request = new CopyRequest(ReferenceTo(Repository), id, ReferenceTo(Target, TargetStorageCredential ?? StorageCredential), TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true,
+                    _keys.Value.Source, _keys.Value.Target);
                 var copied = RunCore((observer, shouldProcess, cancel) =>
                     new CopyOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
                 if (copied != null) WriteObject(copied);

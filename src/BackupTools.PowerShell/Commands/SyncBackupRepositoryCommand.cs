@@ -10,7 +10,7 @@ namespace BackupTools.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Sync, "BackupRepository", SupportsShouldProcess = true)]
 [OutputType(typeof(SyncResult))]
-public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCredentialParameter
+public sealed class SyncBackupRepositoryCommand : KeyedCmdlet, IStorageCredentialParameter
 {
     [Parameter(Mandatory = true, Position = 0)]
     public string Source { get; set; } = "";
@@ -32,6 +32,13 @@ public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCre
     [ArgumentCompleter(typeof(CellNameCompleter))]
     public string[]? Cell { get; set; }
 
+    /// <summary>Keys that encrypt re-encoded copies in -Destination (its newest encrypts); without them -KeyFile/-Key serve both repositories.</summary>
+    [Parameter]
+    public string[]? DestinationKeyFile { get; set; }
+
+    [Parameter]
+    public System.Security.SecureString[]? DestinationKey { get; set; }
+
     [Parameter]
     [ValidateRange(0, 86400)]
     public int LockTimeoutSec { get; set; }
@@ -44,7 +51,8 @@ public sealed class SyncBackupRepositoryCommand : BackupToolsCmdlet, IStorageCre
     {
         try
         {
-            var request = new SyncRequest(ReferenceTo(Source), ReferenceTo(Destination, DestinationStorageCredential ?? StorageCredential), Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, RepairDamaged);
+            var request = new SyncRequest(ReferenceTo(Source), ReferenceTo(Destination, DestinationStorageCredential ?? StorageCredential), Cell, TimeSpan.FromSeconds(LockTimeoutSec), (_, _) => true, RepairDamaged,
+                LoadKeys(), LoadOtherKeys(DestinationKeyFile, DestinationKey));
             var outcome = RunCore((observer, shouldProcess, cancel) =>
                 new RepositorySync(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             WriteObject(outcome.Results, enumerateCollection: true);

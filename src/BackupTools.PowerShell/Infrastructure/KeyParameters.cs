@@ -26,4 +26,12 @@ public abstract class KeyedCmdlet : BackupToolsCmdlet
         var files = (KeyFile ?? []).Select(ResolvePath).ToList();
         return BackupKeyRing.Load(new KeySources(files, base64, UseEnvironment: true), WriteWarning);
     }
+
+    /// <summary>A second repository's keys (-TargetKeyFile/-TargetKey…): only what was given, never the environment; null when none.</summary>
+    protected BackupKeyRing? LoadOtherKeys(string[]? keyFiles, SecureString[]? keys)
+    {
+        if (keyFiles is not { Length: > 0 } && keys is not { Length: > 0 }) return null;
+        var base64 = (keys ?? []).Select(k => new NetworkCredential(string.Empty, k).Password).ToList();
+        return BackupKeyRing.Load(new KeySources((keyFiles ?? []).Select(ResolvePath).ToList(), base64, UseEnvironment: false), WriteWarning);
+    }
 }

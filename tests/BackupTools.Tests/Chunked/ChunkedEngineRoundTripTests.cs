@@ -53,25 +53,24 @@ public sealed class ChunkedCellTests : CellTestBase
     }
 
     [Fact]
-    public void A_v1_backup_copied_into_a_v2_repository_keeps_its_layout_restores_and_v2_backups_are_not_copied_out()
+    public void A_v1_backup_copied_into_a_v2_repository_is_rechunked_restores_and_copies_back_out()
     {
         InitRepoWithKey(); // v1
         var v1 = Backup();
         var target = Temp.Sub("v2");
         Run("Initialize-BackupRepository -Path $t -Format v2 | Out-Null", ("t", target)).AssertNoErrors();
-        Run("Get-Backup -Repository $repo | Copy-Backup -Target $t", ("t", target)).AssertNoErrors();
-        Assert.Contains("\"layout\": \"single-object\"", File.ReadAllText(Path.Combine(target, "backups", v1.Id, "manifest.json")));
+        Run("Get-Backup -Repository $repo | Copy-Backup -Target $t -KeyFile $key", ("t", target)).AssertNoErrors();
+        ChunkedRepo.AssertChunked(target, v1.Id);
         var restored = Temp.Sub("restored");
         Run("Restore-Cell -Id $id -Repository $t -KeyFile $key -Destination $dest -Confirm:$false", ("id", v1.Id), ("t", target), ("dest", restored)).AssertNoErrors();
         TreeSnapshot.AssertSame(Cell, restored);
 
-        // A chunked backup is refused by name (its chunks are not objects of the backup), never half-copied.
+        // A chunked backup is reassembled into single objects for a format-1 repository.
         var v2 = Run("Backup-Cell -Name crm -Path $cell -Repository $t -KeyFile $key", ("t", target)).AssertNoErrors().Single<BackupRecord>();
         var other = Temp.Sub("other");
         Run("Initialize-BackupRepository -Path $o | Out-Null", ("o", other)).AssertNoErrors();
-        var error = Run("Copy-Backup -Id $id -Repository $t -Target $o", ("id", v2.Id), ("t", target), ("o", other)).AssertError("BackupLayoutUnsupported");
-        Assert.Contains("chunked", error.Exception.Message);
-        Assert.False(Directory.Exists(Path.Combine(other, "backups", v2.Id)));
+        Run("Copy-Backup -Id $id -Repository $t -Target $o -KeyFile $key", ("id", v2.Id), ("t", target), ("o", other)).AssertNoErrors();
+        Assert.Contains("\"layout\": \"single-object\"", File.ReadAllText(Path.Combine(other, "backups", v2.Id, "manifest.json")));
     }
 
     [Fact]

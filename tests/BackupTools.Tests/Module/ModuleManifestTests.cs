@@ -94,8 +94,8 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell,LockTimeoutSec,Path!,SkipRetention", Surface("Invoke-BackupPlan"));
         Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!,SkipSync", Surface("Invoke-DrFailover"));
         Assert.Equal("Cell,LockTimeoutSec,Plan!,Site!", Surface("Invoke-DrFailback"));
-        Assert.Equal("Id!,LockTimeoutSec,Repository,StorageCredential,Target!,TargetStorageCredential", Surface("Copy-Backup"));
-        Assert.Equal("Cell,Destination!,DestinationStorageCredential,LockTimeoutSec,RepairDamaged,Source!,StorageCredential", Surface("Sync-BackupRepository"));
+        Assert.Equal("Id!,Key,KeyFile,LockTimeoutSec,Repository,StorageCredential,Target!,TargetKey,TargetKeyFile,TargetStorageCredential", Surface("Copy-Backup"));
+        Assert.Equal("Cell,Destination!,DestinationKey,DestinationKeyFile,DestinationStorageCredential,Key,KeyFile,LockTimeoutSec,RepairDamaged,Source!,StorageCredential", Surface("Sync-BackupRepository"));
         Assert.Equal("AlertLog,Credential,DingTalk,DingTalkSecret,From,InputObject,OnFailure,PassThru,SkipCertificateCheck,Slack,SmtpPort,SmtpServer,TimeoutSec,To,UseStartTls,Webhook,WeCom", Surface("Send-BackupAlert"));
         Assert.Equal("At,Command!,Cron,DayOfWeek,Description,Force,LogPath,Name!,Preset,Scope,Script!,Target,TargetPath", Surface("Register-BackupSchedule"));
         Assert.Equal("Name,Scope,Target,TargetPath", Surface("Get-BackupSchedule"));

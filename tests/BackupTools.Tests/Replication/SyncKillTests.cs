@@ -44,20 +44,61 @@ public sealed class SyncKillTests : ReplicationTestBase
         AssertRestoresFromTarget(inc, snapshot);
     }
 
+    /// <summary>
+    /// Into a format-2 repository the copy is re-chunked: killed once packs were committed, before the index file and
+    /// the manifest. Nothing may be listed; the next run completes the copy, and it verifies and restores.
+    /// </summary>
+    [Fact]
+    public void A_sync_into_v2_killed_after_packs_were_written_lists_nothing_and_the_next_run_completes_it()
+    {
+        InitRepoWithKey(createCell: false);
+        InitTarget("-Format v2");
+        Directory.CreateDirectory(Cell);
+        WriteRandomFile(Path.Combine(Cell, "big.bin"), 96 << 20);
+        var full = Backup();
+        var snapshot = Snapshot();
+
+        KillSyncWhen($"Sync-BackupRepository -Source '{Repo}' -Destination '{Target}' -KeyFile '{KeyPath}'", () => Count(Path.Combine(Target, "data")) >= 2);
+
+        Assert.Empty(IdsIn(Target));
+        Assert.False(File.Exists(Path.Combine(TargetFolder(full.Id), "manifest.json")));
+        Assert.Equal(0, Count(Path.Combine(Target, "index"))); // the killed copy had not sealed: no index names its packs
+
+        var resumed = RunT("Sync-BackupRepository -Source $repo -Destination $target -KeyFile $key").AssertNoErrors().Objects<SyncResult>().Single();
+        Assert.Equal(SyncAction.Copied, resumed.Action);
+        var check = RunT("Get-Backup -Repository $target | Test-BackupIntegrity -KeyFile $key").AssertNoErrors().Single<IntegrityResult>();
+        Assert.True(check.Passed, string.Join("; ", check.Checks));
+        AssertRestoresFromTarget(full, snapshot);
+    }
+
+    private static int Count(string folder)
+    {
+        try
+        {
+            return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count() : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Runs the sync in the runner (a separate process) and kills it once a temp object at the target passed 8 MiB.</summary>
-    private void KillSyncMidObject()
+    private void KillSyncMidObject() =>
+        KillSyncWhen($"Sync-BackupRepository -Source '{Repo}' -Destination '{Target}'", () => MidObject(Path.Combine(Target, "tmp")));
+
+    private void KillSyncWhen(string command, Func<bool> interrupt)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "bin", "runner", "btrun.dll"));
         psi.ArgumentList.Add("-Command");
-        psi.ArgumentList.Add($"Sync-BackupRepository -Source '{Repo}' -Destination '{Target}'");
+        psi.ArgumentList.Add(command);
         using var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        var tmp = Path.Combine(Target, "tmp");
         var deadline = Stopwatch.StartNew();
-        while (!MidObject(tmp))
+        while (!interrupt())
         {
             if (process.HasExited) Assert.Fail($"the sync ended before it could be interrupted: {stdout.Result} {stderr.Result}");
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(120), "the sync never started copying");
