@@ -11,16 +11,24 @@ namespace BackupTools.Core.Repository.Chunked;
 /// Key rotation of a format-2 repository. Packs are never rewritten: the key a reader uses for a pack is the wrap in
 /// the index file that lists it, so rotation rewrites index files (small) and the chunk secret's wraps:
 /// 1. the chunk secret wrapped under the new key is added to repository.json beside the old key's wrap;
-/// 2. per index file that needs the old key: a new index file with the same entries, each pack key of the old key
-///    re-wrapped to the new one and the file itself under the new key, is written beside it, then the old file deleted;
-/// 3. the old key's wrap of the chunk secret is removed.
-/// At every instant each index entry and the chunk secret open with the old key or the new one (after a crash between
-/// the two writes of step 2 both files exist, and a chunk listed twice is fine), and a rerun finishes the job.
+/// 2. for every index file that needs the old key, a new index file with the same entries — each pack key of the old
+///    key re-wrapped to the new one, the file itself under the new key, "supersedes" naming the old file — is written;
+/// 3. only when every such file has its new one are the old files deleted;
+/// 4. the old key's wrap of the chunk secret is removed.
+/// A backup's chunks may sit in packs listed by many index files (deduplication), so old files go only after all new
+/// ones exist: until step 3 the old key reads every backup, from step 3 on the new key does. A rerun skips files whose
+/// new one exists (a file under the new key supersedes them) and finishes the job.
 /// A pack's own footer keeps the wrap it was written with (see docs/repository-format.md, "Key rotation in format 2").
 /// </summary>
 internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<string, int> afterWrite)
 {
     public const string ConfigStep = BackupRepository.ConfigKey;
+
+    /// <summary>What the first pass learns of one index file (bodies are not kept: memory stays one file).</summary>
+    private sealed record IndexFileFacts(string Key, string FileKeyId, bool NeedsOldKey, IReadOnlyList<string> Supersedes)
+    {
+        public string Id => Key[IndexFile.Prefix.Length..];
+    }
 
     public IReadOnlyList<KeyRotationResult> Run(BackupRepository repository, IReadOnlyList<BackupManifest> chunked, BackupKey from, BackupKey to, CancellationToken cancel)
     {
@@ -28,11 +36,19 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
         var store = repository.Store;
         var both = Ring(from, to);
         AddSecretWrap(store, from, to);
+        var files = Survey(store, both, from, to, cancel);
+        var superseded = files.Where(f => f.FileKeyId == to.Id).SelectMany(f => f.Supersedes).ToHashSet(StringComparer.Ordinal);
         var rewritten = 0;
-        foreach (var key in store.List(IndexFile.Prefix, cancel).Where(k => !k.Contains(".claims/", StringComparison.Ordinal)).ToList())
+        foreach (var file in files.Where(f => f.NeedsOldKey && !superseded.Contains(f.Id)))
         {
             cancel.ThrowIfCancellationRequested();
-            if (RotateIndexFile(repository, key, both, from, to, cancel)) rewritten++;
+            if (WriteRewrapped(repository, file, both, from, to, cancel)) { superseded.Add(file.Id); rewritten++; }
+        }
+        foreach (var file in files.Where(f => f.NeedsOldKey && superseded.Contains(f.Id)))
+        {
+            cancel.ThrowIfCancellationRequested();
+            store.Delete(file.Key); // its new file exists, and so do those of all the others
+            afterWrite(file.Key, 2);
         }
         DropSecretWrap(store, from, to);
         observer.Verbose($"{rewritten} index file(s) re-wrapped from {from.Id} to {to.Id}; packs untouched.");
@@ -64,24 +80,39 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
         afterWrite(ConfigStep, 2);
     }
 
-    /// <summary>Rewrites one index file when it or a pack it lists needs the old key; true when it did.</summary>
-    private bool RotateIndexFile(BackupRepository repository, string key, BackupKeyRing both, BackupKey from, BackupKey to, CancellationToken cancel)
+    private List<IndexFileFacts> Survey(IBackupStore store, BackupKeyRing both, BackupKey from, BackupKey to, CancellationToken cancel)
+    {
+        var facts = new List<IndexFileFacts>();
+        foreach (var key in store.List(IndexFile.Prefix, cancel).Where(k => !k.Contains(".claims/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList())
+        {
+            cancel.ThrowIfCancellationRequested();
+            IndexBody body;
+            string fileKeyId;
+            try { body = IndexFile.Read(store, key, both, out fileKeyId, cancel); }
+            catch (StoreObjectNotFoundException) { continue; } // removed meanwhile (a discarded backup's)
+            catch (BackupKeyException)
+            {
+                observer.Warning($"{key} opens with neither {from.Id} nor {to.Id}; left as it is (rotate it with its own key).");
+                continue;
+            }
+            facts.Add(new IndexFileFacts(key, fileKeyId, fileKeyId == from.Id || body.Packs.Any(p => p.Pack.KeyId == from.Id), body.Supersedes ?? []));
+        }
+        return facts;
+    }
+
+    /// <summary>Writes the new file of one old-key index file (re-read now: the survey kept no bodies).</summary>
+    private bool WriteRewrapped(BackupRepository repository, IndexFileFacts file, BackupKeyRing both, BackupKey from, BackupKey to, CancellationToken cancel)
     {
         IndexBody body;
-        string fileKeyId;
-        try { body = IndexFile.Read(repository.Store, key, both, out fileKeyId, cancel); }
-        catch (StoreObjectNotFoundException) { return false; } // removed meanwhile (a discarded backup's)
-        catch (BackupKeyException)
+        try { body = IndexFile.Read(repository.Store, file.Key, both, cancel); }
+        catch (StoreObjectNotFoundException) { return false; }
+        var fresh = new IndexBody
         {
-            observer.Warning($"{key} opens with neither {from.Id} nor {to.Id}; left as it is (rotate it with its own key).");
-            return false;
-        }
-        if (fileKeyId != from.Id && body.Packs.All(p => p.Pack.KeyId != from.Id)) return false;
-        var fresh = new IndexBody { Packs = body.Packs.Select(p => p.Pack.KeyId == from.Id ? Rewrap(p, from, to) : p).ToList() };
-        var written = IndexFile.Write(repository.Store, to, repository.Config.Defaults.SegmentSize, fresh, cancel); // the new file beside the old
+            Packs = body.Packs.Select(p => p.Pack.KeyId == from.Id ? Rewrap(p, from, to) : p).ToList(),
+            Supersedes = [file.Id],
+        };
+        var written = IndexFile.Write(repository.Store, to, repository.Config.Defaults.SegmentSize, fresh, cancel);
         afterWrite(written, 1);
-        repository.Store.Delete(key);                                                                               // then the old one goes
-        afterWrite(key, 2);
         return true;
     }
 

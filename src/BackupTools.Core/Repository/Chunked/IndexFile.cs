@@ -97,6 +97,8 @@ internal sealed class IndexFooter
 public sealed class IndexBody
 {
     [JsonPropertyName("packs")] public List<IndexedPack> Packs { get; init; } = new();
+    /// <summary>Key rotation: the ids of the index files this one re-wraps (deleted once every file has its new one).</summary>
+    [JsonPropertyName("supersedes")] public List<string>? Supersedes { get; init; }
 }
 
 public sealed class IndexedPack
