@@ -44,7 +44,7 @@ public sealed class RotationKillTests : CellTestBase
         var clock = Stopwatch.StartNew();
         while (!reached())
         {
-            Assert.False(child.HasExited, $"the rotation ended before {what}: {child.Wait(TimeSpan.FromSeconds(5))}");
+            if (child.HasExited) Assert.Fail($"the rotation ended before {what}: {child.Wait(TimeSpan.FromSeconds(5))}");
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"timed out waiting for {what}");
             Thread.Sleep(20);
         }
