@@ -74,6 +74,7 @@ public sealed class KeyRotation(IOperationObserver observer)
                 {
                     KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.CreatedAt == DateTimeOffset.MinValue ? null : to.CreatedAt,
                     WrappedDataKey = DataKeyWrapper.Wrap(to, dataKey, manifest.Id), WrappedAt = DateTimeOffset.UtcNow,
+                    ObjectKeys = WriterReadableObjects.Rewrap(manifest, record, from, to),
                 };
                 if (to.CanRead && !DataKeyWrapper.Unwrap(to, fresh.WrappedDataKey, manifest.Id).AsSpan().SequenceEqual(dataKey))
                     throw new BackupKeyException("KeyRotationCheckFailed", $"Re-wrapping {manifest.Id} did not give back its data key; nothing was changed.");
