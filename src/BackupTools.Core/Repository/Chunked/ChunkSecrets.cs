@@ -28,13 +28,20 @@ internal static class ChunkSecrets
             if (chunking.Secrets.Count > 0) throw NoKeyFor(store, chunking);
             secret = DataKeys.NewDataKey();
         }
-        if (!chunking.Secrets.Any(s => s.KeyId == current.Id && WriterKeyWrap.CanUnwrap(current, s.Wrapped)))
+        if (!HasWriterWrap(config, current))
         {
             AddWrap(config, current, secret);
             store.Replace(BackupRepository.ConfigKey, RepositoryJson.Serialize(config));
         }
         return secret;
     }
+
+    /// <summary>
+    /// Whether the secret is wrapped so that this key's writers open it: a secret key's own wrap, a pair's writer wrap (an
+    /// older "ecdh-p384:" wrap opens only with the private key, so a pair gets a writer wrap beside it).
+    /// </summary>
+    internal static bool HasWriterWrap(RepositoryConfig config, BackupKey key) =>
+        config.Chunking!.Secrets.Any(s => s.KeyId == key.Id && (key.Kind == BackupKeyKind.Secret || WriterKeyWrap.IsWriterWrap(s.Wrapped)));
 
     /// <summary>Adds <paramref name="key"/>'s wrapping of the secret to the config (the caller writes repository.json).</summary>
     internal static void AddWrap(RepositoryConfig config, BackupKey key, ReadOnlySpan<byte> secret) =>

@@ -58,8 +58,7 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
     private void AddSecretWrap(IBackupStore store, BackupKey from, BackupKey to)
     {
         var config = BackupRepository.ReadConfig(store);
-        var secrets = config.Chunking!.Secrets;
-        if (secrets.Any(s => s.KeyId == to.Id && WriterKeyWrap.CanUnwrap(to, s.Wrapped))) return;
+        if (ChunkSecrets.HasWriterWrap(config, to)) return;
         var secret = ChunkSecrets.TryUnwrap(config, Ring(from));
         if (secret is null) return; // no backup made with the old key yet (or none at all): nothing to carry over
         try
