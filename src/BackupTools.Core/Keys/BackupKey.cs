@@ -26,13 +26,15 @@ public sealed class BackupKey
     private readonly byte[]? _secret;
     private readonly byte[]? _publicKey;   // SubjectPublicKeyInfo DER (pairs)
     private readonly byte[]? _privateKey;  // PKCS#8 DER (the private half of a pair)
+    private byte[]? _writerSecret;         // pairs: derived from the private key, or read from a public key file
 
-    private BackupKey(BackupKeyKind kind, byte[]? secret, byte[]? publicKey, byte[]? privateKey, DateTimeOffset createdAt, string origin, string? name)
+    private BackupKey(BackupKeyKind kind, byte[]? secret, byte[]? publicKey, byte[]? privateKey, DateTimeOffset createdAt, string origin, string? name, byte[]? writerSecret = null)
     {
         Kind = kind;
         _secret = secret;
         _publicKey = publicKey;
         _privateKey = privateKey;
+        _writerSecret = writerSecret;
         CreatedAt = createdAt;
         Origin = origin;
         Name = name;
@@ -54,6 +56,33 @@ public sealed class BackupKey
         $"Key {Describe()} is a key pair, not a secret key.", "Wrap and unwrap with DataKeyWrapper's BackupKey overloads.");
 
     internal ReadOnlySpan<byte> PublicKeyDer => _publicKey ?? throw new InvalidOperationException("not a key pair");
+
+    /// <summary>
+    /// False only for a public key file written before writer secrets existed: it can wrap data keys, but cannot name
+    /// chunks or read the metadata writers need (format-2 index, cell file-state indexes). See <see cref="WriterSecret"/>.
+    /// </summary>
+    public bool HasWriterSecret => Kind != BackupKeyKind.PublicKey || _writerSecret != null;
+
+    /// <summary>
+    /// A key pair's writer secret: the symmetric key under which writers wrap what they must read back (the chunk secret,
+    /// index files, cell file-state indexes) — never content. Derived from the private key (HKDF-SHA256 over the private
+    /// scalar, the public key in the info), so every private key file has it; a public key file carries a copy.
+    /// </summary>
+    internal ReadOnlySpan<byte> WriterSecret => Kind switch
+    {
+        BackupKeyKind.Secret => throw new InvalidOperationException("a secret key wraps with its own material"),
+        BackupKeyKind.KeyPair => _writerSecret ??= DeriveWriterSecret(_privateKey!, _publicKey!),
+        _ => _writerSecret ?? throw KeyErrors.WriterSecretMissing(this),
+    };
+
+    private static byte[] DeriveWriterSecret(byte[] privateKey, byte[] publicKey)
+    {
+        using var ecdh = ECDiffieHellman.Create();
+        ecdh.ImportPkcs8PrivateKey(privateKey, out _);
+        var scalar = ecdh.ExportParameters(includePrivateParameters: true).D!;
+        try { return HKDF.DeriveKey(HashAlgorithmName.SHA256, scalar, 32, [], [.. Encoding.ASCII.GetBytes("BackupTools writer secret v1\0"), .. publicKey]); }
+        finally { CryptographicOperations.ZeroMemory(scalar); }
+    }
     internal ReadOnlySpan<byte> PrivateKeyDer => _privateKey ?? throw new InvalidOperationException("no private key");
 
     /// <summary>"p-… ('name')" — how errors name a key.</summary>
@@ -71,7 +100,7 @@ public sealed class BackupKey
     /// <summary>The public half of a key pair (same id, same name): it can write backups, never read them.</summary>
     public BackupKey PublicHalf() => Kind == BackupKeyKind.Secret
         ? throw new BackupKeyException("KeyIsNotSecret", $"Key {Id} is a secret key; it has no public half.", "Create a key pair with New-BackupKey -KeyPair.")
-        : new BackupKey(BackupKeyKind.PublicKey, null, _publicKey, null, CreatedAt, Origin, Name);
+        : new BackupKey(BackupKeyKind.PublicKey, null, _publicKey, null, CreatedAt, Origin, Name, HasWriterSecret ? WriterSecret.ToArray() : null);
 
     public static BackupKey FromBase64(string base64, string origin, DateTimeOffset? createdAt = null, string? name = null)
     {
@@ -85,8 +114,10 @@ public sealed class BackupKey
     }
 
     /// <summary>A key pair or public key from its DER forms; the private key must belong to the public key.</summary>
-    internal static BackupKey FromDer(byte[] publicKey, byte[]? privateKey, string origin, DateTimeOffset createdAt, string? name)
+    internal static BackupKey FromDer(byte[] publicKey, byte[]? privateKey, string origin, DateTimeOffset createdAt, string? name, byte[]? writerSecret = null)
     {
+        if (writerSecret is { Length: not 32 })
+            throw new BackupKeyException("KeyFileMalformed", $"The writer secret in {origin} is not 256 bits; the file was edited.", "Write the public key file again: New-BackupKey -Path <private key file> -ExportPublicKey.");
         try
         {
             using var pub = ECDiffieHellman.Create();
@@ -104,7 +135,7 @@ public sealed class BackupKey
         {
             throw new BackupKeyException("KeyMalformed", $"The key pair from {origin} is not a valid ECDH P-384 key.", "Pass a file written by New-BackupKey -KeyPair.");
         }
-        return new BackupKey(privateKey is null ? BackupKeyKind.PublicKey : BackupKeyKind.KeyPair, null, publicKey, privateKey, createdAt, origin, name);
+        return new BackupKey(privateKey is null ? BackupKeyKind.PublicKey : BackupKeyKind.KeyPair, null, publicKey, privateKey, createdAt, origin, name, privateKey is null ? writerSecret : null);
     }
 
     internal string ToBase64() => Convert.ToBase64String(Material);

@@ -8,7 +8,7 @@ namespace BackupTools.Core.Keys;
 /// <summary>
 /// Key files: small JSON documents, created 0600 from the first byte and written atomically. "type" says what the
 /// file holds: absent or "secret" (version 1: "key" = base64 of 32 bytes), "ecdh-p384-private" ("privateKey" PKCS#8 and
-/// "publicKey" SubjectPublicKeyInfo, DER in base64) or "ecdh-p384-public" ("publicKey" only).
+/// "publicKey" SubjectPublicKeyInfo, DER in base64) or "ecdh-p384-public" ("publicKey" and "writerSecret").
 /// </summary>
 public static class BackupKeyFile
 {
@@ -58,7 +58,11 @@ public static class BackupKeyFile
             Type = PrivateType, Name = key.Name,
             PublicKey = Convert.ToBase64String(key.PublicKeyDer), PrivateKey = Convert.ToBase64String(key.PrivateKeyDer),
         },
-        _ => new KeyDocument(FormatName, 2, key.Id, key.CreatedAt, null) { Type = PublicType, Name = key.Name, PublicKey = Convert.ToBase64String(key.PublicKeyDer) },
+        _ => new KeyDocument(FormatName, 2, key.Id, key.CreatedAt, null)
+        {
+            Type = PublicType, Name = key.Name, PublicKey = Convert.ToBase64String(key.PublicKeyDer),
+            WriterSecret = key.HasWriterSecret ? Convert.ToBase64String(key.WriterSecret) : null,
+        },
     };
 
     public static BackupKey Read(string path, Action<string>? warn = null)
@@ -88,7 +92,8 @@ public static class BackupKeyFile
         {
             null or "secret" => BackupKey.FromBase64(document.Key ?? throw malformed, origin, document.CreatedAt, name),
             PrivateType => BackupKey.FromDer(Der(document.PublicKey, malformed), Der(document.PrivateKey, malformed), origin, document.CreatedAt, name),
-            PublicType => BackupKey.FromDer(Der(document.PublicKey, malformed), null, origin, document.CreatedAt, name),
+            PublicType => BackupKey.FromDer(Der(document.PublicKey, malformed), null, origin, document.CreatedAt, name,
+                document.WriterSecret is null ? null : Der(document.WriterSecret, malformed)),
             _ => throw new BackupKeyException("KeyFileMalformed", $"'{full}' holds a key of type '{document.Type}', which this version does not know.", "Upgrade BackupTools."),
         };
         if (document.Id != null && document.Id != key.Id)
@@ -113,5 +118,7 @@ public static class BackupKeyFile
         [JsonPropertyName("name")] public string? Name { get; init; }
         [JsonPropertyName("publicKey")] public string? PublicKey { get; init; }
         [JsonPropertyName("privateKey")] public string? PrivateKey { get; init; }
+        /// <summary>Public key files: the pair's writer secret (see BackupKey.WriterSecret); absent in files of older versions.</summary>
+        [JsonPropertyName("writerSecret")] public string? WriterSecret { get; init; }
     }
 }

@@ -33,4 +33,9 @@ public static class KeyErrors
             $"Backup {backupId} needs key {names}, which is not among the keys given ({(have.Length == 0 ? "none" : have)}).",
             WhatToPass(first.Id, first.Name));
     }
+
+    public static BackupKeyException WriterSecretMissing(BackupKey publicKey) =>
+        new("WriterSecretMissing",
+            $"The public key file of key pair {publicKey.Describe()} ({publicKey.Origin}) has no writer secret (it was written by an older version): it can encrypt backups, but cannot name chunks in a format-2 repository or read the file-state index an incremental cell backup compares with.",
+            "On the host with the private key file run New-BackupKey -Path <private key file> -ExportPublicKey (optionally -PublicKeyPath <file>) and give the new public key file to the backup hosts.");
 }

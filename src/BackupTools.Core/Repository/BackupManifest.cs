@@ -76,4 +76,10 @@ public sealed class ManifestObject
     [JsonPropertyName("rawSha256")] public required string RawSha256 { get; init; }
     /// <summary>Chunked layout: the object's chunk ids in order (storedBytes is then what this backup added to packs, sha256 the hash of the id list).</summary>
     [JsonPropertyName("chunks")] public List<string>? Chunks { get; init; }
+    /// <summary>
+    /// A writer-readable object (a key pair's cell file-state index): encrypted under its own data key, wrapped with
+    /// WriterKeyWrap under key <see cref="KeyId"/> (associated data "object:" + key). Null: the backup's data key.
+    /// </summary>
+    [JsonPropertyName("keyId")] public string? KeyId { get; init; }
+    [JsonPropertyName("wrappedKey")] public string? WrappedKey { get; init; }
 }

@@ -20,6 +20,7 @@ public sealed class BackupWriter : IDisposable
     private readonly byte[]? _dataKey;
     private readonly ChunkStoreWriter? _chunks;
     private readonly Dictionary<string, ManifestObject> _objects = new();
+    private readonly List<byte[]> _objectKeys = new();
     private readonly CancellationToken _cancel;
     /// <summary>Set when this writes a copy of another repository's backup in this repository's layout (Copy-Backup, Sync).</summary>
     private readonly BackupManifest? _original;
@@ -57,6 +58,29 @@ public sealed class BackupWriter : IDisposable
             ? new ChunkedObjectSink(key, _chunks)
             : new SingleObjectSink(_repository.Store.OpenWrite(key, _cancel), _plan.Compression, _dataKey, _key?.Id, _repository.Config.Defaults.SegmentSize);
         return new ObjectWriteStream(sink, info => _objects[role] = info);
+    }
+
+    /// <summary>
+    /// Format 1 with a key pair: an object a write-only host can read back — metadata only, never content (a cell's
+    /// file-state index, which the next incremental compares with). Its own data key is wrapped under the pair's writer secret.
+    /// </summary>
+    public bool CanWriteWriterReadable => !_repository.Config.IsChunked && _key is { Kind: not BackupKeyKind.Secret, HasWriterSecret: true };
+
+    public ObjectWriteStream OpenWriterReadableObject(string role)
+    {
+        if (!CanWriteWriterReadable) throw new InvalidOperationException("writer-readable objects need a key pair with a writer secret in a format-1 repository");
+        if (_completed) throw new InvalidOperationException("backup already completed");
+        if (_objects.ContainsKey(role)) throw new InvalidOperationException($"object '{role}' already written");
+        var key = BackupRepository.ObjectKey(Id, role);
+        var objectKey = DataKeys.NewDataKey();
+        _objectKeys.Add(objectKey);
+        var wrapped = WriterKeyWrap.Wrap(_key!, objectKey, WriterReadableObjects.AssociatedData(key));
+        var sink = new SingleObjectSink(_repository.Store.OpenWrite(key, _cancel), _plan.Compression, objectKey, _key!.Id, _repository.Config.Defaults.SegmentSize);
+        return new ObjectWriteStream(sink, info => _objects[role] = new ManifestObject
+        {
+            Key = info.Key, StoredBytes = info.StoredBytes, Sha256 = info.Sha256, RawBytes = info.RawBytes, RawSha256 = info.RawSha256,
+            KeyId = _key.Id, WrappedKey = wrapped,
+        });
     }
 
     /// <summary>Writes the manifest (the commit point of the whole backup) and returns it.</summary>
@@ -118,5 +142,6 @@ public sealed class BackupWriter : IDisposable
             }
         }
         if (_dataKey != null) Array.Clear(_dataKey);
+        foreach (var key in _objectKeys) Array.Clear(key);
     }
 }

@@ -13,6 +13,8 @@ public sealed class KeyWrap
     [JsonPropertyName("keyCreatedAt")] public DateTimeOffset? KeyCreatedAt { get; init; }
     [JsonPropertyName("wrappedDataKey")] public required string WrappedDataKey { get; init; }
     [JsonPropertyName("wrappedAt")] public DateTimeOffset? WrappedAt { get; init; }
+    /// <summary>Writer-readable objects' own data keys re-wrapped under this key (role → WriterKeyWrap output).</summary>
+    [JsonPropertyName("objectKeys")] public Dictionary<string, string>? ObjectKeys { get; init; }
 }
 
 /// <summary>keywraps/&lt;id&gt;.json: the data key of an encrypted backup re-wrapped by key rotation (newest last).</summary>

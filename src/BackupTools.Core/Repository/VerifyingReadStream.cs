@@ -36,7 +36,7 @@ public sealed class VerifyingReadStream : Stream
         if (storedSize != expected.StoredBytes)
             throw new BackupIntegrityException("StoredSizeMismatch",
                 $"{expected.Key} holds {storedSize} bytes, the manifest says {expected.StoredBytes}: the object was truncated or appended to.");
-        var dataKey = BackupDataKey.Unwrap(repository, manifest, keys);
+        var dataKey = expected.WrappedKey is null ? BackupDataKey.Unwrap(repository, manifest, keys) : WriterReadableObjects.Unwrap(repository, manifest, role, expected, keys);
         var stored = new HashingStream(repository.Store.OpenRead(expected.Key, cancel));
         try
         {

@@ -58,7 +58,9 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         foreach (var (role, expected) in manifest.Objects.OrderBy(o => o.Key == BackupManifest.DataRole ? 0 : 1))
         {
             cancel.ThrowIfCancellationRequested();
-            passed &= storedOnly ? VerifyStoredBytes(repository, role, expected, checks, cancel) : VerifyObject(repository, manifest, role, expected, keys, checks);
+            passed &= !storedOnly ? VerifyObject(repository, manifest, role, expected, keys, checks)
+                : manifest.IsChunked ? VerifyPackPresence(repository, role, expected, keys, checks, cancel)
+                : VerifyStoredBytes(repository, role, expected, checks, cancel);
         }
         TimeSpan? restoreDuration = null;
         if (passed && restoreTest != null)
@@ -89,6 +91,14 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         return engine.Validators.TryGetValue(role, out var validator) ? validator
             : throw new BackupIntegrityException("UnknownObjectRole",
                 $"The {engine.DisplayName} engine declares no '{role}' object, so its content cannot be checked (known: {string.Join(", ", engine.Validators.Keys)}).");
+    }
+
+    /// <summary>-StoredOnly on a chunked backup: every chunk in the index, every pack present at its size (a write-only host reads the index with its writer secret).</summary>
+    private static bool VerifyPackPresence(BackupRepository repository, string role, ManifestObject expected, BackupKeyRing? keys, List<IntegrityCheck> checks, CancellationToken cancel)
+    {
+        var (present, detail) = PackPresenceCheck.Run(repository, expected, keys, cancel);
+        checks.Add(new IntegrityCheck($"{role}:packs", present, present ? detail + " (content not read)" : detail));
+        return present;
     }
 
     /// <summary>Size and SHA-256 of the stored (encrypted) bytes against the manifest: no key needed.</summary>

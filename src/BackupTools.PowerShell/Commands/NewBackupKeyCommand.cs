@@ -6,7 +6,8 @@ namespace BackupTools.PowerShell.Commands;
 
 /// <summary>
 /// Writes a new secret key file, or with -KeyPair a private key file (-Path) and its public key file (-PublicKeyPath):
-/// backup hosts get only the public one, so they can write backups they cannot read.
+/// backup hosts get only the public one, so they can write backups they cannot read. -ExportPublicKey writes the public
+/// key file of an existing private key file.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BackupKey", SupportsShouldProcess = true)]
 [OutputType(typeof(KeyInfo))]
@@ -26,6 +27,10 @@ public sealed class NewBackupKeyCommand : BackupToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? PublicKeyPath { get; set; }
 
+    /// <summary>Write the public key file of the existing private key file -Path (e.g. again, with the writer secret that format-2 repositories need).</summary>
+    [Parameter]
+    public SwitchParameter ExportPublicKey { get; set; }
+
     /// <summary>A name recorded in the key file and in each backup's manifest, so errors can ask for the key by name.</summary>
     [Parameter]
     public string? Name { get; set; }
@@ -39,8 +44,13 @@ public sealed class NewBackupKeyCommand : BackupToolsCmdlet
         var path = ResolvePath(Path);
         try
         {
-            if (PublicKeyPath != null && !KeyPair)
+            if (PublicKeyPath != null && !KeyPair && !ExportPublicKey)
                 throw new Core.Errors.BackupInputException("KeyPairParameterWithoutKeyPair", "PublicKeyPath", "it only applies to key pairs.", "Add -KeyPair, or drop -PublicKeyPath.");
+            if (ExportPublicKey)
+            {
+                Export(path);
+                return;
+            }
             if (!KeyPair)
             {
                 if (!ShouldProcess(path, "Write a new backup key file")) return;
@@ -61,6 +71,20 @@ public sealed class NewBackupKeyCommand : BackupToolsCmdlet
         {
             ThrowFailure(e, path);
         }
+    }
+
+    private void Export(string path)
+    {
+        if (KeyPair || Name != null)
+            throw new Core.Errors.BackupInputException("ExportPublicKeyConflict", "ExportPublicKey", "it exports the key pair in -Path and cannot be combined with -KeyPair or -Name.", "Drop -KeyPair and -Name.");
+        var pair = BackupKeyFile.Read(path, WriteWarning);
+        if (pair.Kind != BackupKeyKind.KeyPair)
+            throw new Core.Errors.BackupInputException("ExportPublicKeyNotPrivate", "Path", $"'{path}' holds a {(pair.Kind == BackupKeyKind.Secret ? "secret key" : "public key")}, not the private key file of a key pair.",
+                "Pass the private key file written by New-BackupKey -KeyPair.");
+        var publicPath = ResolvePath(PublicKeyPath ?? DefaultPublicPath(path));
+        if (!ShouldProcess(publicPath, $"Write the public key file of key pair {pair.Describe()}")) return;
+        BackupKeyFile.Write(publicPath, pair.PublicHalf(), Force);
+        WriteObject(new KeyInfo(pair.Id, path, pair.CreatedAt) { Kind = "KeyPair", Name = pair.Name, PublicKeyPath = publicPath });
     }
 
     private static string DefaultPublicPath(string privatePath) =>

@@ -92,6 +92,14 @@ public sealed class CellBackupOperation(IOperationObserver observer)
             index.WriteTo(indexObject);
             indexObject.Complete();
         }
+        if (writer.CanWriteWriterReadable)
+        {
+            // Key pairs: the same index once more, readable with the pair's writer secret, so a host holding only the
+            // public key can make the next incremental (it learns paths, sizes, times, modes and owners; no content).
+            using var state = writer.OpenWriterReadableObject(CellIndex.StateRole);
+            index.WriteTo(state);
+            state.Complete();
+        }
         cancel.ThrowIfCancellationRequested();
         var deleted = parentIndex?.Entries.Count(e => !index.Contains(e.Path)) ?? 0;
         var manifest = writer.Complete(new JsonObject
@@ -141,15 +149,16 @@ public sealed class CellBackupOperation(IOperationObserver observer)
     private CellIndex ReadIndex(BackupRepository repository, BackupManifest parent, CellBackupRequest request)
     {
         VerifyingReadStream stream;
+        var role = WriterReadableObjects.CanOpen(repository, parent, CellIndex.StateRole, request.Keys) ? CellIndex.StateRole : CellIndex.ObjectRole;
         try
         {
-            stream = repository.OpenObject(parent, CellIndex.ObjectRole, request.Keys);
+            stream = repository.OpenObject(parent, role, request.Keys);
         }
         catch (Errors.BackupKeyException e) when (e.ErrorId == "PrivateKeyRequired")
         {
             throw new Errors.BackupKeyException("PrivateKeyRequired",
                 $"An incremental or differential cell backup compares the tree with the previous backup's index, which a write-only host cannot read. {e.Message}",
-                "On a host holding only a public key make Full backups (-Type Full); incrementals need the private key file of that key pair.", e);
+                "A write-only host makes incrementals on backups that carry a file-state index it can read (format 1, made with this key pair's public key file from this version on; after a key rotation, the next backup with the new key). Otherwise make a Full backup (-Type Full), or run the incremental with the private key file.", e);
         }
         using var _ = stream;
         var index = CellIndex.ReadFrom(stream);

@@ -15,6 +15,8 @@ namespace BackupTools.Core.Engines.Directory;
 public sealed class CellIndex
 {
     public const string ObjectRole = "index";
+    /// <summary>The same index, readable by a write-only host (key pairs, format 1): what its next incremental compares with.</summary>
+    public const string StateRole = "state";
     public const string EscapesErrorId = "CellIndexEntryEscapes";
     public const string MalformedErrorId = "CellIndexMalformed";
     private const string HeaderV1 = "{\"format\":\"backuptools-cell-index\",\"version\":1}";

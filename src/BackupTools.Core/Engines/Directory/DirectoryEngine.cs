@@ -15,6 +15,7 @@ public static class DirectoryEngine
         {
             [BackupManifest.DataRole] = new CellArchiveValidator(),
             [CellIndex.ObjectRole] = new CellIndexValidator(),
+            [CellIndex.StateRole] = new CellIndexValidator(),
         },
         RestoreTest = Ability<IRestoreTest>.NotApplicable("the archive check already reads every file of the tar; there is no server to load it into"),
         RestorePriority = RestorePriorities.Files,

@@ -128,6 +128,7 @@ internal sealed class ChunkedReadStream : Stream
     {
         if (_packKeys.TryGetValue(pack.Id, out var key)) return key;
         var kek = _keys.Find(pack.KeyId);
+        if (!kek.CanRead) throw KeyErrors.PrivateKeyRequired(kek, "", $"{_objectKey} (its chunks in pack {pack.Id})");
         key = DataKeyWrapper.Unwrap(kek, pack.WrappedKey, PackFormat.DataKeyAssociatedData(pack.Id));
         if (_packKeys.Count > 256)
         {

@@ -11,7 +11,9 @@ namespace BackupTools.Core.Repository.Chunked;
 /// <summary>
 /// index/&lt;64 hex id&gt;: which chunks the packs of one backup hold. Body = a BTSEG stream (AES-256-GCM under a fresh
 /// data key) of the JSON <see cref="IndexBody"/>, then the trailer whose footer holds that data key wrapped under a
-/// key-encryption key (associated data "index:" + id). Written after its packs and before the backup's manifest;
+/// key-encryption key (associated data "index:" + id) with <see cref="WriterKeyWrap"/>: a key pair's writer secret opens
+/// it, so a backup host with only the public key reads the index to deduplicate. It holds ids, sizes and offsets and the
+/// packs' wrapped data keys (wrapped to the public key: no content). Written after its packs and before the backup's manifest;
 /// everything in it can be rebuilt from the packs' own headers.
 /// </summary>
 internal static class IndexFile
@@ -36,7 +38,7 @@ internal static class IndexFile
             }
             SealedTrailer.Write(pending, new IndexFooter
             {
-                KeyId = kek.Id, WrappedKey = DataKeyWrapper.Wrap(kek, dataKey, "index:" + id), BodyLength = bodyLength,
+                KeyId = kek.Id, WrappedKey = WriterKeyWrap.Wrap(kek, dataKey, "index:" + id), BodyLength = bodyLength,
             }, Magic);
             pending.Commit();
             return key;
@@ -47,7 +49,11 @@ internal static class IndexFile
         }
     }
 
-    public static IndexBody Read(IBackupStore store, string key, BackupKeyRing keys, CancellationToken cancel = default)
+    public static IndexBody Read(IBackupStore store, string key, BackupKeyRing keys, CancellationToken cancel = default) =>
+        Read(store, key, keys, out _, cancel);
+
+    /// <param name="keyId">The key the file's data key is wrapped under (key rotation rewrites files of the old key).</param>
+    public static IndexBody Read(IBackupStore store, string key, BackupKeyRing keys, out string keyId, CancellationToken cancel = default)
     {
         byte[] whole;
         using (var stream = store.OpenRead(key, cancel))
@@ -59,8 +65,9 @@ internal static class IndexFile
         var (footer, footerStart) = SealedTrailer.Read<IndexFooter>(whole, Magic, key);
         if (footer.BodyLength != footerStart)
             throw new BackupIntegrityException("ChunkedObjectMalformed", $"{key}: the footer says the body is {footer.BodyLength} bytes, it is {footerStart}.");
+        keyId = footer.KeyId;
         var kek = keys.Find(footer.KeyId);
-        var dataKey = DataKeyWrapper.Unwrap(kek, footer.WrappedKey, "index:" + key[Prefix.Length..]);
+        var dataKey = WriterKeyWrap.Unwrap(kek, footer.WrappedKey, "index:" + key[Prefix.Length..]);
         try
         {
             using var decrypt = new SegmentedDecryptStream(new MemoryStream(whole, 0, footerStart), dataKey);
@@ -90,6 +97,8 @@ internal sealed class IndexFooter
 public sealed class IndexBody
 {
     [JsonPropertyName("packs")] public List<IndexedPack> Packs { get; init; } = new();
+    /// <summary>Key rotation: the ids of the index files this one re-wraps (deleted once every file has its new one).</summary>
+    [JsonPropertyName("supersedes")] public List<string>? Supersedes { get; init; }
 }
 
 public sealed class IndexedPack
