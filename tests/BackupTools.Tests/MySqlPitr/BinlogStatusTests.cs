@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Management.Automation;
 using BackupTools.Tests.Infrastructure;
 using BackupTools.Tests.Operations;
@@ -92,6 +94,107 @@ public sealed class BinlogStatusTests : IDisposable
         Assert.Equal(0, samples[Key("backup_healthy")]);
         // Other series carry no archive samples (absent, not 0).
         Assert.DoesNotContain(samples.Keys, k => k.StartsWith("backup_archive_gaps|", StringComparison.Ordinal) && !k.Contains("engine=mysql-binlog", StringComparison.Ordinal));
+    }
+
+    /// <summary>Push-MySqlBinlog -Watch in a process of its own (the runner), so the test can kill it as an OOM killer would.</summary>
+    private Process StartWatcher()
+    {
+        var script = _temp.Sub("watch.ps1");
+        File.WriteAllText(script, $"""
+            $cred = [pscredential]::new('root', (ConvertTo-SecureString $env:BT_TEST_MYSQL_PASSWORD -AsPlainText -Force))
+            Push-MySqlBinlog -Spool '{_temp.Sub("spool")}' -Cell {Cell} -Repository '{_temp.Sub("repo")}' -KeyFile '{_temp.Sub("main.key")}' -Server 127.0.0.1 -Port {_server.Port} -Credential $cred -Watch -IntervalSec 1
+            """);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(RepoPaths.Root, "bin", "runner", "btrun.dll"), "-File", script }) psi.ArgumentList.Add(a);
+        psi.Environment["BT_TEST_MYSQL_PASSWORD"] = ArchivingMariaDb.Password;
+        var process = Process.Start(psi)!;
+        process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        process.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        return process;
+    }
+
+    private Dictionary<string, double> ExportedSamples()
+    {
+        Directory.CreateDirectory(_temp.Sub("textfile"));
+        Run("Export-BackupMetrics -Path $prom -Repository $repo | Out-Null").AssertNoErrors();
+        var text = File.ReadAllText(_temp.Sub("textfile/backup.prom"));
+        MetricsTests.AssertPromtoolAccepts(text);
+        return MetricsTests.Parse(text);
+    }
+
+    /// <summary>
+    /// promtool test rules on the shipped alert rules, fed the exported heartbeat age and limit for 5 minutes: whether
+    /// BackupArchiverDown fires for this cell.
+    /// </summary>
+    private bool ArchiverDownFires(double age, double limit)
+    {
+        var labels = $"repository=\"file://{_temp.Sub("repo")}\", cell=\"{Cell}\", engine=\"mysql-binlog\", source=\"x\"";
+        var expected = age > limit ? $"\n          - exp_labels: {{ severity: critical, {labels} }}" : " []";
+        var tests = _temp.Sub("alert-test.yml");
+        File.WriteAllText(tests, $"""
+            rule_files: [{Path.Combine(RepoPaths.Root, "examples", "prometheus", "backup-alerts.yml")}]
+            evaluation_interval: 1m
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: 'backup_archiver_heartbeat_age_seconds{"{"}{labels}{"}"}'
+                    values: '{age.ToString(CultureInfo.InvariantCulture)}x5'
+                  - series: 'backup_archiver_stale_after_seconds{"{"}{labels}{"}"}'
+                    values: '{limit.ToString(CultureInfo.InvariantCulture)}x5'
+                alert_rule_test:
+                  - eval_time: 4m
+                    alertname: BackupArchiverDown
+                    exp_alerts:{expected}
+            """);
+        var psi = new ProcessStartInfo("promtool") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "test", "rules", tests }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(30_000));
+        Assert.True(p.ExitCode == 0, $"BackupArchiverDown did not {(age > limit ? "fire" : "stay silent")} at age {age} s, limit {limit} s: {output}");
+        return age > limit;
+    }
+
+    [Fact]
+    public void A_running_watcher_beats_and_a_killed_one_turns_stale_in_status_metrics_and_the_alert()
+    {
+        Commit(1, 2);
+        using var watcher = StartWatcher();
+        try
+        {
+            BackupStatus? status = null;
+            Assert.True(SpinWait.SpinUntil(() =>
+            {
+                Assert.False(watcher.HasExited, "the watcher exited");
+                status = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().SingleOrDefault(s => s.Engine == "mysql-binlog");
+                return status?.Archiver is { State: "Running" };
+            }, TimeSpan.FromSeconds(90)), "no running archiver in Get-BackupStatus within 90 s");
+            Assert.Equal(watcher.Id, status!.Archiver!.Pid);
+            Assert.Equal(Environment.MachineName, status.Archiver.Host);
+            Assert.Equal(TimeSpan.FromSeconds(13), status.Archiver.StaleAfter);
+            Assert.StartsWith("binlog.", status.Archiver.Position);
+            Assert.DoesNotContain(status.Warnings, w => w.Contains("archiver", StringComparison.Ordinal));
+            var samples = ExportedSamples();
+            string Key(string name) => $"{name}|cell={Cell},engine=mysql-binlog,repository=file://{_temp.Sub("repo")},source={status.Source}";
+            Assert.Equal(1, samples[Key("backup_archiver_up")]);
+            Assert.False(ArchiverDownFires(samples[Key("backup_archiver_heartbeat_age_seconds")], samples[Key("backup_archiver_stale_after_seconds")]));
+
+            watcher.Kill(entireProcessTree: true); // no clean stop: the heartbeat simply stops
+            watcher.WaitForExit();
+            Thread.Sleep(TimeSpan.FromSeconds(14));
+            var stale = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "mysql-binlog");
+            Assert.Equal("Stale", stale.Archiver!.State);
+            Assert.Null(stale.Archiver.StoppedAt);
+            Assert.Contains(stale.Warnings, w => w.Contains($"pid {watcher.Id}) has not beaten since", StringComparison.Ordinal));
+            Assert.False(stale.Healthy);
+            samples = ExportedSamples();
+            Assert.Equal(0, samples[Key("backup_archiver_up")]);
+            Assert.True(ArchiverDownFires(samples[Key("backup_archiver_heartbeat_age_seconds")], samples[Key("backup_archiver_stale_after_seconds")]));
+        }
+        finally
+        {
+            if (!watcher.HasExited) watcher.Kill(entireProcessTree: true);
+        }
     }
 
     public void Dispose()
