@@ -123,23 +123,34 @@ public sealed class BinlogStatusTests : IDisposable
     }
 
     /// <summary>
-    /// promtool test rules on the shipped alert rules, fed the exported heartbeat age and limit for 5 minutes: whether
-    /// BackupArchiverDown fires for this cell.
+    /// promtool test rules on the shipped BackupArchiverDown rule (its expr and for; annotations left out, promtool would
+    /// compare their text), fed the exported heartbeat age and limit for 5 minutes: whether it fires for this cell.
     /// </summary>
     private bool ArchiverDownFires(double age, double limit)
     {
-        var labels = $"repository=\"file://{_temp.Sub("repo")}\", cell=\"{Cell}\", engine=\"mysql-binlog\", source=\"x\"";
-        var expected = age > limit ? $"\n          - exp_labels: {{ severity: critical, {labels} }}" : " []";
-        var tests = _temp.Sub("alert-test.yml");
-        File.WriteAllText(tests, $"""
-            rule_files: [{Path.Combine(RepoPaths.Root, "examples", "prometheus", "backup-alerts.yml")}]
+        var shipped = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "prometheus", "backup-alerts.yml")),
+            @"- alert: BackupArchiverDown\n\s+expr: (?<expr>.+)\n\s+for: (?<for>\S+)");
+        Assert.True(shipped.Success, "BackupArchiverDown (expr, for) is not in examples/prometheus/backup-alerts.yml");
+        File.WriteAllText(_temp.Sub("rule.yml"), $"""
+            groups:
+              - name: archiver
+                rules:
+                  - alert: BackupArchiverDown
+                    expr: {shipped.Groups["expr"].Value}
+                    for: {shipped.Groups["for"].Value}
+            """);
+        var labels = $"repository: \"file://{_temp.Sub("repo")}\", cell: {Cell}, engine: mysql-binlog, source: x";
+        var series = $"repository=\"file://{_temp.Sub("repo")}\", cell=\"{Cell}\", engine=\"mysql-binlog\", source=\"x\"";
+        var expected = age > limit ? $"\n              - exp_labels: {{ {labels} }}" : " []";
+        File.WriteAllText(_temp.Sub("alert-test.yml"), $"""
+            rule_files: [{_temp.Sub("rule.yml")}]
             evaluation_interval: 1m
             tests:
               - interval: 1m
                 input_series:
-                  - series: 'backup_archiver_heartbeat_age_seconds{"{"}{labels}{"}"}'
+                  - series: 'backup_archiver_heartbeat_age_seconds{"{"}{series}{"}"}'
                     values: '{age.ToString(CultureInfo.InvariantCulture)}x5'
-                  - series: 'backup_archiver_stale_after_seconds{"{"}{labels}{"}"}'
+                  - series: 'backup_archiver_stale_after_seconds{"{"}{series}{"}"}'
                     values: '{limit.ToString(CultureInfo.InvariantCulture)}x5'
                 alert_rule_test:
                   - eval_time: 4m
@@ -147,7 +158,7 @@ public sealed class BinlogStatusTests : IDisposable
                     exp_alerts:{expected}
             """);
         var psi = new ProcessStartInfo("promtool") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "test", "rules", tests }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "test", "rules", _temp.Sub("alert-test.yml") }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(30_000));
@@ -167,7 +178,7 @@ public sealed class BinlogStatusTests : IDisposable
             {
                 Assert.False(watcher.HasExited, "the watcher exited");
                 status = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().SingleOrDefault(s => s.Engine == "mysql-binlog");
-                return status?.Archiver is { State: "Running" };
+                return status?.Archiver is { State: "Running", Position: not null }; // the first beat, before its first push, has no position yet
             }, TimeSpan.FromSeconds(90)), "no running archiver in Get-BackupStatus within 90 s");
             Assert.Equal(watcher.Id, status!.Archiver!.Pid);
             Assert.Equal(Environment.MachineName, status.Archiver.Host);
