@@ -7,10 +7,13 @@
 #             vs mbstream -x of a plain stream file + mariadb-backup --prepare + --copy-back
 #   rpo:      Push-MySqlBinlog -Watch -IntervalSec 1 under a steady write load (WRITES_PER_SEC, RPO_SECONDS): per-second
 #             samples of the server's GTID; a sample's RPO is the time until a binlog batch manifest holds that GTID.
+#   throughput: the same archiver against a steady BINLOG_MB_PER_SEC (default 20) binlog for THROUGHPUT_SECONDS (45):
+#             64 KiB incompressible rows at a paced rate; archived MB/s vs written MB/s, RPO p50/p95/max, and the
+#             archiver's CPU seconds (runner + mariadb-binlog, from ps) — the host is shared, so CPU says more than wall.
 # On a private MariaDB (binlog on, ROW) in $BENCH_DIR on port $BENCH_MY_PORT, filled with ROWS rows of InnoDB
 # (~200 bytes each: ROWS=5000000 ≈ 1 GB). The password reaches the tools in a 0600 defaults file and the runner in a
 # 0600 file it reads itself — never argv. Other processes share this machine: the load average is printed.
-# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physrestore,restore,rpo]
+# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physrestore,restore,rpo,throughput]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-1000000}; runs=${2:-3}; sections=${3:-all}
@@ -56,6 +59,33 @@ conn="-Server 127.0.0.1 -Port $port -Credential \\\$c"
 repo="-Repository '$work/repo' -KeyFile '$work/bench.key'"
 reset="rm -rf '$work/repo' '$work/gz' && mkdir -p '$work/gz' && $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
 physical="$bt -Command \"$cred Backup-MySqlPhysical $conn -Cell bench $repo | Out-Null\""
+
+rpo_report() { # cell: each GTID sample in $work/samples → seconds until a batch manifest of the cell held it
+  python3 - "$work/repo" "$work/samples" "$1" <<'PY'
+import glob, json, sys
+from datetime import datetime
+repo, samples, cell = sys.argv[1:]
+def seq(gtid): return max((int(p.split('-')[2]) for p in (gtid or '').split(',') if p.count('-') == 2), default=0)
+batches = sorted((datetime.fromisoformat(m['completedAt'].replace('Z', '+00:00')).timestamp(),
+                  max((seq(s.get('lastGtid')) for s in m['engineInfo']['segments']), default=0))
+                 for m in (json.load(open(p)) for p in glob.glob(f'{repo}/backups/*/manifest.json'))
+                 if m.get('cell') == cell and m.get('engine') == 'mysql-binlog')
+reach, top = [], 0
+for t, s in batches:
+    top = max(top, s); reach.append((t, top))
+rpos, missing = [], 0
+for line in open(samples):
+    t, g = line.split()[:2] if len(line.split()) > 1 else (line.split()[0], '')
+    hit = next((bt for bt, r in reach if r >= seq(g)), None)
+    if hit is None: missing += 1
+    else: rpos.append(max(0.0, hit - float(t)))
+rpos.sort()
+if not rpos: print(f'{cell}: no sample reached the archive ({len(batches)} batches)'); sys.exit()
+print(f'{cell}: RPO p50 {rpos[len(rpos)//2]:.1f} s, p95 {rpos[min(len(rpos)-1, int(len(rpos)*0.95))]:.1f} s, max {rpos[-1]:.1f} s '
+      f'over {len(rpos)} samples' + (f', {missing} never archived' if missing else '') + f'; {len(batches)} binlog batches')
+PY
+
+}
 
 if want physical; then
   echo "== Backup-MySqlPhysical vs bare mariadb-backup --stream=mbstream > /dev/null =="
@@ -114,28 +144,67 @@ if want rpo; then
   wait $load
   sleep 10 # the last samples get their chance to arrive
   kill -INT -- -$push_pid 2>/dev/null || true; sleep 3; kill -KILL -- -$push_pid 2>/dev/null || true
-  python3 - "$work/repo" "$work/samples" bench-rpo <<'PY'
+  rpo_report bench-rpo
+fi
+if want throughput; then
+  mbps=${BINLOG_MB_PER_SEC:-20} secs=${THROUGHPUT_SECONDS:-45}
+  per_tick=$(( (mbps * 16 + 9) / 10 )) # 64 KiB rows per 0.1 s tick: 16 rows per MB
+  echo "== binlog throughput: ${mbps} MB/s of 64 KiB rows for ${secs}s, Push-MySqlBinlog -Watch -IntervalSec 1 =="
+  # A pool of 1024 distinct incompressible 64 KiB blobs (64 MB: beyond zstd -1's window), copied row by row: ROW format logs each whole.
+  if [ "$($my -N -e "select coalesce((select count(*) from bench.pool), 0)" 2>/dev/null || echo 0)" -lt 1024 ]; then
+    blob="concat($(for _ in $(seq 1 64); do printf 'random_bytes(1024),'; done | sed 's/,$//'))"
+    $my -e "set session sql_log_bin=0; drop table if exists bench.pool; create table bench.pool(id int primary key, b longblob not null) engine=InnoDB;
+      insert into bench.pool select seq, $blob from seq_0_to_1023"
+  fi
+  $my -e "drop table if exists bench.big; create table bench.big(id bigint primary key auto_increment, b longblob not null) engine=InnoDB"
+  rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+  $my -e "flush binary logs"; first=$($my -N -e 'show binary logs' | tail -1 | cut -f1)
+  setsid bash -c "$bt -Command \"$cred Push-MySqlBinlog '$work/spool' -Watch -IntervalSec 1 -Cell bench-tp $conn $repo -StartFile $first | Out-Null\"" >"$work/push.log" 2>&1 &
+  push_pid=$!
+  sleep 8
+  binlog_bytes() { $my -N -e 'show binary logs' | awk -v f="$first" '$1 >= f { s += $2 } END { print s }'; }
+  before=$(binlog_bytes); t0=$(date +%s.%N)
+  ( end=$((SECONDS + secs)); n=0; while [ $SECONDS -lt $end ]; do
+      tick=$(date +%s%N)
+      for _ in $(seq 1 "$per_tick"); do echo "insert into bench.big(b) select b from bench.pool where id = $((n % 1024));"; n=$((n + 1)); done
+      sleep "$(python3 -c "print(max(0, 0.1 - ($(date +%s%N) - $tick) / 1e9))")"
+    done ) | $my &
+  load=$!
+  : > "$work/samples"
+  end=$((SECONDS + secs))
+  while [ $SECONDS -lt $end ]; do echo "$(date +%s.%N) $($my -N -e 'select @@gtid_binlog_pos')" >> "$work/samples"; sleep 1; done
+  wait $load; t1=$(date +%s.%N); written=$(( $(binlog_bytes) - before ))
+  # Until the archive holds everything written (or 120 s): how long the archiver needs to catch up.
+  target=$($my -N -e 'select @@gtid_binlog_pos'); caught=""
+  for _ in $(seq 1 240); do
+    if python3 - "$work/repo" bench-tp "$target" <<'PY'
 import glob, json, sys
-from datetime import datetime
-repo, samples, cell = sys.argv[1:]
-def seq(gtid): return max((int(p.split('-')[2]) for p in (gtid or '').split(',') if p.count('-') == 2), default=0)
-batches = sorted((datetime.fromisoformat(m['completedAt'].replace('Z', '+00:00')).timestamp(),
-                  max((seq(s.get('lastGtid')) for s in m['engineInfo']['segments']), default=0))
-                 for m in (json.load(open(p)) for p in glob.glob(f'{repo}/backups/*/manifest.json'))
-                 if m.get('cell') == cell and m.get('engine') == 'mysql-binlog')
-reach, top = [], 0
-for t, s in batches:
-    top = max(top, s); reach.append((t, top))
-rpos, missing = [], 0
-for line in open(samples):
-    t, g = line.split()[:2] if len(line.split()) > 1 else (line.split()[0], '')
-    hit = next((bt for bt, r in reach if r >= seq(g)), None)
-    if hit is None: missing += 1
-    else: rpos.append(max(0.0, hit - float(t)))
-rpos.sort()
-if not rpos: print(f'{cell}: no sample reached the archive ({len(batches)} batches)'); sys.exit()
-print(f'{cell}: RPO p50 {rpos[len(rpos)//2]:.1f} s, p95 {rpos[min(len(rpos)-1, int(len(rpos)*0.95))]:.1f} s, max {rpos[-1]:.1f} s '
-      f'over {len(rpos)} samples' + (f', {missing} never archived' if missing else '') + f'; {len(batches)} binlog batches')
+repo, cell, target = sys.argv[1:]
+seq = lambda g: max((int(p.split('-')[2]) for p in (g or '').split(',') if p.count('-') == 2), default=0)
+top = max((seq(s.get('lastGtid')) for m in (json.load(open(p)) for p in glob.glob(f'{repo}/backups/*/manifest.json'))
+           if m.get('cell') == cell and m.get('engine') == 'mysql-binlog' for s in m['engineInfo']['segments']), default=0)
+sys.exit(0 if top >= seq(target) else 1)
 PY
+    then caught=$(date +%s.%N); break; fi
+    sleep 0.5
+  done
+  cpu=$(ps -s "$push_pid" -o times= | awk '{ s += $1 } END { print s }')
+  kill -INT -- -$push_pid 2>/dev/null || true; sleep 3; kill -KILL -- -$push_pid 2>/dev/null || true
+  archived=$(python3 -c "
+import glob, json
+print(sum(s['end'] - s['start'] for m in (json.load(open(p)) for p in glob.glob('$work/repo/backups/*/manifest.json'))
+          if m.get('cell') == 'bench-tp' and m.get('engine') == 'mysql-binlog' for s in m['engineInfo']['segments']))")
+  python3 - "$written" "$archived" "$t0" "$t1" "${caught:-}" "$cpu" "$secs" <<'PY'
+import sys
+written, archived, t0, t1, caught, cpu, secs = sys.argv[1:]
+written, archived, t0, t1, cpu = int(written), int(archived), float(t0), float(t1), float(cpu)
+load = t1 - t0
+print(f'written {written / 1e6:.0f} MB in {load:.1f} s = {written / 1e6 / load:.1f} MB/s of binlog; archived {archived / 1e6:.0f} MB; '
+      + (f'archive caught up {float(caught) - t1:.1f} s after the load ended: {archived / 1e6 / (float(caught) - t0):.1f} MB/s sustained'
+         if caught else 'archive did NOT catch up within 120 s'))
+print(f'archiver CPU {cpu:.0f} s (runner + mariadb-binlog, whole run) = {cpu / max(archived / 1e9, 1e-9):.1f} CPU-s per GB archived')
+PY
+  rpo_report bench-tp
+  $my -e "drop table if exists bench.big"
 fi
 echo "load after: $(uptime)"
