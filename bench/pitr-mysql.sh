@@ -3,6 +3,8 @@
 #   physical: Backup-MySqlPhysical (zstd + AES-256-GCM + SHA-256, via the runner, start-up included)
 #             vs bare `mariadb-backup --backup --stream=mbstream > /dev/null` and vs `… | gzip > file`
 #   restore:  Restore-MySql -BinlogCell -At (dump + binlog replay to a point) vs Restore-MySql of the dump alone
+#   physcpu:  CPU seconds per GB (user + sys, children included) of bare mariadb-backup and of Backup-MySqlPhysical per
+#             compression (PHYS_CODECS, default "zstd:1 zstd:-1 zstd:-5 none"), runner start-up subtracted; stored size.
 #   physrestore: Restore-MySqlPhysical into a new data directory (verify, unpack, --prepare, proof on a temporary server)
 #             vs mbstream -x of a plain stream file + mariadb-backup --prepare + --copy-back
 #   rpo:      Push-MySqlBinlog -Watch -IntervalSec 1 under a steady write load (WRITES_PER_SEC, RPO_SECONDS): per-second
@@ -13,7 +15,7 @@
 # On a private MariaDB (binlog on, ROW) in $BENCH_DIR on port $BENCH_MY_PORT, filled with ROWS rows of InnoDB
 # (~200 bytes each: ROWS=5000000 ≈ 1 GB). The password reaches the tools in a 0600 defaults file and the runner in a
 # 0600 file it reads itself — never argv. Other processes share this machine: the load average is printed.
-# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physrestore,restore,rpo,throughput]
+# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physcpu,physrestore,restore,rpo,throughput]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-1000000}; runs=${2:-3}; sections=${3:-all}
@@ -98,6 +100,25 @@ if want physical; then
     -L "Backup-MySqlPhysical" -c "$physical" -O "$work/repo/backups"
 fi
 
+if want physcpu; then
+  # CPU seconds (user + sys, children included: mariadb-backup, zstd workers) per GB of mbstream: on a shared host CPU
+  # time is the fair measure; wall is printed beside it. The runner's own start-up is measured apart and subtracted.
+  echo "== CPU per GB: bare mariadb-backup > /dev/null vs Backup-MySqlPhysical by compression (${PHYS_CODECS:-zstd:1 zstd:-1 zstd:-5 none}) =="
+  timed() { /usr/bin/time -f "%e %U %S" -o "$work/time" bash -c "$1" >/dev/null 2>&1; cat "$work/time"; }
+  bytes=$(mariadb-backup --defaults-extra-file="$work/my.cnf" --backup --stream=mbstream --target-dir="$work/gz" 2>/dev/null | wc -c)
+  read -r w u s < <(timed "mariadb-backup --defaults-extra-file=$work/my.cnf --backup --stream=mbstream --target-dir=$work/gz > /dev/null")
+  python3 -c "print(f'bare mariadb-backup: {$bytes/1e6:.0f} MB mbstream, wall {$w:.2f} s, CPU {$u+$s:.2f} s = {($u+$s)/($bytes/1e9):.2f} CPU-s/GB')"
+  read -r w u s < <(timed "$bt -Command '1' ")
+  startup=$(python3 -c "print($u + $s)"); echo "runner start-up alone: wall $w s, CPU $startup s (subtracted below)"
+  for codec in ${PHYS_CODECS:-zstd:1 zstd:-1 zstd:-5 none}; do
+    bash -c "$reset" >/dev/null
+    opts="-Compression ${codec%%:*}"; [ "$codec" = none ] || opts="$opts -CompressionLevel ${codec#*:}"
+    read -r w u s < <(timed "$bt -Command \"$cred Backup-MySqlPhysical $conn -Cell bench $repo $opts | Out-Null\"")
+    stored=$(du -sb "$work/repo/backups" | cut -f1)
+    python3 -c "c = $u + $s - $startup; print(f'Backup-MySqlPhysical $codec: wall {$w:.2f} s, CPU {c:.2f} s = {c/($bytes/1e9):.2f} CPU-s/GB, stored {$stored/1e6:.0f} MB ({$stored/$bytes:.3f} of the stream)')"
+  done
+fi
+
 if want physrestore; then
   echo "== Restore-MySqlPhysical (new data directory, proven on a temporary server) vs mbstream -x + mariadb-backup --prepare + --copy-back =="
   bash -c "$reset" >/dev/null; bash -c "$physical"
@@ -154,7 +175,7 @@ if want throughput; then
   if [ "$($my -N -e "select coalesce((select count(*) from bench.pool), 0)" 2>/dev/null || echo 0)" -lt 1024 ]; then
     blob="concat($(for _ in $(seq 1 64); do printf 'random_bytes(1024),'; done | sed 's/,$//'))"
     $my -e "set session sql_log_bin=0; drop table if exists bench.pool; create table bench.pool(id int primary key, b longblob not null) engine=InnoDB;
-      insert into bench.pool select seq, $blob from seq_0_to_1023"
+      insert into bench.pool select seq, $blob from seq_0_to_1023" bench
   fi
   $my -e "drop table if exists bench.big; create table bench.big(id bigint primary key auto_increment, b longblob not null) engine=InnoDB"
   rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
@@ -164,10 +185,12 @@ if want throughput; then
   sleep 8
   binlog_bytes() { $my -N -e 'show binary logs' | awk -v f="$first" '$1 >= f { s += $2 } END { print s }'; }
   before=$(binlog_bytes); t0=$(date +%s.%N)
-  ( end=$((SECONDS + secs)); n=0; while [ $SECONDS -lt $end ]; do
-      tick=$(date +%s%N)
-      for _ in $(seq 1 "$per_tick"); do echo "insert into bench.big(b) select b from bench.pool where id = $((n % 1024));"; n=$((n + 1)); done
-      sleep "$(python3 -c "print(max(0, 0.1 - ($(date +%s%N) - $tick) / 1e9))")"
+  # One transaction of per_tick rows every 0.1 s (a commit per row would measure the disk's fsync rate, not the archiver).
+  ( start=$(date +%s%N); k=0; while [ $(( ($(date +%s%N) - start) / 1000000000 )) -lt "$secs" ]; do
+      first_id=$(( (k * per_tick) % 1024 ))
+      echo "insert into bench.big(b) select b from bench.pool where id >= $first_id and id < $((first_id + per_tick)) union all select b from bench.pool where id < $((first_id + per_tick - 1024));"
+      k=$((k + 1))
+      left=$(( start + k * 100000000 - $(date +%s%N) )); [ "$left" -gt 0 ] && sleep "0.$(printf '%09d' "$left")"
     done ) | $my &
   load=$!
   : > "$work/samples"
@@ -188,7 +211,8 @@ PY
     then caught=$(date +%s.%N); break; fi
     sleep 0.5
   done
-  cpu=$(ps -s "$push_pid" -o times= | awk '{ s += $1 } END { print s }')
+  # utime + stime (+ exited children's) of every process of the archiver's session, in clock ticks.
+  cpu=$(for p in $(ps -s "$push_pid" -o pid=); do cat "/proc/$p/stat" 2>/dev/null; done | sed 's/.*) //' | awk -v hz="$(getconf CLK_TCK)" '{ s += $12 + $13 + $14 + $15 } END { print s / hz }')
   kill -INT -- -$push_pid 2>/dev/null || true; sleep 3; kill -KILL -- -$push_pid 2>/dev/null || true
   archived=$(python3 -c "
 import glob, json
@@ -202,7 +226,7 @@ load = t1 - t0
 print(f'written {written / 1e6:.0f} MB in {load:.1f} s = {written / 1e6 / load:.1f} MB/s of binlog; archived {archived / 1e6:.0f} MB; '
       + (f'archive caught up {float(caught) - t1:.1f} s after the load ended: {archived / 1e6 / (float(caught) - t0):.1f} MB/s sustained'
          if caught else 'archive did NOT catch up within 120 s'))
-print(f'archiver CPU {cpu:.0f} s (runner + mariadb-binlog, whole run) = {cpu / max(archived / 1e9, 1e-9):.1f} CPU-s per GB archived')
+print(f'archiver CPU {cpu:.1f} s (runner + mariadb-binlog, whole run) = {cpu / max(archived / 1e9, 1e-9):.1f} CPU-s per GB archived')
 PY
   rpo_report bench-tp
   $my -e "drop table if exists bench.big"
