@@ -11,37 +11,11 @@ namespace BackupTools.Tests.MySqlPitr;
 /// file purged before it was archived — named in a warning (so the unhealthy-series alert fires) and counted in a metric.
 /// </summary>
 [Collection("servers")]
-public sealed class BinlogStatusTests : IDisposable
+public sealed class BinlogStatusTests() : ArchivingMariaDbTest(Cell)
 {
     private const string Cell = "binlog-status";
-    private readonly TempDir _temp = new();
-    private readonly PsSession _ps = new();
-    private readonly ArchivingMariaDb _server;
 
-    public BinlogStatusTests()
-    {
-        _server = new ArchivingMariaDb(_temp.Sub("server"));
-        try
-        {
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-            _server.Execute("create database shop");
-            _server.Execute("create table shop.ledger(id int primary key)");
-        }
-        catch
-        {
-            _server.Dispose();
-            throw;
-        }
-    }
-
-    private PsResult Run(string script) => _ps.Run(script, new Dictionary<string, object?>
-    {
-        ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _server.Port, ["spool"] = _temp.Sub("spool"), ["cell"] = Cell,
-        ["prom"] = _temp.Sub("textfile/backup.prom"),
-        ["cred"] = new PSCredential("root", new System.Net.NetworkCredential("", ArchivingMariaDb.Password).SecurePassword),
-    });
-
-    private void Push() => Run("Push-MySqlBinlog -Spool $spool -Cell $cell -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred").AssertNoErrors();
+    private PsResult Run(string script) => Run(script, ("prom", Temp.Sub("textfile/backup.prom")));
 
     private BackupStatus Status(out PsResult result)
     {
@@ -49,30 +23,25 @@ public sealed class BinlogStatusTests : IDisposable
         return result.Objects<BackupStatus>().Single(s => s.Engine == "mysql-binlog");
     }
 
-    private void Commit(int from, int to)
-    {
-        for (var i = from; i <= to; i++) _server.Execute($"insert into shop.ledger values ({i})");
-    }
-
     [Fact]
     public void Status_and_metrics_show_the_newest_archived_event_and_name_a_purged_file_as_a_gap()
     {
         Commit(1, 5);
         var committed = DateTimeOffset.UtcNow;
-        Push();
+        Push().AssertNoErrors();
         var whole = Status(out var healthy);
         healthy.AssertNoErrors();
         Assert.Equal(0, whole.ArchiveGaps);
         Assert.DoesNotContain(whole.Warnings, w => w.Contains("binlog gap", StringComparison.Ordinal));
         Assert.InRange(whole.ArchiveNewestEvent!.Value, committed.AddSeconds(-5), committed.AddSeconds(5));
 
-        _server.Execute("flush binary logs");
+        Server.Execute("flush binary logs");
         Commit(6, 10);
-        var lost = _server.Column("show binary logs").Last();
-        _server.Execute("flush binary logs");
+        var lost = Server.Column("show binary logs").Last();
+        Server.Execute("flush binary logs");
         Commit(11, 15);
-        _server.Execute("flush binary logs");
-        _server.Execute($"purge binary logs to '{_server.Column("show binary logs").Last()}'");
+        Server.Execute("flush binary logs");
+        Server.Execute($"purge binary logs to '{Server.Column("show binary logs").Last()}'");
         Commit(16, 20);
         Run("Push-MySqlBinlog -Spool $spool -Cell $cell -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred | Out-Null");
 
@@ -82,12 +51,12 @@ public sealed class BinlogStatusTests : IDisposable
         Assert.True(status.ArchiveGaps >= 1, $"{status.ArchiveGaps} gaps");
         Assert.Contains(status.Warnings, w => w.StartsWith("binlog gap:", StringComparison.Ordinal) && w.Contains(lost, StringComparison.Ordinal));
 
-        Directory.CreateDirectory(_temp.Sub("textfile"));
+        Directory.CreateDirectory(Temp.Sub("textfile"));
         Run("Export-BackupMetrics -Path $prom -Repository $repo | Out-Null").AssertNoErrors();
-        var text = File.ReadAllText(_temp.Sub("textfile/backup.prom"));
+        var text = File.ReadAllText(Temp.Sub("textfile/backup.prom"));
         MetricsTests.AssertPromtoolAccepts(text);
         var samples = MetricsTests.Parse(text);
-        string Key(string name) => $"{name}|cell={Cell},engine=mysql-binlog,repository=file://{_temp.Sub("repo")},source={status.Source}";
+        string Key(string name) => $"{name}|cell={Cell},engine=mysql-binlog,repository=file://{Temp.Sub("repo")},source={status.Source}";
         Assert.Equal(status.ArchiveGaps!.Value, samples[Key("backup_archive_gaps")]);
         Assert.Equal(status.ArchiveNewestEvent!.Value.ToUnixTimeSeconds(), samples[Key("backup_archive_newest_event_timestamp_seconds")], 3);
         Assert.InRange(samples[Key("backup_archive_rpo_seconds")], 0, 120);
@@ -99,10 +68,10 @@ public sealed class BinlogStatusTests : IDisposable
     /// <summary>Push-MySqlBinlog -Watch in a process of its own (the runner), so the test can kill it as an OOM killer would.</summary>
     private Process StartWatcher()
     {
-        var script = _temp.Sub("watch.ps1");
+        var script = Temp.Sub("watch.ps1");
         File.WriteAllText(script, $"""
             $cred = [pscredential]::new('root', (ConvertTo-SecureString $env:BT_TEST_MYSQL_PASSWORD -AsPlainText -Force))
-            Push-MySqlBinlog -Spool '{_temp.Sub("spool")}' -Cell {Cell} -Repository '{_temp.Sub("repo")}' -KeyFile '{_temp.Sub("main.key")}' -Server 127.0.0.1 -Port {_server.Port} -Credential $cred -Watch -IntervalSec 1
+            Push-MySqlBinlog -Spool '{Temp.Sub("spool")}' -Cell {Cell} -Repository '{Temp.Sub("repo")}' -KeyFile '{Temp.Sub("main.key")}' -Server 127.0.0.1 -Port {Server.Port} -Credential $cred -Watch -IntervalSec 1
             """);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { Path.Combine(RepoPaths.Root, "bin", "runner", "btrun.dll"), "-File", script }) psi.ArgumentList.Add(a);
@@ -115,9 +84,9 @@ public sealed class BinlogStatusTests : IDisposable
 
     private Dictionary<string, double> ExportedSamples()
     {
-        Directory.CreateDirectory(_temp.Sub("textfile"));
+        Directory.CreateDirectory(Temp.Sub("textfile"));
         Run("Export-BackupMetrics -Path $prom -Repository $repo | Out-Null").AssertNoErrors();
-        var text = File.ReadAllText(_temp.Sub("textfile/backup.prom"));
+        var text = File.ReadAllText(Temp.Sub("textfile/backup.prom"));
         MetricsTests.AssertPromtoolAccepts(text);
         return MetricsTests.Parse(text);
     }
@@ -131,7 +100,7 @@ public sealed class BinlogStatusTests : IDisposable
         var shipped = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "prometheus", "backup-alerts.yml")),
             @"- alert: BackupArchiverDown\n\s+expr: (?<expr>.+)\n\s+for: (?<for>\S+)");
         Assert.True(shipped.Success, "BackupArchiverDown (expr, for) is not in examples/prometheus/backup-alerts.yml");
-        File.WriteAllText(_temp.Sub("rule.yml"), $"""
+        File.WriteAllText(Temp.Sub("rule.yml"), $"""
             groups:
               - name: archiver
                 rules:
@@ -139,11 +108,11 @@ public sealed class BinlogStatusTests : IDisposable
                     expr: {shipped.Groups["expr"].Value}
                     for: {shipped.Groups["for"].Value}
             """);
-        var labels = $"repository: \"file://{_temp.Sub("repo")}\", cell: {Cell}, engine: mysql-binlog, source: x";
-        var series = $"repository=\"file://{_temp.Sub("repo")}\", cell=\"{Cell}\", engine=\"mysql-binlog\", source=\"x\"";
+        var labels = $"repository: \"file://{Temp.Sub("repo")}\", cell: {Cell}, engine: mysql-binlog, source: x";
+        var series = $"repository=\"file://{Temp.Sub("repo")}\", cell=\"{Cell}\", engine=\"mysql-binlog\", source=\"x\"";
         var expected = age > limit ? $"\n              - exp_labels: {{ {labels} }}" : " []";
-        File.WriteAllText(_temp.Sub("alert-test.yml"), $"""
-            rule_files: [{_temp.Sub("rule.yml")}]
+        File.WriteAllText(Temp.Sub("alert-test.yml"), $"""
+            rule_files: [{Temp.Sub("rule.yml")}]
             evaluation_interval: 1m
             tests:
               - interval: 1m
@@ -158,7 +127,7 @@ public sealed class BinlogStatusTests : IDisposable
                     exp_alerts:{expected}
             """);
         var psi = new ProcessStartInfo("promtool") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "test", "rules", _temp.Sub("alert-test.yml") }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "test", "rules", Temp.Sub("alert-test.yml") }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(30_000));
@@ -186,7 +155,7 @@ public sealed class BinlogStatusTests : IDisposable
             Assert.StartsWith("binlog.", status.Archiver.Position);
             Assert.DoesNotContain(status.Warnings, w => w.Contains("archiver", StringComparison.Ordinal));
             var samples = ExportedSamples();
-            string Key(string name) => $"{name}|cell={Cell},engine=mysql-binlog,repository=file://{_temp.Sub("repo")},source={status.Source}";
+            string Key(string name) => $"{name}|cell={Cell},engine=mysql-binlog,repository=file://{Temp.Sub("repo")},source={status.Source}";
             Assert.Equal(1, samples[Key("backup_archiver_up")]);
             Assert.False(ArchiverDownFires(samples[Key("backup_archiver_heartbeat_age_seconds")], samples[Key("backup_archiver_stale_after_seconds")]));
 
@@ -206,12 +175,5 @@ public sealed class BinlogStatusTests : IDisposable
         {
             if (!watcher.HasExited) watcher.Kill(entireProcessTree: true);
         }
-    }
-
-    public void Dispose()
-    {
-        _server.Dispose();
-        _ps.Dispose();
-        _temp.Dispose();
     }
 }
