@@ -9,25 +9,17 @@ namespace BackupTools.Tests.MySqlPitr;
 /// binlog replay to -At in place of its data directory and starts it — exactly the rows committed before -At.
 /// </summary>
 [Collection("servers")]
-public sealed class PlanPhysicalRestoreTests : IDisposable
+public sealed class PlanPhysicalRestoreTests : ArchivingMariaDbTest
 {
-    private readonly TempDir _temp = new();
-    private readonly PsSession _ps = new();
-    private readonly ArchivingMariaDb _server;
-
-    public PlanPhysicalRestoreTests()
+    public PlanPhysicalRestoreTests() : base("app")
     {
-        _server = new ArchivingMariaDb(_temp.Sub("mariadb"));
-        _server.Execute("create database shop");
-        _server.Execute("create table shop.ledger(id int primary key)");
-        Ps("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-        File.WriteAllText(_temp.Sub("my.pass"), ArchivingMariaDb.Password);
-        var pidFile = Path.Combine(_server.Folder, "mariadb.pid");
-        File.WriteAllText(_temp.Sub("backup.yml"), $"""
+        File.WriteAllText(Temp.Sub("my.pass"), ArchivingMariaDb.Password);
+        var pidFile = Path.Combine(Server.Folder, "mariadb.pid");
+        File.WriteAllText(Temp.Sub("backup.yml"), $"""
             version: 1
-            repository: {_temp.Sub("repo")}
+            repository: {Temp.Sub("repo")}
             keys:
-              - file: {_temp.Sub("main.key")}
+              - file: {Temp.Sub("main.key")}
             verify: {"{"} enabled: true {"}"}
             cells:
               - name: app
@@ -35,38 +27,19 @@ public sealed class PlanPhysicalRestoreTests : IDisposable
                   - name: db
                     type: mysql-physical
                     server: 127.0.0.1
-                    port: {_server.Port}
+                    port: {Server.Port}
                     user: root
-                    password: {"{"} file: {_temp.Sub("my.pass")} {"}"}
-                    path: {_server.DataDir}
-                    binlogSpool: {_temp.Sub("spool")}
+                    password: {"{"} file: {Temp.Sub("my.pass")} {"}"}
+                    path: {Server.DataDir}
+                    binlogSpool: {Temp.Sub("spool")}
                     stop: "kill $(cat {pidFile}); while [ -e {pidFile} ]; do sleep 0.2; done"
-                    start: "{_server.StartCommandLine.Replace("\"", "\\\"", StringComparison.Ordinal)}"
+                    start: "{Server.StartCommandLine.Replace("\"", "\\\"", StringComparison.Ordinal)}"
             """);
     }
 
-    private PsResult Ps(string script, params (string Name, object? Value)[] extra)
-    {
-        var vars = new Dictionary<string, object?> { ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["plan"] = _temp.Sub("backup.yml") };
-        foreach (var (name, value) in extra) vars[name] = value;
-        return _ps.Run(script, vars);
-    }
-
-    private void Commit(int from, int to)
-    {
-        for (var i = from; i <= to; i++) _server.Execute($"insert into shop.ledger(id) values ({i})");
-    }
+    private PsResult Ps(string script, params (string Name, object? Value)[] extra) => Run(script, [("plan", Temp.Sub("backup.yml")), .. extra]);
 
     private static IEnumerable<string> Ids(int from, int to) => Enumerable.Range(from, to - from + 1).Select(i => i.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>The first whole second after now, waited past: a moment no commit before or after it shares.</summary>
-    private static DateTimeOffset NextWholeSecond()
-    {
-        var now = DateTimeOffset.UtcNow;
-        var target = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero).AddSeconds(1);
-        Thread.Sleep(target - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300));
-        return target;
-    }
 
     [Fact]
     public void Each_run_backs_up_physically_and_ships_the_binlog_and_Restore_Cell_At_replays_to_that_second()
@@ -77,7 +50,7 @@ public sealed class PlanPhysicalRestoreTests : IDisposable
         Assert.Equal("mysql-physical", first.Record!.Engine);
         Assert.True(first.Verified);
         Commit(11, 20);
-        var between = NextWholeSecond();
+        var between = Moments.NextWholeSecond();
         Commit(21, 30);
         Ps("Invoke-BackupPlan $plan").AssertNoErrors(); // a second physical backup (after -At) and the binlog up to row 30
         var records = Ps("Get-Backup -Repository $repo -Cell app").AssertNoErrors().Objects<BackupRecord>().ToList();
@@ -88,26 +61,19 @@ public sealed class PlanPhysicalRestoreTests : IDisposable
         var item = planned.Items.Single();
         Assert.Equal(first.Record.Id, item.BackupId); // the newest physical backup at or before -At, not the later one
         Assert.Equal($"binlog replay of cell app to {between:yyyy-MM-dd HH:mm:ss} UTC", item.Recovery);
-        Assert.Equal(Ids(1, 30), _server.Column("select id from shop.ledger order by id")); // -WhatIf changed nothing
+        Assert.Equal(Ids(1, 30), Server.Column("select id from shop.ledger order by id")); // -WhatIf changed nothing
 
         var report = Ps("Restore-Cell app -Plan $plan -At $at -Confirm:$false", ("at", between)).AssertNoErrors().Single<CellRestoreReport>();
         Assert.True(report.Succeeded, string.Join("; ", report.Items.Select(i => $"{i.Source}: {i.Status} {i.Error}")));
         // The plan's start: brought the server back on its own port with exactly the rows committed before -At.
-        Assert.Equal(Ids(1, 20), _server.Column("select id from shop.ledger order by id"));
-        Assert.Single(Directory.GetDirectories(_server.Folder, "data.bt-previous-*")); // the replaced data directory, kept
+        Assert.Equal(Ids(1, 20), Server.Column("select id from shop.ledger order by id"));
+        Assert.Single(Directory.GetDirectories(Server.Folder, "data.bt-previous-*")); // the replaced data directory, kept
 
         // Without -At: the newest backup plus the archive from its own position on (replaying rows it already holds would fail on their keys).
         Thread.Sleep(1100); // the next kept directory gets its own second-stamped name
         var latest = Ps("Restore-Cell app -Plan $plan -Confirm:$false").AssertNoErrors().Single<CellRestoreReport>();
         Assert.True(latest.Succeeded, string.Join("; ", latest.Items.Select(i => $"{i.Source}: {i.Status} {i.Error}")));
         Assert.Equal("binlog replay of cell app to the end of the archive", latest.Items.Single().Recovery);
-        Assert.Equal(Ids(1, 30), _server.Column("select id from shop.ledger order by id"));
-    }
-
-    public void Dispose()
-    {
-        _ps.Dispose();
-        _server.Dispose();
-        _temp.Dispose();
+        Assert.Equal(Ids(1, 30), Server.Column("select id from shop.ledger order by id"));
     }
 }

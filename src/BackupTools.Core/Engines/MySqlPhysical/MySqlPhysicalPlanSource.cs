@@ -86,14 +86,8 @@ public static class MySqlPhysicalPlanSource
         }
         catch when (!startAttempted)
         {
-            StartUntouched(c); // the failed restore left the data directory as it was: bring the server back
+            c.Control.StartUntouched(c.Observer); // the failed restore left the data directory as it was: bring the server back
             throw;
         }
-    }
-
-    private static void StartUntouched(PlanRestoreContext c)
-    {
-        try { c.Control.Start(); }
-        catch (Exception e) when (e is not OperationCanceledException) { c.Observer.Warning($"{c.Cell.Name}/{c.Source.Name}: {e.Message}"); }
     }
 }
