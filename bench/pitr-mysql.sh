@@ -3,14 +3,19 @@
 #   physical: Backup-MySqlPhysical (zstd + AES-256-GCM + SHA-256, via the runner, start-up included)
 #             vs bare `mariadb-backup --backup --stream=mbstream > /dev/null` and vs `… | gzip > file`
 #   restore:  Restore-MySql -BinlogCell -At (dump + binlog replay to a point) vs Restore-MySql of the dump alone
+#   physcpu:  CPU seconds per GB (user + sys, children included) of bare mariadb-backup and of Backup-MySqlPhysical per
+#             compression (PHYS_CODECS, default "zstd:1 zstd:-1 zstd:-5 none"), runner start-up subtracted; stored size.
 #   physrestore: Restore-MySqlPhysical into a new data directory (verify, unpack, --prepare, proof on a temporary server)
 #             vs mbstream -x of a plain stream file + mariadb-backup --prepare + --copy-back
 #   rpo:      Push-MySqlBinlog -Watch -IntervalSec 1 under a steady write load (WRITES_PER_SEC, RPO_SECONDS): per-second
 #             samples of the server's GTID; a sample's RPO is the time until a binlog batch manifest holds that GTID.
+#   throughput: the same archiver against a steady BINLOG_MB_PER_SEC (default 20) binlog for THROUGHPUT_SECONDS (45):
+#             64 KiB incompressible rows at a paced rate; archived MB/s vs written MB/s, RPO p50/p95/max, and the
+#             archiver's CPU seconds (runner + mariadb-binlog, from ps) — the host is shared, so CPU says more than wall.
 # On a private MariaDB (binlog on, ROW) in $BENCH_DIR on port $BENCH_MY_PORT, filled with ROWS rows of InnoDB
 # (~200 bytes each: ROWS=5000000 ≈ 1 GB). The password reaches the tools in a 0600 defaults file and the runner in a
 # 0600 file it reads itself — never argv. Other processes share this machine: the load average is printed.
-# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physrestore,restore,rpo]
+# usage: bench/pitr-mysql.sh [ROWS=1000000] [RUNS=3] [SECTIONS=all|physical,physcpu,physrestore,restore,rpo,throughput]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
 rows=${1:-1000000}; runs=${2:-3}; sections=${3:-all}
@@ -57,6 +62,33 @@ repo="-Repository '$work/repo' -KeyFile '$work/bench.key'"
 reset="rm -rf '$work/repo' '$work/gz' && mkdir -p '$work/gz' && $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
 physical="$bt -Command \"$cred Backup-MySqlPhysical $conn -Cell bench $repo | Out-Null\""
 
+rpo_report() { # cell: each GTID sample in $work/samples → seconds until a batch manifest of the cell held it
+  python3 - "$work/repo" "$work/samples" "$1" <<'PY'
+import glob, json, sys
+from datetime import datetime
+repo, samples, cell = sys.argv[1:]
+def seq(gtid): return max((int(p.split('-')[2]) for p in (gtid or '').split(',') if p.count('-') == 2), default=0)
+batches = sorted((datetime.fromisoformat(m['completedAt'].replace('Z', '+00:00')).timestamp(),
+                  max((seq(s.get('lastGtid')) for s in m['engineInfo']['segments']), default=0))
+                 for m in (json.load(open(p)) for p in glob.glob(f'{repo}/backups/*/manifest.json'))
+                 if m.get('cell') == cell and m.get('engine') == 'mysql-binlog')
+reach, top = [], 0
+for t, s in batches:
+    top = max(top, s); reach.append((t, top))
+rpos, missing = [], 0
+for line in open(samples):
+    t, g = line.split()[:2] if len(line.split()) > 1 else (line.split()[0], '')
+    hit = next((bt for bt, r in reach if r >= seq(g)), None)
+    if hit is None: missing += 1
+    else: rpos.append(max(0.0, hit - float(t)))
+rpos.sort()
+if not rpos: print(f'{cell}: no sample reached the archive ({len(batches)} batches)'); sys.exit()
+print(f'{cell}: RPO p50 {rpos[len(rpos)//2]:.1f} s, p95 {rpos[min(len(rpos)-1, int(len(rpos)*0.95))]:.1f} s, max {rpos[-1]:.1f} s '
+      f'over {len(rpos)} samples' + (f', {missing} never archived' if missing else '') + f'; {len(batches)} binlog batches')
+PY
+
+}
+
 if want physical; then
   echo "== Backup-MySqlPhysical vs bare mariadb-backup --stream=mbstream > /dev/null =="
   "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-backup > /dev/null" \
@@ -66,6 +98,25 @@ if want physical; then
   "$here/harness.sh" -n "$runs" -p "$reset" -l "mariadb-backup | gzip" \
     -b "mariadb-backup --defaults-extra-file=$work/my.cnf --backup --stream=mbstream --target-dir=$work/gz 2>/dev/null | gzip > $work/gz/b.mbs.gz" -o "$work/gz/b.mbs.gz" \
     -L "Backup-MySqlPhysical" -c "$physical" -O "$work/repo/backups"
+fi
+
+if want physcpu; then
+  # CPU seconds (user + sys, children included: mariadb-backup, zstd workers) per GB of mbstream: on a shared host CPU
+  # time is the fair measure; wall is printed beside it. The runner's own start-up is measured apart and subtracted.
+  echo "== CPU per GB: bare mariadb-backup > /dev/null vs Backup-MySqlPhysical by compression (${PHYS_CODECS:-zstd:1 zstd:-1 zstd:-5 none}) =="
+  timed() { /usr/bin/time -f "%e %U %S" -o "$work/time" bash -c "$1" >/dev/null 2>&1; cat "$work/time"; }
+  bytes=$(mariadb-backup --defaults-extra-file="$work/my.cnf" --backup --stream=mbstream --target-dir="$work/gz" 2>/dev/null | wc -c)
+  read -r w u s < <(timed "mariadb-backup --defaults-extra-file=$work/my.cnf --backup --stream=mbstream --target-dir=$work/gz > /dev/null")
+  python3 -c "print(f'bare mariadb-backup: {$bytes/1e6:.0f} MB mbstream, wall {$w:.2f} s, CPU {$u+$s:.2f} s = {($u+$s)/($bytes/1e9):.2f} CPU-s/GB')"
+  read -r w u s < <(timed "$bt -Command '1' ")
+  startup=$(python3 -c "print($u + $s)"); echo "runner start-up alone: wall $w s, CPU $startup s (subtracted below)"
+  for codec in ${PHYS_CODECS:-zstd:1 zstd:-1 zstd:-5 none}; do
+    bash -c "$reset" >/dev/null
+    opts="-Compression ${codec%%:*}"; [ "$codec" = none ] || opts="$opts -CompressionLevel ${codec#*:}"
+    read -r w u s < <(timed "$bt -Command \"$cred Backup-MySqlPhysical $conn -Cell bench $repo $opts | Out-Null\"")
+    stored=$(du -sb "$work/repo/backups" | cut -f1)
+    python3 -c "c = $u + $s - $startup; print(f'Backup-MySqlPhysical $codec: wall {$w:.2f} s, CPU {c:.2f} s = {c/($bytes/1e9):.2f} CPU-s/GB, stored {$stored/1e6:.0f} MB ({$stored/$bytes:.3f} of the stream)')"
+  done
 fi
 
 if want physrestore; then
@@ -114,28 +165,70 @@ if want rpo; then
   wait $load
   sleep 10 # the last samples get their chance to arrive
   kill -INT -- -$push_pid 2>/dev/null || true; sleep 3; kill -KILL -- -$push_pid 2>/dev/null || true
-  python3 - "$work/repo" "$work/samples" bench-rpo <<'PY'
+  rpo_report bench-rpo
+fi
+if want throughput; then
+  mbps=${BINLOG_MB_PER_SEC:-20} secs=${THROUGHPUT_SECONDS:-45}
+  per_tick=$(( (mbps * 16 + 9) / 10 )) # 64 KiB rows per 0.1 s tick: 16 rows per MB
+  echo "== binlog throughput: ${mbps} MB/s of 64 KiB rows for ${secs}s, Push-MySqlBinlog -Watch -IntervalSec 1 =="
+  # A pool of 1024 distinct incompressible 64 KiB blobs (64 MB: beyond zstd -1's window), copied row by row: ROW format logs each whole.
+  if [ "$($my -N -e "select coalesce((select count(*) from bench.pool), 0)" 2>/dev/null || echo 0)" -lt 1024 ]; then
+    blob="concat($(for _ in $(seq 1 64); do printf 'random_bytes(1024),'; done | sed 's/,$//'))"
+    $my -e "set session sql_log_bin=0; drop table if exists bench.pool; create table bench.pool(id int primary key, b longblob not null) engine=InnoDB;
+      insert into bench.pool select seq, $blob from seq_0_to_1023" bench
+  fi
+  $my -e "drop table if exists bench.big; create table bench.big(id bigint primary key auto_increment, b longblob not null) engine=InnoDB"
+  rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+  $my -e "flush binary logs"; first=$($my -N -e 'show binary logs' | tail -1 | cut -f1)
+  setsid bash -c "$bt -Command \"$cred Push-MySqlBinlog '$work/spool' -Watch -IntervalSec 1 -Cell bench-tp $conn $repo -StartFile $first | Out-Null\"" >"$work/push.log" 2>&1 &
+  push_pid=$!
+  sleep 8
+  binlog_bytes() { $my -N -e 'show binary logs' | awk -v f="$first" '$1 >= f { s += $2 } END { print s }'; }
+  before=$(binlog_bytes); t0=$(date +%s.%N)
+  # One transaction of per_tick rows every 0.1 s (a commit per row would measure the disk's fsync rate, not the archiver).
+  ( start=$(date +%s%N); k=0; while [ $(( ($(date +%s%N) - start) / 1000000000 )) -lt "$secs" ]; do
+      first_id=$(( (k * per_tick) % 1024 ))
+      echo "insert into bench.big(b) select b from bench.pool where id >= $first_id and id < $((first_id + per_tick)) union all select b from bench.pool where id < $((first_id + per_tick - 1024));"
+      k=$((k + 1))
+      left=$(( start + k * 100000000 - $(date +%s%N) )); [ "$left" -gt 0 ] && sleep "0.$(printf '%09d' "$left")"
+    done ) | $my &
+  load=$!
+  : > "$work/samples"
+  end=$((SECONDS + secs))
+  while [ $SECONDS -lt $end ]; do echo "$(date +%s.%N) $($my -N -e 'select @@gtid_binlog_pos')" >> "$work/samples"; sleep 1; done
+  wait $load; t1=$(date +%s.%N); written=$(( $(binlog_bytes) - before ))
+  # Until the archive holds everything written (or 120 s): how long the archiver needs to catch up.
+  target=$($my -N -e 'select @@gtid_binlog_pos'); caught=""
+  for _ in $(seq 1 240); do
+    if python3 - "$work/repo" bench-tp "$target" <<'PY'
 import glob, json, sys
-from datetime import datetime
-repo, samples, cell = sys.argv[1:]
-def seq(gtid): return max((int(p.split('-')[2]) for p in (gtid or '').split(',') if p.count('-') == 2), default=0)
-batches = sorted((datetime.fromisoformat(m['completedAt'].replace('Z', '+00:00')).timestamp(),
-                  max((seq(s.get('lastGtid')) for s in m['engineInfo']['segments']), default=0))
-                 for m in (json.load(open(p)) for p in glob.glob(f'{repo}/backups/*/manifest.json'))
-                 if m.get('cell') == cell and m.get('engine') == 'mysql-binlog')
-reach, top = [], 0
-for t, s in batches:
-    top = max(top, s); reach.append((t, top))
-rpos, missing = [], 0
-for line in open(samples):
-    t, g = line.split()[:2] if len(line.split()) > 1 else (line.split()[0], '')
-    hit = next((bt for bt, r in reach if r >= seq(g)), None)
-    if hit is None: missing += 1
-    else: rpos.append(max(0.0, hit - float(t)))
-rpos.sort()
-if not rpos: print(f'{cell}: no sample reached the archive ({len(batches)} batches)'); sys.exit()
-print(f'{cell}: RPO p50 {rpos[len(rpos)//2]:.1f} s, p95 {rpos[min(len(rpos)-1, int(len(rpos)*0.95))]:.1f} s, max {rpos[-1]:.1f} s '
-      f'over {len(rpos)} samples' + (f', {missing} never archived' if missing else '') + f'; {len(batches)} binlog batches')
+repo, cell, target = sys.argv[1:]
+seq = lambda g: max((int(p.split('-')[2]) for p in (g or '').split(',') if p.count('-') == 2), default=0)
+top = max((seq(s.get('lastGtid')) for m in (json.load(open(p)) for p in glob.glob(f'{repo}/backups/*/manifest.json'))
+           if m.get('cell') == cell and m.get('engine') == 'mysql-binlog' for s in m['engineInfo']['segments']), default=0)
+sys.exit(0 if top >= seq(target) else 1)
 PY
+    then caught=$(date +%s.%N); break; fi
+    sleep 0.5
+  done
+  # utime + stime (+ exited children's) of every process of the archiver's session, in clock ticks.
+  cpu=$(for p in $(ps -s "$push_pid" -o pid=); do cat "/proc/$p/stat" 2>/dev/null; done | sed 's/.*) //' | awk -v hz="$(getconf CLK_TCK)" '{ s += $12 + $13 + $14 + $15 } END { print s / hz }')
+  kill -INT -- -$push_pid 2>/dev/null || true; sleep 3; kill -KILL -- -$push_pid 2>/dev/null || true
+  archived=$(python3 -c "
+import glob, json
+print(sum(s['end'] - s['start'] for m in (json.load(open(p)) for p in glob.glob('$work/repo/backups/*/manifest.json'))
+          if m.get('cell') == 'bench-tp' and m.get('engine') == 'mysql-binlog' for s in m['engineInfo']['segments']))")
+  python3 - "$written" "$archived" "$t0" "$t1" "${caught:-}" "$cpu" "$secs" <<'PY'
+import sys
+written, archived, t0, t1, caught, cpu, secs = sys.argv[1:]
+written, archived, t0, t1, cpu = int(written), int(archived), float(t0), float(t1), float(cpu)
+load = t1 - t0
+print(f'written {written / 1e6:.0f} MB in {load:.1f} s = {written / 1e6 / load:.1f} MB/s of binlog; archived {archived / 1e6:.0f} MB; '
+      + (f'archive caught up {float(caught) - t1:.1f} s after the load ended: {archived / 1e6 / (float(caught) - t0):.1f} MB/s sustained'
+         if caught else 'archive did NOT catch up within 120 s'))
+print(f'archiver CPU {cpu:.1f} s (runner + mariadb-binlog, whole run) = {cpu / max(archived / 1e9, 1e-9):.1f} CPU-s per GB archived')
+PY
+  rpo_report bench-tp
+  $my -e "drop table if exists bench.big"
 fi
 echo "load after: $(uptime)"

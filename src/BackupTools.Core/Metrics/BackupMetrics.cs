@@ -37,6 +37,12 @@ public static class BackupMetrics
         Family("backup_archive_rpo_seconds", "Binlog archives: seconds since the newest archived event (at export time).",
             s => s.ArchiveNewestEvent is { } e ? Math.Max(0, (now - e).TotalSeconds) : null);
         Family("backup_archive_gaps", "Binlog archives: gaps point-in-time recovery cannot cross (named in Get-BackupStatus's warnings).", s => s.ArchiveGaps);
+        Family("backup_archiver_heartbeat_age_seconds", "Log series (binlog, WAL): seconds since the long-running archiver's last heartbeat (absent when none ever ran).",
+            s => s.Archiver?.HeartbeatAge.TotalSeconds);
+        Family("backup_archiver_stale_after_seconds", "Log series: how old the archiver's heartbeat may get (three of its intervals plus 10 s).",
+            s => s.Archiver?.StaleAfter.TotalSeconds);
+        Family("backup_archiver_up", "Log series: 1 while the archiver beats within its limit, 0 when it is stale or was stopped.",
+            s => s.Archiver is { } a ? (a.State == Status.ArchiverHealth.Running ? 1 : 0) : null);
         Family("backup_wal_archiver_lag_seconds", "WAL series: seconds since the newest WAL (segment or stream snapshot) became durable in the repository (the live RPO).",
             s => s.Wal?.ArchiverLag.TotalSeconds);
         Family("backup_wal_gap", "WAL series: 1 when the archive has a hole after the newest base backup (recovery cannot pass it), else 0.", s => s.Wal is { } w ? (w.Gap is null ? 0 : 1) : null);

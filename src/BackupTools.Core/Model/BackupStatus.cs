@@ -33,6 +33,8 @@ public sealed class BackupStatus
     public required string[] Warnings { get; init; }
     /// <summary>WAL series (postgres-wal) only: archiver lag, gap and the base backup it builds on.</summary>
     public WalArchiveStatus? Wal { get; init; }
+    /// <summary>Log series (binlog, WAL): the long-running archiver's heartbeat state; null when no archiver ever beat for it.</summary>
+    public ArchiverStatus? Archiver { get; init; }
     public bool Healthy => Warnings.Length == 0;
     /// <summary>Ids of the keys the series' backups need (after rotations): each must be kept until re-wrapped.</summary>
     public string[] KeysNeeded { get; init; } = [];

@@ -122,6 +122,10 @@ public sealed class PlanRunner(IOperationObserver observer)
                 new CopyOperation(observer).Run(new CopyRequest(primary, record.Id, repositories.For(plan.Targets[target].Repository), request.LockTimeout, (_, _) => true, keys), cancel);
                 copied.Add(target);
             }
+            step = "log";
+            foreach (var shipped in PlanSourceBackup.ShipLog(primary, cell, source, keys, request.LockTimeout, observer, cancel))
+                foreach (var target in cell.Targets)
+                    new CopyOperation(observer).Run(new CopyRequest(primary, shipped.Id, repositories.For(plan.Targets[target].Repository), request.LockTimeout, (_, _) => true), cancel);
             return Result(cell, source, null, null, record, verified, copied, clock.Elapsed);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -16,12 +16,20 @@ public static class PlanSourceBackup
     public const string SourceTag = "plan-source";
 
     public static BackupRecord Run(RepositoryReference repository, PlanCell cell, PlanSource source, BackupKeyRing? keys, TimeSpan lockTimeout,
+        IOperationObserver observer, CancellationToken cancel) =>
+        EngineRegistry.PlanOf(source.Kind).Backup(Context(repository, cell, source, keys, lockTimeout, observer, cancel));
+
+    /// <summary>The source kind's log shipping after its backup (PlanEngineSupport.ShipLog): the records written, none when the kind ships no log.</summary>
+    public static IReadOnlyList<BackupRecord> ShipLog(RepositoryReference repository, PlanCell cell, PlanSource source, BackupKeyRing? keys, TimeSpan lockTimeout,
+        IOperationObserver observer, CancellationToken cancel) =>
+        EngineRegistry.PlanOf(source.Kind).ShipLog is { } ship ? ship(Context(repository, cell, source, keys, lockTimeout, observer, cancel)) : [];
+
+    private static PlanBackupContext Context(RepositoryReference repository, PlanCell cell, PlanSource source, BackupKeyRing? keys, TimeSpan lockTimeout,
         IOperationObserver observer, CancellationToken cancel)
     {
-        var plan = EngineRegistry.PlanOf(source.Kind);
         var tags = new Dictionary<string, string> { [SourceTag] = source.Name };
         var password = SecretResolver.Resolve(source.Password, $"cells.{cell.Name}.sources.{source.Name}.password");
-        return plan.Backup(new PlanBackupContext(repository, cell, source, password, keys, lockTimeout, tags, observer, cancel));
+        return new PlanBackupContext(repository, cell, source, password, keys, lockTimeout, tags, observer, cancel);
     }
 
     /// <summary>

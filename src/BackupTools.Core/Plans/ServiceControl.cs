@@ -14,6 +14,13 @@ public sealed class ServiceControl(PlanServiceControl? control, string what, IRe
     public void Stop() => Run("stop", control?.Stop);
     public void Start() => Run("start", control?.Start);
 
+    /// <summary>After a restore that failed before it changed anything: start the untouched service again; a failing start is a warning (the restore's error is the one reported).</summary>
+    public void StartUntouched(Operations.IOperationObserver observer)
+    {
+        try { Start(); }
+        catch (Exception e) when (e is not OperationCanceledException) { observer.Warning($"{what}: {e.Message}"); }
+    }
+
     private void Run(string verb, string? command)
     {
         if (command is null) return;

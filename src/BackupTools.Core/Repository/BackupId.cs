@@ -19,9 +19,11 @@ public static partial class BackupId
     }
 
     /// <summary>Cell names become part of ids and folder names, so keep them to a safe alphabet.</summary>
+    public static bool IsValidCellName(string cell) => CellPattern().IsMatch(cell);
+
     public static void ValidateCellName(string cell)
     {
-        if (!CellPattern().IsMatch(cell))
+        if (!IsValidCellName(cell))
             throw new BackupInputException("CellNameInvalid", "Name",
                 $"'{cell}' is not a valid cell name.", "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
     }

@@ -12,7 +12,8 @@ public static class BackupStatusEvaluator
 {
     public static IReadOnlyList<BackupStatus> Evaluate(StatusPolicy policy, IReadOnlyList<BackupManifest> manifests,
         IReadOnlyDictionary<string, VerificationEntry> verifications, DateTimeOffset now, string repository,
-        IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets = null, IReadOnlyDictionary<string, KeyWrapRecord>? keyWraps = null)
+        IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets = null, IReadOnlyDictionary<string, KeyWrapRecord>? keyWraps = null,
+        IReadOnlyList<ArchiverHeartbeat>? heartbeats = null)
     {
         policy.Validate();
         var present = manifests.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
@@ -21,19 +22,22 @@ public static class BackupStatusEvaluator
             .GroupBy(RetentionEvaluator.SeriesOf)
             .OrderBy(g => g.Key.Cell, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.Key.Engine, StringComparer.Ordinal).ThenBy(g => g.Key.Source, StringComparer.Ordinal)
             .Select(series => OfSeries(policy, series.OrderByDescending(m => m.StartedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal).ToList(),
-                verifications, present, now, repository, idsOnTargets, manifests, keys))
+                verifications, present, now, repository, idsOnTargets, manifests, keys, heartbeats ?? []))
             .ToList();
     }
 
     private static BackupStatus OfSeries(StatusPolicy policy, IReadOnlyList<BackupManifest> newestFirst,
         IReadOnlyDictionary<string, VerificationEntry> verifications, IReadOnlySet<string> present, DateTimeOffset now,
-        string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all, KeyUse keys)
+        string repository, IReadOnlyDictionary<string, IReadOnlySet<string>>? idsOnTargets, IReadOnlyList<BackupManifest> all, KeyUse keys,
+        IReadOnlyList<ArchiverHeartbeat> heartbeats)
     {
         var newest = newestFirst[0];
         var wal = Engines.PostgresPitr.WalArchiveHealth.Status(newest, all, now);
         var warnings = new List<string>(Engines.PostgresPitr.WalArchiveHealth.Warnings(wal));
         var binlog = Engines.MySqlPitr.BinlogArchiveHealth.Of(newest, all);
         warnings.AddRange(binlog?.Warnings ?? []);
+        var archiver = ArchiverHealth.Of(heartbeats, newest, now);
+        warnings.AddRange(ArchiverHealth.Warnings(archiver, newest.Engine));
         var age = now - newest.CompletedAt;
         if (age > policy.EffectiveMaxAge)
             warnings.Add($"newest backup is {Describe(age)} old (max {Describe(policy.EffectiveMaxAge)})");
@@ -84,6 +88,7 @@ public static class BackupStatusEvaluator
             ArchiveGaps = binlog?.Gaps.Count,
             Warnings = warnings.ToArray(),
             Wal = wal,
+            Archiver = archiver,
         };
     }
 

@@ -24,7 +24,7 @@ public sealed class StatusOperation(IOperationObserver observer)
             targets[location] = ids;
         }
         var statuses = BackupStatusEvaluator.Evaluate(request.Policy, manifests, VerificationLog.ReadAll(repository),
-            request.Now ?? DateTimeOffset.UtcNow, repository.Location, targets, repository.AllKeyWraps());
+            request.Now ?? DateTimeOffset.UtcNow, repository.Location, targets, repository.AllKeyWraps(), ArchiverHeartbeats.ReadAll(repository));
         var missingCells = (request.Cells ?? [])
             .Where(c => !manifests.Any(m => string.Equals(m.Cell, c, StringComparison.OrdinalIgnoreCase)))
             .ToList();

@@ -14,54 +14,17 @@ namespace BackupTools.Tests.MySqlPitr;
 /// ships the growing file within seconds.
 /// </summary>
 [Collection("servers")]
-public sealed class BinlogArchiveTests : IDisposable
+public sealed class BinlogArchiveTests() : ArchivingMariaDbTest(Cell, "id int primary key, at datetime(6) not null default now(6)")
 {
     private const string Cell = "binlog-test";
-    private readonly TempDir _temp = new();
-    private readonly PsSession _ps = new();
-    private readonly ArchivingMariaDb _server;
-
-    public BinlogArchiveTests()
-    {
-        _server = new ArchivingMariaDb(_temp.Sub("server"));
-        try
-        {
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-            _server.Execute("create database shop");
-            _server.Execute("create table shop.ledger(id int primary key, at datetime(6) not null default now(6))");
-        }
-        catch
-        {
-            _server.Dispose();
-            throw;
-        }
-    }
-
-    private PsResult Run(string script)
-    {
-        var vars = new Dictionary<string, object?>
-        {
-            ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _server.Port, ["spool"] = _temp.Sub("spool"), ["cell"] = Cell,
-            ["cred"] = new PSCredential("root", new System.Net.NetworkCredential("", ArchivingMariaDb.Password).SecurePassword),
-        };
-        return _ps.Run(script, vars);
-    }
-
-    private PsResult Push() =>
-        Run("Push-MySqlBinlog -Spool $spool -Cell $cell -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred");
-
-    private void Commit(int from, int to)
-    {
-        for (var i = from; i <= to; i++) _server.Execute($"insert into shop.ledger(id) values ({i})");
-    }
 
     private BinlogArchive Archive(out BackupRepository repository)
     {
-        repository = new RepositoryReference(_temp.Sub("repo")).Open();
+        repository = new RepositoryReference(Temp.Sub("repo")).Open();
         return new BinlogArchive(repository.ListManifests(NullObserver.Instance), Cell);
     }
 
-    private BackupKeyRing Keys() => BackupKeyRing.Load(new KeySources([_temp.Sub("main.key")], [], false));
+    private BackupKeyRing Keys() => BackupKeyRing.Load(new KeySources([Temp.Sub("main.key")], [], false));
 
     [Fact]
     public void Archive_matches_the_server_binlog_byte_for_byte_across_a_killed_archiver_a_rotation_and_a_restart()
@@ -69,27 +32,27 @@ public sealed class BinlogArchiveTests : IDisposable
         Commit(1, 20);
         Push().AssertNoErrors();
         Commit(21, 40);
-        _server.Execute("flush binary logs");
+        Server.Execute("flush binary logs");
         Commit(41, 60);
         // An archiver killed mid-write leaves the growing file cut inside an event; the next run must not lose or duplicate anything.
-        var growing = BinlogPushOperation.Spooled(_temp.Sub("spool")).Last();
-        using (var f = new FileStream(Path.Combine(_temp.Sub("spool"), growing), FileMode.Open)) f.SetLength(f.Length - 7);
+        var growing = BinlogPushOperation.Spooled(Temp.Sub("spool")).Last();
+        using (var f = new FileStream(Path.Combine(Temp.Sub("spool"), growing), FileMode.Open)) f.SetLength(f.Length - 7);
         Push().AssertNoErrors();
-        _server.Stop();
-        _server.Start();
+        Server.Stop();
+        Server.Start();
         Commit(61, 80);
         var result = Push().AssertNoErrors();
         Assert.Empty(result.Objects<BinlogPushResult>().SelectMany(r => r.Gaps));
 
         var archive = Archive(out var repository);
-        var serverFiles = _server.Column("show binary logs");
+        var serverFiles = Server.Column("show binary logs");
         Assert.True(serverFiles.Count >= 3, string.Join(",", serverFiles));
         Assert.Equal(serverFiles, archive.Files.ToList());
-        var staged = BinlogStaging.Stage(repository, archive, archive.Files.ToList(), Keys(), _temp.Sub("staged"), CancellationToken.None);
+        var staged = BinlogStaging.Stage(repository, archive, archive.Files.ToList(), Keys(), Temp.Sub("staged"), CancellationToken.None);
         foreach (var path in staged)
         {
             var copy = File.ReadAllBytes(path);
-            var original = File.ReadAllBytes(Path.Combine(_server.BinlogDir, Path.GetFileName(path)));
+            var original = File.ReadAllBytes(Path.Combine(Server.BinlogDir, Path.GetFileName(path)));
             // The server flags its open file "in use" in the format description event (offset 21) and sends it cleared.
             if (Path.GetFileName(path) == serverFiles[^1]) original[21] &= 0xFE;
             var differ = Enumerable.Range(0, Math.Min(copy.Length, original.Length)).Where(i => copy[i] != original[i]).Take(5).ToList();
@@ -98,7 +61,7 @@ public sealed class BinlogArchiveTests : IDisposable
         }
         Assert.Empty(archive.Gaps());
         // Finished files leave the spool; only the growing one stays.
-        Assert.Equal([serverFiles[^1]], BinlogPushOperation.Spooled(_temp.Sub("spool")));
+        Assert.Equal([serverFiles[^1]], BinlogPushOperation.Spooled(Temp.Sub("spool")));
     }
 
     [Fact]
@@ -106,14 +69,14 @@ public sealed class BinlogArchiveTests : IDisposable
     {
         Commit(1, 5);
         Push().AssertNoErrors();
-        _server.Execute("flush binary logs");
+        Server.Execute("flush binary logs");
         Commit(6, 10);
-        var lost = _server.Column("show binary logs").Last();
-        _server.Execute("flush binary logs");
+        var lost = Server.Column("show binary logs").Last();
+        Server.Execute("flush binary logs");
         Commit(11, 15);
-        _server.Execute("flush binary logs");
-        var newest = _server.Column("show binary logs").Last();
-        _server.Execute($"purge binary logs to '{newest}'");
+        Server.Execute("flush binary logs");
+        var newest = Server.Column("show binary logs").Last();
+        Server.Execute($"purge binary logs to '{newest}'");
         Commit(16, 20);
 
         var result = Push();
@@ -126,8 +89,8 @@ public sealed class BinlogArchiveTests : IDisposable
     [Fact]
     public void Watch_ships_a_commit_to_the_growing_file_within_seconds()
     {
-        var target = new MySqlTarget("127.0.0.1", _server.Port, "root", ArchivingMariaDb.Password);
-        var request = new BinlogArchiveRequest(new RepositoryReference(_temp.Sub("repo")), target, Cell, _temp.Sub("spool"), null, null, Keys(), TimeSpan.FromSeconds(30), true, TimeSpan.FromSeconds(1));
+        var target = new MySqlTarget("127.0.0.1", Server.Port, "root", ArchivingMariaDb.Password);
+        var request = new BinlogArchiveRequest(new RepositoryReference(Temp.Sub("repo")), target, Cell, Temp.Sub("spool"), null, null, Keys(), TimeSpan.FromSeconds(30), true, TimeSpan.FromSeconds(1));
         using var stop = new CancellationTokenSource();
         var pushes = new List<BinlogPushResult>();
         var archiver = Task.Run(() => { foreach (var r in new BinlogArchiver(NullObserver.Instance).Run(request, stop.Token)) lock (pushes) pushes.Add(r); });
@@ -136,7 +99,7 @@ public sealed class BinlogArchiveTests : IDisposable
             Thread.Sleep(1500);
             Commit(1, 1);
             var committed = DateTime.UtcNow;
-            var gtid = _server.Column("select @@gtid_binlog_pos").Single();
+            var gtid = Server.Column("select @@gtid_binlog_pos").Single();
             while (DateTime.UtcNow - committed < TimeSpan.FromSeconds(15))
             {
                 lock (pushes) if (pushes.Any(p => p.Segments.Any(s => s.LastGtid == gtid))) break;
@@ -152,7 +115,7 @@ public sealed class BinlogArchiveTests : IDisposable
             SpinWait.SpinUntil(() => archiver.IsCompleted, TimeSpan.FromSeconds(30));
         }
         Assert.Null(archiver.Exception);
-        Assert.Contains(Archive(out _).Files, f => f == _server.Column("show binary logs").Last());
+        Assert.Contains(Archive(out _).Files, f => f == Server.Column("show binary logs").Last());
     }
 
     [Fact]
@@ -161,7 +124,7 @@ public sealed class BinlogArchiveTests : IDisposable
         Commit(1, 10);
         Run("Backup-MySql -Database shop -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred").AssertNoErrors();
         Commit(11, 20);
-        var gtid20 = _server.Column("select @@gtid_binlog_pos").Single();
+        var gtid20 = Server.Column("select @@gtid_binlog_pos").Single();
         // The target is the first whole second after commit 20; commit 21 comes after it.
         var now = DateTimeOffset.UtcNow;
         var target = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero).AddSeconds(1);
@@ -170,12 +133,12 @@ public sealed class BinlogArchiveTests : IDisposable
         Push().AssertNoErrors();
 
         Run("Restore-MySql -Database shop -At $at -BinlogCell $cell -TargetDatabase shop_at -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred -Confirm:$false".Replace("$at", $"'{target:O}'")).AssertNoErrors();
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), _server.Column("select id from shop_at.ledger order by id"));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Server.Column("select id from shop_at.ledger order by id"));
 
         Run($"Restore-MySql -Database shop -Gtid '{gtid20}' -BinlogCell $cell -TargetDatabase shop_gtid -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred -Confirm:$false").AssertNoErrors();
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), _server.Column("select id from shop_gtid.ledger order by id"));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Server.Column("select id from shop_gtid.ledger order by id"));
         // The live database is untouched by restores into other names.
-        Assert.Equal("30", _server.Column("select count(*) from shop.ledger").Single());
+        Assert.Equal("30", Server.Column("select count(*) from shop.ledger").Single());
     }
 
     [Fact]
@@ -186,26 +149,19 @@ public sealed class BinlogArchiveTests : IDisposable
         Commit(11, 20);
         var batch = Push().AssertNoErrors().Objects<BinlogPushResult>().Single(r => r.BatchId != null).BatchId!;
         var restore = $"Restore-MySql -Database shop -At '{DateTimeOffset.UtcNow:O}' -BinlogCell $cell -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred -Confirm:$false";
-        var data = Path.Combine(_temp.Sub("repo"), "backups", batch, "data");
+        var data = Path.Combine(Temp.Sub("repo"), "backups", batch, "data");
         var original = File.ReadAllBytes(data);
         using (var f = new FileStream(data, FileMode.Open)) { f.Position = f.Length / 2; var b = f.ReadByte(); f.Position--; f.WriteByte((byte)(b ^ 0xFF)); }
         Thread.Sleep(1100);
         var damaged = Run(restore);
         Assert.NotEmpty(damaged.Errors);
-        Assert.Equal("20", _server.Column("select count(*) from shop.ledger").Single());
-        Assert.DoesNotContain(_server.Column("show databases"), d => d.StartsWith("bt_restore", StringComparison.Ordinal) || d.Contains("restore", StringComparison.Ordinal));
+        Assert.Equal("20", Server.Column("select count(*) from shop.ledger").Single());
+        Assert.DoesNotContain(Server.Column("show databases"), d => d.StartsWith("bt_restore", StringComparison.Ordinal) || d.Contains("restore", StringComparison.Ordinal));
 
         // The batch gone entirely: the replay has nothing to start from and says which file is missing.
         File.WriteAllBytes(data, original);
-        Directory.Delete(Path.Combine(_temp.Sub("repo"), "backups", batch), true);
+        Directory.Delete(Path.Combine(Temp.Sub("repo"), "backups", batch), true);
         Run(restore).AssertError("MySqlBinlogGap");
-        Assert.Equal("20", _server.Column("select count(*) from shop.ledger").Single());
-    }
-
-    public void Dispose()
-    {
-        _server.Dispose();
-        _ps.Dispose();
-        _temp.Dispose();
+        Assert.Equal("20", Server.Column("select count(*) from shop.ledger").Single());
     }
 }

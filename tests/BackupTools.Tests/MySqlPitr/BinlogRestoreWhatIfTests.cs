@@ -10,57 +10,30 @@ namespace BackupTools.Tests.MySqlPitr;
 
 /// <summary>Restore-MySql -BinlogCell -At -WhatIf: says which dump, which binlog range and where the replay stops, and changes nothing.</summary>
 [Collection("servers")]
-public sealed class BinlogRestoreWhatIfTests : IDisposable
+public sealed class BinlogRestoreWhatIfTests() : ArchivingMariaDbTest(Cell)
 {
     private const string Cell = "binlog-whatif";
-    private readonly TempDir _temp = new();
-    private readonly PsSession _ps = new();
-    private readonly ArchivingMariaDb _server;
-
-    public BinlogRestoreWhatIfTests()
-    {
-        _server = new ArchivingMariaDb(_temp.Sub("server"));
-        try
-        {
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-            _server.Execute("create database shop");
-            _server.Execute("create table shop.ledger(id int primary key)");
-        }
-        catch
-        {
-            _server.Dispose();
-            throw;
-        }
-    }
-
-    private PsResult Run(string script) => _ps.Run(script, new Dictionary<string, object?>
-    {
-        ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _server.Port, ["spool"] = _temp.Sub("spool"), ["cell"] = Cell,
-        ["cred"] = new PSCredential("root", new System.Net.NetworkCredential("", ArchivingMariaDb.Password).SecurePassword),
-    });
-
-    private const string Connection = "-Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred";
 
     [Fact]
     public void WhatIf_names_the_dump_the_binlog_range_and_the_stop_point_and_changes_nothing()
     {
-        for (var i = 1; i <= 5; i++) _server.Execute($"insert into shop.ledger values ({i})");
+        Commit(1, 5);
         var dump = Run($"Backup-MySql -Database shop {Connection}").AssertNoErrors().Single<BackupRecord>();
         Thread.Sleep(1100);
-        for (var i = 6; i <= 10; i++) _server.Execute($"insert into shop.ledger values ({i})");
+        Commit(6, 10);
         // A whole second after the dump completed and no later than the newest archived commit.
         var now = DateTimeOffset.UtcNow;
         var at = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero);
-        Run($"Push-MySqlBinlog -Spool $spool -Cell $cell {Connection}").AssertNoErrors();
+        Push().AssertNoErrors();
         var file = Convert.ToString(dump.EngineInfo["binlogFile"], System.Globalization.CultureInfo.InvariantCulture)!;
         var position = Convert.ToInt64(dump.EngineInfo["binlogPosition"], System.Globalization.CultureInfo.InvariantCulture);
-        var repository = new RepositoryReference(_temp.Sub("repo"));
+        var repository = new RepositoryReference(Temp.Sub("repo"));
         var archiveEnd = new BinlogArchive(repository.Open().ListManifests(NullObserver.Instance), Cell).EndOf(file);
         var before = Run("Get-Backup -Repository $repo").AssertNoErrors().Output.Count;
 
         string? said = null;
-        var keys = BackupKeyRing.Load(new KeySources([_temp.Sub("main.key")], [], false));
-        var request = new MySqlRestoreRequest(repository, null, "shop", at, null, new MySqlTarget("127.0.0.1", _server.Port, "root", ArchivingMariaDb.Password),
+        var keys = BackupKeyRing.Load(new KeySources([Temp.Sub("main.key")], [], false));
+        var request = new MySqlRestoreRequest(repository, null, "shop", at, null, new MySqlTarget("127.0.0.1", Server.Port, "root", ArchivingMariaDb.Password),
             false, null, keys, TimeSpan.FromSeconds(30), (_, action) => { said = action; return false; }, Replay: new BinlogReplayTarget(Cell, at, null));
         Assert.Null(new MySqlRestoreOperation(NullObserver.Instance).Run(request, CancellationToken.None));
 
@@ -70,17 +43,10 @@ public sealed class BinlogRestoreWhatIfTests : IDisposable
         Assert.Contains($"to {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", said, StringComparison.Ordinal);
 
         // The cmdlet's -WhatIf goes the same way: no output, no safety backup, the live rows and databases as they were.
-        var databases = _server.Column("show databases");
+        var databases = Server.Column("show databases");
         Assert.Empty(Run($"Restore-MySql -Database shop -At '{at:O}' -BinlogCell $cell {Connection} -WhatIf").AssertNoErrors().Output);
         Assert.Equal(before, Run("Get-Backup -Repository $repo").AssertNoErrors().Output.Count);
-        Assert.Equal("10", _server.Column("select count(*) from shop.ledger").Single());
-        Assert.Equal(databases, _server.Column("show databases"));
-    }
-
-    public void Dispose()
-    {
-        _server.Dispose();
-        _ps.Dispose();
-        _temp.Dispose();
+        Assert.Equal("10", Server.Column("select count(*) from shop.ledger").Single());
+        Assert.Equal(databases, Server.Column("show databases"));
     }
 }

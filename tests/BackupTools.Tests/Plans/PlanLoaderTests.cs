@@ -116,6 +116,19 @@ public sealed class PlanLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_mysql_physical_source_needs_an_absolute_data_directory_and_binlog_spool()
+    {
+        var physical = Minimal.Replace("type: directory\n        path: /srv/crm", "type: mysql-physical\n        path: /var/lib/mysql");
+        var ok = LoadText(physical + "\n        binlogSpool: /var/spool/bt\n        binlogCell: crm-binlog\n");
+        Assert.Empty(ok.Problems);
+        Assert.Equal("/var/spool/bt", ok.Plan!.Cells[0].Sources[0].Option("binlogSpool"));
+
+        var relative = LoadText(physical.Replace("path: /var/lib/mysql", "path: mysql") + "\n        binlogSpool: spool\n        binlogCell: -x\n");
+        Assert.Equal(["cells[0].sources[0].path", "cells[0].sources[0].binlogSpool", "cells[0].sources[0].binlogCell"], relative.Problems.Select(p => p.Key));
+        Assert.Contains("a mysql-physical source needs path.", Problems(LoadText(physical.Replace("        path: /var/lib/mysql\n", "").Replace("path: /var/lib/mysql", ""))));
+    }
+
+    [Fact]
     public void FullEvery_is_read_for_directory_sources_and_refused_for_dumps()
     {
         var ok = LoadText(Minimal + "\n        fullEvery: 7d\n");

@@ -54,15 +54,6 @@ public sealed class PlanPointInTimeRestoreTests : IDisposable
         }
     }
 
-    /// <summary>The first whole second after now, waited past: a moment no commit before or after it shares.</summary>
-    private static DateTimeOffset NextWholeSecond()
-    {
-        var now = DateTimeOffset.UtcNow;
-        var target = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero).AddSeconds(1);
-        Thread.Sleep(target - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300));
-        return target;
-    }
-
     [Fact]
     public void Restore_Cell_At_recovers_a_postgres_cluster_source_by_wal_replay_and_says_a_directory_is_the_older_backup()
     {
@@ -89,7 +80,7 @@ public sealed class PlanPointInTimeRestoreTests : IDisposable
         Commit(cluster, 1, 50);
         Ps("Invoke-BackupPlan $plan").AssertNoErrors();
         Commit(cluster, 51, 100);
-        var between = NextWholeSecond();
+        var between = Moments.NextWholeSecond();
         Commit(cluster, 101, 150);
         File.WriteAllText(_temp.Sub("files/a.txt"), "version 2");
         cluster.SwitchAndWaitArchived();
@@ -133,7 +124,7 @@ public sealed class PlanPointInTimeRestoreTests : IDisposable
         Commit(1, 10);
         Ps("Invoke-BackupPlan $plan").AssertNoErrors();
         Commit(11, 20);
-        var target = NextWholeSecond();
+        var target = Moments.NextWholeSecond();
         Commit(21, 30);
         var cred = new PSCredential("root", new System.Net.NetworkCredential("", ArchivingMariaDb.Password).SecurePassword);
         Ps("Push-MySqlBinlog -Spool $spool -Cell app -Repository $repo -KeyFile $key -Server 127.0.0.1 -Port $port -Credential $cred",

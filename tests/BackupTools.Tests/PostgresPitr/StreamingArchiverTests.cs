@@ -143,6 +143,9 @@ public sealed class StreamingArchiverTests : IDisposable
         try
         {
             SecondsUntilArchived(Commit(1, 1), 30);
+            // Its heartbeat: Get-BackupStatus sees the archiver running here (the archiver runs in this test process).
+            var running = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal").Archiver;
+            Assert.Equal(("Running", Environment.ProcessId), (running?.State, running?.Pid ?? 0));
             Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
             // Segments before the kept base backup's start may go (retention keeps what the base backup needs); from here on all are needed.
             neededFrom = (string)_cluster.Scalar("select pg_walfile_name(pg_current_wal_lsn())")!;
@@ -188,6 +191,9 @@ public sealed class StreamingArchiverTests : IDisposable
         try
         {
             SecondsUntilArchived(Commit(1, 1), 30);
+            // Its heartbeat: Get-BackupStatus sees the archiver running here (the archiver runs in this test process).
+            var running = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal").Archiver;
+            Assert.Equal(("Running", Environment.ProcessId), (running?.State, running?.Pid ?? 0));
             Run("Backup-PostgresBase -Server 127.0.0.1 -Port $port -Credential $cred -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
 
             var rpo = SecondsUntilArchived(Commit(2, 30), 30);
@@ -199,6 +205,9 @@ public sealed class StreamingArchiverTests : IDisposable
 
             KillReceiver();
             archiver.Stop();
+            var stopped = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal");
+            Assert.Equal("Stopped", stopped.Archiver!.State); // a clean stop says so, rather than going stale
+            Assert.Contains(stopped.Warnings, w => w.Contains("archiver", StringComparison.Ordinal) && w.Contains("stopped at", StringComparison.Ordinal));
         }
         catch
         {

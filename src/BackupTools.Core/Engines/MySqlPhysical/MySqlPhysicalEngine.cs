@@ -16,6 +16,6 @@ public static class MySqlPhysicalEngine
             "a physical backup is a whole server: Restore-MySqlPhysical prepares and proves it on a temporary server before it replaces anything, not in a throwaway database"),
         RestorePriority = RestorePriorities.Database,
         RestoreCmdlet = "Restore-MySqlPhysical",
-        Plan = Ability<PlanEngineSupport>.NotApplicable("physical backups are taken with Backup-MySqlPhysical on the server's host; plans do not schedule them yet"),
+        Plan = Ability.Of(MySqlPhysicalPlanSource.Support),
     };
 }

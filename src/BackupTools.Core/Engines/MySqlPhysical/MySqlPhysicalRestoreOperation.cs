@@ -31,7 +31,7 @@ public sealed class MySqlPhysicalRestoreOperation(IOperationObserver observer)
     private MySqlPhysicalRestoreResult? RunUnaudited(OperationRepository opened, MySqlPhysicalRestoreRequest request, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        if (request.StartCommand != null && request.Target is null)
+        if ((request.StartCommand != null || request.StartAction != null) && request.Target is null)
             throw new BackupInputException("MySqlStartWithoutTarget", "StartCommand", "needs the server's -Server/-Port/-Credential to check that it answers.", "Add them, or drop -StartCommand and start the server yourself.");
         var repository = opened.Get();
         var backup = Choose(repository, request);
@@ -88,11 +88,20 @@ public sealed class MySqlPhysicalRestoreOperation(IOperationObserver observer)
                 (started ? "." : ": start the server, and remove it once the server answers."));
         return new MySqlPhysicalRestoreResult
         {
-            Engine = backup.Engine, Cell = backup.Cell, RestoredId = backup.Id, RestoredPointInTime = request.Replay?.StopAt ?? backup.CompletedAt,
+            Engine = backup.Engine, Cell = backup.Cell, RestoredId = backup.Id, RestoredPointInTime = RestoredPoint(repository, backup, request.Replay),
             Destination = target, BackupCompletedAt = backup.CompletedAt, PreviousDataDirectory = previous, BinlogReplayed = range,
             Started = started, Databases = proof.Databases, Tables = proof.Rows.Count, RowCounts = proof.Rows, Duration = clock.Elapsed,
         };
     }
+
+    /// <summary>The replay's stop, the archive's newest event when it ran to the end, else the backup's own moment.</summary>
+    private static DateTimeOffset RestoredPoint(BackupRepository repository, BackupManifest backup, BinlogReplayTarget? replay) => replay switch
+    {
+        null => backup.CompletedAt,
+        { StopAt: { } at } => at,
+        { StopGtid: null } => new BinlogArchive(repository.ListManifests(NullObserver.Instance), replay.Cell).NewestEvent ?? backup.CompletedAt,
+        _ => backup.CompletedAt,
+    };
 
     private static BackupManifest Choose(BackupRepository repository, MySqlPhysicalRestoreRequest request)
     {
@@ -162,16 +171,25 @@ public sealed class MySqlPhysicalRestoreOperation(IOperationObserver observer)
         return stat.ExitCode == 0 && owner.Length > 0 && owner != "UNKNOWN" ? owner : null;
     }
 
-    /// <summary>Runs StartCommand and waits until Target answers; false without a StartCommand.</summary>
+    private static BackupToolsException NotStarted(string what, string target, string kept) =>
+        new("MySqlRestoredServerNotStarted", FailureKind.ExternalToolFailure, $"{what}; {target} holds the restored data.{kept}", "Start the server by hand and check its error log.");
+
+    /// <summary>Runs StartCommand (or StartAction) and waits until Target answers; false without either.</summary>
     private bool Start(MySqlPhysicalRestoreRequest request, string target, string? previous, CancellationToken cancel)
     {
-        if (request.StartCommand is not { } command) return false;
         var kept = previous is null ? "" : $" The replaced data directory is kept at {previous}: to go back, stop the server and rename it to {target}.";
-        var result = ShellCommand.Run(command, request.StartTimeout, cancel);
-        if (result.TimedOut || result.ExitCode != 0)
-            throw new BackupToolsException("MySqlRestoredServerNotStarted", FailureKind.ExternalToolFailure,
-                $"The start command ('{command}') {(result.TimedOut ? "did not finish in time" : $"failed (exit {result.ExitCode}): {result.Output.Trim().Split('\n').LastOrDefault()}")}; {target} holds the restored data.{kept}",
-                "Start the server by hand and check its error log.");
+        if (request.StartCommand is { } command)
+        {
+            var result = ShellCommand.Run(command, request.StartTimeout, cancel);
+            if (result.TimedOut || result.ExitCode != 0)
+                throw NotStarted($"The start command ('{command}') {(result.TimedOut ? "did not finish in time" : $"failed (exit {result.ExitCode}): {result.Output.Trim().Split('\n').LastOrDefault()}")}", target, kept);
+        }
+        else if (request.StartAction is { } start)
+        {
+            try { start(); }
+            catch (BackupToolsException e) { throw NotStarted(e.Message.TrimEnd('.'), target, kept); }
+        }
+        else return false;
         var until = DateTime.UtcNow + request.StartTimeout;
         while (true)
         {

@@ -25,4 +25,7 @@ public sealed record MySqlPhysicalRestoreRequest(
     Func<string, string, bool> ShouldProcess)
 {
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Starts the server instead of StartCommand (a plan's start:, with its environment); throws when it fails.</summary>
+    public Action? StartAction { get; init; }
 }

@@ -29,27 +29,44 @@ public sealed class BinlogArchiver(IOperationObserver observer)
         var archive = new BinlogArchive(repository.ListManifests(observer, cancel), request.Cell);
         var streamerPath = LocateStreamer(request.ToolPath);
         var push = new BinlogPushOperation(observer);
-        while (!cancel.IsCancellationRequested)
+        // Only the long-running archiver beats: Get-BackupStatus tells from it whether -Watch still runs.
+        var heartbeat = request.Watch ? new ArchiverHeartbeatWriter(repository, request.Cell, BinlogArchive.EngineName, request.Interval, observer) : null;
+        try
         {
-            var start = StartFile(request, archive);
-            using var defaults = new PrivateTempFile(request.Target.DefaultsFileContent(), ".cnf");
-            using var streamer = Streamer.Start(streamerPath, defaults.FilePath, request.Spool, start, request.Watch);
-            observer.Verbose($"Streaming the binlog of {request.Target} from {start} into {request.Spool}.");
-            while (WaitHandle.WaitAny([streamer.Exited, cancel.WaitHandle], request.Watch ? request.Interval : Timeout.InfiniteTimeSpan) == WaitHandle.WaitTimeout)
-                if (PushAudited(push, opened, archive, request, cancel) is { BatchId: not null } result) yield return result;
-            streamer.Stop();
-            // What the streamer wrote before it stopped is pushed even when cancelled: nothing is left only in the spool that we could ship.
-            if (PushAudited(push, opened, archive, request, CancellationToken.None) is { BatchId: not null } last) yield return last;
-            if (!request.Watch)
+            while (!cancel.IsCancellationRequested)
             {
-                if (streamer.ExitCode != 0) throw streamer.Failure();
-                yield break;
+                heartbeat?.Beat(Position(archive));
+                var start = StartFile(request, archive);
+                using var defaults = new PrivateTempFile(request.Target.DefaultsFileContent(), ".cnf");
+                using var streamer = Streamer.Start(streamerPath, defaults.FilePath, request.Spool, start, request.Watch);
+                observer.Verbose($"Streaming the binlog of {request.Target} from {start} into {request.Spool}.");
+                while (WaitHandle.WaitAny([streamer.Exited, cancel.WaitHandle], request.Watch ? request.Interval : Timeout.InfiniteTimeSpan) == WaitHandle.WaitTimeout)
+                {
+                    var result = PushAudited(push, opened, archive, request, cancel);
+                    heartbeat?.Beat(Position(archive));
+                    if (result.BatchId != null) yield return result;
+                }
+                streamer.Stop();
+                // What the streamer wrote before it stopped is pushed even when cancelled: nothing is left only in the spool that we could ship.
+                if (PushAudited(push, opened, archive, request, CancellationToken.None) is { BatchId: not null } last) yield return last;
+                if (!request.Watch)
+                {
+                    if (streamer.ExitCode != 0) throw streamer.Failure();
+                    yield break;
+                }
+                if (streamer.HasExited && !cancel.IsCancellationRequested)
+                    observer.Warning($"The binlog streamer stopped ({streamer.Failure().Message}); starting it again in {request.Interval.TotalSeconds:0} s.");
+                cancel.WaitHandle.WaitOne(request.Interval);
             }
-            if (streamer.HasExited && !cancel.IsCancellationRequested)
-                observer.Warning($"The binlog streamer stopped ({streamer.Failure().Message}); starting it again in {request.Interval.TotalSeconds:0} s.");
-            cancel.WaitHandle.WaitOne(request.Interval);
+        }
+        finally
+        {
+            heartbeat?.Stopped(Position(archive));
         }
     }
+
+    /// <summary>The heartbeat's position: the newest archived file and how far it is archived.</summary>
+    private static string? Position(BinlogArchive archive) => archive.Files.LastOrDefault() is { } file ? $"{file}:{archive.EndOf(file)}" : null;
 
     private BinlogPushResult PushAudited(BinlogPushOperation push, OperationRepository opened, BinlogArchive archive, BinlogArchiveRequest request, CancellationToken cancel)
     {

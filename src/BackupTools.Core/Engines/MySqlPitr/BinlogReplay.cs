@@ -8,10 +8,13 @@ using BackupTools.Core.Repository;
 
 namespace BackupTools.Core.Engines.MySqlPitr;
 
-/// <summary>Replay the binlog archive of Cell on top of a restored dump, up to StopAt (exclusive, whole seconds) or through StopGtid.</summary>
+/// <summary>
+/// Replay the binlog archive of Cell on top of a restored dump, up to StopAt (exclusive, whole seconds) or through StopGtid;
+/// neither: to the end of the archive (a plan's physical source restored without -At).
+/// </summary>
 public sealed record BinlogReplayTarget(string Cell, DateTimeOffset? StopAt, string? StopGtid)
 {
-    public string Describe() => StopGtid is { } g ? $"through GTID {g}" : $"to {StopAt:yyyy-MM-dd HH:mm:ss} UTC";
+    public string Describe() => StopGtid is { } g ? $"through GTID {g}" : StopAt is { } at ? $"to {at:yyyy-MM-dd HH:mm:ss} UTC" : "to the end of the archive";
 
     /// <summary>The replay the restore cmdlets' -BinlogCell/-At/-Gtid ask for (null: none), or the error naming the parameter that is wrong.</summary>
     public static BinlogReplayTarget? From(string? binlogCell, DateTimeOffset? at, string? gtid)
@@ -74,7 +77,8 @@ public static class BinlogReplay
             else
             {
                 arguments.Add($"--start-position={dump.EngineInfo!["binlogPosition"]!.GetValue<long>()}");
-                arguments.Add($"--stop-datetime={replay.StopAt!.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}");
+                if (replay.StopAt is { } stopAt)
+                    arguments.Add($"--stop-datetime={stopAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}");
             }
             arguments.AddRange(staged);
             using (var output = new FileStream(decoded, FileMode.CreateNew))

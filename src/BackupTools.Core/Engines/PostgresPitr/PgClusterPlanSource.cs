@@ -60,16 +60,10 @@ public static class PgClusterPlanSource
         }
         catch
         {
-            StartUntouched(c); // the failed restore left the cluster as it was: bring it back
+            c.Control.StartUntouched(c.Observer); // the failed restore left the cluster as it was: bring it back
             throw;
         }
         c.Control.Start();
         return result; // no safety backup: the replaced data directory is kept beside it (PreviousDataDirectory)
-    }
-
-    private static void StartUntouched(PlanRestoreContext c)
-    {
-        try { c.Control.Start(); }
-        catch (Exception e) when (e is not OperationCanceledException) { c.Observer.Warning($"{c.Cell.Name}/{c.Source.Name}: {e.Message}"); }
     }
 }

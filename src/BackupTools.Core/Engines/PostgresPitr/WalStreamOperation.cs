@@ -5,6 +5,8 @@ using BackupTools.Core.Engines.Postgres;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Operations;
 
+using BackupTools.Core.Repository;
+
 namespace BackupTools.Core.Engines.PostgresPitr;
 
 /// <summary>Receive-PostgresWal: stream WAL over a replication slot into a local spool and push it into the repository.</summary>
@@ -38,6 +40,14 @@ public sealed partial class WalStreamOperation(IOperationObserver observer)
         var push = new WalPushOperation(observer);
         Process? receiver = null;
         var restartAt = DateTime.MinValue;
+        using var repository = request.Push.Repository.Open();
+        var heartbeat = new ArchiverHeartbeatWriter(repository, request.Push.Cell, WalArchive.EngineName, request.Interval, observer);
+        string? position = null;
+        void Pushed(WalPushResult result)
+        {
+            position = result.Pushed.LastOrDefault() ?? position;
+            pushed(result);
+        }
         try
         {
             while (true)
@@ -53,8 +63,9 @@ public sealed partial class WalStreamOperation(IOperationObserver observer)
                 FlushReceiverLog();
                 Snapshot(request.Push.Spool);
                 // Stopped mid-push: that batch is abandoned (never complete, its files still spooled) and pushed below.
-                try { foreach (var result in push.Run(request.Push, cancel)) pushed(result); }
+                try { foreach (var result in push.Run(request.Push, cancel)) Pushed(result); }
                 catch (OperationCanceledException) when (cancel.IsCancellationRequested) { break; }
+                heartbeat.Beat(position);
                 if (cancel.WaitHandle.WaitOne(request.Interval)) break;
             }
         }
@@ -64,7 +75,8 @@ public sealed partial class WalStreamOperation(IOperationObserver observer)
         }
         // Stopped: what was received reaches the repository before we return (the slot keeps the rest on the server).
         Snapshot(request.Push.Spool);
-        foreach (var result in push.Run(request.Push, CancellationToken.None)) pushed(result);
+        foreach (var result in push.Run(request.Push, CancellationToken.None)) Pushed(result);
+        heartbeat.Stopped(position);
     }
 
     private Process StartReceiver(string receiveWal, WalStreamRequest request, Dictionary<string, string> variables)

@@ -40,6 +40,12 @@ public sealed record PlanEngineSupport
     /// <summary>Runs the same core operation as the engine's cmdlet and returns the one record it wrote.</summary>
     public required Func<PlanBackupContext, BackupRecord> Backup { get; init; }
 
+    /// <summary>
+    /// Log shipping a plan run does after the source's backup (verified and copied), e.g. one pass of the binlog archiver;
+    /// returns the records it wrote (copied to the cell's targets too). Null: the kind ships no log in a run.
+    /// </summary>
+    public Func<PlanBackupContext, IReadOnlyList<BackupRecord>>? ShipLog { get; init; }
+
     /// <summary>Restores one backup into the source through the engine's safe restore; returns what it did (its safety backup among it).</summary>
     public required Func<PlanRestoreContext, RestoreOutcome?> Restore { get; init; }
 
