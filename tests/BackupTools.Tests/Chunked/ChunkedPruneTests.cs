@@ -35,7 +35,7 @@ public sealed class ChunkedPruneTests : IDisposable
         Assert.DoesNotContain(repository.ListManifests(), m => m.Id == fixture.A.Id);
         Assert.False(Directory.Exists(Path.Combine(fixture.Root, "backups", fixture.A.Id)));
         var indexed = IndexSnapshot.Load(repository.Store, _keys).ChunkHolders().Keys.Select(k => k.ToString()).ToHashSet();
-        Assert.Superset(indexed, fixture.A.Data.Chunks!.ToHashSet()); // nothing pruned yet
+        Assert.Subset(indexed, fixture.A.Data.Chunks!.ToHashSet()); // nothing pruned yet
         fixture.AssertKeptBackupsRestore();
     }
 
@@ -67,7 +67,7 @@ public sealed class ChunkedPruneTests : IDisposable
         fixture.AssertKeptBackupsRestore();
 
         var indexed = IndexSnapshot.Load(repository.Store, _keys).ChunkHolders().Keys.Select(k => k.ToString()).ToHashSet();
-        Assert.Superset(fixture.B.Data.Chunks!.Union(fixture.C.Data.Chunks!).ToHashSet(), indexed.Intersect(fixture.A.Data.Chunks!).ToHashSet());
+        Assert.Subset(fixture.B.Data.Chunks!.Union(fixture.C.Data.Chunks!).ToHashSet(), indexed.Intersect(fixture.A.Data.Chunks!).ToHashSet());
         var check = new RepositoryChecker(repository, NullObserver.Instance).Check(_keys, PackSubset.All, CancellationToken.None);
         Assert.True(check.Passed, string.Join("; ", check.Checks));
 
