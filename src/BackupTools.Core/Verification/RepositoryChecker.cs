@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BackupTools.Core.Audit;
 using System.Security.Cryptography;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
@@ -37,6 +38,10 @@ public sealed class RepositoryChecker(BackupRepository repository, IOperationObs
         checks.Add(new IntegrityCheck("packs:unindexed", true, unindexed.Count == 0 ? "every stored pack is indexed"
             : $"{unindexed.Count} pack(s) no index file names (a killed backup's or prune's; Optimize-BackupRepository removes them): {string.Join(", ", unindexed.Take(NamedAtMost))}"));
         var (read, bytes) = readData is null ? (0, 0L) : ReadPacks(snapshot, keys, readData, checks, cancel);
+        var failed = checks.FirstOrDefault(c => !c.Passed);
+        AuditLog.Append(repository, new AuditSubject("check"), failed is null ? AuditResults.Succeeded : AuditResults.Failed, null,
+            failed is null ? $"{checks.Count} checks passed, {read} pack(s) read ({readData?.Text ?? "quick"})" : $"failed at {failed.Name}: {failed.Detail}",
+            failed is null ? null : "RepositoryCheckFailed", observer);
         return new RepositoryCheckResult
         {
             Repository = repository.Location, Passed = checks.All(c => c.Passed), Checks = checks,

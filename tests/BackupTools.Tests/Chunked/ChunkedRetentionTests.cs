@@ -55,6 +55,9 @@ public sealed class ChunkedRetentionTests : IDisposable
         var check = Run("Test-BackupIntegrity -Repository $repo -KeyFile $key -ReadDataSubset 100%").AssertNoErrors().Single<RepositoryCheckResult>();
         Assert.True(check.Passed, string.Join("; ", check.Checks));
         Assert.Equal(check.Packs, check.PacksRead);
+        var audit = Run("Get-BackupAudit -Repository $repo -Operation prune,check").AssertNoErrors().Objects<AuditEntry>().ToList();
+        Assert.Contains(audit, a => a.Operation == "prune" && a.Result == "Succeeded" && a.Message!.Contains("bytes freed"));
+        Assert.Contains(audit, a => a.Operation == "check" && a.Result == "Succeeded");
         Run("Restore-Cell -Id $id -Repository $repo -KeyFile $key -Destination $dest -Confirm:$false", ("id", incremental.Id), ("dest", _temp.Sub("restored"))).AssertNoErrors();
         TreeSnapshot.AssertSame(Cell, _temp.Sub("restored"));
     }

@@ -26,6 +26,19 @@ public sealed class RepositoryPruner(BackupRepository repository, IOperationObse
     /// <param name="repackUnusedPercent">Rewrite packs with at least this share of unused bytes (1–100; 100: only delete wholly unused packs).</param>
     public PruneResult Prune(BackupKeyRing keys, int repackUnusedPercent, TimeSpan lockTimeout, Func<string, string, bool> shouldProcess, CancellationToken cancel)
     {
+        try
+        {
+            return Run(keys, repackUnusedPercent, lockTimeout, shouldProcess, cancel);
+        }
+        catch (BackupToolsException e) when (e.ErrorId is not ("RepositoryNotChunked" or "RepackThresholdInvalid"))
+        {
+            AuditLog.Append(repository, new AuditSubject("prune"), AuditResults.Failed, null, $"{Purpose}: {e.Message}", e.ErrorId, observer);
+            throw;
+        }
+    }
+
+    private PruneResult Run(BackupKeyRing keys, int repackUnusedPercent, TimeSpan lockTimeout, Func<string, string, bool> shouldProcess, CancellationToken cancel)
+    {
         if (!repository.Config.IsChunked)
             throw new BackupToolsException("RepositoryNotChunked", FailureKind.InvalidArgument,
                 $"Repository {repository.Location} is format v{repository.Config.FormatVersion}: its backups share no chunks, so there is nothing to prune (Remove-Backup frees their space at once).",
