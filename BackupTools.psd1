@@ -32,6 +32,7 @@
         'Backup-MySql'
         'Invoke-BackupRetention'
         'Remove-Backup'
+        'Optimize-BackupRepository'
         'Get-BackupStatus'
         'Export-BackupMetrics'
         'Get-BackupAudit'

@@ -4,7 +4,7 @@ namespace BackupTools;
 
 /// <summary>
 /// One line of the repository's append-only audit log: who did what to which backups, where, when, and
-/// how it ended. Operation is one of backup, verify, restore, delete, copy, failover, failback.
+/// how it ended. Operation is one of backup, verify, restore, delete, copy, failover, failback, prune, check.
 /// </summary>
 public sealed class AuditEntry
 {

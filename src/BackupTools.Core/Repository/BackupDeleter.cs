@@ -38,7 +38,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
             {
                 BackupId.Validate(id);
                 if (!byId.TryGetValue(id, out var manifest)) throw WhyNotListed(id);
-                if (manifest.Layout != BackupManifest.SingleObjectLayout)
+                if (manifest.Layout is not (BackupManifest.SingleObjectLayout or BackupManifest.ChunkedLayout))
                     throw new BackupToolsException("BackupLayoutUnsupported", FailureKind.InvalidData,
                         $"Backup {id} uses the '{manifest.Layout}' layout, which this version cannot delete safely.", "Upgrade BackupTools.");
                 var dependents = CheckDependents(manifest, manifests, leaving, force);
@@ -118,7 +118,10 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         return RepositoryErrors.BackupNotFound(repository.Location, id); // appeared after the listing: ask again
     }
 
-    /// <summary>Deletes one backup; the caller holds the writer lock.</summary>
+    /// <summary>
+    /// Deletes one backup; the caller holds the writer lock. A chunked backup's objects are names only: its chunks stay
+    /// in their packs (other backups may share them) until a prune finds no kept manifest referencing them.
+    /// </summary>
     public void DeleteLocked(BackupManifest manifest)
     {
         var store = repository.Store;

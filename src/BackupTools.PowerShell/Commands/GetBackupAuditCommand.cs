@@ -24,7 +24,7 @@ public sealed class GetBackupAuditCommand : BackupToolsCmdlet, IStorageCredentia
     public DateTimeOffset? Until { get; set; }
 
     [Parameter]
-    [ValidateSet("backup", "verify", "restore", "delete", "copy", "failover", "failback")]
+    [ValidateSet("backup", "verify", "restore", "delete", "copy", "failover", "failback", "prune", "check")]
     public string[]? Operation { get; set; }
 
     [Parameter]

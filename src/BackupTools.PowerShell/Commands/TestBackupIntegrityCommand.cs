@@ -6,12 +6,17 @@ using BackupTools.PowerShell.Infrastructure;
 
 namespace BackupTools.PowerShell.Commands;
 
-/// <summary>Emits an IntegrityResult per backup; a failed one is also written as a non-terminating error.</summary>
+/// <summary>
+/// Emits an IntegrityResult per backup; a failed one is also written as a non-terminating error. Without -Id (and
+/// nothing piped) it checks a format-2 repository as a whole and emits a RepositoryCheckResult: index ↔ packs ↔
+/// manifests, and with -ReadData / -ReadDataSubset the packs' contents.
+/// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity")]
-[OutputType(typeof(IntegrityResult))]
+[OutputType(typeof(IntegrityResult), typeof(RepositoryCheckResult))]
 public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Backups to check; none: check the repository itself (format 2).</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(BackupIdCompleter))]
     public string[] Id { get; set; } = [];
 
@@ -26,6 +31,14 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
     /// <summary>Check only the stored bytes' sizes and SHA-256 against the manifest: needs no key (a backup host with a public key can run it).</summary>
     [Parameter]
     public SwitchParameter StoredOnly { get; set; }
+
+    /// <summary>Repository check: also read every pack whole and check every chunk in it.</summary>
+    [Parameter]
+    public SwitchParameter ReadData { get; set; }
+
+    /// <summary>Repository check: read only a deterministic subset of the packs, "n/m" (bucket n of m) or "p%".</summary>
+    [Parameter]
+    public string? ReadDataSubset { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -46,6 +59,11 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
             return;
         }
         using var _ = repository;
+        if (Id.Length == 0 || ReadData || ReadDataSubset != null)
+        {
+            CheckRepository(repository, keys);
+            return;
+        }
         foreach (var id in Id)
         {
             try
@@ -61,6 +79,29 @@ public sealed class TestBackupIntegrityCommand : DatabaseCmdlet
             {
                 WriteFailure(e, id);
             }
+        }
+    }
+
+    private void CheckRepository(BackupRepository repository, BackupTools.Core.Keys.BackupKeyRing keys)
+    {
+        try
+        {
+            if (Id.Length > 0)
+                throw new BackupInputException("ReadDataNeedsRepositoryCheck", ReadData ? "ReadData" : "ReadDataSubset",
+                    "-ReadData and -ReadDataSubset check a whole format-2 repository, not single backups (each backup's check already reads its data).",
+                    "Omit -Id (and the pipeline) to check the repository, or omit -ReadData/-ReadDataSubset to check these backups.");
+            if (ReadData && ReadDataSubset != null)
+                throw new BackupInputException("ReadDataConflict", "ReadDataSubset", "-ReadData reads every pack; -ReadDataSubset a part of them.", "Pass one of the two.");
+            var subset = ReadData ? PackSubset.All : ReadDataSubset is null ? null : PackSubset.Parse(ReadDataSubset);
+            var result = RunCore((observer, _, cancel) => new RepositoryChecker(repository, observer).Check(keys, subset, cancel));
+            WriteObject(result);
+            if (!result.Passed)
+                WriteFailure(new BackupIntegrityException("RepositoryCheckFailed",
+                    $"Repository {repository.Location} failed check '{result.FailedCheck}': {result.Checks.First(c => !c.Passed).Detail}"), Repository);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, Repository);
         }
     }
 }

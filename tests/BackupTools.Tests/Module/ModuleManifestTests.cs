@@ -11,7 +11,7 @@ public sealed class ModuleManifestTests : IDisposable
     private static readonly string[] Cmdlets =
     [
         "Initialize-BackupRepository", "New-BackupKey", "Update-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
-        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySqlPhysical", "Restore-MySqlPhysical", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
+        "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySqlPhysical", "Restore-MySqlPhysical", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Optimize-BackupRepository", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
         "Backup-RedisRdb", "Restore-RedisRdb", "Backup-RedisAof",
@@ -74,7 +74,7 @@ public sealed class ModuleManifestTests : IDisposable
             new Dictionary<string, object?> { ["c"] = cmd }).AssertNoErrors().Output.Cast<string>().Order());
         Assert.Equal("Compression,CompressionLevel,Key,KeyFile,LockTimeoutSec,Name!,Path!,Repository,StorageCredential,Tag,Type", Surface("Backup-Cell"));
         Assert.Equal("At,Destination,Force,Id!,Key,KeyFile,LockTimeoutSec,Name!,Plan!,Repository,RestoreHook,RestoreHookTimeoutSec,Site,SkipSafetyBackup,Source,StorageCredential", Surface("Restore-Cell"));
-        Assert.Equal("ConnectionString,Credential,Id!,Key,KeyFile,Port,Repository,RestoreTest,Server,StorageCredential,StoredOnly,ToolPath", Surface("Test-BackupIntegrity"));
+        Assert.Equal("ConnectionString,Credential,Id,Key,KeyFile,Port,ReadData,ReadDataSubset,Repository,RestoreTest,Server,StorageCredential,StoredOnly,ToolPath", Surface("Test-BackupIntegrity"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeGlobals,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Schema,SchemaOnly,Server,StorageCredential,Table,ToolPath", Surface("Backup-Postgres"));
         Assert.Equal("AllDatabases!,Cell,Compression,CompressionLevel,ConnectionString,Credential,Database!,IncludeSystemDatabases,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySql"));
         Assert.Equal("At,ConnectionString,Credential,Database!,Force,Id!,Jobs,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,SkipSafetyBackup,StorageCredential,TargetDatabase,ToolPath", Surface("Restore-Postgres"));
@@ -87,6 +87,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("From!,LockTimeoutSec,Repository,StorageCredential,To!", Surface("Update-BackupKey"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository,StorageCredential", Surface("Remove-Backup"));
+        Assert.Equal("Key,KeyFile,LockTimeoutSec,RepackThreshold,Repository,StorageCredential", Surface("Optimize-BackupRepository"));
         Assert.Equal("Cell,KeyRotationPeriod,MaxAge,MaxVerifyAge,MinSizeRatio,Repository,RequiredTarget,StorageCredential", Surface("Get-BackupStatus"));
         Assert.Equal("InputObject!,MaxAge,Path!,Repository,StorageCredential", Surface("Export-BackupMetrics"));
         Assert.Equal("Cell,Failed,Id,Last,Operation,Repository,Since,StorageCredential,Until", Surface("Get-BackupAudit"));

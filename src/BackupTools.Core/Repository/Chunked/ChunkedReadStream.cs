@@ -102,26 +102,7 @@ internal sealed class ChunkedReadStream : Stream
         }
         if (blob.Length != location.Length)
             throw new BackupIntegrityException("PackTruncated", $"{_objectKey}: pack {pack.Key} ends before chunk {number} (offset {location.Offset}, {location.Length} bytes): the pack was truncated.");
-        var raw = new byte[location.RawLength];
-        try
-        {
-            using var decrypt = new SegmentedDecryptStream(new MemoryStream(blob), PackKey(pack));
-            using var decompress = CompressionCodec.Decompress(decrypt, Enum.Parse<CompressionAlgorithm>(pack.Compression, ignoreCase: true));
-            var got = SegmentFormat.ReadFully(decompress, raw);
-            if (got != raw.Length || decompress.ReadByte() >= 0)
-                throw new BackupIntegrityException("ChunkLengthMismatch", $"{_objectKey}: chunk {number} in pack {pack.Key} does not have the {raw.Length} bytes the index says.");
-        }
-        catch (BackupIntegrityException e) when (!e.Message.Contains(pack.Key, StringComparison.Ordinal))
-        {
-            throw new BackupIntegrityException(e.ErrorId, $"{_objectKey}: chunk {number} in pack {pack.Key}: {e.Message}", e.RecommendedAction, e);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ZstdSharp.ZstdException)
-        {
-            throw new BackupIntegrityException("DecompressionFailed", $"{_objectKey}: chunk {number} in pack {pack.Key} could not be decompressed: {e.Message}", inner: e);
-        }
-        if (_hasher.IdOf(raw) != id)
-            throw new BackupIntegrityException("ChunkHashMismatch", $"{_objectKey}: chunk {number} read from pack {pack.Key} does not match its id (the index points at other data).");
-        return raw;
+        return PackBlob.Decode(blob, PackKey(pack), pack.Compression, location.RawLength, id, _hasher, $"{_objectKey}: chunk {number} in pack {pack.Key}");
     }
 
     private byte[] PackKey(PackRef pack)
