@@ -279,6 +279,10 @@ class Repository:
         if self.secret is None:
             raise ReaderError("no given key wraps the chunk secret (it is wrapped under " + ", ".join(s["keyId"] for s in chunking["secrets"]) + ")")
         self.chunker = Chunker(self.secret, chunking["minSize"], chunking["averageSize"], chunking["maxSize"])
+        first = chunking.get("firstChunk")  # absent: an object's first chunk has the same limits as the others
+        self.first_chunker = Chunker(self.secret, first["minSize"], first["averageSize"], first["maxSize"]) if first else self.chunker
+        if chunking.get("chunkId", "hmac-sha256") != "hmac-sha256":
+            raise ReaderError(f"chunk id scheme {chunking['chunkId']!r} is not known to this reader")
         self.locations, self.packs, self.index_files = {}, {}, 0
         self._pack_keys = {}
 
@@ -399,7 +403,7 @@ class Repository:
         for n, chunk_id in enumerate(ids):
             piece = self.read_chunk(chunk_id)
             if check_cuts:
-                cut = self.chunker.cut(piece)
+                cut = (self.first_chunker if n == 0 else self.chunker).cut(piece)
                 if not (cut == len(piece) or (n == len(ids) - 1 and cut is None)):
                     raise ReaderError(f"{obj['key']}: chunk {n} ends at {len(piece)}, the chunker cuts at {cut}")
             yield piece

@@ -223,4 +223,47 @@ public sealed class ChunkedRepositoryTests : IDisposable
         Assert.Empty(Directory.Exists(Path.Combine(Root, "index")) ? Directory.EnumerateFiles(Path.Combine(Root, "index")) : []);
         Assert.Empty(repository.ListManifests());
     }
+
+    /// <summary>A folder store whose first manifest write runs <paramref name="meanwhile"/> (another writer) and then fails.</summary>
+    private sealed class ManifestFailsAfter(LocalBackupStore inner, Action meanwhile) : IBackupStore
+    {
+        private bool _failed;
+        public string Location => inner.Location;
+        public PendingObject OpenWrite(string key, CancellationToken cancel = default) => inner.OpenWrite(key, cancel);
+        public Stream OpenRead(string key, CancellationToken cancel = default) => inner.OpenRead(key, cancel);
+        public bool Exists(string key, CancellationToken cancel = default) => inner.Exists(key, cancel);
+        public long? SizeOf(string key, CancellationToken cancel = default) => inner.SizeOf(key, cancel);
+        public IEnumerable<string> List(string prefix, CancellationToken cancel = default) => inner.List(prefix, cancel);
+        public void Delete(string key, CancellationToken cancel = default) => inner.Delete(key, cancel);
+        public bool TryCreateExclusive(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default) => inner.TryCreateExclusive(key, content, cancel);
+        public void Dispose() => inner.Dispose();
+
+        public void Replace(string key, ReadOnlySpan<byte> content, CancellationToken cancel = default)
+        {
+            if (!_failed && key.EndsWith("manifest.json", StringComparison.Ordinal))
+            {
+                _failed = true;
+                meanwhile();
+                throw new IOException("manifest write failed (test)");
+            }
+            inner.Replace(key, content, cancel);
+        }
+    }
+
+    [Fact]
+    public void A_backup_failing_after_its_index_file_keeps_its_packs_for_a_concurrent_writer_that_reused_them()
+    {
+        Init().Dispose();
+        var data = Data(20 * 1024 * 1024, 11);
+        BackupManifest? concurrent = null;
+        // The second writer starts while the first one's index file exists and its manifest is being written, so it
+        // deduplicates every chunk against the first one's packs.
+        using (var failing = BackupRepository.Open(new ManifestFailsAfter(new LocalBackupStore(Root), () => concurrent = Write(Open(), data))))
+            Assert.Throws<IOException>(() => Write(failing, data));
+
+        Assert.NotNull(concurrent);
+        Assert.Equal(0, concurrent!.Objects[BackupManifest.DataRole].StoredBytes);
+        using var repository = Open();
+        Assert.Equal(data, Read(repository, concurrent.Id));
+    }
 }

@@ -8,8 +8,9 @@ namespace BackupTools.Core.Repository.Chunked;
 /// The chunk side of one backup in a format-2 repository. A chunk already in the index (or already written by this
 /// backup) is only referenced: it is neither compressed, encrypted nor uploaded again. New chunks go into packs of
 /// about the repository's pack size; <see cref="Seal"/> closes the last pack and writes this backup's index file,
-/// which must happen before the manifest. <see cref="Discard"/> removes every pack and index file this backup wrote
-/// (under the exclusive writer lock nothing else can reference them yet).
+/// which must happen before the manifest. <see cref="Discard"/> removes the packs this backup wrote while no index file
+/// names them yet; once its index file is (or may be) written, another writer under the shared lease may already
+/// deduplicate against those packs, so they are left to prune, which frees what no manifest references.
 /// </summary>
 internal sealed class ChunkStoreWriter : IDisposable
 {
@@ -27,6 +28,7 @@ internal sealed class ChunkStoreWriter : IDisposable
     private readonly List<IndexedPack> _packs = new();
     private readonly List<string> _writtenKeys = new();
     private PackWriter? _pack;
+    private bool _indexMayExist;
 
     public ChunkStoreWriter(BackupRepository repository, BackupKeyRing keys, CompressionSettings compression, CancellationToken cancel = default)
     {
@@ -94,14 +96,20 @@ internal sealed class ChunkStoreWriter : IDisposable
         if (_packs.Count == 0) return;
         // Not added to the shared in-memory index here: the next backup's Refresh reads the file, so a backup discarded
         // after this point (its manifest failed) leaves no entry pointing at its deleted packs.
+        _indexMayExist = true; // set before the write: a write that fails after storing the file must not let Discard delete its packs
         _writtenKeys.Add(IndexFile.Write(_store, _kek, _segmentSize, new IndexBody { Packs = _packs }, cancel));
     }
 
-    /// <summary>Removes what this backup stored (index file first, so no index ever names a pack that is gone).</summary>
+    /// <summary>Removes the packs this backup stored, unless its index file may exist: then they stay for prune.</summary>
     public void Discard()
     {
         _pack?.Dispose();
         _pack = null;
+        if (_indexMayExist)
+        {
+            _writtenKeys.Clear();
+            return;
+        }
         foreach (var key in Enumerable.Reverse(_writtenKeys))
         {
             try { _store.Delete(key); } catch (Exception e) when (e is IOException or Errors.BackupToolsException) { /* left for prune */ }

@@ -136,6 +136,7 @@ public sealed class RepositoryPruner(BackupRepository repository, IOperationObse
                 Chunks = finished.Entries.Select(e => new IndexedChunk { Id = e.Id.ToString(), Offset = e.Offset, Length = e.Length, RawLength = e.RawLength }).ToList(),
             });
         }
+        using var compressor = new ChunkCompressor(compression); // one zstd context for every copied chunk
         try
         {
             foreach (var group in copies.GroupBy(c => c.From.Id))
@@ -153,7 +154,7 @@ public sealed class RepositoryPruner(BackupRepository repository, IOperationObse
                             throw new BackupIntegrityException("PackTruncated", $"{where}: the pack ends before the chunk (offset {copy.Entry.Offset}, {copy.Entry.Length} bytes). Nothing was deleted.");
                         var raw = PackBlob.Decode(blob, dataKey, from.Compression, copy.Entry.RawLength, copy.Id, hasher, where);
                         pack ??= new PackWriter(repository.Store, keys.Current, compression, repository.Config.Defaults.SegmentSize);
-                        pack.Add(copy.Id, raw);
+                        pack.Add(copy.Id, raw, compressor);
                         if (pack.Size >= packSize) Close();
                     }
                 }
