@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using BackupTools.Tests.Infrastructure;
 using Npgsql;
@@ -125,6 +126,146 @@ public sealed class TablespaceRestoreTests : IDisposable
         var checks = Run("Test-BackupIntegrity -Id $id -Repository $repo -KeyFile $key", ("id", backup.Id)).AssertNoErrors().Single<IntegrityResult>();
         Assert.True(checks.Passed, string.Join("; ", checks.Checks.Select(c => $"{c.Name}: {c.Detail}")));
         Assert.Contains(checks.Checks, c => c.Name == "data:basebackup" && c.Passed);
+    }
+
+    private string NewFolder(string name)
+    {
+        var path = _temp.Sub($"restores/{name}-{_restored.Count}");
+        return path;
+    }
+
+    private PsResult Restore(string dir, int port, DateTimeOffset? at, Hashtable? map, string extra = "-KeepRunning")
+    {
+        _restored.Add(dir);
+        return Run("Restore-PostgresCluster -Cell ts -DataDirectory $dir -Port $p -Repository $repo -KeyFile $key -Confirm:$false " + extra
+            + (at is null ? "" : " -At $at") + (map is null ? "" : " -TablespaceMap $map"), ("dir", dir), ("p", port), ("at", at), ("map", map));
+    }
+
+    [Fact]
+    public void A_side_restore_needs_a_map_while_the_original_locations_are_in_use_and_recovers_to_a_moment_and_to_the_latest()
+    {
+        Commit(1, 20);
+        BaseBackup();
+        Commit(21, 40);
+        Thread.Sleep(300);
+        var between = DateTimeOffset.UtcNow;
+        Thread.Sleep(300);
+        Commit(41, 60);
+        Exec("delete from archive where id > 4000"); // after the moment: the cold tablespace changes too
+        PushWal();
+
+        var dir = NewFolder("data");
+        var refused = Restore(dir, ArchivingCluster.FreePort(), between, null);
+        var error = refused.AssertError("RestoreTablespaceNotEmpty");
+        Assert.Contains("-TablespaceMap", error.Exception.Message);
+        Assert.Contains(_hot, error.Exception.Message + _cold);
+        Assert.False(Directory.Exists(dir), "nothing was built");
+
+        // -WhatIf: what ShouldProcess is asked lists the tablespaces and where they would go.
+        string? said = null;
+        var keys = BackupTools.Core.Keys.BackupKeyRing.Load(new BackupTools.Core.Keys.KeySources([_temp.Sub("main.key")], [], false));
+        var whatIf = new BackupTools.Core.Engines.PostgresPitr.PgPitrRestoreRequest(new BackupTools.Core.Repository.RepositoryReference(_temp.Sub("repo")), "ts", null, null, dir, 5999,
+            false, null, null, keys, (_, action) => { said = action; return false; }, TablespaceMap: new Dictionary<string, string> { ["hot"] = "/srv/hot-new", ["cold"] = "/srv/cold-new" });
+        Assert.Null(new BackupTools.Core.Engines.PostgresPitr.PgPitrRestoreOperation(BackupTools.Core.Operations.NullObserver.Instance).Run(whatIf, CancellationToken.None));
+        Assert.Contains("tablespaces: ", said);
+        Assert.Contains("→ /srv/hot-new", said);
+        Assert.Contains("→ /srv/cold-new", said);
+        Assert.False(Directory.Exists(dir));
+
+        var hot = NewFolder("hot");
+        var cold = NewFolder("cold");
+        var port = ArchivingCluster.FreePort();
+        Restore(dir, port, between, new Hashtable { ["hot"] = hot, ["cold"] = cold }).AssertNoErrors();
+        Assert.Equal(40, Count(port, "select count(*) from orders"));
+        Assert.Equal(5000, Count(port, "select count(*) from archive"));
+        Assert.Equal(hot, Location(port, "hot"));
+        Assert.Equal(cold, Location(port, "cold"));
+        Assert.NotEmpty(Directory.GetFiles(cold, "*", SearchOption.AllDirectories)); // the table's files are in the mapped folder
+        ArchivingCluster.StopServer(dir);
+
+        // By oid works too, and to the end of the archive.
+        var oids = Tablespaces(Run("Get-Backup -Repository $repo -Cell ts").Objects<BackupRecord>().Single(b => b.Engine == "postgres-base").Id);
+        var latestDir = NewFolder("latest");
+        var latestPort = ArchivingCluster.FreePort();
+        Restore(latestDir, latestPort, null, new Hashtable { [oids.Single(t => t.Name == "hot").Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)] = NewFolder("hot2"), ["cold"] = NewFolder("cold2") })
+            .AssertNoErrors();
+        Assert.Equal(60, Count(latestPort, "select count(*) from orders"));
+        Assert.Equal(4000, Count(latestPort, "select count(*) from archive"));
+        Assert.Equal(60L, Convert.ToInt64(_cluster.Scalar("select count(*) from orders"))); // the source never stopped
+
+        Restore(NewFolder("typo"), 5999, null, new Hashtable { ["hto"] = NewFolder("x") }).AssertError("TablespaceMapUnknown");
+    }
+
+    [Fact]
+    public void In_place_the_tablespaces_are_staged_proven_and_swapped_in_with_the_old_ones_kept_for_the_old_data_directory()
+    {
+        Commit(1, 20);
+        BaseBackup();
+        Commit(21, 40);
+        Thread.Sleep(300);
+        var beforeTheMistake = DateTimeOffset.UtcNow;
+        Thread.Sleep(300);
+        Exec("drop table archive"); // the mistake: its tablespace's files are gone
+        PushWal();
+        ArchivingCluster.StopServer(_cluster.DataDir);
+
+        var result = Run("Restore-PostgresCluster -Cell ts -At $at -DataDirectory $dir -InPlace -Port $p -Repository $repo -KeyFile $key -Confirm:$false",
+            ("dir", _cluster.DataDir), ("p", ArchivingCluster.FreePort()), ("at", beforeTheMistake)).AssertNoErrors().Single<PgPitrRestoreResult>();
+        var stamp = result.PreviousDataDirectory![_cluster.DataDir.Length..];
+        Assert.True(Directory.Exists(_hot + stamp) && Directory.Exists(_cold + stamp), "the replaced tablespaces are kept beside their locations");
+        Assert.False(Directory.Exists(_hot + ".bt-staging"));
+        foreach (var link in Directory.GetFileSystemEntries(Path.Combine(result.PreviousDataDirectory!, "pg_tblspc")))
+            Assert.EndsWith(stamp, new FileInfo(link).LinkTarget!); // the kept cluster points at its own tablespaces
+        foreach (var link in Directory.GetFileSystemEntries(Path.Combine(_cluster.DataDir, "pg_tblspc")))
+            Assert.DoesNotContain(".bt-", new FileInfo(link).LinkTarget!); // the restored one at the original locations
+
+        _cluster.StartOnAFreePort();
+        Assert.Equal(40L, Convert.ToInt64(_cluster.Scalar("select count(*) from orders")));
+        Assert.Equal(5000L, Convert.ToInt64(_cluster.Scalar("select count(*) from archive")));
+        Assert.Equal(_hot, Convert.ToString(_cluster.Scalar("select pg_tablespace_location(oid) from pg_tablespace where spcname = 'hot'")));
+    }
+
+    [Fact]
+    public void A_damaged_base_backup_with_tablespaces_is_caught_before_anything_is_swapped_and_the_stopped_cluster_is_untouched()
+    {
+        Commit(1, 20);
+        var backup = BaseBackup();
+        PushWal();
+        ArchivingCluster.StopServer(_cluster.DataDir);
+        // The tablespaces' archives stream first, so an early byte of the data object is one of theirs.
+        var data = Path.Combine(_temp.Sub("repo"), "backups", backup.Id, "data");
+        var bytes = File.ReadAllBytes(data);
+        bytes[Math.Min(4096, bytes.Length / 8)] ^= 0x20;
+        File.WriteAllBytes(data, bytes);
+        var before = Snapshot();
+
+        var result = Run("Restore-PostgresCluster -Cell ts -DataDirectory $dir -InPlace -Port $p -Repository $repo -KeyFile $key -Confirm:$false",
+            ("dir", _cluster.DataDir), ("p", ArchivingCluster.FreePort()));
+        Assert.Single(result.Errors);
+        Assert.Equal(before, Snapshot());
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Sub("spaces"), "*.bt-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Sub("cluster"), "*.bt-*"));
+        _cluster.StartOnAFreePort();
+        Assert.Equal(20L, Convert.ToInt64(_cluster.Scalar("select count(*) from orders")));
+    }
+
+    /// <summary>Every file of the cluster and its tablespaces with its size and time: what "untouched" means.</summary>
+    private string Snapshot() => string.Join("\n", new[] { _cluster.DataDir, _hot, _cold }
+        .SelectMany(root => Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        .Select(f => $"{f} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f).Ticks}"));
+
+    [Fact]
+    public void A_restore_test_recovers_a_base_backup_with_tablespaces_beside_its_throwaway_data_directory()
+    {
+        Commit(1, 20);
+        var backup = BaseBackup();
+        Commit(21, 30);
+        PushWal();
+        var result = Run("Test-BackupIntegrity -Id $id -RestoreTest -Repository $repo -KeyFile $key", ("id", backup.Id)).AssertNoErrors().Single<IntegrityResult>();
+        var check = result.Checks.Single(c => c.Name == "restore-test");
+        Assert.True(check.Passed, check.Detail);
+        Assert.Equal(30L, Convert.ToInt64(_cluster.Scalar("select count(*) from orders"))); // the live tablespaces were never in the way
+        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "bt-pg-restoretest-*"), d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-5));
     }
 
     public void Dispose()
