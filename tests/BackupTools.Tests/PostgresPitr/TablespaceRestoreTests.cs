@@ -268,6 +268,49 @@ public sealed class TablespaceRestoreTests : IDisposable
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "bt-pg-restoretest-*"), d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-5));
     }
 
+    [Fact]
+    public void A_base_backup_from_a_standby_with_tablespaces_restores_with_them()
+    {
+        Commit(1, 20);
+        // A standby on this host: its tablespaces need their own folders (pg_basebackup -T).
+        var standby = _temp.Sub("cluster/standby");
+        Directory.CreateDirectory(standby, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        ArchivingCluster.Chown(standby);
+        var (standbyHot, standbyCold) = (TablespaceFolder("spaces/standby-hot"), TablespaceFolder("spaces/standby-cold"));
+        var pgpass = _temp.Sub("cluster/pgpass");
+        File.WriteAllText(pgpass, $"*:*:*:*:{ArchivingCluster.Password}\n");
+        File.SetUnixFileMode(pgpass, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        ArchivingCluster.Chown(pgpass);
+        ArchivingCluster.AsPostgres("env", $"PGPASSFILE={pgpass}", Path.Combine(ArchivingCluster.Bin, "pg_basebackup"), "-h", "127.0.0.1", "-p", _cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", "postgres", "-D", standby, "-R", "-X", "stream", "-c", "fast", "-T", $"{_hot}={standbyHot}", "-T", $"{_cold}={standbyCold}");
+        var standbyPort = ArchivingCluster.FreePort();
+        File.AppendAllText(Path.Combine(standby, "postgresql.auto.conf"), $"\nport = {standbyPort}\nunix_socket_directories = '{standby}'\n");
+        var log = _temp.Sub("cluster/standby.log");
+        File.WriteAllText(log, "");
+        ArchivingCluster.Chown(log);
+        _restored.Add(standby); // stopped on Dispose
+        ArchivingCluster.AsPostgres(Path.Combine(ArchivingCluster.Bin, "pg_ctl"), "-D", standby, "-w", "-l", log, "start");
+        Commit(21, 30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Count(standbyPort, "select count(*) from orders") < 30)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the standby did not catch up");
+            Thread.Sleep(100);
+        }
+
+        var backup = Run("Backup-PostgresBase -Server 127.0.0.1 -Port $p -Credential $cred -Cell ts -Repository $repo -KeyFile $key", ("p", standbyPort)).AssertNoErrors().Single<BackupRecord>();
+        Assert.Equal("true", backup.EngineInfo["fromStandby"]?.ToString(), ignoreCase: true);
+        Assert.Equal([standbyCold, standbyHot], Tablespaces(backup.Id).Select(t => t.Location).Order(StringComparer.Ordinal)); // the standby's own locations
+        Commit(31, 40);
+        PushWal();
+
+        var dir = NewFolder("data");
+        var port = ArchivingCluster.FreePort();
+        Restore(dir, port, null, new Hashtable { ["hot"] = NewFolder("hot"), ["cold"] = NewFolder("cold") }).AssertNoErrors();
+        Assert.Equal(40, Count(port, "select count(*) from orders"));
+        Assert.Equal(5000, Count(port, "select count(*) from archive"));
+    }
+
     public void Dispose()
     {
         foreach (var dir in _restored) ArchivingCluster.StopServer(dir);
