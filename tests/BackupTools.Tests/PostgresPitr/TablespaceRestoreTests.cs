@@ -311,6 +311,30 @@ public sealed class TablespaceRestoreTests : IDisposable
         Assert.Equal(5000, Count(port, "select count(*) from archive"));
     }
 
+    [Fact]
+    public void A_tablespace_created_after_the_base_backup_is_not_replayed_into_its_live_folder()
+    {
+        Commit(1, 20);
+        BaseBackup();
+        var late = TablespaceFolder("spaces/late");
+        Exec($"create tablespace late location '{late}'");
+        Exec("create table notes(id int) tablespace late");
+        Exec("insert into notes select generate_series(1, 100)");
+        Exec("checkpoint");
+        PushWal();
+        var before = Directory.GetFiles(late, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(before);
+
+        // PostgreSQL's replay of CREATE TABLESPACE empties <late>/PG_15_… — the live cluster's folder on this host.
+        var dir = NewFolder("data");
+        var result = Restore(dir, ArchivingCluster.FreePort(), null, new Hashtable { ["hot"] = NewFolder("hot"), ["cold"] = NewFolder("cold") });
+        Assert.Contains(late, result.AssertError("WalCreatesTablespaceInUse").Exception.Message);
+        Assert.Equal(before, Directory.GetFiles(late, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList());
+        Assert.False(Directory.Exists(dir));
+        Exec("checkpoint");
+        Assert.Equal(100L, Convert.ToInt64(_cluster.Scalar("select count(*) from notes")));
+    }
+
     public void Dispose()
     {
         foreach (var dir in _restored) ArchivingCluster.StopServer(dir);

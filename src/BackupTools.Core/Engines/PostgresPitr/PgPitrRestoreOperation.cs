@@ -72,6 +72,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             tablespaces.Create();
             UnpackBase(repository, baseBackup, request, dataDir, tablespaces, cancel);
             StageWal(repository, archive, wal.Files, request, walDir, cancel);
+            WalTablespaceScan.RefuseReplayIntoUsedFolders(tools, walDir, baseBackup.Id, cancel);
             server.GiveToOwner(walDir, [.. spaces.Select(p => p.Build)], cancel);
             server.Verify(cancel);
             RemoveSocketLocks(dataDir); // after pg_verifybackup: its manifest lists them
