@@ -18,14 +18,19 @@ internal sealed class PgArchiveMerger(Stream output)
     /// <summary>Whether any byte went to the output (a failed capture that wrote nothing may simply be retried).</summary>
     public bool Started { get; private set; }
 
-    /// <summary>Copies one archive's entries (under <paramref name="folder"/> when given); returns the bytes of its regular files.</summary>
-    public long Append(Stream archive, string name, string? folder)
+    /// <summary>
+    /// Copies one archive's entries (under <paramref name="folder"/> when given); returns the bytes of its regular files,
+    /// or null for a stream that ended before its first byte (a FIFO pg_basebackup never wrote).
+    /// </summary>
+    public long? Append(Stream archive, string name, string? folder)
     {
         var header = new byte[Block];
         long fileBytes = 0;
-        while (true)
+        for (var first = true; ; first = false)
         {
-            if (!ReadBlock(archive, header))
+            var read = ReadBlock(archive, header);
+            if (read == 0 && first) return null;
+            if (read < Block)
                 throw Damaged(name, "it ended without its end-of-archive marker (pg_basebackup stopped while writing it)");
             if (header.All(b => b == 0))
             {
@@ -101,16 +106,17 @@ internal sealed class PgArchiveMerger(Stream output)
         }
     }
 
-    private static bool ReadBlock(Stream archive, byte[] block)
+    /// <summary>Reads a whole block unless the stream ends first; returns the bytes read.</summary>
+    private static int ReadBlock(Stream archive, byte[] block)
     {
         var read = 0;
         while (read < block.Length)
         {
             var n = archive.Read(block, read, block.Length - read);
-            if (n == 0) return false;
+            if (n == 0) break;
             read += n;
         }
-        return true;
+        return read;
     }
 
     private static string Field(byte[] header, int at, int length)

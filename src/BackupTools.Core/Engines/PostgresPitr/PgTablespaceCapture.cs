@@ -118,10 +118,13 @@ internal sealed class PgTablespaceCapture(string pgBasebackup, IReadOnlyList<str
         try
         {
             using var fifo = new FileStream(Path.Combine(folder, archive.Name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-            var first = new byte[1];
-            if (fifo.Read(first) == 0) return; // released by us: pg_basebackup never wrote it
-            archive.Received = true;
-            lock (merger) archive.Bytes = merger.Append(new PrefixedStream(first, fifo), archive.Name, archive.Tablespace?.ArchiveFolder);
+            lock (merger)
+            {
+                // Null: released by us, pg_basebackup never wrote it.
+                if (merger.Append(fifo, archive.Name, archive.Tablespace?.ArchiveFolder) is not { } bytes) return;
+                archive.Bytes = bytes;
+                archive.Received = true;
+            }
         }
         catch (Exception e) { fail(e); } // reported after pg_basebackup ended; a faulted task would not be
     }
@@ -152,30 +155,4 @@ internal sealed class PgTablespaceCapture(string pgBasebackup, IReadOnlyList<str
     }
 
     private static string Tail(string text) => text.Length <= 1500 ? text : "…" + text[^1500..];
-
-    /// <summary>The byte read to tell a written FIFO from a released one, put back in front of the rest.</summary>
-    private sealed class PrefixedStream(byte[] head, Stream rest) : Stream
-    {
-        private int _at;
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_at < head.Length && count > 0)
-            {
-                var n = Math.Min(count, head.Length - _at);
-                Array.Copy(head, _at, buffer, offset, n);
-                _at += n;
-                return n;
-            }
-            return rest.Read(buffer, offset, count);
-        }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
