@@ -48,6 +48,10 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
     [Parameter]
     public SwitchParameter InPlace { get; set; }
 
+    /// <summary>Tablespaces to restore elsewhere than their original location: @{ name_or_oid = '/folder' } (like pg_basebackup --tablespace-mapping).</summary>
+    [Parameter]
+    public System.Collections.Hashtable? TablespaceMap { get; set; }
+
     /// <summary>When BackupTools runs as root: the OS user that owns the files and runs the server (default postgres).</summary>
     [Parameter]
     public string? OsUser { get; set; }
@@ -67,7 +71,8 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
         try
         {
             var request = new PgPitrRestoreRequest(ReferenceTo(Repository), Cell, At?.ToUniversalTime(), BaseBackupId, ResolvePath(DataDirectory), Port, KeepRunning,
-                OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true, InPlace, Lsn, Xid, RestorePoint);
+                OsUser, ToolPath is null ? null : ResolvePath(ToolPath), LoadKeys(), (_, _) => true, InPlace, Lsn, Xid, RestorePoint,
+                TablespaceMap?.Cast<System.Collections.DictionaryEntry>().ToDictionary(e => e.Key.ToString() ?? "", e => MapFolder(e.Value)));
             var result = RunCore((observer, shouldProcess, cancel) => new PgPitrRestoreOperation(observer).Run(request with { ShouldProcess = shouldProcess }, cancel));
             if (result != null) WriteObject(result);
         }
@@ -76,4 +81,7 @@ public sealed class RestorePostgresClusterCommand : KeyedCmdlet, IStorageCredent
             WriteFailure(e, Cell);
         }
     }
+
+    /// <summary>A -TablespaceMap folder resolved like every path parameter; an empty one stays empty (and is refused by name).</summary>
+    private string MapFolder(object? value) => value?.ToString() is { Length: > 0 } folder ? ResolvePath(folder) : "";
 }

@@ -81,6 +81,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Cell,Compression,ConnectionString,Credential,IntervalSec,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,Spool!,StartFile,StorageCredential,ToolPath,Watch", Surface("Push-MySqlBinlog"));
         Assert.Equal("Cell,Compression,CompressionLevel,ConnectionString,Credential,Key,KeyFile,LockTimeoutSec,Port,Repository,Server,StorageCredential,ToolPath", Surface("Backup-MySqlPhysical"));
         Assert.Equal("At,BinlogCell,Cell!,ConnectionString,Credential,DataDirectory!,Gtid,Id!,KeepPreviousDataDirectory,Key,KeyFile,Port,Repository,Server,StartCommand,StorageCredential,ToolPath", Surface("Restore-MySqlPhysical"));
+        Assert.Equal("At,BaseBackupId,Cell!,DataDirectory!,InPlace,KeepRunning,Key,KeyFile,Lsn,OsUser,Port!,Repository,RestorePoint,StorageCredential,TablespaceMap,ToolPath,Xid", Surface("Restore-PostgresCluster"));
         Assert.Equal("Cell,Id,IncludeSafety,KeyRotationPeriod,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Format,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));

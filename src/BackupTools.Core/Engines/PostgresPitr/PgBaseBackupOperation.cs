@@ -14,7 +14,9 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 /// A physical base backup of a whole cluster: pg_basebackup's tar stream (with the WAL it needs, -X fetch, so the
 /// backup alone restores to its end point; and PostgreSQL's own backup_manifest inside) piped straight through
 /// compress → encrypt → hash into the repository — no copy on local disk. The manifest records what a
-/// point-in-time restore needs: start/stop LSN, timeline, system identifier, WAL segment size, server version.
+/// point-in-time restore needs: start/stop LSN, timeline, system identifier, WAL segment size, server version, and
+/// the tablespaces outside the data directory (oid, name, location, bytes), whose files travel in the same tar under
+/// pg_tblspc/&lt;oid&gt;/ (<see cref="PgTablespaceCapture"/>).
 /// </summary>
 public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
 {
@@ -36,21 +38,47 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
         return Template.Locked(opened, $"Backup-PostgresBase {request.Target.Host}:{request.Target.Port}", request.LockTimeout, cancel, repository =>
         {
             using var environment = new PgEnvironment(request.Target);
-            var backup = new StreamBackup(cell, request.Target.ToString(), EngineName, request.Compression, request.Keys, request.Tags, Activity, $"{request.Target}: base backup");
-            ExternalTool.Result? result = null;
-            // -c fast: a backup taken by a tool should not wait for the next scheduled checkpoint; -v prints the LSNs.
-            return Template.Write(repository, backup, data => result = ExternalTool.Run(Path.Combine(tools.BinDir, "pg_basebackup"),
-                ["-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "--no-password"], environment.For("postgres"), data, null, cancel), () =>
+            var tablespaces = Tablespaces(request.Target);
+            for (var attempt = 1; ; attempt++)
             {
-                var (start, timeline, stop) = WalRange(result!.Stderr);
-                facts["startLsn"] = WalFileName.FormatLsn(start);
-                facts["stopLsn"] = WalFileName.FormatLsn(stop);
-                facts["timeline"] = timeline;
-                facts["format"] = "pg_basebackup-tar";
-                facts["pgBasebackupMajor"] = tools.Major;
-                return facts;
-            }, cancel);
+                try
+                {
+                    return Write(repository, request, cell, facts, tools, environment, tablespaces, cancel);
+                }
+                catch (BackupToolsException e) when (e.ErrorId == PgTablespaceCapture.RaceLostErrorId && attempt < 3)
+                {
+                    observer.Verbose($"{e.Message} Attempt {attempt + 1} of 3.");
+                }
+            }
         });
+    }
+
+    private BackupRecord Write(BackupRepository repository, PgBaseBackupRequest request, string cell, JsonObject facts, PgTools tools, PgEnvironment environment,
+        IReadOnlyList<PgTablespace> tablespaces, CancellationToken cancel)
+    {
+        var backup = new StreamBackup(cell, request.Target.ToString(), EngineName, request.Compression, request.Keys, request.Tags, Activity, $"{request.Target}: base backup");
+        var pgBasebackup = Path.Combine(tools.BinDir, "pg_basebackup");
+        // -c fast: a backup taken by a tool should not wait for the next scheduled checkpoint; -v prints the LSNs.
+        string[] arguments = ["-Ft", "-X", "fetch", "-c", "fast", "-v", "--no-password"];
+        ExternalTool.Result? result = null;
+        IReadOnlyList<PgTablespace> captured = [];
+        return Template.Write(repository, backup, data =>
+        {
+            // Without tablespaces pg_basebackup streams its one archive (backup_manifest inside) to stdout: the fastest path.
+            if (tablespaces.Count == 0) result = ExternalTool.Run(pgBasebackup, ["-D", "-", .. arguments], environment.For("postgres"), data, null, cancel);
+            else (result, captured) = new PgTablespaceCapture(pgBasebackup, arguments, environment.For("postgres"), tablespaces).Run(data, cancel);
+        }, () =>
+        {
+            var (start, timeline, stop) = WalRange(result!.Stderr);
+            var recorded = (JsonObject)facts.DeepClone();
+            recorded["startLsn"] = WalFileName.FormatLsn(start);
+            recorded["stopLsn"] = WalFileName.FormatLsn(stop);
+            recorded["timeline"] = timeline;
+            recorded["format"] = "pg_basebackup-tar";
+            recorded["pgBasebackupMajor"] = tools.Major;
+            if (captured.Count > 0) recorded[PgTablespace.InfoKey] = new JsonArray(captured.Select(t => (JsonNode)t.ToJson()).ToArray());
+            return recorded;
+        }, cancel);
     }
 
     /// <summary>postgres-&lt;host&gt;-&lt;port&gt;: one cluster, one cell, shared by its base backups and its WAL.</summary>
@@ -62,14 +90,9 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
         try
         {
             using var connection = PostgresInspector.Open(target, "postgres");
-            var (system, segmentSize, inRecovery, extraTablespaces) = PostgresInspector.Query(connection,
-                "select (select system_identifier::text from pg_control_system()), (select setting::bigint from pg_settings where name = 'wal_segment_size'), pg_is_in_recovery(), " +
-                "(select count(*) from pg_tablespace where spcname not in ('pg_default', 'pg_global'))",
-                r => (r.GetString(0), r.GetInt64(1), r.GetBoolean(2), r.GetInt64(3))).Single();
-            if (extraTablespaces > 0)
-                throw new BackupToolsException("PostgresTablespacesUnsupported", FailureKind.InvalidArgument,
-                    $"{target} has {extraTablespaces} tablespace(s) outside the data directory; a streamed base backup cannot carry them yet.",
-                    "Back up its databases with Backup-Postgres, or move the tablespaces into pg_default.");
+            var (system, segmentSize, inRecovery) = PostgresInspector.Query(connection,
+                "select (select system_identifier::text from pg_control_system()), (select setting::bigint from pg_settings where name = 'wal_segment_size'), pg_is_in_recovery()",
+                r => (r.GetString(0), r.GetInt64(1), r.GetBoolean(2))).Single();
             return new JsonObject
             {
                 ["systemIdentifier"] = system,
@@ -78,6 +101,22 @@ public sealed partial class PgBaseBackupOperation(IOperationObserver observer)
                 ["serverVersion"] = connection.PostgreSqlVersion.ToString(),
                 ["serverMajor"] = PostgresInspector.ServerMajor(connection),
             };
+        }
+        catch (NpgsqlException e)
+        {
+            throw PostgresErrors.Map(e, target, "postgres");
+        }
+    }
+
+    /// <summary>The tablespaces outside the data directory (pg_tablespace is readable by any role, a replication-only one too).</summary>
+    private static IReadOnlyList<PgTablespace> Tablespaces(PostgresTarget target)
+    {
+        try
+        {
+            using var connection = PostgresInspector.Open(target, "postgres");
+            return PostgresInspector.Query(connection,
+                "select oid::bigint, spcname, pg_tablespace_location(oid) from pg_tablespace where spcname not in ('pg_default', 'pg_global') order by oid",
+                r => new PgTablespace((uint)r.GetInt64(0), r.GetString(1), r.GetString(2))).ToList();
         }
         catch (NpgsqlException e)
         {

@@ -10,7 +10,8 @@ namespace BackupTools.Core.Engines.PostgresPitr;
 
 /// <summary>
 /// -RestoreTest for a base backup: Restore-PostgresCluster's own recovery — the base backup unpacked and checked with
-/// pg_verifybackup, all archived WAL of its cell staged and replayed to its end — into a throwaway data directory, on a
+/// pg_verifybackup, all archived WAL of its cell staged and replayed to its end — into a throwaway data directory (its
+/// tablespaces beside it), on a
 /// free port; the promoted server must answer a query; then it is stopped and the folder removed.
 /// </summary>
 internal sealed class PgBaseRestoreTest : IRestoreTest
@@ -29,7 +30,10 @@ internal sealed class PgBaseRestoreTest : IRestoreTest
         {
             File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             var request = new PgPitrRestoreRequest(new RepositoryReference(repository.Location), manifest.Cell, null, manifest.Id, Path.Combine(folder.FullName, "data"),
-                FreePort(), KeepRunning: false, null, target.ToolPath, keys, (_, _) => true);
+                FreePort(), KeepRunning: false, null, target.ToolPath, keys, (_, _) => true,
+                // Tablespaces into the throwaway folder too: their original locations belong to the live cluster.
+                TablespaceMap: PgTablespace.From(manifest.EngineInfo).ToDictionary(t => t.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    t => Path.Combine(folder.FullName, $"tablespace-{t.Oid}")));
             var result = new PgPitrRestoreOperation(observer).RunOn(repository, request, cancel)!;
             checks.Add(new IntegrityCheck("restore-test", true,
                 $"recovered base backup {manifest.Id} + {result.WalFiles} archived WAL file(s){(result.WalFiles > 0 ? $" ({result.FirstWal} … {result.LastWal})" : "")} " +

@@ -31,10 +31,10 @@ public sealed partial class PgLocalServer(PgTools tools, string dataDir, int por
     /// </summary>
     private string ProvingHba => dataDir.TrimEnd('/') + ".bt-hba.conf";
 
-    public void GiveToOwner(string walDir, CancellationToken cancel)
+    public void GiveToOwner(string walDir, IReadOnlyList<string> tablespaces, CancellationToken cancel)
     {
         if (osUser is null) return;
-        foreach (var dir in new[] { dataDir, walDir })
+        foreach (var dir in new[] { dataDir, walDir }.Concat(tablespaces))
             ExternalTool.Run("chown", ["-R", $"{osUser}:", dir], new Dictionary<string, string>(), null, null, cancel);
         // The server's user must be able to reach the folders (a private temp parent would stop it).
         File.WriteAllText(log, "");

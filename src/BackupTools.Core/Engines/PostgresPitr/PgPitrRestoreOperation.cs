@@ -51,26 +51,32 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
         // In place, the copy is built and proven beside the cluster; the cluster is only touched by the final renames.
         var dataDir = request.InPlace ? target + ".bt-staging" : target;
         CheckDestination(dataDir);
+        var spaces = TablespacePlacement.Plan(PgTablespace.From(baseBackup.EngineInfo), request.TablespaceMap, request.InPlace, target);
         var walDir = dataDir.TrimEnd('/') + ".bt-wal";
         var log = dataDir.TrimEnd('/') + ".bt-recovery.log";
         var range = wal.Files.Count == 0 ? "no archived WAL" : $"{wal.Files.Count} archived WAL files {wal.Files[0]} … {wal.Files[^1]}";
-        if (!request.ShouldProcess(target, (request.InPlace ? $"Replace the stopped cluster in {target} (kept as {target}.bt-previous-<time>): " : "") + $"Recover cluster '{request.Cell}' to {request.Target.Describe()}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"))
+        if (!request.ShouldProcess(target, (request.InPlace ? $"Replace the stopped cluster in {target} (kept as {target}.bt-previous-<time>): " : "") + $"Recover cluster '{request.Cell}' to {request.Target.Describe()}: base backup {baseBackup.Id} ({baseBackup.CompletedAt:u}) + {range}, on a temporary server on port {request.Port}"
+            + (spaces.Count == 0 ? "" : $"; tablespaces: {string.Join(", ", spaces.Select(p => p.Describe()))}")))
             return null;
 
         var info = baseBackup.EngineInfo!;
         var tools = PgTools.Locate(request.ToolPath, info["serverMajor"]!.GetValue<int>());
         var server = new PgLocalServer(tools, dataDir, request.Port, log, RunAs(request.OsUser));
         var created = false;
+        var tablespaces = new TablespaceBuild(spaces, dataDir);
         try
         {
             System.IO.Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             created = true;
             System.IO.Directory.CreateDirectory(walDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            UnpackBase(repository, baseBackup, request, dataDir, cancel);
+            tablespaces.Create();
+            UnpackBase(repository, baseBackup, request, dataDir, tablespaces, cancel);
             StageWal(repository, archive, wal.Files, request, walDir, cancel);
-            server.GiveToOwner(walDir, cancel);
+            WalTablespaceScan.RefuseReplayIntoUsedFolders(tools, walDir, baseBackup.Id, cancel);
+            server.GiveToOwner(walDir, [.. spaces.Select(p => p.Build)], cancel);
             server.Verify(cancel);
             RemoveSocketLocks(dataDir); // after pg_verifybackup: its manifest lists them
+            tablespaces.WriteMap(); // after pg_verifybackup too: the recovering server must link to where the tablespaces were built
             server.ConfigureRecovery(walDir, request.Target);
             observer.Progress(Activity, $"{request.Cell}: recovering on port {request.Port}", 0, null);
             var recoveredTo = server.Recover(request.Target, wal.Gap, RecoveryLimit, cancel);
@@ -81,10 +87,14 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             if (request.InPlace)
             {
                 server.RemoveRecoverySettings(); // it archives and replicates as the cluster did
-                previous = $"{target}.bt-previous-{DateTime.UtcNow:yyyyMMddTHHmmss}";
+                var stamp = $".bt-previous-{DateTime.UtcNow:yyyyMMddTHHmmss}";
+                previous = target + stamp;
+                var keptTablespaces = tablespaces.SwapIn(stamp);
                 System.IO.Directory.Move(target, previous);
                 System.IO.Directory.Move(dataDir, target);
-                observer.Warning($"{target} now holds the recovered cluster (stopped: start it with your service manager); the replaced one is kept at {previous}.");
+                TablespaceBuild.Relink(previous, keptTablespaces); // the kept cluster keeps its own tablespaces
+                observer.Warning($"{target} now holds the recovered cluster (stopped: start it with your service manager); the replaced one is kept at {previous}"
+                    + (keptTablespaces.Count == 0 ? "." : $", its tablespaces at {string.Join(", ", keptTablespaces.Values)}."));
             }
             System.IO.Directory.Delete(walDir, recursive: true);
             if (!request.KeepRunning) File.Delete(log); // a running server keeps writing to it
@@ -101,6 +111,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             server.StopQuietly();
             var kept = File.Exists(log) ? KeepLog(log) : null;
             try { System.IO.Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+            tablespaces.RemoveBuilt();
             try { if (System.IO.Directory.Exists(walDir)) System.IO.Directory.Delete(walDir, recursive: true); } catch (IOException) { }
             if (kept != null && e is BackupToolsException bte)
                 throw new BackupToolsException(bte.ErrorId, bte.Kind, $"{bte.Message.TrimEnd('.')}. The recovery log is kept at {kept}; {dataDir} was removed.", bte.RecommendedAction, e);
@@ -159,7 +170,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
     }
 
     /// <summary>Unpacks the base backup's tar into the new data directory; every path confined to it.</summary>
-    private void UnpackBase(BackupRepository repository, BackupManifest baseBackup, PgPitrRestoreRequest request, string dataDir, CancellationToken cancel)
+    private void UnpackBase(BackupRepository repository, BackupManifest baseBackup, PgPitrRestoreRequest request, string dataDir, TablespaceBuild tablespaces, CancellationToken cancel)
     {
         observer.Verbose($"Unpacking base backup {baseBackup.Id} into {dataDir}.");
         using var data = repository.OpenObject(baseBackup, BackupManifest.DataRole, request.Keys, cancel);
@@ -168,7 +179,9 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
             while (tar.GetNextEntry() is { } entry)
             {
                 cancel.ThrowIfCancellationRequested();
-                var path = Confined(dataDir, entry.Name, baseBackup.Id);
+                if (entry.EntryType == TarEntryType.SymbolicLink && tablespaces.IsLink(entry.Name)) continue; // linked to where it is restored
+                var (root, name) = tablespaces.Locate(entry.Name) ?? (dataDir, entry.Name);
+                var path = Confined(root, name, baseBackup.Id);
                 switch (entry.EntryType)
                 {
                     case TarEntryType.Directory:
@@ -180,7 +193,7 @@ public sealed partial class PgPitrRestoreOperation(IOperationObserver observer)
                         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                         break;
                     case TarEntryType.SymbolicLink:
-                        throw new BackupIntegrityException("BaseBackupHasLinks", $"Base backup {baseBackup.Id} holds a symbolic link ({entry.Name}); tablespace links are not restored by this version.");
+                        throw new BackupIntegrityException("BaseBackupHasLinks", $"Base backup {baseBackup.Id} holds a symbolic link ({entry.Name}) that is not a tablespace's it records; nothing of it was used.");
                 }
                 observer.Progress(Activity, $"unpacking {entry.Name}", data.RawBytesRead, baseBackup.Data.RawBytes);
             }
