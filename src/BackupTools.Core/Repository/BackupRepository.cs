@@ -58,6 +58,7 @@ public sealed class BackupRepository : IDisposable
             FormatVersion = formatVersion,
             Chunking = formatVersion >= RepositoryConfig.ChunkedFormatVersion ? new Chunked.ChunkingConfig() : null,
         };
+        Catalog.CatalogSegment.Write(store, [], CancellationToken.None); // an empty catalog: listings never need to read every manifest
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
         return new BackupRepository(store, config);
     }

@@ -14,10 +14,8 @@ namespace BackupTools.Core.Repository.Catalog;
 /// </summary>
 internal static class CatalogCompactor
 {
-    /// <summary>Loose entries a writer leaves before folding them (readers check each one's manifest).</summary>
-    public static int FoldThreshold { get; set; } = 64;
-    /// <summary>Segments readers open before a writer merges them into one.</summary>
-    public static int MaxSegments { get; set; } = 16;
+    private static int FoldThreshold => CatalogMaintenance.FoldThreshold;
+    private static int MaxSegments => CatalogMaintenance.MaxSegments;
     /// <summary>A loose entry without a manifest is debris only when no live lease claims it and it is older than this.</summary>
     public static TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -27,8 +25,27 @@ internal static class CatalogCompactor
         var keys = repository.Store.List(CatalogKeys.Prefix, cancel).ToList();
         var segments = keys.Count(CatalogKeys.IsSegment);
         if (segments == 0) Build(repository, NullObserver.Instance, cancel);
-        else if (CatalogReader.IdsUnder(keys, CatalogKeys.EntriesPrefix) is { Count: var loose } entries && loose >= FoldThreshold) Fold(repository, entries, cancel);
-        else if (segments > MaxSegments) Compact(repository, NullObserver.Instance, exclusive: false, cancel);
+        else if (CatalogReader.IdsUnder(keys, CatalogKeys.EntriesPrefix) is { Count: var loose } entries && loose >= FoldThreshold)
+        {
+            if (MayDelete(repository.Store, cancel)) Fold(repository, entries, cancel);
+        }
+        else if (segments > MaxSegments && MayDelete(repository.Store, cancel)) Compact(repository, NullObserver.Instance, exclusive: false, cancel);
+    }
+
+    /// <summary>
+    /// A least-privilege backup credential may not delete under catalog/: then folding would only add segments, so it
+    /// is left to the next maintenance run (retention, Remove-Backup), whose credential may. Probed by deleting a
+    /// key that never exists (allowed: 204; denied: 403).
+    /// </summary>
+    private static bool MayDelete(IBackupStore store, CancellationToken cancel)
+    {
+        try
+        {
+            store.Delete($"{CatalogKeys.EntriesPrefix}delete-probe-{Guid.NewGuid():N}.json", cancel);
+            return true;
+        }
+        catch (BackupToolsException e) when (e.ErrorId == "S3AccessDenied") { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>
