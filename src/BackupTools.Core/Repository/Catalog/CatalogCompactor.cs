@@ -29,7 +29,28 @@ internal static class CatalogCompactor
         {
             if (MayDelete(repository.Store, cancel)) Fold(repository, entries, cancel);
         }
-        else if (segments > MaxSegments && MayDelete(repository.Store, cancel)) Compact(repository, NullObserver.Instance, exclusive: false, cancel);
+        else if (segments > MaxSegments && MayDelete(repository.Store, cancel)) MergeSmallest(repository.Store, keys.Where(CatalogKeys.IsSegment).ToList(), cancel);
+    }
+
+    /// <summary>
+    /// Size-tiered: the smaller half of the segments become one, so a large old segment is rewritten only once the
+    /// small ones have grown as large (each entry is rewritten O(log n) times, not at every merge). A union of
+    /// segments needs no manifest checks: each entry in them was valid when written and deletions are tombstoned.
+    /// </summary>
+    private static void MergeSmallest(IBackupStore store, List<string> segments, CancellationToken cancel)
+    {
+        var smallest = segments.Select(key => (Key: key, Size: store.SizeOf(key, cancel)))
+            .Where(s => s.Size is not null).OrderBy(s => s.Size).Take(Math.Max(2, segments.Count / 2)).Select(s => s.Key).ToList();
+        var union = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var key in smallest)
+                foreach (var backup in CatalogSegment.Read(store, key, cancel))
+                    union.TryAdd(backup.Id, backup);
+        }
+        catch (StoreObjectNotFoundException) { return; } // another writer merged them first
+        CatalogSegment.Write(store, union.Values.ToList(), cancel);
+        DeleteAll(store, [], cancel, segmentsFirst: smallest);
     }
 
     /// <summary>
