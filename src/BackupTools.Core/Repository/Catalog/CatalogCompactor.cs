@@ -33,14 +33,22 @@ internal static class CatalogCompactor
     }
 
     /// <summary>
-    /// Size-tiered: the smaller half of the segments become one, so a large old segment is rewritten only once the
-    /// small ones have grown as large (each entry is rewritten O(log n) times, not at every merge). A union of
+    /// Size-tiered: the smallest segments become one, so a large old segment is rewritten only once the small ones
+    /// have grown about as large (each entry is rewritten O(log n) times, not at every merge). A union of
     /// segments needs no manifest checks: each entry in them was valid when written and deletions are tombstoned.
     /// </summary>
     private static void MergeSmallest(IBackupStore store, List<string> segments, CancellationToken cancel)
     {
-        var smallest = segments.Select(key => (Key: key, Size: store.SizeOf(key, cancel)))
-            .Where(s => s.Size is not null).OrderBy(s => s.Size).Take(Math.Max(2, segments.Count / 2)).Select(s => s.Key).ToList();
+        var bySize = segments.Select(key => (Key: key, Size: store.SizeOf(key, cancel) ?? -1)).Where(s => s.Size >= 0).OrderBy(s => s.Size).ToList();
+        // The smallest ones, while the next is at most twice what is taken so far: merged sizes grow geometrically.
+        var smallest = new List<string>();
+        long taken = 0;
+        foreach (var (key, size) in bySize)
+        {
+            if (smallest.Count >= 2 && size > 2 * taken) break;
+            smallest.Add(key);
+            taken += size;
+        }
         var union = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
         try
         {
