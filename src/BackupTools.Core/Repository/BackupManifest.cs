@@ -34,13 +34,39 @@ public sealed class BackupManifest
     [JsonPropertyName("encryption")] public ManifestEncryption? Encryption { get; init; }
     /// <summary>Objects by role: "data" always; engines may add more (cells add "index").</summary>
     [JsonPropertyName("objects")] public required Dictionary<string, ManifestObject> Objects { get; init; }
-    [JsonPropertyName("engineInfo")] public JsonObject? EngineInfo { get; init; }
+    [JsonPropertyName("engineInfo")]
+    public JsonObject? EngineInfo
+    {
+        get => _engineInfo ??= EngineInfoText is { } text ? JsonNode.Parse(text)?.AsObject() : null;
+        init => _engineInfo = value;
+    }
+
+    private JsonObject? _engineInfo;
+
+    /// <summary>
+    /// Catalog entries only (docs/repository-format.md, "The catalog"): the engine facts as JSON text (UTF-8), parsed
+    /// on first use — a listing of 50,000 backups rarely looks at them, and a parsed tree costs several times the text.
+    /// </summary>
+    [JsonInclude, JsonPropertyName("engineInfoText"), JsonConverter(typeof(Utf8TextConverter))]
+    internal byte[]? EngineInfoText { get; init; }
     [JsonPropertyName("tags")] public Dictionary<string, string> Tags { get; init; } = new();
     [JsonPropertyName("status")] public string Status { get; init; } = "Completed";
 
     [JsonIgnore] public ManifestObject Data => Objects[DataRole];
     [JsonIgnore] public bool IsChunked => Layout == ChunkedLayout;
     public const string DataRole = "data";
+}
+
+/// <summary>A JSON string held as its UTF-8 bytes (half the memory of a .NET string).</summary>
+internal sealed class Utf8TextConverter : JsonConverter<byte[]>
+{
+    public override byte[] Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        var buffer = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
+        return buffer[..reader.CopyString(buffer)];
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, byte[] value, System.Text.Json.JsonSerializerOptions options) => writer.WriteStringValue(value);
 }
 
 public sealed class ManifestCompression

@@ -29,7 +29,7 @@ public static class ManifestRecords
         Location = m.Data.Key,
         Host = m.Host,
         ToolVersion = m.ToolVersion,
-        EngineInfo = m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
+        EngineInfoSource = () => m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
         Tags = new Dictionary<string, string>(m.Tags),
         Status = m.Status,
         IsSafetyBackup = SafetyBackup.IsSafetyBackup(m),

@@ -15,11 +15,16 @@ internal static class CatalogEntry
     private static readonly JsonSerializerOptions Compact = new(RepositoryJson.Options) { WriteIndented = false };
 
     /// <summary>One line of JSON (no line breaks inside: segments are JSON lines).</summary>
+    /// <remarks>The engine facts go as JSON text (<c>engineInfoText</c>), read back lazily (see BackupManifest.EngineInfoText).</remarks>
     public static byte[] ToBytes(BackupManifest manifest)
     {
-        if (manifest.Objects.Values.All(o => o.Chunks is null)) return JsonSerializer.SerializeToUtf8Bytes(manifest, Compact);
         var node = JsonSerializer.SerializeToNode(manifest, Compact)!.AsObject();
         foreach (var (_, obj) in node["objects"]!.AsObject()) obj?.AsObject().Remove("chunks");
+        if (node["engineInfo"] is { } facts)
+        {
+            node.Remove("engineInfo");
+            node["engineInfoText"] = facts.ToJsonString();
+        }
         return JsonSerializer.SerializeToUtf8Bytes(node, Compact);
     }
 
