@@ -7,6 +7,8 @@ namespace BackupTools.Core.Repository;
 /// <summary>Maps a manifest onto the BackupRecord objects that flow down the PowerShell pipeline.</summary>
 public static class ManifestRecords
 {
+    private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>();
+
     /// <param name="currentWrap">The wrap the backup needs now (after a key rotation); default: the manifest's own.</param>
     public static BackupRecord ToRecord(BackupManifest m, string repository, KeyWrap? currentWrap = null) => new()
     {
@@ -30,7 +32,7 @@ public static class ManifestRecords
         Host = m.Host,
         ToolVersion = m.ToolVersion,
         EngineInfoSource = () => m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
-        Tags = new Dictionary<string, string>(m.Tags),
+        Tags = m.Tags.Count == 0 ? NoTags : new Dictionary<string, string>(m.Tags),
         Status = m.Status,
         IsSafetyBackup = SafetyBackup.IsSafetyBackup(m),
     };

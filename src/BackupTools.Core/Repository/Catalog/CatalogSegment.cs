@@ -38,6 +38,7 @@ internal static class CatalogSegment
     {
         using var stream = store.OpenRead(key, cancel);
         using var zstd = CompressionCodec.Decompress(stream, CompressionAlgorithm.Zstd);
+        using var sharing = PooledStringConverter.Share();
         SegmentHeader? header = null;
         var count = 0;
         foreach (var line in Lines(zstd, key))
