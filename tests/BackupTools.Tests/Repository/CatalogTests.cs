@@ -177,7 +177,7 @@ public sealed class CatalogTests : IDisposable
         var run = Run("Remove-Backup -Id $id -Repository $repo -Confirm:$false", repo, ("id", other)).AssertNoErrors();
         Assert.Contains(run.Warnings, w => w.Contains("whose manifest is gone", StringComparison.Ordinal));
         Assert.Contains(run.Warnings, w => w.Contains("had no catalog entry", StringComparison.Ordinal));
-        Assert.Equal([old, unlisted], Listed(repo));
+        Assert.Equal(new[] { old, unlisted }.Order(StringComparer.Ordinal), Listed(repo));
         Assert.Equal(Truth(repo), Listed(repo));
     }
 
@@ -194,7 +194,7 @@ public sealed class CatalogTests : IDisposable
         using (var repository = Open(repo))
             foreach (var key in repository.Store.List(CatalogKeys.Prefix).Concat(repository.Store.List("index/")).ToList()) repository.Store.Delete(key);
 
-        Assert.Equal([first, second], Listed(repo)); // no catalog: every manifest is read
+        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), Listed(repo)); // no catalog: every manifest is read
         var stale = Run($"Test-BackupIntegrity -Id $id -Repository $repo -KeyFile $key{Credential}", repo, ("id", second));
         Assert.Contains("ChunkNotInIndex", Assert.Single(stale.Objects<IntegrityResult>()).Checks.First(c => !c.Passed).Detail);
 
@@ -202,7 +202,7 @@ public sealed class CatalogTests : IDisposable
         Assert.Equal(2, result.Backups);
         Assert.True(result.PacksReadFromHeaders >= 1 && result.PacksReadFromHeaders == result.Packs, $"{result.PacksReadFromHeaders} of {result.Packs} packs indexed from headers");
         Assert.Equal(1, result.IndexFilesWritten);
-        Assert.Equal([first, second], Listed(repo));
+        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), Listed(repo));
         Assert.Single(CatalogKeysOf(repo, CatalogKeys.SegmentsPrefix));
         var checks = Run($"Get-Backup -Repository $repo{Credential} | Test-BackupIntegrity -KeyFile $key{Credential}", repo).AssertNoErrors().Objects<IntegrityResult>().ToList();
         Assert.Equal(2, checks.Count);
