@@ -16,6 +16,7 @@
         'Initialize-BackupRepository'
         'New-BackupKey'
         'Update-BackupKey'
+        'Repair-BackupRepository'
         'Backup-Cell'
         'Get-Backup'
         'Test-BackupIntegrity'

@@ -31,7 +31,17 @@ public sealed class BackupRecord
     public required string Location { get; init; }
     public required string Host { get; init; }
     public required string ToolVersion { get; init; }
-    public IReadOnlyDictionary<string, object?> EngineInfo { get; init; } = new Dictionary<string, object?>();
+    public IReadOnlyDictionary<string, object?> EngineInfo
+    {
+        get => _engineInfo ??= _engineInfoSource?.Invoke() ?? new Dictionary<string, object?>();
+        init => _engineInfo = value;
+    }
+
+    private IReadOnlyDictionary<string, object?>? _engineInfo;
+    private Func<IReadOnlyDictionary<string, object?>>? _engineInfoSource;
+
+    /// <summary>Builds <see cref="EngineInfo"/> on first use: listings of many records rarely look at it.</summary>
+    internal Func<IReadOnlyDictionary<string, object?>> EngineInfoSource { init => _engineInfoSource = value; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     public required string Status { get; init; }
     /// <summary>Taken by a restore of the data it replaced (tag reason=safety-before-restore): a way back, not a restore point.</summary>

@@ -17,7 +17,7 @@ public static class BackupCatalog
 {
     public static IReadOnlyList<BackupRecord> Query(BackupRepository repository, BackupQuery query, IOperationObserver observer)
     {
-        IEnumerable<BackupManifest> found = repository.ListManifests(observer);
+        IEnumerable<BackupManifest> found = repository.ListBackups(observer);
         if (query.Ids is { Count: > 0 }) found = found.Where(m => query.Ids.Contains(m.Id));
         if (query.Cells is { Count: > 0 }) found = found.Where(m => query.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase));
         if (query.Sources is { Count: > 0 }) found = found.Where(m => query.Sources.Any(s => string.Equals(s, m.Source, StringComparison.Ordinal) || string.Equals(s, m.Engine, StringComparison.OrdinalIgnoreCase)));

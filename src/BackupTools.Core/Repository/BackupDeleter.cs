@@ -25,7 +25,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
         Func<IReadOnlyList<BackupManifest>, IReadOnlySet<string>>? stillDeletable = null, string purpose = "Remove-Backup")
     {
         var results = new Dictionary<string, BackupRemoval>(StringComparer.Ordinal);
-        var manifests = repository.ListManifests(observer, cancel);
+        var manifests = repository.ListBackups(observer, cancel);
         var byId = manifests.ToDictionary(m => m.Id, StringComparer.Ordinal);
         var approved = new List<BackupManifest>();
         // Asking, count the whole batch as leaving (so -WhatIf shows a chain going as a whole); a "no" for a
@@ -72,7 +72,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
     {
         using var writerLock = WriterLock.AcquireExclusive(repository, purpose, lockTimeout, cancel);
         RepositorySweeper.Sweep(repository, observer); // debris a least-privilege backup credential could not delete
-        var current = repository.ListManifests(observer, cancel).ToList();
+        var current = repository.ListBackups(observer, cancel).ToList(); // exact under the exclusive lease: no writer runs
         var allowed = stillDeletable?.Invoke(current);
         var removed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in approved)
@@ -105,6 +105,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
                     $"{purpose}: {e.Message}", e.ErrorId, observer);
             }
         }
+        if (removed.Count > 0) Catalog.CatalogMaintenance.CompactAfterDeletions(repository, observer);
     }
 
     /// <summary>
@@ -126,7 +127,7 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
     {
         var store = repository.Store;
         var prefix = $"{BackupRepository.BackupsPrefix}{manifest.Id}/";
-        store.Delete(BackupRepository.ManifestKey(manifest.Id)); // from here on the backup does not exist
+        repository.DeleteManifest(manifest.Id); // from here on the backup does not exist (a catalog tombstone first)
         foreach (var key in manifest.Objects.Values.Select(o => o.Key).Concat(store.List(prefix).ToList()).Distinct(StringComparer.Ordinal))
             if (key.StartsWith(prefix, StringComparison.Ordinal) && store.Exists(key)) store.Delete(key);
         VerificationLog.Delete(repository, manifest.Id);

@@ -17,35 +17,95 @@ public sealed class BackupManifest
     /// <summary>Format-2 repositories: objects are lists of chunks stored in packs (docs/repository-format.md, "Format 2").</summary>
     public const string ChunkedLayout = "chunked";
 
-    [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
+    [JsonPropertyName("format"), JsonConverter(typeof(PooledStringConverter))] public string Format { get; init; } = FormatName;
     [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = SingleObjectFormatVersion;
     [JsonPropertyName("id")] public required string Id { get; init; }
-    [JsonPropertyName("cell")] public required string Cell { get; init; }
-    [JsonPropertyName("source")] public required string Source { get; init; }
-    [JsonPropertyName("engine")] public required string Engine { get; init; }
+    [JsonPropertyName("cell"), JsonConverter(typeof(PooledStringConverter))] public required string Cell { get; init; }
+    [JsonPropertyName("source"), JsonConverter(typeof(PooledStringConverter))] public required string Source { get; init; }
+    [JsonPropertyName("engine"), JsonConverter(typeof(PooledStringConverter))] public required string Engine { get; init; }
     [JsonPropertyName("kind")] public required BackupKind Kind { get; init; }
-    [JsonPropertyName("parentId")] public string? ParentId { get; init; }
+    [JsonPropertyName("parentId"), JsonConverter(typeof(PooledStringConverter))] public string? ParentId { get; init; }
     [JsonPropertyName("startedAt")] public required DateTimeOffset StartedAt { get; init; }
     [JsonPropertyName("completedAt")] public required DateTimeOffset CompletedAt { get; init; }
-    [JsonPropertyName("host")] public required string Host { get; init; }
-    [JsonPropertyName("toolVersion")] public required string ToolVersion { get; init; }
-    [JsonPropertyName("layout")] public string Layout { get; init; } = SingleObjectLayout;
+    [JsonPropertyName("host"), JsonConverter(typeof(PooledStringConverter))] public required string Host { get; init; }
+    [JsonPropertyName("toolVersion"), JsonConverter(typeof(PooledStringConverter))] public required string ToolVersion { get; init; }
+    [JsonPropertyName("layout"), JsonConverter(typeof(PooledStringConverter))] public string Layout { get; init; } = SingleObjectLayout;
     [JsonPropertyName("compression")] public required ManifestCompression Compression { get; init; }
     [JsonPropertyName("encryption")] public ManifestEncryption? Encryption { get; init; }
     /// <summary>Objects by role: "data" always; engines may add more (cells add "index").</summary>
     [JsonPropertyName("objects")] public required Dictionary<string, ManifestObject> Objects { get; init; }
-    [JsonPropertyName("engineInfo")] public JsonObject? EngineInfo { get; init; }
+    [JsonPropertyName("engineInfo")]
+    public JsonObject? EngineInfo
+    {
+        get => _engineInfo ??= EngineInfoText is { } text ? JsonNode.Parse(text)?.AsObject() : null;
+        init => _engineInfo = value;
+    }
+
+    private JsonObject? _engineInfo;
+
+    /// <summary>
+    /// Catalog entries only (docs/repository-format.md, "The catalog"): the engine facts as JSON text (UTF-8), parsed
+    /// on first use — a listing of 50,000 backups rarely looks at them, and a parsed tree costs several times the text.
+    /// </summary>
+    [JsonInclude, JsonPropertyName("engineInfoText"), JsonConverter(typeof(Utf8TextConverter))]
+    internal byte[]? EngineInfoText { get; init; }
     [JsonPropertyName("tags")] public Dictionary<string, string> Tags { get; init; } = new();
-    [JsonPropertyName("status")] public string Status { get; init; } = "Completed";
+    [JsonPropertyName("status"), JsonConverter(typeof(PooledStringConverter))] public string Status { get; init; } = "Completed";
 
     [JsonIgnore] public ManifestObject Data => Objects[DataRole];
     [JsonIgnore] public bool IsChunked => Layout == ChunkedLayout;
     public const string DataRole = "data";
 }
 
+/// <summary>
+/// Strings that repeat from backup to backup (format, cell, engine, host, key id…): while a catalog segment is read
+/// (<see cref="Share"/>), equal values are one shared string — 50,000 listed backups hold each once.
+/// </summary>
+internal sealed class PooledStringConverter : JsonConverter<string>
+{
+    private const int MaxPooled = 1 << 16;
+    [ThreadStatic] private static Dictionary<string, string>? t_pool;
+
+    /// <summary>Shares strings read on this thread until disposed.</summary>
+    public static IDisposable Share()
+    {
+        var previous = t_pool;
+        t_pool = new Dictionary<string, string>(StringComparer.Ordinal);
+        return new Restore(previous);
+    }
+
+    public override string? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        var value = reader.GetString();
+        if (value is null || t_pool is not { } pool) return value;
+        if (pool.TryGetValue(value, out var shared)) return shared;
+        if (pool.Count < MaxPooled) pool[value] = value;
+        return value;
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, string value, System.Text.Json.JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    private sealed class Restore(Dictionary<string, string>? previous) : IDisposable
+    {
+        public void Dispose() => t_pool = previous;
+    }
+}
+
+/// <summary>A JSON string held as its UTF-8 bytes (half the memory of a .NET string).</summary>
+internal sealed class Utf8TextConverter : JsonConverter<byte[]>
+{
+    public override byte[] Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        var buffer = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
+        return buffer[..reader.CopyString(buffer)];
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, byte[] value, System.Text.Json.JsonSerializerOptions options) => writer.WriteStringValue(value);
+}
+
 public sealed class ManifestCompression
 {
-    [JsonPropertyName("algorithm")] public required string Algorithm { get; init; }
+    [JsonPropertyName("algorithm"), JsonConverter(typeof(PooledStringConverter))] public required string Algorithm { get; init; }
     [JsonPropertyName("level")] public int Level { get; init; }
 }
 
@@ -54,9 +114,9 @@ public sealed class ManifestEncryption
     [JsonPropertyName("algorithm")] public string Algorithm { get; init; } = "AES-256-GCM-STREAM";
     [JsonPropertyName("segmentSize")] public required int SegmentSize { get; init; }
     /// <summary>Id of the key-encryption key that wraps the data key.</summary>
-    [JsonPropertyName("keyId")] public required string KeyId { get; init; }
+    [JsonPropertyName("keyId"), JsonConverter(typeof(PooledStringConverter))] public required string KeyId { get; init; }
     /// <summary>The key's name (New-BackupKey -Name), so an error can ask for it by name; absent when it has none.</summary>
-    [JsonPropertyName("keyName")] public string? KeyName { get; init; }
+    [JsonPropertyName("keyName"), JsonConverter(typeof(PooledStringConverter))] public string? KeyName { get; init; }
     /// <summary>When the key was created (from its key file), for rotation warnings; absent for raw keys and older manifests.</summary>
     [JsonPropertyName("keyCreatedAt")] public DateTimeOffset? KeyCreatedAt { get; init; }
     /// <summary>

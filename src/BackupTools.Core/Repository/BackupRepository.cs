@@ -58,6 +58,7 @@ public sealed class BackupRepository : IDisposable
             FormatVersion = formatVersion,
             Chunking = formatVersion >= RepositoryConfig.ChunkedFormatVersion ? Chunked.ChunkingConfig.ForNewRepository() : null,
         };
+        Catalog.CatalogSegment.Write(store, [], CancellationToken.None); // an empty catalog: listings never need to read every manifest
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
         return new BackupRepository(store, config);
     }
@@ -157,11 +158,54 @@ public sealed class BackupRepository : IDisposable
     }
 
     /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read. A cancel stops a read in flight.</summary>
-    public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys, CancellationToken cancel = default) =>
-        VerifyingReadStream.Open(this, manifest, role, keys, cancel);
+    public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys, CancellationToken cancel = default)
+    {
+        if (manifest.IsChunked && manifest.Objects.TryGetValue(role, out var listed) && listed.Chunks is null)
+            manifest = GetManifest(manifest.Id, cancel); // a catalog summary: the chunk list is in the manifest only
+        return VerifyingReadStream.Open(this, manifest, role, keys, cancel);
+    }
 
-    internal void WriteManifest(BackupManifest manifest, CancellationToken cancel = default) =>
+    /// <summary>
+    /// Commits a backup: its catalog entry first, then the manifest (so every manifest has an entry; an entry counts
+    /// only once its manifest exists), then — under a writer lease — the catalog upkeep when due (see CatalogCompactor),
+    /// which never fails the committed backup.
+    /// </summary>
+    internal void WriteManifest(BackupManifest manifest, CancellationToken cancel = default)
+    {
+        Catalog.CatalogEntry.Write(Store, manifest, cancel);
         Store.Replace(ManifestKey(manifest.Id), RepositoryJson.Serialize(manifest), cancel);
+        if (HeldLock is null) return;
+        try { Catalog.CatalogCompactor.AfterCommit(this, CancellationToken.None); }
+        catch (Exception) { /* the catalog stays correct, only larger: the next writer folds it */ }
+    }
+
+    /// <summary>
+    /// Ends a backup's existence (the caller holds the exclusive lease): a tombstone first, so the catalog stops
+    /// listing it even where a segment still does, then the manifest.
+    /// </summary>
+    internal void DeleteManifest(string id, CancellationToken cancel = default)
+    {
+        Catalog.CatalogEntry.WriteTombstone(Store, id, cancel);
+        Store.Delete(ManifestKey(id), cancel);
+    }
+
+    /// <summary>
+    /// All complete backups, oldest first, from the catalog (docs/repository-format.md, "The catalog"): a few segment
+    /// reads instead of one read per manifest. The objects carry no chunk lists (OpenObject re-reads the manifest).
+    /// Without a catalog yet, or with a damaged one (a warning), it reads every manifest as <see cref="ListManifests"/>.
+    /// </summary>
+    public IReadOnlyList<BackupManifest> ListBackups(IOperationObserver? observer = null, CancellationToken cancel = default)
+    {
+        Catalog.CatalogSnapshot? snapshot;
+        try { snapshot = Catalog.CatalogReader.TryRead(this, cancel); }
+        catch (BackupIntegrityException e)
+        {
+            (observer ?? NullObserver.Instance).Warning($"{e.Message} {e.RecommendedAction}");
+            snapshot = null;
+        }
+        if (snapshot is null) return ListManifests(observer, cancel);
+        return snapshot.Backups.Values.OrderBy(m => m.StartedAt).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
+    }
 
     private BackupManifest ReadManifest(string key, CancellationToken cancel = default)
     {

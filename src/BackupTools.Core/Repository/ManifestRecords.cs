@@ -7,6 +7,8 @@ namespace BackupTools.Core.Repository;
 /// <summary>Maps a manifest onto the BackupRecord objects that flow down the PowerShell pipeline.</summary>
 public static class ManifestRecords
 {
+    private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>();
+
     /// <param name="currentWrap">The wrap the backup needs now (after a key rotation); default: the manifest's own.</param>
     public static BackupRecord ToRecord(BackupManifest m, string repository, KeyWrap? currentWrap = null) => new()
     {
@@ -29,8 +31,8 @@ public static class ManifestRecords
         Location = m.Data.Key,
         Host = m.Host,
         ToolVersion = m.ToolVersion,
-        EngineInfo = m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
-        Tags = new Dictionary<string, string>(m.Tags),
+        EngineInfoSource = () => m.EngineInfo is null ? new Dictionary<string, object?>() : ToDictionary(m.EngineInfo),
+        Tags = m.Tags.Count == 0 ? NoTags : new Dictionary<string, string>(m.Tags),
         Status = m.Status,
         IsSafetyBackup = SafetyBackup.IsSafetyBackup(m),
     };
@@ -43,6 +45,15 @@ public static class ManifestRecords
         null => null,
         JsonObject o => ToDictionary(o),
         JsonArray a => a.Select(ToPlain).ToArray(),
+        // Read back from JSON a value wraps a JsonElement: reading it directly spares a serialization per number (listings map 50,000 of these).
+        JsonValue v when v.TryGetValue<JsonElement>(out var e) => e.ValueKind switch
+        {
+            JsonValueKind.String => e.GetString(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+            _ => e.ToString(),
+        },
         JsonValue v => v.GetValueKind() switch
         {
             JsonValueKind.String => v.GetValue<string>(),

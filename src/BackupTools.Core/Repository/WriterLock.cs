@@ -41,6 +41,9 @@ public sealed class WriterLock : IDisposable
 
     public string LeaseId => _lease.LeaseId;
 
+    /// <summary>locks/writer.json: no other writer runs (catalog compaction may then drop tombstones).</summary>
+    internal bool IsExclusive => _key == LockKey;
+
     public static string SharedKey(string leaseId) => $"{SharedPrefix}{leaseId}.json";
 
     /// <summary>A shared lease: many holders at once, none while an exclusive lease lives.</summary>

@@ -31,7 +31,7 @@ public sealed class RetentionOperation(IOperationObserver observer)
         IReadOnlyList<RetentionDecision> Evaluate(IReadOnlyList<BackupManifest> manifests) =>
             RetentionEvaluator.Evaluate(request.Policy, InScope(manifests, request.Cells), VerificationLog.ReadVerifiedIds(repository), now, repository.Location);
 
-        var decisions = Evaluate(repository.ListManifests(observer, cancel));
+        var decisions = Evaluate(repository.ListBackups(observer, cancel));
         foreach (var cell in (request.Cells ?? []).Where(c => !decisions.Any(d => string.Equals(d.Cell, c, StringComparison.OrdinalIgnoreCase))))
             observer.Warning($"Cell '{cell}' has no backups in {repository.Location}.");
         var doomed = decisions.Where(d => !d.Keep).Select(d => d.Id).ToList();

@@ -30,7 +30,7 @@ public sealed class KeyUse
     {
         if (period <= TimeSpan.Zero)
             throw new BackupInputException("StatusPolicyInvalid", "KeyRotationPeriod", $"{period} is not a positive duration.", "Give a duration such as 90d.");
-        var manifests = repository.ListManifests(observer);
+        var manifests = repository.ListBackups(observer);
         var listed = new HashSet<string>(ids, StringComparer.Ordinal);
         return new KeyUse(manifests, repository.AllKeyWraps()).OverdueWarnings(manifests.Where(m => listed.Contains(m.Id)), period, now ?? DateTimeOffset.UtcNow).ToList();
     }

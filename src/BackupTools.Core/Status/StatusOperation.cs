@@ -14,7 +14,7 @@ public sealed class StatusOperation(IOperationObserver observer)
         request.Policy.Validate();
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
         using var repository = request.Repository.Open();
-        var manifests = repository.ListManifests(observer)
+        var manifests = repository.ListBackups(observer)
             .Where(m => request.Cells is not { Count: > 0 } || request.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase))
             .ToList();
         var targets = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
@@ -40,7 +40,7 @@ public sealed class StatusOperation(IOperationObserver observer)
         try
         {
             using var repository = target.Open();
-            return (repository.Location, repository.ListManifests(observer).Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
+            return (repository.Location, repository.ListBackups(observer).Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
         }
         catch (BackupToolsException e)
         {

@@ -256,8 +256,13 @@ public sealed class LocalBackupStore : IBackupStore, IPreparableStore
             if (_committed) return;
             _file.Flush(flushToDisk: true);
             _file.Dispose();
-            PrivateFileSystem.CreateDirectory(Path.GetDirectoryName(_final)!);
-            File.Move(_temp, _final, overwrite: true);
+            for (var attempt = 1; ; attempt++)
+            {
+                PrivateFileSystem.CreateDirectory(Path.GetDirectoryName(_final)!);
+                // A concurrent Delete may remove the folder it just emptied (catalog/entries/ when a writer folds) between the two.
+                try { File.Move(_temp, _final, overwrite: true); break; }
+                catch (DirectoryNotFoundException) when (attempt < 5 && File.Exists(_temp)) { }
+            }
             PrivateFileSystem.SyncDirectory(Path.GetDirectoryName(_final)!);
             _committed = true;
         }

@@ -10,7 +10,7 @@ public sealed class ModuleManifestTests : IDisposable
 
     private static readonly string[] Cmdlets =
     [
-        "Initialize-BackupRepository", "New-BackupKey", "Update-BackupKey", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
+        "Initialize-BackupRepository", "New-BackupKey", "Update-BackupKey", "Repair-BackupRepository", "Backup-Cell", "Get-Backup", "Test-BackupIntegrity", "Restore-Cell",
         "Backup-Postgres", "Restore-Postgres", "Backup-PostgresBase", "Push-PostgresWal", "Receive-PostgresWal", "Restore-PostgresCluster", "Push-MySqlBinlog", "Backup-MySqlPhysical", "Restore-MySqlPhysical", "Backup-MySql", "Invoke-BackupRetention", "Remove-Backup", "Optimize-BackupRepository", "Get-BackupStatus", "Export-BackupMetrics", "Get-BackupAudit", "Test-BackupPlan", "Invoke-BackupPlan", "Invoke-DrFailover", "Invoke-DrFailback",
         "Copy-Backup", "Sync-BackupRepository",
         "Send-BackupAlert", "Register-BackupSchedule", "Get-BackupSchedule", "Unregister-BackupSchedule",
@@ -86,6 +86,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("Compression,CompressionLevel,Format,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
         Assert.Equal("Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));
         Assert.Equal("From!,LockTimeoutSec,Repository,StorageCredential,To!", Surface("Update-BackupKey"));
+        Assert.Equal("Key,KeyFile,LockTimeoutSec,RebuildIndex!,Repository,StorageCredential", Surface("Repair-BackupRepository"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
         Assert.Equal("Force,Id!,LockTimeoutSec,Repository,StorageCredential", Surface("Remove-Backup"));
         Assert.Equal("Key,KeyFile,LockTimeoutSec,RepackThreshold,Repository,StorageCredential", Surface("Optimize-BackupRepository"));

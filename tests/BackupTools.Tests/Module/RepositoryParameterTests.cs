@@ -21,7 +21,7 @@ public sealed class RepositoryParameterTests : IDisposable
             "Backup-Cell named", "Backup-CommandOutput named", "Backup-MySql named", "Backup-MySqlPhysical named", "Backup-Postgres named", "Backup-PostgresBase named", "Backup-RabbitMqDefinitions piped",
             "Backup-RedisAof named", "Backup-RedisRdb named", "Backup-S3Bucket named", "Copy-Backup piped", "Export-BackupMetrics named", "Get-Backup named positional",
             "Get-BackupAudit piped positional", "Get-BackupStatus piped positional", "Invoke-BackupRetention piped positional", "Optimize-BackupRepository piped positional", "Push-MySqlBinlog named", "Push-PostgresWal named",
-            "Receive-PostgresWal named", "Remove-Backup piped", "Restore-Cell piped", "Restore-CommandOutput piped", "Restore-MySql piped", "Restore-MySqlPhysical piped", "Restore-Postgres piped",
+            "Receive-PostgresWal named", "Remove-Backup piped", "Repair-BackupRepository piped positional", "Restore-Cell piped", "Restore-CommandOutput piped", "Restore-MySql piped", "Restore-MySqlPhysical piped", "Restore-Postgres piped",
             "Restore-PostgresCluster named", "Restore-RabbitMqDefinitions piped", "Restore-RedisRdb piped", "Restore-S3Bucket piped", "Test-BackupIntegrity piped", "Update-BackupKey piped positional",
         ], actual.Order(StringComparer.Ordinal));
     }

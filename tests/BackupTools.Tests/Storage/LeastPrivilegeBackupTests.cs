@@ -66,8 +66,9 @@ public sealed class LeastPrivilegeBackupTests : IDisposable
         Assert.True(deletes.All(l => l.Key is { } k && (k.StartsWith("locks/", StringComparison.Ordinal) || (k.StartsWith("audit/", StringComparison.Ordinal) && k.Contains(".claims/", StringComparison.Ordinal)))),
             "a backup deleted something other than its lease and claims:\n" + described);
         var writes = log.Where(l => l.Method is "PUT" or "POST").ToList();
-        Assert.True(writes.All(l => l.Key is { } k && (k.StartsWith("backups/", StringComparison.Ordinal) || k.StartsWith("locks/", StringComparison.Ordinal) || k.StartsWith("audit/", StringComparison.Ordinal))),
-            "a backup wrote outside backups/, locks/ and audit/:\n" + described);
+        // catalog/entries/<new id>.json: the backup's catalog entry (new key, written once, before its manifest).
+        Assert.True(writes.All(l => l.Key is { } k && (k.StartsWith("backups/", StringComparison.Ordinal) || k.StartsWith("locks/", StringComparison.Ordinal) || k.StartsWith("audit/", StringComparison.Ordinal) || k.StartsWith("catalog/entries/", StringComparison.Ordinal))),
+            "a backup wrote outside backups/, locks/, audit/ and catalog/entries/:\n" + described);
         Assert.True(writes.All(l => !existing.Contains(l.Key!) || l.Key!.StartsWith("locks/", StringComparison.Ordinal)), "a backup overwrote an existing object:\n" + described);
         var backupWrites = writes.Where(l => l.Key!.StartsWith("backups/", StringComparison.Ordinal) && l.Method == "PUT" && !l.Path.Contains("partNumber=", StringComparison.Ordinal)).Select(l => l.Key).ToList();
         Assert.True(backupWrites.Distinct().Count() == backupWrites.Count, "a backup wrote one of its own keys twice:\n" + described);
