@@ -88,6 +88,9 @@ public sealed class BackupDeleter(BackupRepository repository, IOperationObserve
                     results[id] = new BackupRemoval(id, false);
                     continue;
                 }
+                // The listing is the catalog's copy; the folder's own manifest must still be bound to it, so a swapped or
+                // forged manifest is refused (BackupManifestMismatch), never deleted under the catalog's id.
+                repository.GetManifest(id, cancel);
                 var dependents = CheckDependents(now, current, removed, force);
                 if (dependents.Count > 0)
                     observer.Warning($"-Force: deleting {id} leaves {string.Join(", ", dependents)} without the backup they build on; they can no longer be restored.");

@@ -75,16 +75,18 @@ public abstract class ManifestBindingFaultTests : IDisposable
         Assert.True(KeyExists(Manifest(b1.Id)) && KeyExists($"backups/{b1.Id}/data"), "B1's folder must not be deleted");
         Assert.True(KeyExists(Manifest(b2.Id)) && KeyExists($"backups/{b2.Id}/data"), "B2's folder must not be deleted");
 
-        // Listings flag both folders instead of attributing either one's data to the other id.
-        var listing = Run("Get-Backup -Repository $repo @X").AssertNoErrors();
-        Assert.Empty(listing.Objects<BackupRecord>());
-        Assert.Contains(listing.Warnings, w => w.Contains(b1.Id) && w.Contains("does not hold its own manifest"));
-        Assert.Contains(listing.Warnings, w => w.Contains(b2.Id) && w.Contains("does not hold its own manifest"));
+        // Listings read the catalog, written with each backup, so a manifest edited afterwards shows when the catalog is
+        // rebuilt from the manifests: that flags both folders instead of attributing either one's data to the other id.
+        var rebuild = Run("Repair-BackupRepository -RebuildIndex -Repository $repo @X -Confirm:$false");
+        Assert.Contains(rebuild.Warnings, w => w.Contains(b1.Id) && w.Contains("does not hold its own manifest"));
+        Assert.Contains(rebuild.Warnings, w => w.Contains(b2.Id) && w.Contains("does not hold its own manifest"));
+        Assert.Empty(Run("Get-Backup -Repository $repo @X").AssertNoErrors().Objects<BackupRecord>());
 
         // Put back, both are whole again: the check refuses only the exchange, not the backups.
         var m1 = ReadKey(Manifest(b1.Id));
         WriteKey(Manifest(b1.Id), ReadKey(Manifest(b2.Id)));
         WriteKey(Manifest(b2.Id), m1);
+        Run("Repair-BackupRepository -RebuildIndex -Repository $repo @X -Confirm:$false").AssertNoErrors();
         Assert.Equal([b1.Id, b2.Id], Run("Get-Backup -Repository $repo @X").AssertNoErrors().Objects<BackupRecord>().Select(r => r.Id));
         Run("Restore-Cell -Id $id -Repository $repo @X -Destination $dest -Confirm:$false", ("id", b1.Id), ("dest", dest)).AssertNoErrors();
         TreeSnapshot.AssertSame(CellA, dest);
@@ -104,6 +106,7 @@ public abstract class ManifestBindingFaultTests : IDisposable
         var error = Run("Restore-Cell -Id $id -Repository $repo @X -Destination $dest -Confirm:$false", ("id", b1.Id), ("dest", Temp.Sub("r")))
             .AssertError("BackupManifestMismatch");
         Assert.Contains($"backups/{b2.Id}/data", error.Exception.Message);
+        Run("Repair-BackupRepository -RebuildIndex -Repository $repo @X -Confirm:$false");
         Assert.Equal([b2.Id], Run("Get-Backup -Repository $repo @X").Objects<BackupRecord>().Select(r => r.Id));
     }
 

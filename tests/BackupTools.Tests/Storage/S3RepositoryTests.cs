@@ -69,7 +69,9 @@ public sealed class S3RepositoryTests : IDisposable
         }
         finally
         {
-            await _bucket.Client.DeleteObjectAsync(fresh, "r/repository.json");
+            // Initialize writes repository.json and the catalog's first (empty) segment.
+            var written = await _bucket.Client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = fresh });
+            foreach (var entry in written.S3Objects ?? []) await _bucket.Client.DeleteObjectAsync(fresh, entry.Key);
             await _bucket.Client.DeleteBucketAsync(fresh);
         }
 
