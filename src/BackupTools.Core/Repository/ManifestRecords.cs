@@ -51,7 +51,7 @@ public static class ManifestRecords
             JsonValueKind.String => e.GetString(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+            JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(), // (object): a bare ternary would make every integer a double
             _ => e.ToString(),
         },
         JsonValue v => v.GetValueKind() switch

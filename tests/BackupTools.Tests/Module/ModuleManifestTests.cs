@@ -84,7 +84,7 @@ public sealed class ModuleManifestTests : IDisposable
         Assert.Equal("At,BaseBackupId,Cell!,DataDirectory!,InPlace,KeepRunning,Key,KeyFile,Lsn,OsUser,Port!,Repository,RestorePoint,StorageCredential,TablespaceMap,ToolPath,Xid", Surface("Restore-PostgresCluster"));
         Assert.Equal("Cell,Id,IncludeSafety,KeyRotationPeriod,Kind,Latest,Repository,Since,Source,StorageCredential,Until", Surface("Get-Backup"));
         Assert.Equal("Compression,CompressionLevel,Format,Path!,RequireEncryption,StorageCredential", Surface("Initialize-BackupRepository"));
-        Assert.Equal("Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));
+        Assert.Equal("ExportPublicKey,Force,KeyPair,Name,Path!,PublicKeyPath", Surface("New-BackupKey"));
         Assert.Equal("From!,LockTimeoutSec,Repository,StorageCredential,To!", Surface("Update-BackupKey"));
         Assert.Equal("Key,KeyFile,LockTimeoutSec,RebuildIndex!,Repository,StorageCredential", Surface("Repair-BackupRepository"));
         Assert.Equal("Cell,KeepDaily,KeepHourly,KeepLast,KeepMonthly,KeepWeekly,KeepWithin,KeepYearly,LockTimeoutSec,Repository,StorageCredential", Surface("Invoke-BackupRetention"));
