@@ -85,6 +85,11 @@ public sealed class ArchivingCluster : IDisposable
         return c;
     }
 
+    /// <summary>The superuser's credential as the cmdlets take it (-Credential).</summary>
+    public static System.Management.Automation.PSCredential Credential =>
+        new("postgres", new NetworkCredential("", Password).SecurePassword);
+
+    /// <summary>Runs one statement (also for statements without a result) and returns the first column of the first row, if any.</summary>
     public object? Scalar(string sql)
     {
         using var c = Connect();

@@ -25,7 +25,7 @@ public sealed class PointInTimeRestoreTests : IDisposable
         try
         {
             Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-            Exec("create table ledger(id int primary key, at timestamptz not null default clock_timestamp())");
+            _cluster.Scalar("create table ledger(id int primary key, at timestamptz not null default clock_timestamp())");
         }
         catch
         {
@@ -39,18 +39,12 @@ public sealed class PointInTimeRestoreTests : IDisposable
         var vars = new Dictionary<string, object?>
         {
             ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _cluster.Port, ["spool"] = _cluster.Spool,
-            ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+            ["cred"] = ArchivingCluster.Credential,
         };
         foreach (var (name, value) in extra) vars[name] = value;
         return _ps.Run(script, vars);
     }
 
-    private void Exec(string sql)
-    {
-        using var c = _cluster.Connect();
-        using var cmd = new NpgsqlCommand(sql, c);
-        cmd.ExecuteNonQuery();
-    }
 
     /// <summary>Rows committed one transaction each, so every row has its own commit time.</summary>
     private void Commit(int from, int to)
@@ -129,7 +123,7 @@ public sealed class PointInTimeRestoreTests : IDisposable
         Thread.Sleep(300);
         var beforeTheMistake = DateTimeOffset.UtcNow;
         Thread.Sleep(300);
-        Exec("drop table ledger"); // the mistake
+        _cluster.Scalar("drop table ledger"); // the mistake
         _cluster.SwitchAndWaitArchived();
         Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
 

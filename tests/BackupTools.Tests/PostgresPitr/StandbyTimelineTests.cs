@@ -55,7 +55,7 @@ public sealed class StandbyTimelineTests : IDisposable
         var vars = new Dictionary<string, object?>
         {
             ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["spool"] = _primary.Spool,
-            ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+            ["cred"] = ArchivingCluster.Credential,
         };
         foreach (var (name, value) in extra) vars[name] = value;
         return _ps.Run(script, vars);

@@ -35,7 +35,7 @@ public sealed class StreamingArchiverTests : IDisposable
         try
         {
             Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-            Exec("create table ledger(id int primary key)");
+            _cluster.Scalar("create table ledger(id int primary key)");
         }
         catch
         {
@@ -49,23 +49,17 @@ public sealed class StreamingArchiverTests : IDisposable
         var vars = new Dictionary<string, object?>
         {
             ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _cluster.Port,
-            ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+            ["cred"] = ArchivingCluster.Credential,
         };
         foreach (var (name, value) in extra) vars[name] = value;
         return _ps.Run(script, vars);
     }
 
-    private void Exec(string sql)
-    {
-        using var c = _cluster.Connect();
-        using var cmd = new NpgsqlCommand(sql, c);
-        cmd.ExecuteNonQuery();
-    }
 
     /// <summary>Commits rows one transaction each; returns the WAL position right after the last commit.</summary>
     private ulong Commit(int from, int to)
     {
-        for (var i = from; i <= to; i++) Exec($"insert into ledger(id) values ({i})");
+        for (var i = from; i <= to; i++) _cluster.Scalar($"insert into ledger(id) values ({i})");
         return WalFileName.ParseLsn((string)_cluster.Scalar("select pg_current_wal_lsn()::text")!);
     }
 

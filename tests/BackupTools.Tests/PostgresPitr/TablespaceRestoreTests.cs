@@ -31,11 +31,11 @@ public sealed class TablespaceRestoreTests : IDisposable
             _hot = TablespaceFolder("spaces/hot");
             _cold = TablespaceFolder("spaces/cold");
             Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
-            Exec($"create tablespace hot location '{_hot}'");
-            Exec($"create tablespace cold location '{_cold}'");
-            Exec("create table orders(id int primary key, at timestamptz not null default clock_timestamp()) tablespace hot");
-            Exec("create table archive(id int primary key, note text) tablespace cold");
-            Exec("insert into archive select g, repeat('x', 200) from generate_series(1, 5000) g");
+            _cluster.Scalar($"create tablespace hot location '{_hot}'");
+            _cluster.Scalar($"create tablespace cold location '{_cold}'");
+            _cluster.Scalar("create table orders(id int primary key, at timestamptz not null default clock_timestamp()) tablespace hot");
+            _cluster.Scalar("create table archive(id int primary key, note text) tablespace cold");
+            _cluster.Scalar("insert into archive select g, repeat('x', 200) from generate_series(1, 5000) g");
         }
         catch
         {
@@ -59,18 +59,12 @@ public sealed class TablespaceRestoreTests : IDisposable
         var vars = new Dictionary<string, object?>
         {
             ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _cluster.Port, ["spool"] = _cluster.Spool,
-            ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+            ["cred"] = ArchivingCluster.Credential,
         };
         foreach (var (name, value) in extra) vars[name] = value;
         return _ps.Run(script, vars);
     }
 
-    private void Exec(string sql)
-    {
-        using var c = _cluster.Connect();
-        using var cmd = new NpgsqlCommand(sql, c);
-        cmd.ExecuteNonQuery();
-    }
 
     private void Commit(int from, int to)
     {
@@ -151,7 +145,7 @@ public sealed class TablespaceRestoreTests : IDisposable
         var between = DateTimeOffset.UtcNow;
         Thread.Sleep(300);
         Commit(41, 60);
-        Exec("delete from archive where id > 4000"); // after the moment: the cold tablespace changes too
+        _cluster.Scalar("delete from archive where id > 4000"); // after the moment: the cold tablespace changes too
         PushWal();
 
         var dir = NewFolder("data");
@@ -205,7 +199,7 @@ public sealed class TablespaceRestoreTests : IDisposable
         Thread.Sleep(300);
         var beforeTheMistake = DateTimeOffset.UtcNow;
         Thread.Sleep(300);
-        Exec("drop table archive"); // the mistake: its tablespace's files are gone
+        _cluster.Scalar("drop table archive"); // the mistake: its tablespace's files are gone
         PushWal();
         ArchivingCluster.StopServer(_cluster.DataDir);
 
@@ -317,10 +311,10 @@ public sealed class TablespaceRestoreTests : IDisposable
         Commit(1, 20);
         BaseBackup();
         var late = TablespaceFolder("spaces/late");
-        Exec($"create tablespace late location '{late}'");
-        Exec("create table notes(id int) tablespace late");
-        Exec("insert into notes select generate_series(1, 100)");
-        Exec("checkpoint");
+        _cluster.Scalar($"create tablespace late location '{late}'");
+        _cluster.Scalar("create table notes(id int) tablespace late");
+        _cluster.Scalar("insert into notes select generate_series(1, 100)");
+        _cluster.Scalar("checkpoint");
         PushWal();
         var before = Directory.GetFiles(late, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(before);
@@ -331,7 +325,7 @@ public sealed class TablespaceRestoreTests : IDisposable
         Assert.Contains(late, result.AssertError("WalCreatesTablespaceInUse").Exception.Message);
         Assert.Equal(before, Directory.GetFiles(late, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList());
         Assert.False(Directory.Exists(dir));
-        Exec("checkpoint");
+        _cluster.Scalar("checkpoint");
         Assert.Equal(100L, Convert.ToInt64(_cluster.Scalar("select count(*) from notes")));
     }
 

@@ -33,7 +33,7 @@ public sealed class WalMetricsTests : IDisposable
     private PsResult Run(string script) => _ps.Run(script, new Dictionary<string, object?>
     {
         ["repo"] = _temp.Sub("repo"), ["key"] = _temp.Sub("main.key"), ["port"] = _cluster.Port, ["spool"] = _cluster.Spool, ["prom"] = _temp.Sub("textfile/backup.prom"),
-        ["cred"] = new PSCredential("postgres", new System.Net.NetworkCredential("", ArchivingCluster.Password).SecurePassword),
+        ["cred"] = ArchivingCluster.Credential,
     });
 
     private Dictionary<string, double> ExportedWalSamples()
