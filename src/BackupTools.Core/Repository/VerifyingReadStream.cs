@@ -1,5 +1,6 @@
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline;
 using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Pipeline.Encryption;
 using BackupTools.Core.Pipeline.Hashing;
@@ -12,7 +13,7 @@ namespace BackupTools.Core.Repository;
 /// Callers read raw bytes and then call <see cref="VerifyToEnd"/>, which drains every stage and compares
 /// sizes and both SHA-256 hashes with the manifest.
 /// </summary>
-public sealed class VerifyingReadStream : Stream
+public sealed class VerifyingReadStream : ReadOnlyForwardStream
 {
     private readonly ManifestObject _expected;
     /// <summary>Null for a chunked object: each chunk is checked against its keyed id as it is read.</summary>
@@ -96,14 +97,7 @@ public sealed class VerifyingReadStream : Stream
             throw new BackupIntegrityException("RawHashMismatch", $"{_expected.Key}: the restored bytes do not match the manifest's raw SHA-256/size.");
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _raw.BytesCounted; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override long Position => _raw.BytesCounted;
 
     public override int Read(Span<byte> buffer)
     {
@@ -121,10 +115,6 @@ public sealed class VerifyingReadStream : Stream
     /// <summary>A lower stage's error (e.g. a segment failing authentication) with the object — so the backup id — named.</summary>
     private BackupIntegrityException Named(BackupIntegrityException e) =>
         new(e.ErrorId, $"{_expected.Key}: {e.Message}", e.RecommendedAction, e);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using BackupTools.Core.Engines.Directory.Tar;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Tests.Tar;
 
@@ -138,22 +139,13 @@ public class TarRoundTripTests
         }
     }
 
-    private sealed class PrefixThenZeros(byte[] prefix) : Stream
+    private sealed class PrefixThenZeros(byte[] prefix) : ReadOnlyForwardStream
     {
         private long _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
-            for (var i = 0; i < count; i++, _position++) buffer[offset + i] = _position < prefix.Length ? prefix[_position] : (byte)0;
-            return count;
+            for (var i = 0; i < buffer.Length; i++, _position++) buffer[i] = _position < prefix.Length ? prefix[_position] : (byte)0;
+            return buffer.Length;
         }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

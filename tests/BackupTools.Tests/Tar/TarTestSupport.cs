@@ -1,6 +1,7 @@
 #pragma warning disable CA1416 // unix modes: the tests that build trees return early on Windows
 using System.Diagnostics;
 using BackupTools.Core.Engines.Directory.Tar;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Tests.Tar;
 
@@ -214,19 +215,9 @@ internal static class TarTestSupport
 }
 
 /// <summary>A read-only, non-seekable view, like a decrypting pipe: proves the reader never seeks.</summary>
-internal sealed class ForwardOnlyStream(Stream inner) : Stream
+internal sealed class ForwardOnlyStream(Stream inner) : ReadOnlyForwardStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 7919));
     public override int Read(Span<byte> buffer) => inner.Read(buffer[..Math.Min(buffer.Length, 7919)]);
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>A write-only, non-seekable sink, like an upload: proves the writer never seeks or reads back.</summary>

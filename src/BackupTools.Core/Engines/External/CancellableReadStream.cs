@@ -1,4 +1,5 @@
 using BackupTools.Core.Errors;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Core.Engines.External;
 
@@ -7,10 +8,8 @@ namespace BackupTools.Core.Engines.External;
 /// its own read failures as BackupObjectReadFailed, so a caller writing the data to local disk can tell a
 /// failing source from a full disk.
 /// </summary>
-public sealed class CancellableReadStream(Stream inner, CancellationToken cancel) : Stream
+public sealed class CancellableReadStream(Stream inner, CancellationToken cancel) : ReadOnlyForwardStream
 {
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         cancel.ThrowIfCancellationRequested();
@@ -21,14 +20,4 @@ public sealed class CancellableReadStream(Stream inner, CancellationToken cancel
                 "Check that the repository is reachable and run again.", e);
         }
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Core.Engines.MySql;
 
@@ -10,12 +11,10 @@ namespace BackupTools.Core.Engines.MySql;
 /// send every statement into the original one. Backup-MySql dumps one database without --databases, so
 /// this only trips on a foreign or tampered dump. Bytes are checked before they are handed on.
 /// </summary>
-public sealed partial class SingleDatabaseDumpGuard(Stream inner) : Stream
+public sealed partial class SingleDatabaseDumpGuard(Stream inner) : ReadOnlyForwardStream
 {
     private const int HeadSize = 64 * 1024;
     private readonly MemoryStream _head = new();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -39,14 +38,4 @@ public sealed partial class SingleDatabaseDumpGuard(Stream inner) : Stream
 
     [GeneratedRegex(@"^(?:/\*!\d+\s*)?(?:USE\s+[`\w]|CREATE\s+DATABASE\b)[^\n]{0,80}", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex DatabaseStatement();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

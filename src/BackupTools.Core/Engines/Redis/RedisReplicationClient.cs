@@ -1,5 +1,6 @@
 using System.Text;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Core.Engines.Redis;
 
@@ -77,15 +78,13 @@ public sealed class RedisReplicationClient : IDisposable
     }
 
     /// <summary>Exactly the snapshot's bytes; the diskless form holds back the last 40 bytes until it knows they are not the end mark.</summary>
-    private sealed class PayloadStream(RespConnection connection, long? length, byte[]? mark, RedisTarget target, CancellationToken cancel) : Stream
+    private sealed class PayloadStream(RespConnection connection, long? length, byte[]? mark, RedisTarget target, CancellationToken cancel) : ReadOnlyForwardStream
     {
         private long _remaining = length ?? long.MaxValue;
         private readonly byte[] _window = mark is null ? [] : new byte[(1 << 20) + MarkLength];
         private int _held; // bytes at the start of _window not yet handed out
         private bool _ended, _markFound;
         private long _received;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -140,14 +139,6 @@ public sealed class RedisReplicationClient : IDisposable
             $"The snapshot transfer from {target} broke off after {_received} bytes{(length is { } l ? $" of {l}" : "")}; nothing was recorded.",
             "Check the server and network, then run again.", inner);
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _received; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Position => _received;
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using BackupTools.Core.Engines.Redis.Rdb;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Core.Engines.Redis;
 
@@ -62,17 +63,17 @@ internal static class SnapshotPipe
     /// Hands what was read to the writer thread too, gathered into 1 MiB blocks: socket reads come in tens of
     /// kilobytes, and a hand-off per read costs more in thread wake-ups (spinning, futexes) than the copy.
     /// </summary>
-    private sealed class TeeStream(Stream source, BlockingCollection<(byte[], int)> queue, CancellationToken cancel) : Stream
+    private sealed class TeeStream(Stream source, BlockingCollection<(byte[], int)> queue, CancellationToken cancel) : ReadOnlyForwardStream
     {
         private const int BlockSize = 1 << 20;
         private byte[]? _block;
         private int _filled;
 
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
-            var n = source.Read(buffer, offset, count);
+            var n = source.Read(buffer);
             if (n == 0) { Flush(); return 0; }
-            var rest = buffer.AsSpan(offset, n);
+            ReadOnlySpan<byte> rest = buffer[..n];
             while (rest.Length > 0)
             {
                 _block ??= ArrayPool<byte>.Shared.Rent(BlockSize);
@@ -93,14 +94,5 @@ internal static class SnapshotPipe
             _block = null;
             _filled = 0;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
 using BackupTools.Core.Errors;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Core.Engines.S3Bucket;
 
@@ -85,14 +86,12 @@ public static class S3ObjectFrames
         new("S3BucketDataInvalid", $"{what} is not a whole S3 bucket backup: {detail}.");
 
     /// <summary>Exactly <c>length</c> bytes of the underlying stream, hashed as they pass.</summary>
-    private sealed class HashingSlice(Stream inner, long length) : Stream
+    private sealed class HashingSlice(Stream inner, long length) : ReadOnlyForwardStream
     {
         private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly long _length = length;
         private long _left = length;
         public bool Short { get; private set; }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -112,14 +111,7 @@ public static class S3ObjectFrames
 
         public byte[] Digest() => _sha.GetHashAndReset();
         protected override void Dispose(bool disposing) { if (disposing) _sha.Dispose(); base.Dispose(disposing); }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => _length;
-        public override long Position { get => _length - _left; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Position => _length - _left;
     }
 }

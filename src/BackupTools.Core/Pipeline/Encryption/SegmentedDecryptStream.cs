@@ -8,7 +8,7 @@ namespace BackupTools.Core.Pipeline.Encryption;
 /// releases a segment's plaintext only after its tag verified. A stream that ends without a final segment,
 /// or goes on after it, is an integrity error — as is any flipped or reordered byte.
 /// </summary>
-public sealed class SegmentedDecryptStream : Stream
+public sealed class SegmentedDecryptStream : ReadOnlyForwardStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -37,8 +37,6 @@ public sealed class SegmentedDecryptStream : Stream
 
     /// <summary>The key id written in the header (the key-encryption key that wrapped this data key).</summary>
     public string KeyId { get; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -103,14 +101,4 @@ public sealed class SegmentedDecryptStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BackupTools.Core.Errors;
 using BackupTools.Core.Keys;
+using BackupTools.Core.Pipeline;
 using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Pipeline.Encryption;
 using BackupTools.Core.Storage;
@@ -14,7 +15,7 @@ namespace BackupTools.Core.Repository.Chunked;
 /// The next chunk is fetched and decoded in the background while the caller consumes this one (never more than one
 /// fetch at a time, so the decoding state is never shared). Memory: about two chunks.
 /// </summary>
-internal sealed class ChunkedReadStream : Stream
+internal sealed class ChunkedReadStream : ReadOnlyForwardStream
 {
     private readonly IBackupStore _store;
     private readonly ChunkIndex _index;
@@ -57,8 +58,6 @@ internal sealed class ChunkedReadStream : Stream
         }
         return locations;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -131,14 +130,4 @@ internal sealed class ChunkedReadStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

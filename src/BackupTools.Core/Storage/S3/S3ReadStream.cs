@@ -1,4 +1,5 @@
 using Amazon.S3.Model;
+using BackupTools.Core.Pipeline;
 
 namespace BackupTools.Core.Storage.S3;
 
@@ -8,7 +9,7 @@ namespace BackupTools.Core.Storage.S3;
 /// The open's cancellation token stays with the stream: a cancel aborts a read in flight (a slow or stalled GET)
 /// and stops the resume, instead of waiting out the object or the SDK's read timeout.
 /// </summary>
-internal sealed class S3ReadStream : Stream
+internal sealed class S3ReadStream : ReadOnlyForwardStream
 {
     private readonly S3BackupStore _store;
     private readonly string _key;
@@ -47,16 +48,8 @@ internal sealed class S3ReadStream : Stream
             EtagToMatch = etag,
         }, cancel), cancel);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override long Position => _position;
 
     public override int Read(Span<byte> buffer)
     {
