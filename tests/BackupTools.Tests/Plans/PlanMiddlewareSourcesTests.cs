@@ -26,8 +26,7 @@ public sealed class PlanMiddlewareSourcesTests : IDisposable
     {
         Environment.SetEnvironmentVariable(_s3Var, TestServers.S3.SecretKey);
         Environment.SetEnvironmentVariable(_mqVar, RabbitMqBroker.Password);
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
-            new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
+        TestPlan.InitializeRepository(_ps, _temp);
         Sqlite(Db, "create table t(id integer primary key, name text); insert into t(name) select 'row ' || value from generate_series(1, 200);");
         PutObject("photos/a.txt", "photo a");
         PutObject("photos/b/c.txt", "photo c");
@@ -42,14 +41,7 @@ public sealed class PlanMiddlewareSourcesTests : IDisposable
 
     private string WritePlan()
     {
-        var path = _temp.Sub("backup.yml");
-        File.WriteAllText(path, $"""
-            version: 1
-            repository: {_temp.Sub("repo")}
-            keys:
-              - file: {_temp.Sub("main.key")}
-            verify: {"{"} enabled: false {"}"}
-            cells:
+        return TestPlan.Write(_temp, $"""
               - name: mw
                 sources:
                   - name: photos
@@ -69,7 +61,6 @@ public sealed class PlanMiddlewareSourcesTests : IDisposable
                     verify: "sqlite3 -bail :memory:"
                     restore: "{RestoreCommand}"
             """);
-        return path;
     }
 
     private PsResult Ps(string script, string plan) => _ps.Run(script, new Dictionary<string, object?> { ["plan"] = plan });

@@ -19,8 +19,7 @@ public sealed class PlanRestoreHookTests : IDisposable
         Environment.SetEnvironmentVariable(_pgVar, TestServers.Postgres.Password);
         Directory.CreateDirectory(Files);
         File.WriteAllText(Path.Combine(Files, "a.txt"), "version 1");
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
-            new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
+        TestPlan.InitializeRepository(_ps, _temp);
     }
 
     private string Files => _temp.Sub("files");
@@ -28,14 +27,7 @@ public sealed class PlanRestoreHookTests : IDisposable
     private string WritePlan()
     {
         var pg = TestServers.Postgres;
-        var path = _temp.Sub("backup.yml");
-        File.WriteAllText(path, $"""
-            version: 1
-            repository: {_temp.Sub("repo")}
-            keys:
-              - file: {_temp.Sub("main.key")}
-            verify: {"{"} enabled: false {"}"}
-            cells:
+        return TestPlan.Write(_temp, $"""
               - name: shop
                 sources:
                   - name: files
@@ -49,7 +41,6 @@ public sealed class PlanRestoreHookTests : IDisposable
                     database: {_pg.Name}
                     password: PASSWORD_REF
             """.Replace("PASSWORD_REF", "{ env: " + _pgVar + " }"));
-        return path;
     }
 
     private PsResult Ps(string script, params (string Name, object? Value)[] variables) =>

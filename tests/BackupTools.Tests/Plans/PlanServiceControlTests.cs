@@ -19,22 +19,14 @@ public sealed class PlanServiceControlTests : IDisposable
         _redis = new RedisInstance(_temp.Sub("redis"));
         Directory.CreateDirectory(_temp.Sub("files"));
         File.WriteAllText(_temp.Sub("files/a.txt"), "version 1");
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
-            new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
+        TestPlan.InitializeRepository(_ps, _temp);
     }
 
     private string Log => _temp.Sub("control.log");
 
     private string Plan(string redisControl, string filesControl)
     {
-        var path = _temp.Sub("backup.yml");
-        File.WriteAllText(path, $"""
-            version: 1
-            repository: {_temp.Sub("repo")}
-            keys:
-              - file: {_temp.Sub("main.key")}
-            verify: {"{"} enabled: false {"}"}
-            cells:
+        return TestPlan.Write(_temp, $"""
               - name: app
                 sources:
                   - name: cache
@@ -47,7 +39,6 @@ public sealed class PlanServiceControlTests : IDisposable
                     path: {_temp.Sub("files")}
             {filesControl}
             """);
-        return path;
     }
 
     private PsResult Ps(string script, string plan) => _ps.Run(script, new Dictionary<string, object?> { ["plan"] = plan });

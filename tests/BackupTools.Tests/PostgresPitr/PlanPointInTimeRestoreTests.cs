@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BackupTools.Tests.Infrastructure;
 using BackupTools.Tests.MySqlPitr;
+using BackupTools.Tests.Plans;
 using Npgsql;
 
 namespace BackupTools.Tests.PostgresPitr;
@@ -29,20 +30,11 @@ public sealed class PlanPointInTimeRestoreTests : IDisposable
         return _ps.Run(script, vars);
     }
 
-    private void WritePlan(string sources)
-    {
-        File.WriteAllText(_temp.Sub("backup.yml"), $"""
-            version: 1
-            repository: {_temp.Sub("repo")}
-            keys:
-              - file: {_temp.Sub("main.key")}
-            verify: {"{"} enabled: false {"}"}
-            cells:
-              - name: app
-                sources:
-            {sources}
-            """);
-    }
+    private void WritePlan(string sources) => TestPlan.Write(_temp, $"""
+          - name: app
+            sources:
+        {sources}
+        """);
 
     private static void Commit(ArchivingCluster cluster, int from, int to)
     {
