@@ -19,33 +19,97 @@ public static class BackupKeyFile
     public static void Write(string path, BackupKey key, bool force = false)
     {
         var full = CheckWritable(path, force);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temp = Stage(full, key);
+        try { File.Move(temp, full, overwrite: true); }
+        finally { DeleteIfLeft(temp); }
+    }
+
+    /// <summary>
+    /// Writes a key pair's private key file and its public key file without leaving half a pair: both paths are checked
+    /// and both files written in full (0600, flushed to disk) beside their targets before either is renamed into place.
+    /// The private file goes in first: a crash between the two renames leaves a private key whose public file
+    /// -ExportPublicKey writes again, never a public key that hosts would encrypt backups to that nobody can read.
+    /// </summary>
+    public static void WritePair(string privatePath, string publicPath, BackupKey pair, bool force = false)
+    {
+        if (pair.Kind != BackupKeyKind.KeyPair) throw new ArgumentException("a key pair with its private key is required", nameof(pair));
+        var privateFull = CheckWritable(privatePath, force);
+        var publicFull = CheckWritable(publicPath, force, "PublicKeyPath");
+        CheckSeparate(privateFull, publicFull);
+        var privateTemp = Stage(privateFull, pair);
+        string? publicTemp = null;
         try
         {
-            using (var stream = PrivateFileSystem.CreateFile(temp, FileMode.CreateNew))
+            publicTemp = Stage(publicFull, pair.PublicHalf());
+            var privateIsNew = !File.Exists(privateFull);
+            File.Move(privateTemp, privateFull, overwrite: true);
+            try { File.Move(publicTemp, publicFull, overwrite: true); }
+            catch when (privateIsNew)
             {
-                JsonSerializer.Serialize(stream, ToDocument(key), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
-                stream.Flush(flushToDisk: true);
+                File.Delete(privateFull); // a private key no public file matches: nothing was encrypted to it yet
+                throw;
             }
-            File.Move(temp, full, overwrite: true);
         }
         finally
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            DeleteIfLeft(privateTemp);
+            if (publicTemp != null) DeleteIfLeft(publicTemp);
         }
     }
 
+    /// <summary>Writes the public key file of the key pair read from <paramref name="privatePath"/> (never over that file).</summary>
+    public static void WritePublicHalf(string privatePath, string publicPath, BackupKey pair, bool force = false)
+    {
+        if (pair.Kind != BackupKeyKind.KeyPair) throw new ArgumentException("a key pair with its private key is required", nameof(pair));
+        CheckSeparate(Path.GetFullPath(privatePath), Path.GetFullPath(publicPath));
+        Write(publicPath, pair.PublicHalf(), force);
+    }
+
+    private static void CheckSeparate(string privateFull, string publicFull)
+    {
+        if (string.Equals(privateFull, publicFull, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            throw new BackupInputException("KeyPairPathsSame", "PublicKeyPath", $"it names the private key file '{privateFull}' too; the public key file would replace the private key.",
+                "Give the public key file its own path, or leave -PublicKeyPath out (default: <name>.public<extension>).");
+    }
+
+    /// <summary>The public key file's default path: &lt;private file without extension&gt;.public&lt;extension&gt;, in the same folder.</summary>
+    public static string DefaultPublicPath(string privatePath) =>
+        Path.Combine(Path.GetDirectoryName(privatePath)!, Path.GetFileNameWithoutExtension(privatePath) + ".public" + Path.GetExtension(privatePath));
+
+    /// <summary>Writes the key's document in full to a private temp file next to <paramref name="full"/>; returns the temp file's path.</summary>
+    private static string Stage(string full, BackupKey key)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var stream = PrivateFileSystem.CreateFile(temp, FileMode.CreateNew);
+            JsonSerializer.Serialize(stream, ToDocument(key), new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+            stream.Flush(flushToDisk: true);
+            return temp;
+        }
+        catch
+        {
+            DeleteIfLeft(temp);
+            throw;
+        }
+    }
+
+    private static void DeleteIfLeft(string temp)
+    {
+        if (File.Exists(temp)) File.Delete(temp);
+    }
+
     /// <summary>Checks that a key file may be written at path (folder exists, no file there unless forced); returns the full path.</summary>
-    public static string CheckWritable(string path, bool force)
+    public static string CheckWritable(string path, bool force, string parameter = "Path")
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir))
-            throw new BackupInputException("KeyFileFolderMissing", "Path", $"the folder '{dir}' does not exist.", "Create it first (private to the backup user).");
+            throw new BackupInputException("KeyFileFolderMissing", parameter, $"the folder '{dir}' does not exist.", "Create it first (private to the backup user).");
         if (Directory.Exists(full))
-            throw new BackupInputException("KeyFileIsDirectory", "Path", $"'{full}' is a directory.", "Give the path of the key file to create, e.g. a new file name inside that folder.");
+            throw new BackupInputException("KeyFileIsDirectory", parameter, $"'{full}' is a directory.", "Give the path of the key file to create, e.g. a new file name inside that folder.");
         if (File.Exists(full) && !force)
-            throw new BackupInputException("KeyFileExists", "Path", $"'{full}' already exists; overwriting it would make backups made with that key unreadable.",
+            throw new BackupInputException("KeyFileExists", parameter, $"'{full}' already exists; overwriting it would make backups made with that key unreadable.",
                 "Choose another path, or pass -Force if you really mean to replace it.");
         return full;
     }

@@ -59,12 +59,10 @@ public sealed class NewBackupKeyCommand : BackupToolsCmdlet
                 WriteObject(new KeyInfo(key.Id, path, key.CreatedAt) { Name = key.Name });
                 return;
             }
-            var publicPath = ResolvePath(PublicKeyPath ?? DefaultPublicPath(path));
+            var publicPath = ResolvePath(PublicKeyPath ?? BackupKeyFile.DefaultPublicPath(path));
             if (!ShouldProcess($"{path}, {publicPath}", "Write a new backup key pair (private and public key files)")) return;
             var pair = BackupKey.GenerateKeyPair(Name ?? System.IO.Path.GetFileNameWithoutExtension(path));
-            BackupKeyFile.CheckWritable(publicPath, Force); // fail before the private file exists
-            BackupKeyFile.Write(path, pair, Force);
-            BackupKeyFile.Write(publicPath, pair.PublicHalf(), Force);
+            BackupKeyFile.WritePair(path, publicPath, pair, Force);
             WriteObject(new KeyInfo(pair.Id, path, pair.CreatedAt) { Kind = "KeyPair", Name = pair.Name, PublicKeyPath = publicPath });
         }
         catch (Exception e) when (e is not PipelineStoppedException)
@@ -81,13 +79,9 @@ public sealed class NewBackupKeyCommand : BackupToolsCmdlet
         if (pair.Kind != BackupKeyKind.KeyPair)
             throw new Core.Errors.BackupInputException("ExportPublicKeyNotPrivate", "Path", $"'{path}' holds a {(pair.Kind == BackupKeyKind.Secret ? "secret key" : "public key")}, not the private key file of a key pair.",
                 "Pass the private key file written by New-BackupKey -KeyPair.");
-        var publicPath = ResolvePath(PublicKeyPath ?? DefaultPublicPath(path));
+        var publicPath = ResolvePath(PublicKeyPath ?? BackupKeyFile.DefaultPublicPath(path));
         if (!ShouldProcess(publicPath, $"Write the public key file of key pair {pair.Describe()}")) return;
-        BackupKeyFile.Write(publicPath, pair.PublicHalf(), Force);
+        BackupKeyFile.WritePublicHalf(path, publicPath, pair, Force);
         WriteObject(new KeyInfo(pair.Id, path, pair.CreatedAt) { Kind = "KeyPair", Name = pair.Name, PublicKeyPath = publicPath });
     }
-
-    private static string DefaultPublicPath(string privatePath) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(privatePath)!,
-            System.IO.Path.GetFileNameWithoutExtension(privatePath) + ".public" + System.IO.Path.GetExtension(privatePath));
 }
