@@ -15,9 +15,9 @@ public sealed record BackupQuery(
 /// <summary>Get-Backup's filters over the manifests; results oldest first.</summary>
 public static class BackupCatalog
 {
-    public static IReadOnlyList<BackupRecord> Query(BackupRepository repository, BackupQuery query, IOperationObserver observer)
+    public static IReadOnlyList<BackupRecord> Query(BackupRepository repository, BackupQuery query, IOperationObserver observer, CancellationToken cancel = default)
     {
-        IEnumerable<BackupManifest> found = repository.ListBackups(observer);
+        IEnumerable<BackupManifest> found = repository.ListBackups(observer, cancel);
         if (query.Ids is { Count: > 0 }) found = found.Where(m => query.Ids.Contains(m.Id));
         if (query.Cells is { Count: > 0 }) found = found.Where(m => query.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase));
         if (query.Sources is { Count: > 0 }) found = found.Where(m => query.Sources.Any(s => string.Equals(s, m.Source, StringComparison.Ordinal) || string.Equals(s, m.Engine, StringComparison.OrdinalIgnoreCase)));

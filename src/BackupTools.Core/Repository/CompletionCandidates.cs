@@ -10,19 +10,19 @@ namespace BackupTools.Core.Repository;
 /// </summary>
 public static class CompletionCandidates
 {
-    public static IReadOnlyList<string> Cells(BackupRepository repository, string prefix) =>
-        Matching(repository.ListBackups().Select(m => m.Cell), prefix);
+    public static IReadOnlyList<string> Cells(BackupRepository repository, string prefix, CancellationToken cancel = default) =>
+        Matching(repository.ListBackups(cancel: cancel).Select(m => m.Cell), prefix);
 
     /// <summary>Newest first: the backup one usually wants is the latest.</summary>
-    public static IReadOnlyList<BackupManifest> Backups(BackupRepository repository, string prefix, IReadOnlyCollection<string>? cells = null) =>
-        repository.ListBackups()
+    public static IReadOnlyList<BackupManifest> Backups(BackupRepository repository, string prefix, IReadOnlyCollection<string>? cells = null, CancellationToken cancel = default) =>
+        repository.ListBackups(cancel: cancel)
             .Where(m => m.Id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Where(m => cells is not { Count: > 0 } || cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase))
             .OrderByDescending(m => m.StartedAt).ToList();
 
     /// <summary>The databases an engine's backups hold (manifest EngineInfo.database).</summary>
-    public static IReadOnlyList<string> Databases(BackupRepository repository, string engine, string prefix) =>
-        Matching(repository.ListBackups().Where(m => m.Engine == engine && !SafetyBackup.IsSafetyBackup(m))
+    public static IReadOnlyList<string> Databases(BackupRepository repository, string engine, string prefix, CancellationToken cancel = default) =>
+        Matching(repository.ListBackups(cancel: cancel).Where(m => m.Engine == engine && !SafetyBackup.IsSafetyBackup(m))
             .Select(m => m.EngineInfo?["database"]?.GetValue<string>()).OfType<string>(), prefix);
 
     /// <summary>Backup-Postgres -Database: the databases on the server that accept connections (templates left out).</summary>

@@ -26,11 +26,11 @@ public sealed class KeyUse
     }
 
     /// <summary>Get-Backup -KeyRotationPeriod: warnings for the listed backups that still need a key older than the period.</summary>
-    public static IReadOnlyList<string> OverdueAmong(BackupRepository repository, IReadOnlyCollection<string> ids, TimeSpan period, IOperationObserver observer, DateTimeOffset? now = null)
+    public static IReadOnlyList<string> OverdueAmong(BackupRepository repository, IReadOnlyCollection<string> ids, TimeSpan period, IOperationObserver observer, DateTimeOffset? now = null, CancellationToken cancel = default)
     {
         if (period <= TimeSpan.Zero)
             throw new BackupInputException("StatusPolicyInvalid", "KeyRotationPeriod", $"{period} is not a positive duration.", "Give a duration such as 90d.");
-        var manifests = repository.ListBackups(observer);
+        var manifests = repository.ListBackups(observer, cancel);
         var listed = new HashSet<string>(ids, StringComparer.Ordinal);
         return new KeyUse(manifests, repository.AllKeyWraps()).OverdueWarnings(manifests.Where(m => listed.Contains(m.Id)), period, now ?? DateTimeOffset.UtcNow).ToList();
     }

@@ -9,18 +9,18 @@ public sealed record StatusRequest(RepositoryReference Repository, StatusPolicy 
 /// <summary>Get-BackupStatus's core: reads the repository (and each required target) and evaluates the series.</summary>
 public sealed class StatusOperation(IOperationObserver observer)
 {
-    public StatusReport Run(StatusRequest request)
+    public StatusReport Run(StatusRequest request, CancellationToken cancel = default)
     {
         request.Policy.Validate();
         foreach (var cell in request.Cells ?? []) BackupId.ValidateCellName(cell);
         using var repository = request.Repository.Open();
-        var manifests = repository.ListBackups(observer)
+        var manifests = repository.ListBackups(observer, cancel)
             .Where(m => request.Cells is not { Count: > 0 } || request.Cells.Contains(m.Cell, StringComparer.OrdinalIgnoreCase))
             .ToList();
         var targets = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (var target in request.Policy.RequiredTargets ?? [])
         {
-            var (location, ids) = IdsOn(request.Repository with { Location = target });
+            var (location, ids) = IdsOn(request.Repository with { Location = target }, cancel);
             targets[location] = ids;
         }
         var statuses = BackupStatusEvaluator.Evaluate(request.Policy, manifests, VerificationLog.ReadAll(repository),
@@ -35,12 +35,12 @@ public sealed class StatusOperation(IOperationObserver observer)
     /// Ids of the backups a target repository holds (by manifest), opened with the command's credential.
     /// An unreachable target holds none, with a warning.
     /// </summary>
-    private (string Location, IReadOnlySet<string> Ids) IdsOn(RepositoryReference target)
+    private (string Location, IReadOnlySet<string> Ids) IdsOn(RepositoryReference target, CancellationToken cancel)
     {
         try
         {
             using var repository = target.Open();
-            return (repository.Location, repository.ListBackups(observer).Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
+            return (repository.Location, repository.ListBackups(observer, cancel).Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
         }
         catch (BackupToolsException e)
         {

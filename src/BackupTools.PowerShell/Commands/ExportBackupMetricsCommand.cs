@@ -44,13 +44,13 @@ public sealed class ExportBackupMetricsCommand : BackupToolsCmdlet, IStorageCred
         {
             var path = ResolvePath(Path);
             var repositories = ParameterSetName == "Repository" ? (Repository is { Length: > 0 } given ? given.Select(r => ReferenceTo(r)) : [ReferenceTo(null)]).ToList() : [];
-            RunCore((observer, _, _) =>
+            RunCore((observer, _, cancel) =>
             {
                 var statuses = new List<BackupStatus>(_statuses);
                 var bytes = statuses.GroupBy(s => s.Repository).ToDictionary(g => g.Key, g => g.Sum(s => s.SeriesStoredBytes));
                 foreach (var location in repositories)
                 {
-                    var report = new StatusOperation(observer).Run(new StatusRequest(location, new StatusPolicy(MaxAge)));
+                    var report = new StatusOperation(observer).Run(new StatusRequest(location, new StatusPolicy(MaxAge)), cancel);
                     statuses.AddRange(report.Statuses);
                     bytes[report.Repository] = report.RepositoryStoredBytes;
                 }

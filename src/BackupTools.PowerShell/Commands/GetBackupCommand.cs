@@ -56,10 +56,10 @@ public sealed class GetBackupCommand : BackupToolsCmdlet, IStorageCredentialPara
         try
         {
             using var repository = ReferenceTo(Repository).Open();
-            var records = RunCore((observer, _, _) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest, IncludeSafety), observer));
+            var records = RunCore((observer, _, cancel) => BackupCatalog.Query(repository, new BackupQuery(Cell, Source, Kind, Since, Until, Id, Latest, IncludeSafety), observer, cancel));
             WriteObject(records, enumerateCollection: true);
             if (KeyRotationPeriod is { } period)
-                foreach (var warning in RunCore((observer, _, _) => Core.Status.KeyUse.OverdueAmong(repository, records.Select(r => r.Id).ToList(), period, observer)))
+                foreach (var warning in RunCore((observer, _, cancel) => Core.Status.KeyUse.OverdueAmong(repository, records.Select(r => r.Id).ToList(), period, observer, cancel: cancel)))
                     WriteWarning(warning);
         }
         catch (Exception e) when (e is not PipelineStoppedException)

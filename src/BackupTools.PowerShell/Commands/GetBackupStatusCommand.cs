@@ -56,7 +56,7 @@ public sealed class GetBackupStatusCommand : BackupToolsCmdlet, IStorageCredenti
         {
             var targets = RequiredTarget?.Select(t => ResolveRepository(t)!).ToList();
             var request = new StatusRequest(ReferenceTo(Repository), new StatusPolicy(MaxAge, MinSizeRatio, MaxVerifyAge, targets) { KeyRotationPeriod = KeyRotationPeriod }, Cell);
-            var report = RunCore((observer, _, _) => new StatusOperation(observer).Run(request));
+            var report = RunCore((observer, _, cancel) => new StatusOperation(observer).Run(request, cancel));
             foreach (var status in report.Statuses)
             {
                 WriteObject(status);

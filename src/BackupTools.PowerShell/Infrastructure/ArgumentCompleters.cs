@@ -9,7 +9,8 @@ namespace BackupTools.PowerShell.Infrastructure;
 /// <summary>
 /// Tab completion from the repository the command line names (-Repository, else BACKUPTOOLS_REPOSITORY, with
 /// -StorageCredential for S3) or from the server. Completion must never break or stall the shell: any failure,
-/// or a repository or server slower than a few seconds, just offers nothing.
+/// or a repository or server slower than a few seconds, just offers nothing — and the listing behind it is cancelled
+/// then, so a slow S3 listing does not go on in the background after the shell gave up on it.
 /// </summary>
 public abstract class BackupToolsCompleter : IArgumentCompleter
 {
@@ -21,7 +22,9 @@ public abstract class BackupToolsCompleter : IArgumentCompleter
         try
         {
             var here = CurrentLocation();
-            var work = Task.Run(() => Complete(new CompletionContext(commandName, prefix, fakeBoundParameters, here)).ToList());
+            var patience = new CancellationTokenSource(Patience);
+            var work = Task.Run(() => Complete(new CompletionContext(commandName, prefix, fakeBoundParameters, here) { Cancel = patience.Token }).ToList());
+            work.ContinueWith(_ => patience.Dispose(), TaskScheduler.Default);
             return work.Wait(Patience) ? work.Result : [];
         }
         catch (Exception)
@@ -80,7 +83,7 @@ public sealed class CellNameCompleter : BackupToolsCompleter
         if ((context.Bound("Plan") ?? (context.Is("Invoke-BackupPlan") ? context.Bound("Path") : null)) is string plan)
             return PlanLoader.LoadValid(context.FullPath(plan)).Cells.Select(c => c.Name)
                 .Where(n => n.StartsWith(context.Prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase).Select(n => Result(n));
-        return FromRepository(context, r => CompletionCandidates.Cells(r, context.Prefix)).Select(n => Result(n));
+        return FromRepository(context, r => CompletionCandidates.Cells(r, context.Prefix, context.Cancel)).Select(n => Result(n));
     }
 }
 
@@ -96,7 +99,7 @@ public sealed class BackupIdCompleter : BackupToolsCompleter
             _ => null,
         };
         var engine = EngineOf(context);
-        return FromRepository(context, r => CompletionCandidates.Backups(r, context.Prefix, cells))
+        return FromRepository(context, r => CompletionCandidates.Backups(r, context.Prefix, cells, context.Cancel))
             .Where(m => engine is null || m.Engine == engine)
             .Select(m => Result(m.Id, $"{m.Cell}/{m.Source} {m.Engine} {m.Kind} {m.StartedAt:u}"));
     }
@@ -106,7 +109,7 @@ public sealed class BackupIdCompleter : BackupToolsCompleter
 public sealed class BackedUpDatabaseCompleter : BackupToolsCompleter
 {
     protected override IEnumerable<CompletionResult> Complete(CompletionContext context) =>
-        EngineOf(context) is { } engine ? FromRepository(context, r => CompletionCandidates.Databases(r, engine, context.Prefix)).Select(n => Result(n)) : [];
+        EngineOf(context) is { } engine ? FromRepository(context, r => CompletionCandidates.Databases(r, engine, context.Prefix, context.Cancel)).Select(n => Result(n)) : [];
 }
 
 /// <summary>
@@ -132,6 +135,9 @@ public sealed class ServerDatabaseCompleter : BackupToolsCompleter
 /// <summary>What a completer knows: the command, the word typed so far, the other parameters typed, PowerShell's location.</summary>
 public sealed record CompletionContext(string CommandName, string Prefix, IDictionary BoundParameters, string Location)
 {
+    /// <summary>Cancelled when the shell stops waiting for the candidates.</summary>
+    public CancellationToken Cancel { get; init; }
+
     public bool Is(string command) => CommandName.Equals(command, StringComparison.OrdinalIgnoreCase);
 
     public object? Bound(string name) =>
