@@ -43,17 +43,26 @@ public sealed class PushPostgresWalCommand : RepositoryCmdlet
         {
             var request = new WalPushRequest(ReferenceTo(Repository), ResolvePath(Spool), Cell, CompressionSettings.ParseOptional(Compression, null),
                 LoadKeys(), TimeSpan.FromSeconds(LockTimeoutSec));
-            do
+            if (!Watch)
             {
-                foreach (var result in RunCore((observer, _, cancel) => new WalPushOperation(observer).Run(request, cancel)))
-                    if (result.BatchId != null || result.AlreadyArchived.Count > 0) WriteObject(result);
-                if (Watch && StopRequested.WaitHandle.WaitOne(TimeSpan.FromSeconds(IntervalSec))) break;
+                foreach (var result in RunCore((observer, _, cancel) => new WalPushOperation(observer).Run(request, cancel))) Output(result);
+                return;
             }
-            while (Watch && !StopRequested.IsCancellationRequested);
+            // Each push is written as it happens: the worker hands it to the pipeline thread (the only one that may write).
+            RunCore((observer, _, cancel) =>
+            {
+                new WalPushOperation(observer).Watch(request, TimeSpan.FromSeconds(IntervalSec), r => ((PipelineThreadPump)observer).Invoke(() => Output(r)), cancel);
+                return true;
+            });
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             WriteFailure(e, Spool);
         }
+    }
+
+    private void Output(WalPushResult result)
+    {
+        if (result.BatchId != null || result.AlreadyArchived.Count > 0) WriteObject(result);
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using BackupTools.Core.Engines.PostgresPitr;
 using BackupTools.Tests.Infrastructure;
 using BackupTools.Tests.Operations;
 
@@ -79,6 +80,34 @@ public sealed class WalMetricsTests : IDisposable
         Run("Push-PostgresWal $spool -Cell pitr -Repository $repo -KeyFile $key").AssertNoErrors();
         Assert.Equal(1, ExportedWalSamples()["backup_wal_gap"]);
         Assert.Contains(segments[^2]!, Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal").Wal!.Gap);
+    }
+
+    [Fact]
+    public void Push_PostgresWal_Watch_beats_a_heartbeat_Get_BackupStatus_shows_as_running_then_stopped()
+    {
+        _cluster.Scalar("create table t(id int)");
+        _cluster.SwitchAndWaitArchived();
+        using var background = new PsSession();
+        using var watcher = background.Create($"Push-PostgresWal '{_cluster.Spool}' -Cell pitr -Repository '{_temp.Sub("repo")}' -KeyFile '{_temp.Sub("main.key")}' -Watch -IntervalSec 1");
+        var output = new PSDataCollection<PSObject>();
+        watcher.BeginInvoke<PSObject, PSObject>(null, output);
+        ArchiverStatus? Archiver() => Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().SingleOrDefault(s => s.Engine == "postgres-wal")?.Archiver;
+        try
+        {
+            Assert.True(SpinWait.SpinUntil(() => output.Count > 0, TimeSpan.FromSeconds(60)), "no push was written while watching: " + watcher.InvocationStateInfo.State);
+            var pushed = Assert.IsType<WalPushResult>(output[0].BaseObject);
+            ArchiverStatus? running = null;
+            Assert.True(SpinWait.SpinUntil(() => (running = Archiver())?.Position == pushed.Pushed[^1], TimeSpan.FromSeconds(30)), $"heartbeat: {running?.State} at {running?.Position}");
+            Assert.Equal(("Running", Environment.ProcessId), (running!.State, running.Pid));
+        }
+        finally
+        {
+            watcher.Stop();
+        }
+
+        var stopped = Run("Get-BackupStatus -Repository $repo").Objects<BackupStatus>().Single(s => s.Engine == "postgres-wal");
+        Assert.Equal("Stopped", stopped.Archiver!.State); // a clean stop says so, rather than going stale
+        Assert.Contains(stopped.Warnings, w => w.Contains("archiver", StringComparison.Ordinal) && w.Contains("stopped at", StringComparison.Ordinal));
     }
 
     public void Dispose()

@@ -25,9 +25,7 @@ public sealed class WalPushOperation(IOperationObserver observer)
 
     public IReadOnlyList<WalPushResult> Run(WalPushRequest request, CancellationToken cancel)
     {
-        BackupId.ValidateCellName(request.Cell);
-        if (!System.IO.Directory.Exists(request.Spool))
-            throw new BackupInputException("WalSpoolNotFound", "Spool", $"'{request.Spool}' does not exist.", "Pass the folder archive_command (bt-wal-spool) writes to.");
+        Validate(request);
         using var opened = new OperationRepository(request.Repository);
         var repository = opened.Get();
         var archive = new WalArchive(repository.ListManifests(observer, cancel), request.Cell);
@@ -45,6 +43,43 @@ public sealed class WalPushOperation(IOperationObserver observer)
             if (result.Pushed.Count == 0 && result.AlreadyArchived.Count == 0) break;
         }
         return results;
+    }
+
+    /// <summary>
+    /// Push-PostgresWal -Watch: pushes the spool every <paramref name="interval"/> until cancelled, handing each push to
+    /// <paramref name="pushed"/>. Like the other archivers it beats a heartbeat after each round and says Stopped when it
+    /// ends, so Get-BackupStatus can tell a running watcher from a killed one.
+    /// </summary>
+    public void Watch(WalPushRequest request, TimeSpan interval, Action<WalPushResult> pushed, CancellationToken cancel)
+    {
+        Validate(request);
+        using var repository = request.Repository.Open();
+        var heartbeat = new ArchiverHeartbeatWriter(repository, request.Cell, WalArchive.EngineName, interval, observer);
+        string? position = null;
+        try
+        {
+            do
+            {
+                foreach (var result in Run(request, cancel))
+                {
+                    position = result.Pushed.LastOrDefault() ?? position;
+                    pushed(result);
+                }
+                heartbeat.Beat(position);
+            }
+            while (!cancel.WaitHandle.WaitOne(interval));
+        }
+        finally
+        {
+            heartbeat.Stopped(position);
+        }
+    }
+
+    private static void Validate(WalPushRequest request)
+    {
+        BackupId.ValidateCellName(request.Cell);
+        if (!System.IO.Directory.Exists(request.Spool))
+            throw new BackupInputException("WalSpoolNotFound", "Spool", $"'{request.Spool}' does not exist.", "Pass the folder archive_command (bt-wal-spool) writes to.");
     }
 
     /// <summary>
