@@ -125,6 +125,11 @@ public sealed class ManifestEncryption
     /// backup is chunked (format 2): each pack carries its own wrapped key.
     /// </summary>
     [JsonPropertyName("wrappedDataKey")] public string? WrappedDataKey { get; init; }
+    /// <summary>
+    /// Chunked (format 2): every key the backup's chunks needed when it was written — its own packs' key and those of the
+    /// packs and index files it deduplicated against. Rotation records later changes in keywraps/&lt;id&gt;.json.
+    /// </summary>
+    [JsonPropertyName("keysNeeded")] public List<NeededKey>? KeysNeeded { get; init; }
 }
 
 public sealed class ManifestObject

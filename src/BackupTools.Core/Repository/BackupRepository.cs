@@ -127,7 +127,7 @@ public sealed class BackupRepository : IDisposable
         return ReadManifest(key, cancel);
     }
 
-    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location, KeyWraps.Current(manifest, AllKeyWraps().GetValueOrDefault(manifest.Id)));
+    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location, AllKeyWraps().GetValueOrDefault(manifest.Id));
 
     private Dictionary<string, KeyWrapRecord>? _keyWraps;
 

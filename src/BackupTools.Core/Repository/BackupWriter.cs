@@ -17,6 +17,7 @@ public sealed class BackupWriter : IDisposable
     private readonly BackupRepository _repository;
     private readonly BackupPlan _plan;
     private readonly BackupKey? _key;
+    private readonly BackupKeyRing? _keys;
     private readonly byte[]? _dataKey;
     private readonly ChunkStoreWriter? _chunks;
     private readonly Dictionary<string, ManifestObject> _objects = new();
@@ -37,6 +38,7 @@ public sealed class BackupWriter : IDisposable
         _plan = plan;
         _original = original;
         _key = keys?.IsEmpty == false ? keys.Current : null;
+        _keys = keys;
         StartedAt = original?.StartedAt ?? DateTimeOffset.UtcNow;
         Id = original?.Id ?? BackupId.New(StartedAt, plan.Cell, plan.Engine);
         repository.HeldLock?.Claim([Id]); // before the first object: a concurrent writer's sweep must see it is in flight
@@ -116,6 +118,7 @@ public sealed class BackupWriter : IDisposable
                 KeyName = _key.Name,
                 KeyCreatedAt = _key.CreatedAt == DateTimeOffset.MinValue ? null : _key.CreatedAt,
                 WrappedDataKey = _chunks is null ? DataKeyWrapper.Wrap(_key, _dataKey, Id) : null,
+                KeysNeeded = _chunks?.KeyIdsNeeded().Select(id => NeededKeyOf(id)).ToList(),
             },
             Objects = new Dictionary<string, ManifestObject>(_objects),
             EngineInfo = engineInfo,
@@ -125,6 +128,11 @@ public sealed class BackupWriter : IDisposable
         _completed = true;
         return manifest;
     }
+
+    /// <summary>A key this backup needs, named from the writer's key ring when it holds that key.</summary>
+    private NeededKey NeededKeyOf(string keyId) => _keys != null && _keys.TryFind(keyId, out var key)
+        ? new NeededKey { KeyId = keyId, KeyName = key.Name, KeyCreatedAt = key.CreatedAt == DateTimeOffset.MinValue ? null : key.CreatedAt }
+        : new NeededKey { KeyId = keyId };
 
     /// <summary>Chunked backups: every blob is a BTSEG stream under its pack's own data key (wrapped in the pack and the index).</summary>
     public const string ChunkedEncryptionAlgorithm = "AES-256-GCM-PACKS";

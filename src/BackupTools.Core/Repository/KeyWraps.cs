@@ -25,6 +25,8 @@ public sealed class KeyWrapRecord
     [JsonPropertyName("version")] public int Version { get; init; } = 1;
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("wraps")] public required List<KeyWrap> Wraps { get; init; }
+    /// <summary>Format 2 (chunked): the keys the backup's chunks need now, written by key rotation (see <see cref="NeededKeys"/>).</summary>
+    [JsonPropertyName("chunkKeys")] public List<NeededKey>? ChunkKeys { get; init; }
 }
 
 /// <summary>
