@@ -221,7 +221,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         foreach (var (role, obj) in existing.Objects)
         {
             cancel.ThrowIfCancellationRequested();
-            var mismatch = existing.IsChunked ? ChunkedMismatch(existing, role, rehash, cancel) : ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
+            var mismatch = existing.IsChunkedObject(obj) ? ChunkedMismatch(existing, role, rehash, cancel) : ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
             if (mismatch != null) throw ReplicationErrors.DestinationDamaged(obj, destination.Location, mismatch);
         }
         return existing;

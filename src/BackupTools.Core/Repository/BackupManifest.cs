@@ -54,6 +54,11 @@ public sealed class BackupManifest
 
     [JsonIgnore] public ManifestObject Data => Objects[DataRole];
     [JsonIgnore] public bool IsChunked => Layout == ChunkedLayout;
+    /// <summary>
+    /// Whether the object's bytes are chunks in packs: every object of a chunked backup except a writer-readable one,
+    /// which is a single object in the backup's folder in both formats (a write-only host reads it back).
+    /// </summary>
+    public bool IsChunkedObject(ManifestObject obj) => IsChunked && obj.WrappedKey is null;
     public const string DataRole = "data";
 }
 

@@ -63,14 +63,16 @@ public sealed class BackupWriter : IDisposable
     }
 
     /// <summary>
-    /// Format 1 with a key pair: an object a write-only host can read back — metadata only, never content (a cell's
-    /// file-state index, which the next incremental compares with). Its own data key is wrapped under the pair's writer secret.
+    /// A key pair: an object a write-only host can read back — metadata only, never content (a cell's file-state index,
+    /// which the next incremental compares with). Its own data key is wrapped under the pair's writer secret. In both
+    /// formats it is a single object in the backup's folder (format 2 too: a pack's key is wrapped to the public key,
+    /// which a write-only host cannot open, so it cannot go into packs).
     /// </summary>
-    public bool CanWriteWriterReadable => !_repository.Config.IsChunked && _key is { Kind: not BackupKeyKind.Secret, HasWriterSecret: true };
+    public bool CanWriteWriterReadable => _key is { Kind: not BackupKeyKind.Secret, HasWriterSecret: true };
 
     public ObjectWriteStream OpenWriterReadableObject(string role)
     {
-        if (!CanWriteWriterReadable) throw new InvalidOperationException("writer-readable objects need a key pair with a writer secret in a format-1 repository");
+        if (!CanWriteWriterReadable) throw new InvalidOperationException("writer-readable objects need a key pair with a writer secret");
         if (_completed) throw new InvalidOperationException("backup already completed");
         if (_objects.ContainsKey(role)) throw new InvalidOperationException($"object '{role}' already written");
         var key = BackupRepository.ObjectKey(Id, role);

@@ -66,7 +66,7 @@ public sealed class ChunkedKeysNeededTests : CellTestBase
         var after = On(repo, store, "Get-BackupStatus -Repository $repo @store -KeyRotationPeriod 1h").AssertNoErrors().Single<BackupStatus>();
         Assert.Equal([pair.Id], after.KeysNeeded);
         Assert.True(after.Healthy, string.Join("; ", after.Warnings));
-        Assert.Empty(On(repo, store, "Get-Backup -Repository $repo @store -KeyRotationPeriod 1s").AssertNoErrors().Warnings.Where(w => w.Contains(oldKey.Id)));
+        Assert.DoesNotContain(On(repo, store, "Get-Backup -Repository $repo @store -KeyRotationPeriod 1s").AssertNoErrors().Warnings, w => w.Contains(oldKey.Id));
 
         // And it is true: with the old key file gone, the private key alone verifies every backup.
         File.Delete(KeyPath);

@@ -45,6 +45,7 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
             cancel.ThrowIfCancellationRequested();
             if (WriteRewrapped(repository, file, both, from, to, cancel)) { superseded.Add(file.Id); rewritten++; }
         }
+        foreach (var manifest in chunked) RewrapWriterReadable(repository, manifest, from, to, cancel);
         // Every new file exists: each backup's keys are now those of the files that supersede the old ones.
         var needs = ChunkKeyRecords.Update(repository, chunked, both, observer, afterWrite, cancel);
         foreach (var file in files.Where(f => f.NeedsOldKey && superseded.Contains(f.Id)))
@@ -135,6 +136,26 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
             };
         }
         finally { CryptographicOperations.ZeroMemory(dataKey); }
+    }
+
+    /// <summary>
+    /// A write-only host's cell backups hold their file-state index as a single writer-readable object (not in packs): its
+    /// key gets a wrap under the new key in keywraps/&lt;id&gt;.json, as in format 1, so a host with the new public key
+    /// makes the next incremental. The manifest's wrap under the old key stays (manifests are immutable).
+    /// </summary>
+    private void RewrapWriterReadable(BackupRepository repository, BackupManifest manifest, BackupKey from, BackupKey to, CancellationToken cancel)
+    {
+        if (!manifest.Objects.Values.Any(o => o.WrappedKey != null)) return;
+        var record = KeyWraps.Read(repository.Store, manifest.Id);
+        if (record?.Wraps.Any(w => w.KeyId == to.Id) == true) return;
+        if (WriterReadableObjects.Rewrap(manifest, record, from, to) is not { } objectKeys) return;
+        var fresh = new KeyWrap
+        {
+            KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.CreatedAt == DateTimeOffset.MinValue ? null : to.CreatedAt,
+            WrappedAt = DateTimeOffset.UtcNow, ObjectKeys = objectKeys,
+        };
+        repository.WriteKeyWraps(new KeyWrapRecord { Id = manifest.Id, Wraps = [.. record?.Wraps ?? [], fresh], ChunkKeys = record?.ChunkKeys }, cancel);
+        afterWrite(manifest.Id, 1);
     }
 
     /// <summary>Per chunked backup: what rotation did, from the keys it needs now.</summary>
