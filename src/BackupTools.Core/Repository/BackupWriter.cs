@@ -118,7 +118,7 @@ public sealed class BackupWriter : IDisposable
                 SegmentSize = _repository.Config.Defaults.SegmentSize,
                 KeyId = _key.Id,
                 KeyName = _key.Name,
-                KeyCreatedAt = _key.CreatedAt == DateTimeOffset.MinValue ? null : _key.CreatedAt,
+                KeyCreatedAt = _key.KnownCreatedAt,
                 WrappedDataKey = _chunks is null ? DataKeyWrapper.Wrap(_key, _dataKey, Id) : null,
                 KeysNeeded = _chunks?.KeyIdsNeeded().Select(id => NeededKeyOf(id)).ToList(),
             },
@@ -133,7 +133,7 @@ public sealed class BackupWriter : IDisposable
 
     /// <summary>A key this backup needs, named from the writer's key ring when it holds that key.</summary>
     private NeededKey NeededKeyOf(string keyId) => _keys != null && _keys.TryFind(keyId, out var key)
-        ? new NeededKey { KeyId = keyId, KeyName = key.Name, KeyCreatedAt = key.CreatedAt == DateTimeOffset.MinValue ? null : key.CreatedAt }
+        ? NeededKey.For(key)
         : new NeededKey { KeyId = keyId };
 
     /// <summary>Chunked backups: every blob is a BTSEG stream under its pack's own data key (wrapped in the pack and the index).</summary>

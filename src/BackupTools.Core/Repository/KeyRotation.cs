@@ -72,7 +72,7 @@ public sealed class KeyRotation(IOperationObserver observer)
             {
                 var fresh = new KeyWrap
                 {
-                    KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.CreatedAt == DateTimeOffset.MinValue ? null : to.CreatedAt,
+                    KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.KnownCreatedAt,
                     WrappedDataKey = DataKeyWrapper.Wrap(to, dataKey, manifest.Id), WrappedAt = DateTimeOffset.UtcNow,
                     ObjectKeys = WriterReadableObjects.Rewrap(manifest, record, from, to),
                 };

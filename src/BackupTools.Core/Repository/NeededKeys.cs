@@ -10,6 +10,9 @@ public sealed class NeededKey
     [JsonPropertyName("keyCreatedAt")] public DateTimeOffset? KeyCreatedAt { get; init; }
     /// <summary>Since when the backup needs it (a rotation's time); absent: since the backup was made.</summary>
     [JsonPropertyName("since")] public DateTimeOffset? Since { get; init; }
+
+    public static NeededKey For(Keys.BackupKey key, DateTimeOffset? since = null) =>
+        new() { KeyId = key.Id, KeyName = key.Name, KeyCreatedAt = key.KnownCreatedAt, Since = since };
 }
 
 /// <summary>

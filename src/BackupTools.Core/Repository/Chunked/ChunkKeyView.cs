@@ -85,6 +85,6 @@ internal static class ChunkKeyRecords
     }
 
     private static NeededKey Named(string keyId, BackupKeyRing keys, DateTimeOffset now) => keys.TryFind(keyId, out var key)
-        ? new NeededKey { KeyId = keyId, KeyName = key.Name, KeyCreatedAt = key.CreatedAt == DateTimeOffset.MinValue ? null : key.CreatedAt, Since = now }
+        ? NeededKey.For(key, since: now)
         : new NeededKey { KeyId = keyId, Since = now };
 }

@@ -151,7 +151,7 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
         if (WriterReadableObjects.Rewrap(manifest, record, from, to) is not { } objectKeys) return;
         var fresh = new KeyWrap
         {
-            KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.CreatedAt == DateTimeOffset.MinValue ? null : to.CreatedAt,
+            KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.KnownCreatedAt,
             WrappedAt = DateTimeOffset.UtcNow, ObjectKeys = objectKeys,
         };
         repository.WriteKeyWraps(new KeyWrapRecord { Id = manifest.Id, Wraps = [.. record?.Wraps ?? [], fresh], ChunkKeys = record?.ChunkKeys }, cancel);
