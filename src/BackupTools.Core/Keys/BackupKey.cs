@@ -46,6 +46,8 @@ public sealed class BackupKey
     /// <summary>A name given at creation (New-BackupKey -Name), shown in errors that ask for this key; may be null.</summary>
     public string? Name { get; }
     public DateTimeOffset CreatedAt { get; }
+    /// <summary>The creation time when a key file recorded one; null for raw keys (records store nothing rather than MinValue).</summary>
+    public DateTimeOffset? KnownCreatedAt => CreatedAt == DateTimeOffset.MinValue ? null : CreatedAt;
     /// <summary>Where the key came from ("file:/path", "env:BACKUPTOOLS_KEY", "parameter"); never the key.</summary>
     public string Origin { get; }
     /// <summary>True when this key can unwrap data keys (read backups); a public key cannot.</summary>

@@ -25,6 +25,11 @@ public sealed class BackupRecord
     public string? KeyId { get; init; }
     /// <summary>Name of that key (New-BackupKey -Name), when it has one.</summary>
     public string? KeyName { get; init; }
+    /// <summary>
+    /// Every key the backup needs now (empty: not encrypted). Format 1: just <see cref="KeyId"/>. Format 2 (chunked): the
+    /// keys of the packs and index files its chunks sit in, which deduplication can make several; KeyId is the first.
+    /// </summary>
+    public string[] KeyIds { get; init; } = [];
     /// <summary>Repository location (URI) the record was read from.</summary>
     public required string Repository { get; init; }
     /// <summary>Key of the data object inside the repository.</summary>

@@ -162,7 +162,7 @@ public sealed class PlanRunner(IOperationObserver observer)
     private int WarnAboutOverdueKeys(RepositoryReference primary, IReadOnlyList<PlanCell> cells, TimeSpan period)
     {
         using var repository = primary.Open();
-        var manifests = repository.ListManifests(observer).Where(m => cells.Any(c => string.Equals(c.Name, m.Cell, StringComparison.OrdinalIgnoreCase))).ToList();
+        var manifests = repository.ListBackups(observer).Where(m => cells.Any(c => string.Equals(c.Name, m.Cell, StringComparison.OrdinalIgnoreCase))).ToList();
         var warnings = new Status.KeyUse(manifests, repository.AllKeyWraps()).OverdueWarnings(manifests, period, DateTimeOffset.UtcNow).ToList();
         foreach (var warning in warnings) observer.Warning($"{repository.Location}: {warning}.");
         return warnings.Count;

@@ -221,7 +221,7 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
         foreach (var (role, obj) in existing.Objects)
         {
             cancel.ThrowIfCancellationRequested();
-            var mismatch = existing.IsChunked ? ChunkedMismatch(existing, role, rehash, cancel) : ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
+            var mismatch = existing.IsChunkedObject(obj) ? ChunkedMismatch(existing, role, rehash, cancel) : ObjectTransfer.Mismatch(destination.Store, obj, rehash, cancel);
             if (mismatch != null) throw ReplicationErrors.DestinationDamaged(obj, destination.Location, mismatch);
         }
         return existing;
@@ -261,7 +261,8 @@ public sealed class BackupCopier(BackupRepository source, BackupRepository desti
     /// </summary>
     private void CarryKeyWraps(BackupManifest manifest, CancellationToken cancel)
     {
-        if (manifest.Encryption is null || KeyWraps.Read(source.Store, manifest.Id) is not { } record) return;
+        // A chunked copy's chunks sit in the destination's own packs and index files: the source's record says nothing of them.
+        if (manifest.Encryption is null || manifest.IsChunked || KeyWraps.Read(source.Store, manifest.Id) is not { } record) return;
         var existing = KeyWraps.Read(destination.Store, manifest.Id);
         if (existing != null && SameWraps(existing, record)) return;
         KeyWraps.Write(destination.Store, record, cancel);

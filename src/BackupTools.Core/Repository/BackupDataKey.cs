@@ -19,7 +19,7 @@ public static class BackupDataKey
         BackupKey? publicOnly = null;
         foreach (var wrap in wraps)
         {
-            if (!keys.TryFind(wrap.KeyId, out var key)) continue;
+            if (wrap.WrappedDataKey is null || !keys.TryFind(wrap.KeyId, out var key)) continue;
             if (key.CanRead) return DataKeyWrapper.Unwrap(key, wrap.WrappedDataKey, manifest.Id);
             publicOnly ??= key;
         }

@@ -54,6 +54,11 @@ public sealed class BackupManifest
 
     [JsonIgnore] public ManifestObject Data => Objects[DataRole];
     [JsonIgnore] public bool IsChunked => Layout == ChunkedLayout;
+    /// <summary>
+    /// Whether the object's bytes are chunks in packs: every object of a chunked backup except a writer-readable one,
+    /// which is a single object in the backup's folder in both formats (a write-only host reads it back).
+    /// </summary>
+    public bool IsChunkedObject(ManifestObject obj) => IsChunked && obj.WrappedKey is null;
     public const string DataRole = "data";
 }
 
@@ -125,6 +130,11 @@ public sealed class ManifestEncryption
     /// backup is chunked (format 2): each pack carries its own wrapped key.
     /// </summary>
     [JsonPropertyName("wrappedDataKey")] public string? WrappedDataKey { get; init; }
+    /// <summary>
+    /// Chunked (format 2): every key the backup's chunks needed when it was written — its own packs' key and those of the
+    /// packs and index files it deduplicated against. Rotation records later changes in keywraps/&lt;id&gt;.json.
+    /// </summary>
+    [JsonPropertyName("keysNeeded")] public List<NeededKey>? KeysNeeded { get; init; }
 }
 
 public sealed class ManifestObject

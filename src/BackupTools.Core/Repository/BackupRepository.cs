@@ -127,7 +127,7 @@ public sealed class BackupRepository : IDisposable
         return ReadManifest(key, cancel);
     }
 
-    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location, KeyWraps.Current(manifest, AllKeyWraps().GetValueOrDefault(manifest.Id)));
+    public BackupRecord ToRecord(BackupManifest manifest) => ManifestRecords.ToRecord(manifest, Location, AllKeyWraps().GetValueOrDefault(manifest.Id));
 
     private Dictionary<string, KeyWrapRecord>? _keyWraps;
 
@@ -160,7 +160,7 @@ public sealed class BackupRepository : IDisposable
     /// <summary>Opens a backup object for reading raw bytes; call VerifyToEnd after the last read. A cancel stops a read in flight.</summary>
     public VerifyingReadStream OpenObject(BackupManifest manifest, string role, BackupKeyRing? keys, CancellationToken cancel = default)
     {
-        if (manifest.IsChunked && manifest.Objects.TryGetValue(role, out var listed) && listed.Chunks is null)
+        if (manifest.Objects.TryGetValue(role, out var listed) && manifest.IsChunkedObject(listed) && listed.Chunks is null)
             manifest = GetManifest(manifest.Id, cancel); // a catalog summary: the chunk list is in the manifest only
         return VerifyingReadStream.Open(this, manifest, role, keys, cancel);
     }

@@ -17,6 +17,7 @@ public sealed class BackupWriter : IDisposable
     private readonly BackupRepository _repository;
     private readonly BackupPlan _plan;
     private readonly BackupKey? _key;
+    private readonly BackupKeyRing? _keys;
     private readonly byte[]? _dataKey;
     private readonly ChunkStoreWriter? _chunks;
     private readonly Dictionary<string, ManifestObject> _objects = new();
@@ -37,6 +38,7 @@ public sealed class BackupWriter : IDisposable
         _plan = plan;
         _original = original;
         _key = keys?.IsEmpty == false ? keys.Current : null;
+        _keys = keys;
         StartedAt = original?.StartedAt ?? DateTimeOffset.UtcNow;
         Id = original?.Id ?? BackupId.New(StartedAt, plan.Cell, plan.Engine);
         repository.HeldLock?.Claim([Id]); // before the first object: a concurrent writer's sweep must see it is in flight
@@ -61,14 +63,16 @@ public sealed class BackupWriter : IDisposable
     }
 
     /// <summary>
-    /// Format 1 with a key pair: an object a write-only host can read back — metadata only, never content (a cell's
-    /// file-state index, which the next incremental compares with). Its own data key is wrapped under the pair's writer secret.
+    /// A key pair: an object a write-only host can read back — metadata only, never content (a cell's file-state index,
+    /// which the next incremental compares with). Its own data key is wrapped under the pair's writer secret. In both
+    /// formats it is a single object in the backup's folder (format 2 too: a pack's key is wrapped to the public key,
+    /// which a write-only host cannot open, so it cannot go into packs).
     /// </summary>
-    public bool CanWriteWriterReadable => !_repository.Config.IsChunked && _key is { Kind: not BackupKeyKind.Secret, HasWriterSecret: true };
+    public bool CanWriteWriterReadable => _key is { Kind: not BackupKeyKind.Secret, HasWriterSecret: true };
 
     public ObjectWriteStream OpenWriterReadableObject(string role)
     {
-        if (!CanWriteWriterReadable) throw new InvalidOperationException("writer-readable objects need a key pair with a writer secret in a format-1 repository");
+        if (!CanWriteWriterReadable) throw new InvalidOperationException("writer-readable objects need a key pair with a writer secret");
         if (_completed) throw new InvalidOperationException("backup already completed");
         if (_objects.ContainsKey(role)) throw new InvalidOperationException($"object '{role}' already written");
         var key = BackupRepository.ObjectKey(Id, role);
@@ -114,8 +118,9 @@ public sealed class BackupWriter : IDisposable
                 SegmentSize = _repository.Config.Defaults.SegmentSize,
                 KeyId = _key.Id,
                 KeyName = _key.Name,
-                KeyCreatedAt = _key.CreatedAt == DateTimeOffset.MinValue ? null : _key.CreatedAt,
+                KeyCreatedAt = _key.KnownCreatedAt,
                 WrappedDataKey = _chunks is null ? DataKeyWrapper.Wrap(_key, _dataKey, Id) : null,
+                KeysNeeded = _chunks?.KeyIdsNeeded().Select(id => NeededKeyOf(id)).ToList(),
             },
             Objects = new Dictionary<string, ManifestObject>(_objects),
             EngineInfo = engineInfo,
@@ -125,6 +130,11 @@ public sealed class BackupWriter : IDisposable
         _completed = true;
         return manifest;
     }
+
+    /// <summary>A key this backup needs, named from the writer's key ring when it holds that key.</summary>
+    private NeededKey NeededKeyOf(string keyId) => _keys != null && _keys.TryFind(keyId, out var key)
+        ? NeededKey.For(key)
+        : new NeededKey { KeyId = keyId };
 
     /// <summary>Chunked backups: every blob is a BTSEG stream under its pack's own data key (wrapped in the pack and the index).</summary>
     public const string ChunkedEncryptionAlgorithm = "AES-256-GCM-PACKS";

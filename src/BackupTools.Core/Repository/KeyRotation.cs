@@ -67,16 +67,16 @@ public sealed class KeyRotation(IOperationObserver observer)
         var outcome = KeyRotationOutcome.AlreadyRotated;
         if (!hasNew)
         {
-            var dataKey = DataKeyWrapper.Unwrap(from, needed.WrappedDataKey, manifest.Id);
+            var dataKey = DataKeyWrapper.Unwrap(from, needed.WrappedDataKey!, manifest.Id); // not chunked: every wrap holds the data key
             try
             {
                 var fresh = new KeyWrap
                 {
-                    KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.CreatedAt == DateTimeOffset.MinValue ? null : to.CreatedAt,
+                    KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.KnownCreatedAt,
                     WrappedDataKey = DataKeyWrapper.Wrap(to, dataKey, manifest.Id), WrappedAt = DateTimeOffset.UtcNow,
                     ObjectKeys = WriterReadableObjects.Rewrap(manifest, record, from, to),
                 };
-                if (to.CanRead && !DataKeyWrapper.Unwrap(to, fresh.WrappedDataKey, manifest.Id).AsSpan().SequenceEqual(dataKey))
+                if (to.CanRead && !DataKeyWrapper.Unwrap(to, fresh.WrappedDataKey!, manifest.Id).AsSpan().SequenceEqual(dataKey))
                     throw new BackupKeyException("KeyRotationCheckFailed", $"Re-wrapping {manifest.Id} did not give back its data key; nothing was changed.");
                 wraps = [.. wraps, fresh];
             }

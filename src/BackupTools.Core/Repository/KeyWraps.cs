@@ -11,7 +11,8 @@ public sealed class KeyWrap
     [JsonPropertyName("keyName")] public string? KeyName { get; init; }
     /// <summary>When the key was created (key files record it); null for raw keys and older manifests.</summary>
     [JsonPropertyName("keyCreatedAt")] public DateTimeOffset? KeyCreatedAt { get; init; }
-    [JsonPropertyName("wrappedDataKey")] public required string WrappedDataKey { get; init; }
+    /// <summary>The backup's data key wrapped under this key; null in a chunked backup's record (no backup data key: only <see cref="ObjectKeys"/>).</summary>
+    [JsonPropertyName("wrappedDataKey")] public string? WrappedDataKey { get; init; }
     [JsonPropertyName("wrappedAt")] public DateTimeOffset? WrappedAt { get; init; }
     /// <summary>Writer-readable objects' own data keys re-wrapped under this key (role → WriterKeyWrap output).</summary>
     [JsonPropertyName("objectKeys")] public Dictionary<string, string>? ObjectKeys { get; init; }
@@ -25,6 +26,8 @@ public sealed class KeyWrapRecord
     [JsonPropertyName("version")] public int Version { get; init; } = 1;
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("wraps")] public required List<KeyWrap> Wraps { get; init; }
+    /// <summary>Format 2 (chunked): the keys the backup's chunks need now, written by key rotation (see <see cref="NeededKeys"/>).</summary>
+    [JsonPropertyName("chunkKeys")] public List<NeededKey>? ChunkKeys { get; init; }
 }
 
 /// <summary>

@@ -9,8 +9,10 @@ public static class ManifestRecords
 {
     private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>();
 
-    /// <param name="currentWrap">The wrap the backup needs now (after a key rotation); default: the manifest's own.</param>
-    public static BackupRecord ToRecord(BackupManifest m, string repository, KeyWrap? currentWrap = null) => new()
+    /// <param name="keyWraps">The backup's rotation record (keywraps/&lt;id&gt;.json), if any: it says which keys it needs now.</param>
+    public static BackupRecord ToRecord(BackupManifest m, string repository, KeyWrapRecord? keyWraps = null) => ToRecord(m, repository, NeededKeys.Of(m, keyWraps));
+
+    public static BackupRecord ToRecord(BackupManifest m, string repository, IReadOnlyList<NeededKey> needed) => new()
     {
         Id = m.Id,
         Cell = m.Cell,
@@ -25,8 +27,9 @@ public static class ManifestRecords
         Sha256 = m.Data.Sha256,
         RawSha256 = m.Data.RawSha256,
         Compression = m.Compression.Algorithm == "none" ? "none" : $"{m.Compression.Algorithm}:{m.Compression.Level}",
-        KeyId = (currentWrap ?? KeyWraps.OfManifest(m))?.KeyId,
-        KeyName = (currentWrap ?? KeyWraps.OfManifest(m))?.KeyName,
+        KeyId = needed.FirstOrDefault()?.KeyId,
+        KeyName = needed.FirstOrDefault()?.KeyName,
+        KeyIds = needed.Select(k => k.KeyId).ToArray(),
         Repository = repository,
         Location = m.Data.Key,
         Host = m.Host,

@@ -31,7 +31,7 @@ public sealed class VerifyingReadStream : ReadOnlyForwardStream
     {
         if (!manifest.Objects.TryGetValue(role, out var expected))
             throw new BackupIntegrityException("ManifestObjectMissing", $"Backup {manifest.Id} has no '{role}' object in its manifest.");
-        if (manifest.IsChunked) return OpenChunked(repository, expected, keys);
+        if (manifest.IsChunkedObject(expected)) return OpenChunked(repository, expected, keys);
         var storedSize = repository.Store.SizeOf(expected.Key, cancel);
         if (storedSize is null) throw new StoreObjectNotFoundException(repository.Location, expected.Key);
         if (storedSize != expected.StoredBytes)

@@ -74,7 +74,7 @@ public static class BackupStatusEvaluator
             Source = newest.Source,
             BackupCount = newestFirst.Count,
             LastBackup = ManifestRecords.ToRecord(newest, repository, keys.Needed(newest)),
-            KeysNeeded = newestFirst.Select(keys.Needed).OfType<KeyWrap>().Select(w => w.KeyId).Distinct().Order(StringComparer.Ordinal).ToArray(),
+            KeysNeeded = newestFirst.SelectMany(keys.Needed).Select(k => k.KeyId).Distinct().Order(StringComparer.Ordinal).ToArray(),
             Age = age,
             LastVerified = lastCheck?.VerifiedAt,
             LastVerificationPassed = lastCheck?.Passed,

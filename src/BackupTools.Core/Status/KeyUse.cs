@@ -6,8 +6,9 @@ using BackupTools.Core.Repository;
 namespace BackupTools.Core.Status;
 
 /// <summary>
-/// Which key each backup needs now (after rotations) and how old each key is: its creation time from the key file when
-/// the wraps recorded it, else the oldest backup wrapped with it (a key is at least as old as its first use).
+/// Which keys each backup needs now (after rotations; a chunked backup may need several, see <see cref="NeededKeys"/>) and
+/// how old each key is: its creation time from the key file when the wraps recorded it, else the oldest backup wrapped
+/// with it (a key is at least as old as its first use).
 /// </summary>
 public sealed class KeyUse
 {
@@ -18,11 +19,18 @@ public sealed class KeyUse
     {
         _records = records ?? new Dictionary<string, KeyWrapRecord>();
         foreach (var manifest in manifests)
-            foreach (var wrap in KeyWraps.All(manifest, _records.GetValueOrDefault(manifest.Id)))
-            {
-                var created = wrap.KeyCreatedAt ?? wrap.WrappedAt ?? manifest.CompletedAt;
-                if (!_createdAt.TryGetValue(wrap.KeyId, out var known) || created < known) _createdAt[wrap.KeyId] = created;
-            }
+        {
+            var record = _records.GetValueOrDefault(manifest.Id);
+            foreach (var wrap in KeyWraps.All(manifest, record))
+                Saw(wrap.KeyId, wrap.KeyCreatedAt ?? wrap.WrappedAt ?? manifest.CompletedAt);
+            foreach (var key in NeededKeys.Of(manifest, record))
+                Saw(key.KeyId, key.KeyCreatedAt ?? key.Since ?? manifest.CompletedAt);
+        }
+    }
+
+    private void Saw(string keyId, DateTimeOffset created)
+    {
+        if (!_createdAt.TryGetValue(keyId, out var known) || created < known) _createdAt[keyId] = created;
     }
 
     /// <summary>Get-Backup -KeyRotationPeriod: warnings for the listed backups that still need a key older than the period.</summary>
@@ -35,14 +43,14 @@ public sealed class KeyUse
         return new KeyUse(manifests, repository.AllKeyWraps()).OverdueWarnings(manifests.Where(m => listed.Contains(m.Id)), period, now ?? DateTimeOffset.UtcNow).ToList();
     }
 
-    /// <summary>The wrap whose key the backup needs (null: not encrypted).</summary>
-    public KeyWrap? Needed(BackupManifest manifest) => KeyWraps.Current(manifest, _records.GetValueOrDefault(manifest.Id));
+    /// <summary>The keys the backup needs (empty: not encrypted).</summary>
+    public IReadOnlyList<NeededKey> Needed(BackupManifest manifest) => NeededKeys.Of(manifest, _records.GetValueOrDefault(manifest.Id));
 
     public IEnumerable<string> OverdueWarnings(IEnumerable<BackupManifest> series, TimeSpan period, DateTimeOffset now) =>
-        series.Select(m => Needed(m)).OfType<KeyWrap>()
-            .GroupBy(w => w.KeyId)
+        series.SelectMany(m => Needed(m).DistinctBy(k => k.KeyId))
+            .GroupBy(k => k.KeyId)
             .Where(g => now - _createdAt[g.Key] > period)
-            .Select(g => $"{g.Count()} backup(s) still need key {KeyErrors.Describe(g.Key, g.First().KeyName)}, in use since {_createdAt[g.Key].UtcDateTime:yyyy-MM-dd} " +
+            .Select(g => $"{g.Count()} backup(s) still need key {KeyErrors.Describe(g.Key, g.Select(k => k.KeyName).FirstOrDefault(n => n != null))}, in use since {_createdAt[g.Key].UtcDateTime:yyyy-MM-dd} " +
                          $"({BackupStatusEvaluator.Describe(now - _createdAt[g.Key])}, rotation period {BackupStatusEvaluator.Describe(period)}): " +
                          "re-wrap them with Update-BackupKey -From <its key file> -To <a new key file>, then retire it");
 }

@@ -59,7 +59,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
         {
             cancel.ThrowIfCancellationRequested();
             passed &= !storedOnly ? VerifyObject(repository, manifest, role, expected, keys, checks)
-                : manifest.IsChunked ? VerifyPackPresence(repository, role, expected, keys, checks, cancel)
+                : manifest.IsChunkedObject(expected) ? VerifyPackPresence(repository, role, expected, keys, checks, cancel)
                 : VerifyStoredBytes(repository, role, expected, checks, cancel);
         }
         TimeSpan? restoreDuration = null;
@@ -122,7 +122,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
 
     private bool VerifyObject(BackupRepository repository, BackupManifest manifest, string role, ManifestObject expected, BackupKeyRing? keys, List<IntegrityCheck> checks)
     {
-        if (manifest.IsChunked)
+        if (manifest.IsChunkedObject(expected))
         {
             var (present, detail) = PackPresenceCheck.Run(repository, expected, keys);
             checks.Add(new IntegrityCheck($"{role}:packs", present, detail));
@@ -151,7 +151,7 @@ public sealed class IntegrityVerifier(IOperationObserver observer)
             stream.VerifyToEnd();
             checks.Add(new IntegrityCheck($"{role}:{validator.Name}", true, detail));
             checks.Add(new IntegrityCheck($"{role}:decrypt+decompress", true, manifest.Encryption is null ? $"{manifest.Compression.Algorithm}" : $"AES-256-GCM, {manifest.Compression.Algorithm}"));
-            checks.Add(new IntegrityCheck($"{role}:sha256", true, manifest.IsChunked
+            checks.Add(new IntegrityCheck($"{role}:sha256", true, manifest.IsChunkedObject(expected)
                 ? $"{expected.Chunks!.Count} chunk id(s) and raw {expected.RawSha256[..12]}… match"
                 : $"stored {expected.Sha256[..12]}…, raw {expected.RawSha256[..12]}… match"));
             return true;

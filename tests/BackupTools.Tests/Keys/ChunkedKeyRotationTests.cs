@@ -63,8 +63,9 @@ public sealed class ChunkedKeyRotationTests : CellTestBase
         RotationProbe.AssertEveryBackupReadsWith(Repo, oldKey, ids);
         Assert.Contains(ids, id => !RotationProbe.ReadsWith(Repo, pair, id)); // most backups' own index files are not rewritten yet
 
-        // The rerun skips the five done files; crash after three old files were deleted: now the new key reads every backup.
-        CrashAfterWrite(oldKey, publicKey, indexFiles - 5 + 3);
+        // The rerun skips the five done files and records each backup's new key (20 records); crash after three old files
+        // were deleted: now the new key reads every backup.
+        CrashAfterWrite(oldKey, publicKey, indexFiles - 5 + 20 + 3);
         Assert.Equal((indexFiles - 3, indexFiles), (RotationProbe.IndexFilesUnder(Repo, oldKey.Id), RotationProbe.IndexFilesUnder(Repo, pair.Id)));
         RotationProbe.AssertEveryBackupReadsWithEither(Repo, oldKey, pair, ids);
         RotationProbe.AssertEveryBackupReadsWith(Repo, pair, ids);

@@ -65,6 +65,8 @@ public sealed class RotationKillTests : CellTestBase
         }
     }
 
+    private List<BackupRecord> KeysNeeded() => Run("Get-Backup -Repository $repo").AssertNoErrors().Objects<BackupRecord>().ToList();
+
     private int RecordsNaming(string keyId) =>
         Directory.Exists(Path.Combine(Repo, "keywraps")) ? Directory.GetFiles(Path.Combine(Repo, "keywraps"), "*.json").Count(f => SafeRead(f).Contains(keyId)) : 0;
 
@@ -111,9 +113,13 @@ public sealed class RotationKillTests : CellTestBase
 
         KillWhen(() => StartRotation(KeyPath, ThirdPublic), () => RotationProbe.IndexFilesUnder(Repo, third.Id) >= 4, "four new index files");
         RotationProbe.AssertEveryBackupReadsWith(Repo, oldKey, ids);
+        // Killed while writing new index files: most backups cannot be read without the old key, and every one says it needs it.
+        Assert.All(KeysNeeded(), r => Assert.Equal([oldKey.Id], r.KeyIds));
         KillWhen(() => StartRotation(KeyPath, ThirdPublic), () => RotationProbe.IndexFilesUnder(Repo, oldKey.Id) <= indexFiles - 3, "three old index files deleted");
         RotationProbe.AssertEveryBackupReadsWithEither(Repo, oldKey, third, ids);
         RotationProbe.AssertEveryBackupReadsWith(Repo, third, ids);
+        // Killed while deleting old files (after every new one and every backup's keys record exist): each says the new key, truly.
+        Assert.All(KeysNeeded(), r => Assert.Equal([third.Id], r.KeyIds));
 
         Run("Update-BackupKey -Repository $repo -From $key -To $t -Confirm:$false | Out-Null", ("t", ThirdPublic)).AssertNoErrors();
         Assert.Equal((0, indexFiles), (RotationProbe.IndexFilesUnder(Repo, oldKey.Id), RotationProbe.IndexFilesUnder(Repo, third.Id)));

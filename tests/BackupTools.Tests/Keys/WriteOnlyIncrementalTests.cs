@@ -8,6 +8,8 @@ namespace BackupTools.Tests.Keys;
 /// Incremental cell backups on a host holding only the public key file: each key-pair backup also stores its file-state
 /// index readable with the pair's writer secret (paths, sizes, times, modes, owners — no content), which the next
 /// incremental compares with. The restore host restores the chain byte-identical; key rotation carries the state's key.
+/// Format 2 too: there the state is a single object beside the backup's chunks (a pack's key is wrapped to the public
+/// key, which this host cannot open), and rotation re-wraps its key in keywraps/&lt;id&gt;.json as in format 1.
 /// </summary>
 public sealed class WriteOnlyIncrementalTests : CellTestBase
 {
@@ -26,16 +28,18 @@ public sealed class WriteOnlyIncrementalTests : CellTestBase
         TreeSnapshot.AssertSame(Cell, dest);
     }
 
-    [Fact]
-    public void Public_key_host_makes_full_and_incrementals_and_the_restore_host_restores_the_chain_byte_identical()
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("v2")]
+    public void Public_key_host_makes_full_and_incrementals_and_the_restore_host_restores_the_chain_byte_identical(string format)
     {
         Directory.CreateDirectory(Temp.Sub("keys"));
         SampleTree.Create(Cell);
         var big = new byte[2 << 20];
         new Random(5).NextBytes(big);
         File.WriteAllBytes(Path.Combine(Cell, "big.bin"), big);
-        Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $p -KeyPair -Name prod | Out-Null; New-BackupKey -Path $n -KeyPair -Name next | Out-Null",
-            ("p", PrivateKey), ("n", NextPrivate)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Path $repo -Format $f | Out-Null; New-BackupKey -Path $p -KeyPair -Name prod | Out-Null; New-BackupKey -Path $n -KeyPair -Name next | Out-Null",
+            ("p", PrivateKey), ("n", NextPrivate), ("f", format)).AssertNoErrors();
 
         var full = BackupWith(PublicKey, "Full");
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo, "backups", full.Id, "manifest.json")))!;
@@ -47,6 +51,7 @@ public sealed class WriteOnlyIncrementalTests : CellTestBase
         var first = BackupWith(PublicKey, "Incremental");
         Assert.Equal((BackupKind.Incremental, full.Id), (first.Kind, first.ParentId));
         Assert.True(first.StoredBytes < full.StoredBytes / 4, $"the incremental stored {first.StoredBytes} bytes, the full {full.StoredBytes}: it did not diff");
+        Assert.True(first.RawBytes < full.RawBytes / 4, $"the incremental's tar holds {first.RawBytes} bytes, the full's {full.RawBytes}: it did not diff"); // v2 dedups a full too: the tar shows the diff
 
         // Still no content for this host.
         Run("Restore-Cell -Name crm -Repository $repo -KeyFile $k -Destination $d -Confirm:$false", ("k", PublicKey), ("d", Temp.Sub("denied"))).AssertError("PrivateKeyRequired");

@@ -158,7 +158,7 @@ public sealed class CellBackupOperation(IOperationObserver observer)
         {
             throw new Errors.BackupKeyException("PrivateKeyRequired",
                 $"An incremental or differential cell backup compares the tree with the previous backup's index, which a write-only host cannot read. {e.Message}",
-                "A write-only host makes incrementals on backups that carry a file-state index it can read (format 1, made with this key pair's public key file from this version on; after a key rotation, the next backup with the new key). Otherwise make a Full backup (-Type Full), or run the incremental with the private key file.", e);
+                "A write-only host makes incrementals on backups that carry a file-state index it can read (made with this key pair's public key file by a version that stores one: format 1, or format 2 from this version on; after a key rotation, the next backup with the new key). Otherwise make a Full backup (-Type Full), or run the incremental with the private key file.", e);
         }
         using var _ = stream;
         var index = CellIndex.ReadFrom(stream);

@@ -32,20 +32,21 @@ public sealed class ChunkIndex
                 cancel.ThrowIfCancellationRequested();
                 if (!keys.Keys.Any()) break;
                 IndexBody body;
-                try { body = IndexFile.Read(store, key, keys, cancel); }
+                string fileKeyId;
+                try { body = IndexFile.Read(store, key, keys, out fileKeyId, cancel); }
                 catch (Errors.BackupKeyException) { continue; }
-                foreach (var pack in body.Packs) Add(pack);
+                foreach (var pack in body.Packs) Add(pack, fileKeyId);
                 _files.Add(key);
             }
         }
     }
 
-    public void Add(IndexedPack pack)
+    public void Add(IndexedPack pack, string? indexKeyId = null)
     {
         lock (_gate)
         {
             foreach (var chunk in pack.Chunks)
-                _chunks.TryAdd(ChunkId.Parse(chunk.Id), new ChunkLocation(pack.Pack, chunk.Offset, chunk.Length, chunk.RawLength));
+                _chunks.TryAdd(ChunkId.Parse(chunk.Id), new ChunkLocation(pack.Pack, chunk.Offset, chunk.Length, chunk.RawLength, indexKeyId));
         }
     }
 

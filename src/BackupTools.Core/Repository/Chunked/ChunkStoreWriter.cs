@@ -27,6 +27,8 @@ internal sealed class ChunkStoreWriter : IDisposable
     private readonly HashSet<ChunkId> _written = new();
     private readonly List<IndexedPack> _packs = new();
     private readonly List<string> _writtenKeys = new();
+    /// <summary>Keys of the packs and index files this backup deduplicated against (a reader needs them as well as <see cref="_kek"/>).</summary>
+    private readonly HashSet<string> _reusedKeyIds = new(StringComparer.Ordinal);
     private PackWriter? _pack;
     private bool _indexMayExist;
 
@@ -58,9 +60,12 @@ internal sealed class ChunkStoreWriter : IDisposable
     public (ChunkId Id, long Added) Store(ReadOnlySpan<byte> chunk)
     {
         var id = _hasher.IdOf(chunk);
-        if (_written.Contains(id) || _index.Contains(id))
+        if (_written.Contains(id)) { ReusedChunks++; return (id, 0); }
+        if (_index.TryGet(id, out var existing))
         {
             ReusedChunks++;
+            _reusedKeyIds.Add(existing.Pack.KeyId);
+            if (existing.IndexKeyId != null) _reusedKeyIds.Add(existing.IndexKeyId);
             return (id, 0);
         }
         _pack ??= new PackWriter(_store, _kek, _compression, _segmentSize);
@@ -87,6 +92,19 @@ internal sealed class ChunkStoreWriter : IDisposable
                 Chunks = pack.Entries.Select(e => new IndexedChunk { Id = e.Id.ToString(), Offset = e.Offset, Length = e.Length, RawLength = e.RawLength }).ToList(),
             });
         }
+    }
+
+    /// <summary>
+    /// The keys reading this backup needs, as the index says now: this writer's key when it stored new chunks, then the
+    /// keys of what it deduplicated against (several after a rotation that is not finished, or with a write-only host's
+    /// pair beside a secret key). Call after <see cref="Seal"/>.
+    /// </summary>
+    public IReadOnlyList<string> KeyIdsNeeded()
+    {
+        var ids = new List<string>();
+        if (NewChunks > 0 || _reusedKeyIds.Count == 0) ids.Add(_kek.Id);
+        ids.AddRange(_reusedKeyIds.Where(k => k != _kek.Id).Order(StringComparer.Ordinal));
+        return ids;
     }
 
     /// <summary>Closes the open pack and writes the index file of the packs this backup wrote (none: no index file).</summary>

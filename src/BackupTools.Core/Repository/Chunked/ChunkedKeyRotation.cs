@@ -13,7 +13,8 @@ namespace BackupTools.Core.Repository.Chunked;
 /// 1. the chunk secret wrapped under the new key is added to repository.json beside the old key's wrap;
 /// 2. for every index file that needs the old key, a new index file with the same entries — each pack key of the old
 ///    key re-wrapped to the new one, the file itself under the new key, "supersedes" naming the old file — is written;
-/// 3. only when every such file has its new one are the old files deleted;
+/// 3. only when every such file has its new one, each chunked backup's keywraps record says which keys it needs now
+///    (<see cref="KeyWrapRecord.ChunkKeys"/>: listings and rotation warnings read it), then the old files are deleted;
 /// 4. the old key's wrap of the chunk secret is removed.
 /// A backup's chunks may sit in packs listed by many index files (deduplication), so old files go only after all new
 /// ones exist: until step 3 the old key reads every backup, from step 3 on the new key does. A rerun skips files whose
@@ -44,6 +45,9 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
             cancel.ThrowIfCancellationRequested();
             if (WriteRewrapped(repository, file, both, from, to, cancel)) { superseded.Add(file.Id); rewritten++; }
         }
+        foreach (var manifest in chunked) RewrapWriterReadable(repository, manifest, from, to, cancel);
+        // Every new file exists: each backup's keys are now those of the files that supersede the old ones.
+        var needs = ChunkKeyRecords.Update(repository, chunked, both, observer, afterWrite, cancel);
         foreach (var file in files.Where(f => f.NeedsOldKey && superseded.Contains(f.Id)))
         {
             cancel.ThrowIfCancellationRequested();
@@ -52,7 +56,7 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
         }
         DropSecretWrap(store, from, to);
         observer.Verbose($"{rewritten} index file(s) re-wrapped from {from.Id} to {to.Id}; packs untouched.");
-        return Results(repository, chunked, from, to, rewritten > 0, cancel);
+        return Results(chunked, needs, from, to, rewritten > 0);
     }
 
     private void AddSecretWrap(IBackupStore store, BackupKey from, BackupKey to)
@@ -134,19 +138,37 @@ internal sealed class ChunkedKeyRotation(IOperationObserver observer, Action<str
         finally { CryptographicOperations.ZeroMemory(dataKey); }
     }
 
-    /// <summary>Per chunked backup: the keys its chunks' packs need now (read from the index files as they are after the run).</summary>
-    private static List<KeyRotationResult> Results(BackupRepository repository, IReadOnlyList<BackupManifest> chunked, BackupKey from, BackupKey to, bool rewrote, CancellationToken cancel)
+    /// <summary>
+    /// A write-only host's cell backups hold their file-state index as a single writer-readable object (not in packs): its
+    /// key gets a wrap under the new key in keywraps/&lt;id&gt;.json, as in format 1, so a host with the new public key
+    /// makes the next incremental. The manifest's wrap under the old key stays (manifests are immutable).
+    /// </summary>
+    private void RewrapWriterReadable(BackupRepository repository, BackupManifest manifest, BackupKey from, BackupKey to, CancellationToken cancel)
     {
-        var index = new ChunkIndex();
-        index.Refresh(repository.Store, Ring(to), cancel);
+        if (!manifest.Objects.Values.Any(o => o.WrappedKey != null)) return;
+        var record = KeyWraps.Read(repository.Store, manifest.Id);
+        if (record?.Wraps.Any(w => w.KeyId == to.Id) == true) return;
+        if (WriterReadableObjects.Rewrap(manifest, record, from, to) is not { } objectKeys) return;
+        var fresh = new KeyWrap
+        {
+            KeyId = to.Id, KeyName = to.Name, KeyCreatedAt = to.KnownCreatedAt,
+            WrappedAt = DateTimeOffset.UtcNow, ObjectKeys = objectKeys,
+        };
+        repository.WriteKeyWraps(new KeyWrapRecord { Id = manifest.Id, Wraps = [.. record?.Wraps ?? [], fresh], ChunkKeys = record?.ChunkKeys }, cancel);
+        afterWrite(manifest.Id, 1);
+    }
+
+    /// <summary>Per chunked backup: what rotation did, from the keys it needs now.</summary>
+    private static List<KeyRotationResult> Results(IReadOnlyList<BackupManifest> chunked, Dictionary<string, IReadOnlyList<NeededKey>> needs, BackupKey from, BackupKey to, bool rewrote)
+    {
         var results = new List<KeyRotationResult>();
         foreach (var manifest in chunked)
         {
-            var ids = manifest.Objects.Values.SelectMany(o => o.Chunks ?? []).ToList();
-            var allUnderNew = ids.All(id => index.TryGet(ChunkId.Parse(id), out var location) && location.Pack.KeyId == to.Id);
+            var now = needs[manifest.Id].Select(k => k.KeyId).ToList();
+            var allUnderNew = now.Count == 1 && now[0] == to.Id;
             results.Add(allUnderNew
                 ? new(manifest.Id, manifest.Cell, rewrote ? KeyRotationOutcome.Rewrapped : KeyRotationOutcome.AlreadyRotated, from.Id, to.Id)
-                : new(manifest.Id, manifest.Cell, KeyRotationOutcome.OtherKey, manifest.Encryption?.KeyId, manifest.Encryption?.KeyId));
+                : new(manifest.Id, manifest.Cell, KeyRotationOutcome.OtherKey, manifest.Encryption?.KeyId, string.Join(",", now)));
         }
         return results;
     }

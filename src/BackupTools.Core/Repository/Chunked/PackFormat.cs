@@ -45,4 +45,5 @@ public sealed class PackRef
 }
 
 /// <summary>Where one chunk's blob is: its pack, byte offset and stored length, and the chunk's own length.</summary>
-public readonly record struct ChunkLocation(PackRef Pack, long Offset, int Length, int RawLength);
+/// <param name="IndexKeyId">The key of the index file that lists it (a reader needs it too); null when not known.</param>
+public readonly record struct ChunkLocation(PackRef Pack, long Offset, int Length, int RawLength, string? IndexKeyId = null);

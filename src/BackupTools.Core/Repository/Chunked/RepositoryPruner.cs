@@ -22,6 +22,8 @@ public sealed class RepositoryPruner(BackupRepository repository, IOperationObse
     public const string Purpose = "Optimize-BackupRepository";
     /// <summary>Packs per rewritten index file, so no single index file grows without bound.</summary>
     private const int PacksPerIndexFile = 500;
+    /// <summary>The manifests the prune's plan was made from (read under the exclusive lease).</summary>
+    private IReadOnlyList<BackupManifest>? _manifests;
 
     /// <param name="repackUnusedPercent">Rewrite packs with at least this share of unused bytes (1–100; 100: only delete wholly unused packs).</param>
     public PruneResult Prune(BackupKeyRing keys, int repackUnusedPercent, TimeSpan lockTimeout, Func<string, string, bool> shouldProcess, CancellationToken cancel)
@@ -91,6 +93,8 @@ public sealed class RepositoryPruner(BackupRepository repository, IOperationObse
         // Only now may packs go: no index file names them any more, and every live chunk of theirs is in a kept or new pack.
         DeleteAll(plan.Unused.Concat(plan.Rewrite).Select(p => p.Key).Concat(plan.Unindexed.Select(PackFormat.KeyOf)).ToList(), "prune:mid-pack-deletes", cancel);
         repository.ChunkIndex.Refresh(repository.Store, keys, cancel);
+        // The rewritten index files are under the current key: the keys each backup needs may have changed.
+        if (plan.RewritesIndex) ChunkKeyRecords.Update(repository, _manifests!, keys, observer, (_, _) => { }, cancel);
         var freed = goingBytes + oldIndexBytes - written.Sum(p => p.Pack.Size) - newIndexBytes;
         var result = Result(plan, applied: true, freed, written, plan.RewritesIndex ? snapshot.IndexFiles.Count : 0, clock);
         AuditLog.Append(repository, new AuditSubject("prune"), AuditResults.Succeeded, null,
@@ -105,6 +109,7 @@ public sealed class RepositoryPruner(BackupRepository repository, IOperationObse
     private Dictionary<ChunkId, string> ReferencedChunks(CancellationToken cancel)
     {
         var manifests = repository.ListManifests(observer, cancel);
+        _manifests = manifests;
         var listed = repository.Store.List(BackupRepository.BackupsPrefix, cancel).Count(k => k.EndsWith("/manifest.json", StringComparison.Ordinal));
         if (listed != manifests.Count)
             throw new BackupIntegrityException("ManifestUnreadable",
