@@ -27,9 +27,17 @@ public sealed class PhysicalBackupPipelineTests : IDisposable
         _keys.Add(BackupKey.Generate());
         _server = new ArchivingMariaDb(_temp.Sub("server"));
         // ~40 MB that does not compress: the stream is far larger than the pipeline's buffers and than the small disk below.
-        _server.Execute("create database noise");
-        _server.Execute("create table noise.blobs(id int primary key, b blob not null) engine=InnoDB");
-        _server.Execute("insert into noise.blobs select seq, random_bytes(1024) from seq_1_to_40000");
+        try
+        {
+            _server.Execute("create database noise");
+            _server.Execute("create table blobs(id int primary key, b blob not null) engine=InnoDB", "noise");
+            _server.Execute("insert into blobs select seq, random_bytes(1024) from seq_1_to_40000", "noise");
+        }
+        catch
+        {
+            _server.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
