@@ -14,7 +14,7 @@ namespace BackupTools.Core.Pipeline;
 /// without writing what waits. The thread starts with the second buffer: an object smaller than one buffer is
 /// written on the caller's thread at Dispose (WAL and binlog batches, indexes) and costs no thread.
 /// </summary>
-public sealed class BackgroundWriteStream(Stream inner, bool leaveOpen = false) : Stream
+public sealed class BackgroundWriteStream(Stream inner, bool leaveOpen = false) : WriteOnlyStream
 {
     internal const int BufferSize = 1 << 20;
     internal const int Depth = 4;
@@ -140,13 +140,5 @@ public sealed class BackgroundWriteStream(Stream inner, bool leaveOpen = false) 
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_closed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
