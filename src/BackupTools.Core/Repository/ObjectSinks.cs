@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
+using BackupTools.Core.Pipeline;
 using BackupTools.Core.Pipeline.Compression;
 using BackupTools.Core.Pipeline.Encryption;
 using BackupTools.Core.Pipeline.Hashing;
@@ -20,18 +21,24 @@ internal interface IObjectSink : IDisposable
     ManifestObject Commit(long rawBytes, string rawSha256);
 }
 
-/// <summary>Format 1: compress → encrypt → stored hash → one pending object under backups/&lt;id&gt;/&lt;role&gt;.</summary>
+/// <summary>
+/// Format 1: compress → encrypt → stored hash → one pending object under backups/&lt;id&gt;/&lt;role&gt;. Compression runs on
+/// the caller's thread (with libzstd's workers); encryption, the stored hash and the store write run on a pipeline
+/// thread of their own behind a <see cref="BackgroundWriteStream"/>, so the two halves overlap.
+/// </summary>
 internal sealed class SingleObjectSink : IObjectSink
 {
     private readonly PendingObject _pending;
     private readonly HashingStream _stored;
+    private readonly BackgroundWriteStream _handoff;
 
     public SingleObjectSink(PendingObject pending, CompressionSettings compression, byte[]? dataKey, string? keyId, int segmentSize)
     {
         _pending = pending;
         _stored = new HashingStream(pending, leaveOpen: true);
         Stream encrypted = dataKey is null ? _stored : new SegmentedEncryptStream(_stored, dataKey, keyId!, segmentSize, leaveOpen: false);
-        Input = CompressionCodec.Compress(encrypted, compression, leaveOpen: false);
+        _handoff = new BackgroundWriteStream(encrypted, leaveOpen: false);
+        Input = CompressionCodec.Compress(_handoff, compression, leaveOpen: false);
     }
 
     public Stream Input { get; }
@@ -47,7 +54,11 @@ internal sealed class SingleObjectSink : IObjectSink
         return info;
     }
 
-    public void Dispose() => _pending.Dispose();
+    public void Dispose()
+    {
+        _handoff.Abandon(); // already closed after Input's Dispose; otherwise its thread must stop before the pending object goes
+        _pending.Dispose();
+    }
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ namespace BackupTools.Core.Pipeline.Compression;
 /// a database dump. Output is ordinary zstd frames; when the library is missing, CompressionCodec falls back
 /// to ZstdSharp. Workers run inside libzstd, overlapping compression with our reading and hashing.
 /// </summary>
-internal sealed unsafe class NativeZstdCompressionStream : Stream
+internal sealed unsafe class NativeZstdCompressionStream : WriteOnlyStream
 {
     private const string Library = "libzstd.so.1";
     private const int CompressionLevelParameter = 100;
@@ -122,15 +122,7 @@ internal sealed unsafe class NativeZstdCompressionStream : Stream
         public nuint Position;
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_finished;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     [DllImport(Library)] private static extern IntPtr ZSTD_createCCtx();
     [DllImport(Library)] internal static extern nuint ZSTD_freeCCtx(IntPtr context);

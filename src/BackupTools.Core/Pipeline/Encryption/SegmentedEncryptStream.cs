@@ -7,7 +7,7 @@ namespace BackupTools.Core.Pipeline.Encryption;
 /// segment of plaintext; a full segment is sealed only when more data arrives, so the last one can carry
 /// the final flag. Dispose writes the final segment (possibly empty) — truncation is therefore detectable.
 /// </summary>
-public sealed class SegmentedEncryptStream : Stream
+public sealed class SegmentedEncryptStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -93,13 +93,5 @@ public sealed class SegmentedEncryptStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_completed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,3 +1,5 @@
+using BackupTools.Core.Pipeline;
+
 namespace BackupTools.Core.Repository.Chunked;
 
 /// <summary>Receives the chunks a <see cref="ChunkingStream"/> cuts, in order.</summary>
@@ -11,7 +13,7 @@ public interface IChunkConsumer
 /// most one maximum-size chunk (8 MiB by default): streaming stays streaming. Dispose (or <see cref="Finish"/>) hands
 /// over the last, possibly short, chunk.
 /// </summary>
-public sealed class ChunkingStream(ContentDefinedChunker chunker, IChunkConsumer consumer) : Stream
+public sealed class ChunkingStream(ContentDefinedChunker chunker, IChunkConsumer consumer) : WriteOnlyStream
 {
     private readonly byte[] _buffer = new byte[chunker.Parameters.LargestChunk];
     private int _filled;
@@ -67,13 +69,5 @@ public sealed class ChunkingStream(ContentDefinedChunker chunker, IChunkConsumer
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_finished;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
