@@ -23,7 +23,11 @@ public sealed partial class PgTools
     public string PgRestore => Path.Combine(BinDir, "pg_restore");
     public string PgDumpAll => Path.Combine(BinDir, "pg_dumpall");
 
-    public static PgTools Locate(string? toolPath, int serverMajor)
+    public static PgTools Locate(string? toolPath, int serverMajor) =>
+        Locate(toolPath, serverMajor, Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql");
+
+    /// <summary>As <see cref="Locate(string?, int)"/> with the search path and Debian's version folder given (tests).</summary>
+    internal static PgTools Locate(string? toolPath, int serverMajor, string? searchPath, string debianRoot)
     {
         var candidates = new List<string>();
         if (!string.IsNullOrEmpty(toolPath))
@@ -35,13 +39,13 @@ public sealed partial class PgTools
         }
         else
         {
-            if (System.IO.Directory.Exists("/usr/lib/postgresql"))
-                candidates.AddRange(System.IO.Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
+            if (System.IO.Directory.Exists(debianRoot))
+                candidates.AddRange(System.IO.Directory.GetDirectories(debianRoot).Select(d => Path.Combine(d, "bin"))
                     .Where(d => File.Exists(Path.Combine(d, "pg_dump"))));
             var debianDirs = candidates.Count > 0;
             // Debian's pg_wrapper (/usr/bin/pg_dump) only ever runs one of /usr/lib/postgresql/N/bin's, already here:
             // asking it too would cost a perl start-up and a second pg_dump per PATH entry, on every backup.
-            candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            candidates.AddRange((searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .Where(d => File.Exists(Path.Combine(d, "pg_dump")) && !(debianDirs && IsDebianWrapper(Path.Combine(d, "pg_dump")))));
         }
         if (candidates.Count == 0)
