@@ -64,10 +64,11 @@ internal sealed class SingleObjectSink : IObjectSink
 /// <summary>
 /// Format 2: content-defined chunks into the backup's <see cref="ChunkStoreWriter"/>; the manifest lists their ids.
 /// The caller's thread cuts chunks; one worker thread names, compresses, encrypts and stores them in order, so
-/// chunking overlaps with the rest (at most two chunks wait in between: memory stays bounded). A worker failure
+/// chunking overlaps with the rest (at most two chunks wait in between, in the buffers they were cut in: memory
+/// stays bounded, and a chunk is not copied on its way). A worker failure
 /// stops the next write and is rethrown as it was.
 /// </summary>
-internal sealed class ChunkedObjectSink : IObjectSink, IChunkConsumer
+internal sealed class ChunkedObjectSink : IObjectSink, IChunkBufferConsumer
 {
     private readonly string _key;
     private readonly ChunkStoreWriter _chunks;
@@ -93,9 +94,15 @@ internal sealed class ChunkedObjectSink : IObjectSink, IChunkConsumer
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(chunk.Length, 1));
         chunk.CopyTo(buffer);
+        Take(buffer, chunk.Length);
+    }
+
+    /// <summary>Queues the chunker's own buffer (no copy); the worker returns it to the pool.</summary>
+    public void Take(byte[] buffer, int length)
+    {
         try
         {
-            _queue.Add((buffer, chunk.Length), _failed.Token);
+            _queue.Add((buffer, length), _failed.Token);
         }
         catch (OperationCanceledException)
         {

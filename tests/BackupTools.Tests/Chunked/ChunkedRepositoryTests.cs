@@ -105,6 +105,23 @@ public sealed class ChunkedRepositoryTests : IDisposable
     }
 
     [Fact]
+    public void A_repeat_backup_with_one_percent_changed_in_place_stores_only_the_chunks_it_touched()
+    {
+        using var repository = Init();
+        var data = Data(32 * 1024 * 1024, 4);
+        var first = Write(repository, data);
+        var changed = (byte[])data.Clone();
+        new Random(5).NextBytes(changed.AsSpan(20 * 1024 * 1024, data.Length / 100)); // 1 %, one stretch, like an updated id range
+        var second = Write(Open(), changed);
+
+        var newIds = second.Data.Chunks!.Except(first.Data.Chunks!).ToList();
+        Assert.InRange(newIds.Count, 1, 4); // the chunks the stretch covers, and the one its end cuts differently
+        Assert.True(second.Data.StoredBytes < first.Data.StoredBytes / 10, $"{second.Data.StoredBytes} of {first.Data.StoredBytes}");
+        Assert.Equal(changed, Read(Open(), second.Id));
+        Assert.Equal(data, Read(Open(), first.Id));
+    }
+
+    [Fact]
     public void Files_are_private_the_secret_is_wrapped_and_ids_differ_between_repositories()
     {
         using var repository = Init();

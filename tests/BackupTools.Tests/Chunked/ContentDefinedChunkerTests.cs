@@ -172,6 +172,33 @@ public sealed class ContentDefinedChunkerTests
         Assert.Equal(ReferenceCuts(data, parameters, secret), Chunk(data, parameters, secret, writeSize: 12_345).Chunks.Select(c => c.Length));
     }
 
+    /// <summary>Takes over each chunk's buffer and keeps it until the end, as the store worker may.</summary>
+    private sealed class Taker : IChunkBufferConsumer
+    {
+        public readonly List<(byte[] Buffer, int Length)> Taken = new();
+        public void Take(byte[] rented, int length) => Taken.Add((rented, length));
+        public void Accept(ReadOnlySpan<byte> chunk) => throw new InvalidOperationException("a buffer consumer is handed buffers");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(12_345)]
+    [InlineData(5 * 1024 * 1024)] // one write holding many chunks, longer than the largest
+    public void A_buffer_consumer_gets_the_same_chunks_in_buffers_no_later_write_overwrites(int writeSize)
+    {
+        var data = RandomData(3 * 1024 * 1024 + 17, 21);
+        for (var i = 0; i < data.Length / 4; i++) data[i] = (byte)('a' + i % 19); // a stretch with few cut points
+        var taker = new Taker();
+        using (var stream = new ChunkingStream(new ContentDefinedChunker(Secret, SmallWithFirst), taker))
+        {
+            for (var offset = 0; offset < data.Length; offset += writeSize)
+                stream.Write(data, offset, Math.Min(writeSize, data.Length - offset));
+        }
+        Assert.Equal(ReferenceCuts(data, SmallWithFirst, Secret), taker.Taken.Select(t => t.Length));
+        Assert.Equal(taker.Taken.Count, taker.Taken.Select(t => t.Buffer).Distinct().Count());
+        Assert.Equal(data, taker.Taken.SelectMany(t => t.Buffer.Take(t.Length)).ToArray()); // read after all writes: nothing reused
+    }
+
     [Fact]
     public void Chunk_id_round_trips_through_hex()
     {

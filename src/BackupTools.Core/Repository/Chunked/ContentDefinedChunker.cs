@@ -65,21 +65,29 @@ public sealed class ContentDefinedChunker
     /// (the same bytes again plus new ones on the next call). Returns the chunk's length, or 0 when more data is needed.
     /// At the end of the stream the caller takes whatever is left as the last chunk (<see cref="Reset"/> after each cut).
     /// </summary>
-    public int FindCut(ReadOnlySpan<byte> pending)
+    public int FindCut(ReadOnlySpan<byte> pending) => FindCut(pending, 0);
+
+    /// <summary>
+    /// As <see cref="FindCut(ReadOnlySpan{byte})"/> when the caller keeps only the chunk's new bytes: <paramref name="more"/>
+    /// holds the chunk's bytes from position <paramref name="before"/> on, and the bytes before it were all given to
+    /// earlier calls since the last cut (the scan never looks back, its state carries them). Returns the chunk's whole
+    /// length (&gt; before), or 0 when more data is needed. Cuts exactly where FindCut does, whatever the split.
+    /// </summary>
+    public int FindCut(ReadOnlySpan<byte> more, int before)
     {
         var limits = _pastFirstChunk ? _rest : _first;
-        var limit = Math.Min(pending.Length, limits.Max);
-        var i = Math.Max(_scanned, limits.Min);
+        var limit = Math.Min(before + more.Length, limits.Max);
+        var i = Math.Max(Math.Max(_scanned, limits.Min), before);
         var hash = _hash;
         var normal = Math.Min(limits.Average, limit);
         if (i < normal)
         {
-            var cut = Scan(pending, ref i, normal, ref hash, limits.MaskBeforeAverage);
+            var cut = Scan(more, ref i, normal, before, ref hash, limits.MaskBeforeAverage);
             if (cut) return Cut(i);
         }
         if (i < limit)
         {
-            var cut = Scan(pending, ref i, limit, ref hash, limits.MaskAfterAverage);
+            var cut = Scan(more, ref i, limit, before, ref hash, limits.MaskAfterAverage);
             if (cut) return Cut(i);
         }
         if (limit == limits.Max) return Cut(limit);
@@ -89,36 +97,37 @@ public sealed class ContentDefinedChunker
     }
 
     /// <summary>
-    /// The hot loop: rolls bytes [i, end) into the hash and stops after the first byte whose hash has no bit of mask
-    /// set (i is then the chunk's length). Unchecked reads: 0 ≤ i &lt; end ≤ data.Length and every byte indexes the
-    /// 256-entry table, both guaranteed by the caller and the byte type.
+    /// The hot loop: rolls the chunk's bytes [i, end) into the hash and stops after the first byte whose hash has no
+    /// bit of mask set (i is then the chunk's length). data holds the chunk's bytes from position before on. Unchecked
+    /// reads: before ≤ i &lt; end ≤ before + data.Length and every byte indexes the 256-entry table, both guaranteed by
+    /// the caller and the byte type.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Scan(ReadOnlySpan<byte> data, ref int i, int end, ref ulong hash, ulong mask)
+    private bool Scan(ReadOnlySpan<byte> data, ref int i, int end, int before, ref ulong hash, ulong mask)
     {
         ref var bytes = ref MemoryMarshal.GetReference(data);
         ref var gear = ref MemoryMarshal.GetArrayDataReference(_gear);
         var h = hash;
-        var at = (nint)i;
-        var stop = (nint)end;
+        var at = (nint)(i - before);
+        var stop = (nint)(end - before);
         // Four bytes per round with one test per byte: the add chain is the critical path, the tests branch rarely.
         for (; at + 4 <= stop; at += 4)
         {
             h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at));
-            if ((h & mask) == 0) return Found(ref i, at + 1, ref hash, h);
+            if ((h & mask) == 0) return Found(ref i, before + at + 1, ref hash, h);
             h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at + 1));
-            if ((h & mask) == 0) return Found(ref i, at + 2, ref hash, h);
+            if ((h & mask) == 0) return Found(ref i, before + at + 2, ref hash, h);
             h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at + 2));
-            if ((h & mask) == 0) return Found(ref i, at + 3, ref hash, h);
+            if ((h & mask) == 0) return Found(ref i, before + at + 3, ref hash, h);
             h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at + 3));
-            if ((h & mask) == 0) return Found(ref i, at + 4, ref hash, h);
+            if ((h & mask) == 0) return Found(ref i, before + at + 4, ref hash, h);
         }
         for (; at < stop; at++)
         {
             h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref bytes, at));
-            if ((h & mask) == 0) return Found(ref i, at + 1, ref hash, h);
+            if ((h & mask) == 0) return Found(ref i, before + at + 1, ref hash, h);
         }
-        i = (int)at;
+        i = before + (int)at;
         hash = h;
         return false;
     }
