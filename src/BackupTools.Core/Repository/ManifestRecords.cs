@@ -41,8 +41,6 @@ public static class ManifestRecords
     internal static IReadOnlyDictionary<string, object?> EngineInfoOf(byte[] json) =>
         JsonNode.Parse(json) is JsonObject facts ? ToDictionary(facts) : new Dictionary<string, object?>();
 
-    internal static readonly Func<IReadOnlyDictionary<string, object?>> NoEngineInfo = () => new Dictionary<string, object?>();
-
     private static Dictionary<string, object?> ToDictionary(JsonObject json) =>
         json.ToDictionary(p => p.Key, p => ToPlain(p.Value));
 

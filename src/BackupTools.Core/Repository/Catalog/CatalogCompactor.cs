@@ -57,8 +57,8 @@ internal static class CatalogCompactor
                     union.TryAdd(backup.Id, backup);
         }
         catch (StoreObjectNotFoundException) { return; } // another writer merged them first
-        CatalogSegment.Write(store, union.Values.ToList(), cancel);
-        DeleteAll(store, [], cancel, segmentsFirst: smallest);
+        var merged = CatalogSegment.Write(store, union.Values.ToList(), cancel, CatalogKeys.MergedSegment(smallest));
+        DeleteAll(store, [], cancel, segmentsFirst: smallest.Where(key => key != merged));
     }
 
     /// <summary>

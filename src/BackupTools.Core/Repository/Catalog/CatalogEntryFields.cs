@@ -13,6 +13,7 @@ internal sealed class CatalogEntryFields
 {
     private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>();
     private readonly SharedStrings _shared = new();
+    private byte[] _scratch = new byte[4096];
 
     public string Id { get; private set; } = "";
     public string Cell { get; private set; } = "";
@@ -171,7 +172,6 @@ internal sealed class CatalogEntryFields
     public BackupRecord ToRecord(ReadOnlySpan<byte> line, string repository, KeyWrapRecord? rotated)
     {
         var current = rotated?.Wraps is { Count: > 0 } wraps ? wraps[^1] : null;
-        var engineInfo = EngineInfoBytes(line);
         return new BackupRecord
         {
             Id = Id,
@@ -184,20 +184,36 @@ internal sealed class CatalogEntryFields
             CompletedAt = _completedAt,
             RawBytes = _rawBytes,
             StoredBytes = _storedBytes,
-            Sha256 = StringAt(line, _sha256),
-            RawSha256 = StringAt(line, _rawSha256),
+            Sha256Hex = HexAt(line, _sha256),
+            RawSha256Hex = HexAt(line, _rawSha256),
             Compression = _shared.Compression(_compression ?? "none", _compressionLevel),
             KeyId = current != null ? current.KeyId : _hasWrappedDataKey ? _keyId : null,
             KeyName = current != null ? current.KeyName : _hasWrappedDataKey ? _keyName : null,
             Repository = repository,
-            Location = StringAt(line, _dataKey),
+            Location = LocationAt(line)!,
             Host = _host ?? "",
             ToolVersion = _toolVersion ?? "",
-            EngineInfoSource = engineInfo is null ? ManifestRecords.NoEngineInfo : () => ManifestRecords.EngineInfoOf(engineInfo),
+            EngineInfoJson = EngineInfoBytes(line),
             Tags = _tags ?? NoTags,
             Status = _status ?? "Completed",
             IsSafetyBackup = IsSafetyBackup,
         };
+    }
+
+    /// <summary>A hash as bytes when it is lowercase hex (as written), else as the text it is.</summary>
+    private static HexText HexAt(ReadOnlySpan<byte> line, Range at)
+    {
+        var value = line[at][1..^1]; // inside the quotes
+        return HexText.TryParse(value) ?? new HexText(StringAt(line, at));
+    }
+
+    /// <summary>The data object's key; null for the usual one, backups/&lt;id&gt;/data, which BackupRecord rebuilds on demand.</summary>
+    private string? LocationAt(ReadOnlySpan<byte> line)
+    {
+        var value = line[_dataKey][1..^1];
+        var usual = value.Length == Id.Length + 13 && value.StartsWith("backups/"u8) && value.EndsWith("/data"u8);
+        for (var i = 0; usual && i < Id.Length; i++) usual = value[8 + i] == Id[i]; // ids are ASCII (BackupId.IsValid)
+        return usual ? null : StringAt(line, _dataKey);
     }
 
     private static string StringAt(ReadOnlySpan<byte> line, Range at)
@@ -214,9 +230,9 @@ internal sealed class CatalogEntryFields
         if (!_engineInfoIsText) return line[_engineInfo].ToArray();
         var reader = new Utf8JsonReader(line[_engineInfo]);
         reader.Read();
-        var buffer = new byte[reader.ValueSpan.Length];
-        var length = reader.CopyString(buffer);
-        return length == buffer.Length ? buffer : buffer[..length];
+        if (!reader.ValueIsEscaped) return reader.ValueSpan.ToArray();
+        if (_scratch.Length < reader.ValueSpan.Length) _scratch = new byte[reader.ValueSpan.Length * 2];
+        return _scratch.AsSpan(0, reader.CopyString(_scratch)).ToArray(); // one array of the exact size per record
     }
 
     private void Reset()

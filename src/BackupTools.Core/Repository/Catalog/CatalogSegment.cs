@@ -14,9 +14,10 @@ internal static class CatalogSegment
 {
     public const string FormatName = "backuptools-catalog-segment";
 
-    public static string Write(IBackupStore store, IReadOnlyCollection<BackupManifest> backups, CancellationToken cancel)
+    /// <param name="key">Default: a fresh name (<see cref="CatalogKeys.NewSegment"/>).</param>
+    public static string Write(IBackupStore store, IReadOnlyCollection<BackupManifest> backups, CancellationToken cancel, string? key = null)
     {
-        var key = CatalogKeys.NewSegment();
+        key ??= CatalogKeys.NewSegment();
         using var pending = store.OpenWrite(key, cancel);
         using (var zstd = CompressionCodec.Compress(pending, CompressionSettings.Default, leaveOpen: true, singleThreaded: true))
         using (var buffered = new BufferedStream(zstd, 1 << 16))
