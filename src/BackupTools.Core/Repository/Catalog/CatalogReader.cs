@@ -88,9 +88,9 @@ internal static class CatalogReader
             if (!store.Exists(BackupRepository.ManifestKey(id), cancel)) gone[id] = true;
         });
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        bool Admit(string id) => !gone.ContainsKey(id) && seen.Add(id);
-        foreach (var segment in segments)
-            CatalogSegment.ReadLines(store, segment, (line, where) => collector.AddLine(line, where, Admit), cancel);
+        Func<string, bool> admit = id => !gone.ContainsKey(id) && seen.Add(id);
+        CatalogSegment.EntryLine entry = (line, where) => collector.AddLine(line, where, admit);
+        foreach (var segment in segments) CatalogSegment.ReadLines(store, segment, entry, cancel);
 
         var unseen = files.Loose.Keys.Where(id => !seen.Contains(id) && !gone.ContainsKey(id)).ToList();
         var entries = new ConcurrentDictionary<string, BackupManifest>(StringComparer.Ordinal);
