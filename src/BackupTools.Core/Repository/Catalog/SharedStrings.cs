@@ -14,10 +14,10 @@ internal sealed class SharedStrings
     private readonly Dictionary<int, string> _strings = new();
     private (string Algorithm, int Level, string Text)? _lastCompression;
 
-    /// <summary>The string the reader is on, shared with every equal one read before.</summary>
+    /// <summary>The string (or property name) the reader is on, shared with every equal one read before.</summary>
     public string Read(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected a string, found {reader.TokenType}");
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)) throw new JsonException($"expected a string, found {reader.TokenType}");
         if (reader.HasValueSequence || reader.ValueSpan.Length > MaxLength) return reader.GetString()!;
         // UTF-8 bytes (escaped or not) are at least as many as the UTF-16 chars they decode to.
         Span<char> chars = stackalloc char[MaxLength];
