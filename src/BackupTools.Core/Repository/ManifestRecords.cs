@@ -40,6 +40,10 @@ public static class ManifestRecords
         IsSafetyBackup = SafetyBackup.IsSafetyBackup(m),
     };
 
+    /// <summary>A record's engine facts from their UTF-8 JSON (catalog listings keep only those bytes until asked).</summary>
+    internal static IReadOnlyDictionary<string, object?> EngineInfoOf(byte[] json) =>
+        JsonNode.Parse(json) is JsonObject facts ? ToDictionary(facts) : new Dictionary<string, object?>();
+
     private static Dictionary<string, object?> ToDictionary(JsonObject json) =>
         json.ToDictionary(p => p.Key, p => ToPlain(p.Value));
 

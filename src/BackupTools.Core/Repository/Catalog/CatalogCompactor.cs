@@ -37,7 +37,7 @@ internal static class CatalogCompactor
     /// have grown about as large (each entry is rewritten O(log n) times, not at every merge). A union of
     /// segments needs no manifest checks: each entry in them was valid when written and deletions are tombstoned.
     /// </summary>
-    private static void MergeSmallest(IBackupStore store, List<string> segments, CancellationToken cancel)
+    internal static void MergeSmallest(IBackupStore store, List<string> segments, CancellationToken cancel)
     {
         var bySize = segments.Select(key => (Key: key, Size: store.SizeOf(key, cancel) ?? -1)).Where(s => s.Size >= 0).OrderBy(s => s.Size).ToList();
         // The smallest ones, while the next is at most twice what is taken so far: merged sizes grow geometrically.
@@ -57,8 +57,8 @@ internal static class CatalogCompactor
                     union.TryAdd(backup.Id, backup);
         }
         catch (StoreObjectNotFoundException) { return; } // another writer merged them first
-        CatalogSegment.Write(store, union.Values.ToList(), cancel);
-        DeleteAll(store, [], cancel, segmentsFirst: smallest);
+        var merged = CatalogSegment.Write(store, union.Values.ToList(), cancel, CatalogKeys.MergedSegment(smallest));
+        DeleteAll(store, [], cancel, segmentsFirst: smallest.Where(key => key != merged));
     }
 
     /// <summary>

@@ -23,6 +23,19 @@ internal static class CatalogKeys
     public static string NewSegment() =>
         $"{SegmentsPrefix}{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}{SegmentSuffix}";
 
+    /// <summary>
+    /// The name of the merge of these segments, the same for every writer that merges them: two writers that merge
+    /// the same segments at once write one file twice, not two copies of every backup in them (which every listing
+    /// would read until the next full compaction). Time part: the newest merged segment's.
+    /// </summary>
+    public static string MergedSegment(IReadOnlyCollection<string> segments)
+    {
+        var names = segments.Select(k => k[SegmentsPrefix.Length..]).Order(StringComparer.Ordinal).ToList();
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', names)));
+        var time = names[^1].Split('-')[0];
+        return $"{SegmentsPrefix}{time}-{Convert.ToHexString(hash, 0, 8).ToLowerInvariant()}{SegmentSuffix}";
+    }
+
     public static bool IsSegment(string key) => key.StartsWith(SegmentsPrefix, StringComparison.Ordinal) && key.EndsWith(SegmentSuffix, StringComparison.Ordinal);
 
     /// <summary>The backup id an entry or tombstone key names, or null for anything else (debris, claims of create-exclusive).</summary>

@@ -17,6 +17,19 @@ internal sealed class CatalogSnapshot
 }
 
 /// <summary>
+/// Receives the backups a catalog read finds, each once: the reader decides which count (<c>admit</c>), the
+/// collector what it keeps of them — whole manifests for compaction, or only the listing's matches (CatalogListing).
+/// </summary>
+internal interface ICatalogCollector
+{
+    /// <summary>One entry line of a segment; <paramref name="admit"/>(id) says whether it counts (false: a duplicate or a deleted backup).</summary>
+    void AddLine(ReadOnlySpan<byte> line, string where, Func<string, bool> admit);
+
+    /// <summary>A backup known from its loose entry (or, when that entry is damaged, its manifest): it counts.</summary>
+    void AddManifest(BackupManifest manifest);
+}
+
+/// <summary>
 /// Reads the catalog without any lock. Rules that make it exact (docs/repository-format.md, "The catalog"):
 /// <list type="bullet">
 /// <item>a writer stores a backup's loose entry before its manifest, so every manifest has an entry — a loose
@@ -25,64 +38,73 @@ internal sealed class CatalogSnapshot
 /// after a tombstone was written, which stays until no segment lists the backup — a tombstoned backup counts
 /// only while its manifest still exists (an interrupted deletion).</item>
 /// </list>
-/// A file that vanishes while being read (a concurrent fold) restarts the read. Null: the repository has no
-/// catalog yet (no segment), so the caller lists the manifests instead.
+/// Entries stream from the segments into a collector, so a listing never holds more than it keeps. A file that
+/// vanishes while being read (a concurrent fold) restarts the read with a fresh collector. Null: the repository
+/// has no catalog yet (no segment), so the caller lists the manifests instead.
 /// </summary>
 internal static class CatalogReader
 {
     private const int Attempts = 4;
     private const int Parallelism = 16;
 
+    /// <summary>Every backup as its catalog summary, with the files the view came from (for compaction).</summary>
     public static CatalogSnapshot? TryRead(BackupRepository repository, CancellationToken cancel)
+    {
+        var read = TryRead(repository, () => new ManifestCollector(), cancel);
+        if (read is not var (collector, files)) return null;
+        var backups = collector.Backups;
+        return new CatalogSnapshot
+        {
+            Backups = backups,
+            SegmentKeys = files.Segments,
+            FoldableEntries = files.Loose.Where(e => backups.ContainsKey(e.Key)).Select(e => e.Value).ToList(),
+            OrphanEntries = files.Loose.Where(e => !backups.ContainsKey(e.Key)).Select(e => e.Value).ToList(),
+            Tombstones = files.Tombstoned.Values.ToList(),
+        };
+    }
+
+    /// <summary>Feeds every backup the catalog lists, once, into a new collector; null without a catalog.</summary>
+    public static (T Collector, CatalogFiles Files)? TryRead<T>(BackupRepository repository, Func<T> newCollector, CancellationToken cancel) where T : ICatalogCollector
     {
         for (var attempt = 1; ; attempt++)
         {
-            try { return ReadOnce(repository, cancel); }
+            try { return ReadOnce(repository, newCollector(), cancel); }
             catch (StoreObjectNotFoundException) when (attempt < Attempts) { /* folded or compacted meanwhile: list again */ }
         }
     }
 
-    private static CatalogSnapshot? ReadOnce(BackupRepository repository, CancellationToken cancel)
+    private static (T, CatalogFiles)? ReadOnce<T>(BackupRepository repository, T collector, CancellationToken cancel) where T : ICatalogCollector
     {
         var store = repository.Store;
         var keys = store.List(CatalogKeys.Prefix, cancel).ToList();
         var segments = keys.Where(CatalogKeys.IsSegment).Order(StringComparer.Ordinal).ToList();
         if (segments.Count == 0) return null;
-        var loose = IdsUnder(keys, CatalogKeys.EntriesPrefix);
-        var tombstoned = IdsUnder(keys, CatalogKeys.DeletedPrefix);
+        var files = new CatalogFiles(segments, IdsUnder(keys, CatalogKeys.EntriesPrefix), IdsUnder(keys, CatalogKeys.DeletedPrefix));
 
-        var backups = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
-        foreach (var segment in segments)
-            foreach (var backup in CatalogSegment.Read(store, segment, cancel))
-                backups.TryAdd(backup.Id, backup);
-
-        var uncertain = loose.Keys.Where(id => !backups.ContainsKey(id)).Concat(tombstoned.Keys).Distinct(StringComparer.Ordinal).ToList();
-        var manifestExists = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        var entries = new ConcurrentDictionary<string, BackupManifest>(StringComparer.Ordinal);
-        Parallel.ForEach(uncertain, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel }, id =>
+        // Deleted backups are known before the segments are read, so no entry of theirs is ever kept.
+        var gone = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        Parallel.ForEach(files.Tombstoned.Keys, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel }, id =>
         {
-            var exists = store.Exists(BackupRepository.ManifestKey(id), cancel);
-            manifestExists[id] = exists;
-            if (exists && !backups.ContainsKey(id) && loose.ContainsKey(id))
-            {
-                // Gone meanwhile: folded into a segment this read did not see; the retry lists again.
-                BackupManifest? entry;
-                try { entry = CatalogEntry.TryRead(store, id, cancel); }
-                catch (Errors.BackupIntegrityException) { entry = repository.GetManifest(id, cancel); } // a damaged entry: its manifest says it all
-                entries[id] = entry ?? throw new StoreObjectNotFoundException(store.Location, CatalogKeys.Entry(id));
-            }
+            if (!store.Exists(BackupRepository.ManifestKey(id), cancel)) gone[id] = true;
         });
-        foreach (var (id, entry) in entries) backups[id] = entry;
-        foreach (var id in tombstoned.Keys.Where(id => !manifestExists[id])) backups.Remove(id);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Func<string, bool> admit = id => !gone.ContainsKey(id) && seen.Add(id);
+        CatalogSegment.EntryLine entry = (line, where) => collector.AddLine(line, where, admit);
+        foreach (var segment in segments) CatalogSegment.ReadLines(store, segment, entry, cancel);
 
-        return new CatalogSnapshot
+        var unseen = files.Loose.Keys.Where(id => !seen.Contains(id) && !gone.ContainsKey(id)).ToList();
+        var entries = new ConcurrentDictionary<string, BackupManifest>(StringComparer.Ordinal);
+        Parallel.ForEach(unseen, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel }, id =>
         {
-            Backups = backups,
-            SegmentKeys = segments,
-            FoldableEntries = loose.Where(e => backups.ContainsKey(e.Key)).Select(e => e.Value).ToList(),
-            OrphanEntries = loose.Where(e => !backups.ContainsKey(e.Key)).Select(e => e.Value).ToList(),
-            Tombstones = tombstoned.Values.ToList(),
-        };
+            if (!store.Exists(BackupRepository.ManifestKey(id), cancel)) return; // in flight, or debris
+            // Gone meanwhile: folded into a segment this read did not see; the retry lists again.
+            BackupManifest? entry;
+            try { entry = CatalogEntry.TryRead(store, id, cancel); }
+            catch (Errors.BackupIntegrityException) { entry = repository.GetManifest(id, cancel); } // a damaged entry: its manifest says it all
+            entries[id] = entry ?? throw new StoreObjectNotFoundException(store.Location, CatalogKeys.Entry(id));
+        });
+        foreach (var id in unseen.Where(entries.ContainsKey)) collector.AddManifest(entries[id]);
+        return (collector, files);
     }
 
     /// <summary>Backup id → key of the entries (or tombstones) listed under a prefix.</summary>
@@ -93,4 +115,21 @@ internal static class CatalogReader
             if (CatalogKeys.IdOf(key, prefix) is { } id) ids[id] = key;
         return ids;
     }
+
+    /// <summary>Keeps every backup's whole catalog summary (compaction, retention, status).</summary>
+    private sealed class ManifestCollector : ICatalogCollector
+    {
+        public Dictionary<string, BackupManifest> Backups { get; } = new(StringComparer.Ordinal);
+
+        public void AddLine(ReadOnlySpan<byte> line, string where, Func<string, bool> admit)
+        {
+            var manifest = CatalogEntry.Parse(line, where);
+            if (admit(manifest.Id)) Backups[manifest.Id] = manifest;
+        }
+
+        public void AddManifest(BackupManifest manifest) => Backups[manifest.Id] = manifest;
+    }
 }
+
+/// <summary>The catalog files a read saw: segments (in name order), loose entries and tombstones by backup id.</summary>
+internal sealed record CatalogFiles(IReadOnlyList<string> Segments, Dictionary<string, string> Loose, Dictionary<string, string> Tombstoned);

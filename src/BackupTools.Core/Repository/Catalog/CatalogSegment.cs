@@ -14,9 +14,10 @@ internal static class CatalogSegment
 {
     public const string FormatName = "backuptools-catalog-segment";
 
-    public static string Write(IBackupStore store, IReadOnlyCollection<BackupManifest> backups, CancellationToken cancel)
+    /// <param name="key">Default: a fresh name (<see cref="CatalogKeys.NewSegment"/>).</param>
+    public static string Write(IBackupStore store, IReadOnlyCollection<BackupManifest> backups, CancellationToken cancel, string? key = null)
     {
-        var key = CatalogKeys.NewSegment();
+        key ??= CatalogKeys.NewSegment();
         using var pending = store.OpenWrite(key, cancel);
         using (var zstd = CompressionCodec.Compress(pending, CompressionSettings.Default, leaveOpen: true, singleThreaded: true))
         using (var buffered = new BufferedStream(zstd, 1 << 16))
@@ -34,7 +35,18 @@ internal static class CatalogSegment
     }
 
     /// <summary>Every entry of a segment; <see cref="StoreObjectNotFoundException"/> when a compaction removed it meanwhile.</summary>
-    public static IEnumerable<BackupManifest> Read(IBackupStore store, string key, CancellationToken cancel)
+    public static List<BackupManifest> Read(IBackupStore store, string key, CancellationToken cancel)
+    {
+        var backups = new List<BackupManifest>();
+        ReadLines(store, key, (line, where) => backups.Add(CatalogEntry.Parse(line, where)), cancel);
+        return backups;
+    }
+
+    /// <summary>
+    /// Hands each entry line of a segment (UTF-8 JSON, valid only during the call) to <paramref name="entry"/>, then
+    /// checks the header's count; <see cref="StoreObjectNotFoundException"/> when a compaction removed it meanwhile.
+    /// </summary>
+    public static void ReadLines(IBackupStore store, string key, EntryLine entry, CancellationToken cancel)
     {
         using var stream = store.OpenRead(key, cancel);
         using var zstd = CompressionCodec.Decompress(stream, CompressionAlgorithm.Zstd);
@@ -51,11 +63,14 @@ internal static class CatalogSegment
                 continue;
             }
             count++;
-            yield return CatalogEntry.Parse(line.Span, key);
+            entry(line.Span, key);
         }
         if (header is null) throw CatalogErrors.Damaged(key, "it is empty");
         if (count != header.Count) throw CatalogErrors.Damaged(key, $"it holds {count} entries, its header says {header.Count} (truncated?)");
     }
+
+    /// <summary>Receives one entry line of a segment (<paramref name="where"/>: the segment's key, for errors).</summary>
+    public delegate void EntryLine(ReadOnlySpan<byte> line, string where);
 
     /// <summary>The non-empty lines of a stream as UTF-8 bytes, without a string per line (50,000 entries per listing).</summary>
     private static IEnumerable<ReadOnlyMemory<byte>> Lines(Stream input, string key)
