@@ -34,7 +34,7 @@ public sealed class WriteOnlyIncrementalTests : CellTestBase
         var big = new byte[2 << 20];
         new Random(5).NextBytes(big);
         File.WriteAllBytes(Path.Combine(Cell, "big.bin"), big);
-        Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $p -KeyPair -Name prod | Out-Null; New-BackupKey -Path $n -KeyPair -Name next | Out-Null",
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $p -KeyPair -Name prod | Out-Null; New-BackupKey -Path $n -KeyPair -Name next | Out-Null",
             ("p", PrivateKey), ("n", NextPrivate)).AssertNoErrors();
 
         var full = BackupWith(PublicKey, "Full");

@@ -18,7 +18,7 @@ public sealed class PlanIncrementalTests : IDisposable
             Directory.CreateDirectory(_temp.Sub(tree));
             File.WriteAllText(_temp.Sub($"{tree}/first.txt"), $"{tree} first");
         }
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 

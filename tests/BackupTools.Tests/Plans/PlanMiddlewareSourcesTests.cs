@@ -26,7 +26,7 @@ public sealed class PlanMiddlewareSourcesTests : IDisposable
     {
         Environment.SetEnvironmentVariable(_s3Var, TestServers.S3.SecretKey);
         Environment.SetEnvironmentVariable(_mqVar, RabbitMqBroker.Password);
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
         Sqlite(Db, "create table t(id integer primary key, name text); insert into t(name) select 'row ' || value from generate_series(1, 200);");
         PutObject("photos/a.txt", "photo a");

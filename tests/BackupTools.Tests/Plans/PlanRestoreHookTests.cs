@@ -19,7 +19,7 @@ public sealed class PlanRestoreHookTests : IDisposable
         Environment.SetEnvironmentVariable(_pgVar, TestServers.Postgres.Password);
         Directory.CreateDirectory(Files);
         File.WriteAllText(Path.Combine(Files, "a.txt"), "version 1");
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 

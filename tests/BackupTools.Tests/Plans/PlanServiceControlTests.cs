@@ -19,7 +19,7 @@ public sealed class PlanServiceControlTests : IDisposable
         _redis = new RedisInstance(_temp.Sub("redis"));
         Directory.CreateDirectory(_temp.Sub("files"));
         File.WriteAllText(_temp.Sub("files/a.txt"), "version 1");
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 
