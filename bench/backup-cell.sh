@@ -12,7 +12,7 @@ mkdir -p "$work"
 bt="dotnet $root/bin/runner/btrun.dll"
 [ -f "$key" ] || $bt -Command "New-BackupKey -Path '$key' | Out-Null"
 
-reset="rm -rf '$work/out.tgz' '$work/out.tar.zst' '$repo'; $bt -Command \"Initialize-BackupRepository -Path '$repo' | Out-Null\"; sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true"
+reset="rm -rf '$work/out.tgz' '$work/out.tar.zst' '$repo'; $bt -Command \"Initialize-BackupRepository -Format v1 -Path '$repo' | Out-Null\"; sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true"
 candidate="$bt -Command \"Backup-Cell -Name bench -Path '$tree' -Repository '$repo' -KeyFile '$key' | Out-Null\""
 
 echo "== Backup-Cell vs tar czf (the usual cron job) =="

@@ -82,7 +82,7 @@ SQL
   $my -Nse "select concat(round(sum(data_length + index_length) / 1048576), ' MB in InnoDB') from information_schema.tables where table_schema = '$db'" >&2
 fi
 [ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
-reset="rm -rf '$work/out.sql.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' -Compression zstd | Out-Null\""
+reset="rm -rf '$work/out.sql.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Format v1 -Path '$work/repo' -Compression zstd | Out-Null\""
 candidate="$bt -Command \"$cred Backup-MySql -Database $db $conn -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
 
 if want gzip; then

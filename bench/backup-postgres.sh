@@ -52,7 +52,7 @@ SQL
   "$bin/psql" -Atc "select pg_size_pretty(pg_database_size('$db'))" postgres >&2
 fi
 [ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
-reset="rm -rf '$work/out.dump.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
+reset="rm -rf '$work/out.dump.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null\""
 candidate="$bt -Command \"Backup-Postgres -Database $db -Server $PGHOST -Port $PGPORT -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
 
 if want gzip; then

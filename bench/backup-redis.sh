@@ -29,7 +29,7 @@ fi
 echo "dataset: $($cli info memory | tr -d '\r' | grep '^used_memory_human:'), $($cli info keyspace | tr -d '\r' | grep '^db' | tr '\n' ' ')" >&2
 
 [ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
-reset="rm -rf '$work/out.rdb' '$work/out.rdb.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\"; sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true"
+reset="rm -rf '$work/out.rdb' '$work/out.rdb.gz' '$work/repo'; $bt -Command \"Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null\"; sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true"
 candidate="$bt -Command \"Backup-RedisRdb -Server 127.0.0.1 -Port $port -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
 # The script people write: BGSAVE, poll LASTSAVE once a second, copy, gzip.
 script="last=\$($cli lastsave); $cli bgsave >/dev/null; while [ \"\$($cli lastsave)\" = \"\$last\" ]; do sleep 1; done; cp '$work/data/dump.rdb' '$work/out.rdb' && gzip -f '$work/out.rdb'"

@@ -18,7 +18,7 @@ mkdir -p "$work"
 
 generate() {
   local gen=/dev/shm/bt-catalog-gen-$$; rm -rf "$gen"
-  $bt -Command "Initialize-BackupRepository -Path '$gen' | Out-Null"
+  $bt -Command "Initialize-BackupRepository -Format v1 -Path '$gen' | Out-Null"
   local started=$SECONDS pids=()
   for w in $(seq 1 "$writers"); do
     $bt -File "$here/catalog-gen.ps1" -Repository "$gen" -Count $(( count / writers + (w <= count % writers ? 1 : 0) )) -Writer "w$w" & pids+=($!)

@@ -40,7 +40,7 @@ echo "generating $rows rows in $db…" >&2
 row_sql 1 "$rows" | "$bin/psql" -q $db
 "$bin/psql" -qc "vacuum analyze events" $db
 
-$bt -Command "New-BackupKey -Path '$work/key' | Out-Null; Initialize-BackupRepository -Path '$work/v1' | Out-Null; Initialize-BackupRepository -Path '$work/v2' -Format v2 | Out-Null"
+$bt -Command "New-BackupKey -Path '$work/key' | Out-Null; Initialize-BackupRepository -Format v1 -Path '$work/v1' | Out-Null; Initialize-BackupRepository -Path '$work/v2' -Format v2 | Out-Null"
 export RESTIC_PASSWORD=bench-only-password RESTIC_CACHE_DIR=$work/restic-cache
 restic -r "$work/restic" init --repository-version 2 -q >/dev/null
 

@@ -59,7 +59,7 @@ echo "server: $($my -N -e 'select count(*) from bench.events') rows, $(du -sm "$
 cred="\\\$c = [pscredential]::new('root', [Net.NetworkCredential]::new('', [IO.File]::ReadAllText('$work/pw')).SecurePassword);"
 conn="-Server 127.0.0.1 -Port $port -Credential \\\$c"
 repo="-Repository '$work/repo' -KeyFile '$work/bench.key'"
-reset="rm -rf '$work/repo' '$work/gz' && mkdir -p '$work/gz' && $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
+reset="rm -rf '$work/repo' '$work/gz' && mkdir -p '$work/gz' && $bt -Command \"Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null\""
 physical="$bt -Command \"$cred Backup-MySqlPhysical $conn -Cell bench $repo | Out-Null\""
 
 rpo_report() { # cell: each GTID sample in $work/samples → seconds until a batch manifest of the cell held it
@@ -151,7 +151,7 @@ fi
 if want rpo; then
   rpo_secs=${RPO_SECONDS:-60} rate=${WRITES_PER_SEC:-100}
   echo "== binlog RPO under ${rate} commits/s for ${rpo_secs}s: Push-MySqlBinlog -Watch -IntervalSec 1 =="
-  rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+  rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null"
   setsid bash -c "$bt -Command \"$cred Push-MySqlBinlog '$work/spool' -Watch -IntervalSec 1 -Cell bench-rpo $conn $repo -StartFile $($my -N -e 'show binary logs' | tail -1 | cut -f1) | Out-Null\"" >"$work/push.log" 2>&1 &
   push_pid=$!
   sleep 8 # the archiver is up
@@ -178,7 +178,7 @@ if want throughput; then
       insert into bench.pool select seq, $blob from seq_0_to_1023" bench
   fi
   $my -e "drop table if exists bench.big; create table bench.big(id bigint primary key auto_increment, b longblob not null) engine=InnoDB"
-  rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+  rm -rf "$work/repo" "$work/spool"; $bt -Command "Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null"
   $my -e "flush binary logs"; first=$($my -N -e 'show binary logs' | tail -1 | cut -f1)
   setsid bash -c "$bt -Command \"$cred Push-MySqlBinlog '$work/spool' -Watch -IntervalSec 1 -Cell bench-tp $conn $repo -StartFile $first | Out-Null\"" >"$work/push.log" 2>&1 &
   push_pid=$!

@@ -75,7 +75,7 @@ fi
 $pgbr stanza-create >/dev/null 2>&1 || true
 
 [ -f "$work/bench.key" ] || $bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null"
-reset="rm -rf '$work/repo' '$br/repo/'* && $pgbr stanza-create >/dev/null 2>&1; $bt -Command \"Initialize-BackupRepository -Path '$work/repo' | Out-Null\""
+reset="rm -rf '$work/repo' '$br/repo/'* && $pgbr stanza-create >/dev/null 2>&1; $bt -Command \"Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null\""
 candidate="$bt -Command \"Backup-PostgresBase -Server 127.0.0.1 -Port $port -Cell bench -Repository '$work/repo' -KeyFile '$work/bench.key' | Out-Null\""
 
 if want pgbackrest; then
@@ -109,7 +109,7 @@ if want rpo; then
   # first WAL batch manifest whose archive reaches that LSN was written (python over the manifests).
   rpo_secs=${RPO_SECONDS:-60} timeout_s=${ARCHIVE_TIMEOUT:-10}
   echo "== WAL RPO under pgbench -R 200 for ${rpo_secs}s: streaming archiver vs archive_command (archive_timeout ${timeout_s}s, push every 1 s) =="
-  rm -rf "$work/repo" "$work/stream" "$work/spool"; $bt -Command "Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+  rm -rf "$work/repo" "$work/stream" "$work/spool"; $bt -Command "Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null"
   install -d -o postgres -m 700 "$work/spool"
   "$bin/psql" -qc "alter system set archive_command = '$root/module/tools/bt-wal-spool $work/spool %p %f'" -c "alter system set archive_timeout = '${timeout_s}s'" -c "select pg_reload_conf()" postgres
   "$bin/psql" -qAtc "select pg_drop_replication_slot('bt_bench') from pg_replication_slots where slot_name = 'bt_bench'" postgres >/dev/null

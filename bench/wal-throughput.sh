@@ -66,7 +66,7 @@ chown postgres "$br/pgbackrest.conf" "$br/pass"; chmod 600 "$br/pgbackrest.conf"
 runuser -u postgres -- pgbackrest --config="$br/pgbackrest.conf" --stanza=bench stanza-create >/dev/null
 pgbr_cmd="pgbackrest --config=$br/pgbackrest.conf --stanza=bench archive-push %p"
 
-$bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null; Initialize-BackupRepository -Path '$work/repo' | Out-Null"
+$bt -Command "New-BackupKey -Path '$work/bench.key' | Out-Null; Initialize-BackupRepository -Format v1 -Path '$work/repo' | Out-Null"
 install -d -o postgres -m 700 "$work/spool"
 bt_cmd="$root/module/tools/bt-wal-spool $work/spool %p %f"
 

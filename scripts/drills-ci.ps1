@@ -74,7 +74,7 @@ sites:
     failbackSwitch: echo "traffic home" > $work/switched.txt
 "@
 
-foreach ($repository in "$work/repo", "$work/offsite", "$work/dr-repo") { Initialize-BackupRepository -Path $repository | Out-Null }
+foreach ($repository in "$work/repo", "$work/offsite", "$work/dr-repo") { Initialize-BackupRepository -Format v1 -Path $repository | Out-Null }
 New-BackupKey -Path "$work/main.key" | Out-Null
 $run = Invoke-BackupPlan -Path $plan
 if (-not $run.Succeeded) { throw "the drill's plan run failed: $run" }

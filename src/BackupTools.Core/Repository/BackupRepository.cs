@@ -32,8 +32,11 @@ public sealed class BackupRepository : IDisposable
     /// <summary>
     /// Creates a repository; on one that exists with the same settings it returns that one (so a setup script can
     /// run again), with other settings it refuses (RepositoryExistsWithOtherSettings) rather than change them.
+    /// formatVersion has no default on purpose: every caller states it. null means "not asked for": a new repository
+    /// gets NewRepositoryFormatVersion, an existing one is accepted in whichever format it has (a set-up script
+    /// written before the default changed must not start failing on the repository it created).
     /// </summary>
-    public static BackupRepository Initialize(IBackupStore store, RepositoryDefaults defaults, int formatVersion = RepositoryConfig.DefaultFormatVersion)
+    public static BackupRepository Initialize(IBackupStore store, RepositoryDefaults defaults, int? formatVersion)
     {
         if (formatVersion is < 1 or > RepositoryConfig.CurrentFormatVersion)
             throw new BackupInputException("RepositoryFormatUnknown", "Format",
@@ -41,9 +44,10 @@ public sealed class BackupRepository : IDisposable
         if (store.Exists(ConfigKey))
         {
             var existing = Open(store);
-            var differences = RepositoryDefaults.Differences(existing.Config.Defaults, defaults);
-            if (existing.Config.FormatVersion != formatVersion)
-                differences = [.. differences, $"it is format v{existing.Config.FormatVersion}, not v{formatVersion}"];
+            var existingFormat = existing.Config.FormatVersion;
+            var differences = RepositoryDefaults.Differences(existing.Config.Defaults.For(existingFormat), defaults.For(formatVersion ?? existingFormat));
+            if (formatVersion is { } asked && existingFormat != asked)
+                differences = [.. differences, $"it is format v{existingFormat}, not v{asked}"];
             if (differences.Count > 0)
                 throw new BackupToolsException("RepositoryExistsWithOtherSettings", FailureKind.InvalidArgument,
                     $"{store.Location} is already a BackupTools repository, with other settings: {string.Join("; ", differences)}.",
@@ -52,11 +56,12 @@ public sealed class BackupRepository : IDisposable
         }
         store.Ability<IPreparableStore>()?.PrepareForNewRepository();
 
+        var format = formatVersion ?? RepositoryConfig.NewRepositoryFormatVersion;
         var config = new RepositoryConfig
         {
-            Defaults = defaults,
-            FormatVersion = formatVersion,
-            Chunking = formatVersion >= RepositoryConfig.ChunkedFormatVersion ? Chunked.ChunkingConfig.ForNewRepository() : null,
+            Defaults = defaults.For(format),
+            FormatVersion = format,
+            Chunking = format >= RepositoryConfig.ChunkedFormatVersion ? Chunked.ChunkingConfig.ForNewRepository() : null,
         };
         Catalog.CatalogSegment.Write(store, [], CancellationToken.None); // an empty catalog: listings never need to read every manifest
         store.Replace(ConfigKey, RepositoryJson.Serialize(config));
@@ -148,8 +153,8 @@ public sealed class BackupRepository : IDisposable
     {
         if (Config.IsChunked && (keys is null || keys.IsEmpty))
             throw new BackupInputException("ChunkedRepositoryRequiresKey", "KeyFile",
-                $"repository {Location} is format v2 (chunked, deduplicated), which always encrypts and needs a key.",
-                "Pass -KeyFile/-Key, or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE.");
+                $"repository {Location} is format v2 (chunked, deduplicated; the default for new repositories), which always encrypts and needs a key.",
+                "Pass -KeyFile/-Key (or set BACKUPTOOLS_KEY or BACKUPTOOLS_KEY_FILE; New-BackupKey makes one), or for unencrypted backups use a repository created with Initialize-BackupRepository -Format v1.");
         if (Config.Defaults.RequireEncryption && (keys is null || keys.IsEmpty))
             throw new BackupInputException("RepositoryRequiresEncryption", "KeyFile",
                 $"repository {Location} requires encrypted backups and no key was given.",

@@ -8,12 +8,15 @@ public sealed class RepositoryConfig
     public const string FormatName = "backuptools-repository";
     /// <summary>The newest format this version reads: 1 (one object per backup) or 2 (chunked, deduplicated).</summary>
     public const int CurrentFormatVersion = 2;
-    /// <summary>What new repositories get unless asked otherwise: v1 stays the default until v2 round-trips every engine.</summary>
-    public const int DefaultFormatVersion = 1;
+    /// <summary>What a new repository gets when no format is asked for: chunked, deduplicated, always encrypted.</summary>
+    public const int NewRepositoryFormatVersion = 2;
+    /// <summary>What a repository.json without "formatVersion" is: those were written before v2 existed, so always v1.
+    /// Kept apart from NewRepositoryFormatVersion on purpose: changing what new repositories get must not reinterpret old ones.</summary>
+    public const int MissingFieldFormatVersion = 1;
     public const int ChunkedFormatVersion = 2;
 
     [JsonPropertyName("format")] public string Format { get; init; } = FormatName;
-    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = DefaultFormatVersion;
+    [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = MissingFieldFormatVersion;
     [JsonPropertyName("id")] public string Id { get; init; } = Guid.NewGuid().ToString("N");
     [JsonPropertyName("createdAt")] public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
     [JsonPropertyName("defaults")] public RepositoryDefaults Defaults { get; init; } = new();
@@ -31,6 +34,15 @@ public sealed class RepositoryDefaults
     /// <summary>When true, backups without a key are refused.</summary>
     [JsonPropertyName("requireEncryption")] public bool RequireEncryption { get; init; }
     [JsonPropertyName("segmentSize")] public int SegmentSize { get; init; } = 64 * 1024;
+
+    /// <summary>These defaults as a repository of the format stores them: v2 always encrypts, so it requires encryption.</summary>
+    public RepositoryDefaults For(int formatVersion) => formatVersion < RepositoryConfig.ChunkedFormatVersion || RequireEncryption ? this : new()
+    {
+        Compression = Compression,
+        CompressionLevel = CompressionLevel,
+        RequireEncryption = true,
+        SegmentSize = SegmentSize,
+    };
 
     /// <summary>What differs between an existing repository's defaults and those asked for, in words (empty: the same).</summary>
     public static IReadOnlyList<string> Differences(RepositoryDefaults existing, RepositoryDefaults asked)

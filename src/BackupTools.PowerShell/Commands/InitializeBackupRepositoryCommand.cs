@@ -24,10 +24,12 @@ public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet, IStor
     [Parameter]
     public int? CompressionLevel { get; set; }
 
-    /// <summary>v1: one object per backup (the default). v2: content-defined chunks in packs, deduplicated across backups; needs a key to back up.</summary>
+    /// <summary>v2 (the default for a new repository): content-defined chunks in packs, deduplicated across backups, always
+    /// encrypted, so it needs a key to back up. v1: one object per backup, may be unencrypted. Not given: an existing
+    /// repository is accepted in whichever format it has.</summary>
     [Parameter]
     [ValidateSet("v1", "v2", IgnoreCase = true)]
-    public string Format { get; set; } = "v1";
+    public string? Format { get; set; }
 
     /// <summary>Refuse backups that are not encrypted.</summary>
     [Parameter]
@@ -45,8 +47,8 @@ public sealed class InitializeBackupRepositoryCommand : BackupToolsCmdlet, IStor
             {
                 Compression = Compression.ToLowerInvariant(),
                 CompressionLevel = CompressionLevel,
-                RequireEncryption = RequireEncryption || Format.Equals("v2", StringComparison.OrdinalIgnoreCase),
-            }, int.Parse(Format[1..], System.Globalization.CultureInfo.InvariantCulture));
+                RequireEncryption = RequireEncryption, // v2 implies it: BackupRepository.Initialize adds it
+            }, Format is null ? null : int.Parse(Format[1..], System.Globalization.CultureInfo.InvariantCulture));
             WriteObject(RepositoryInfo.From(repository));
         }
         catch (Exception e) when (e is not PipelineStoppedException)

@@ -52,7 +52,7 @@ public sealed class CellDamageTests : CellTestBase
     [Fact]
     public void Flipped_byte_in_unencrypted_backup_is_caught_by_hashes()
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         SampleTree.Create(Cell);
         var record = Run("Backup-Cell crm $cell -Repository $repo").AssertNoErrors().Single<BackupRecord>();
         using (var f = new FileStream(DataObject(record), FileMode.Open))
@@ -98,11 +98,11 @@ public sealed class CellDamageTests : CellTestBase
         SampleTree.Create(Cell);
         var error = Run("Backup-Cell crm $cell -Repository $repo").AssertError("RepositoryNotFound");
         Assert.Contains("Initialize-BackupRepository", error.ErrorDetails?.RecommendedAction ?? "");
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         Run("Backup-Cell 'bad name/..' $cell -Repository $repo").AssertError("CellNameInvalid");
         Run("Backup-Cell crm $missing -Repository $repo", ("missing", Temp.Sub("nope"))).AssertError("CellPathNotFound");
         Run("Backup-Cell crm $cell -Repository $repo -Compression gzip -CompressionLevel 42").AssertError("CompressionLevelOutOfRange");
-        Run("Initialize-BackupRepository -Path $repo -Compression gzip").AssertError("RepositoryExistsWithOtherSettings");
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression gzip").AssertError("RepositoryExistsWithOtherSettings");
         Run("Restore-Cell -Name ghost -Repository $repo -Confirm:$false").AssertError("RestoreNoBackups");
     }
 }

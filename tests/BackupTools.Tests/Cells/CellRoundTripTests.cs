@@ -66,7 +66,7 @@ public sealed class CellRoundTripTests : CellTestBase
     [Fact]
     public void Unencrypted_backup_works_when_repository_does_not_require_a_key()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         SampleTree.Create(Cell);
         var record = Run("Backup-Cell crm $cell -Repository $repo").AssertNoErrors().Single<BackupRecord>();
         Assert.Null(record.KeyId);
@@ -76,7 +76,7 @@ public sealed class CellRoundTripTests : CellTestBase
     [Fact]
     public void Repository_requiring_encryption_refuses_a_backup_without_key()
     {
-        Run("Initialize-BackupRepository -Path $repo -RequireEncryption | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -RequireEncryption | Out-Null").AssertNoErrors();
         SampleTree.Create(Cell);
         Run("Backup-Cell crm $cell -Repository $repo").AssertError("RepositoryRequiresEncryption");
         Assert.Empty(Run("Get-Backup -Repository $repo").AssertNoErrors().Output);

@@ -36,7 +36,7 @@ public sealed class CellSafetyTests : CellTestBase
     [InlineData("/tmp/evil.txt")]
     public void Restore_refuses_entries_that_escape_the_destination(string entryName)
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var index = new CellIndex();
         index.Add(new CellEntry("", CellEntryKind.Directory, 0, 0, 0b111_101_101, null));
         var id = ForgeBackup(bid => new RawTar().File("meta.json", Meta(bid)).Directory("data").File(entryName, "pwned").Finish(), index);
@@ -51,7 +51,7 @@ public sealed class CellSafetyTests : CellTestBase
     [Fact]
     public void Restore_never_writes_through_a_symlink_from_the_archive()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var outside = Temp.Sub("outside");
         Directory.CreateDirectory(outside);
         var index = new CellIndex();

@@ -68,7 +68,7 @@ public sealed class ChunkedCellTests : CellTestBase
         // A chunked backup is reassembled into single objects for a format-1 repository.
         var v2 = Run("Backup-Cell -Name crm -Path $cell -Repository $t -KeyFile $key", ("t", target)).AssertNoErrors().Single<BackupRecord>();
         var other = Temp.Sub("other");
-        Run("Initialize-BackupRepository -Path $o | Out-Null", ("o", other)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $o | Out-Null", ("o", other)).AssertNoErrors();
         Run("Copy-Backup -Id $id -Repository $t -Target $o -KeyFile $key", ("id", v2.Id), ("t", target), ("o", other)).AssertNoErrors();
         Assert.Contains("\"layout\": \"single-object\"", File.ReadAllText(Path.Combine(other, "backups", v2.Id, "manifest.json")));
     }
@@ -80,7 +80,7 @@ public sealed class ChunkedCellTests : CellTestBase
         var error = Run("Backup-Cell -Name crm -Path $cell -Repository $repo").AssertError("ChunkedRepositoryRequiresKey");
         Assert.Contains("-KeyFile", error.ErrorDetails?.RecommendedAction ?? error.Exception.Message);
         Assert.Equal(2, Run("Initialize-BackupRepository -Path $repo -Format v2").AssertNoErrors().Single<RepositoryInfo>().FormatVersion);
-        Run("Initialize-BackupRepository -Path $repo").AssertError("RepositoryExistsWithOtherSettings");
+        Run("Initialize-BackupRepository -Format v1 -Path $repo").AssertError("RepositoryExistsWithOtherSettings");
     }
 }
 

@@ -128,7 +128,7 @@ public sealed class ChunkedPruneTests : IDisposable
     [Fact]
     public void Prune_of_a_format_1_repository_is_refused_by_name()
     {
-        using var v1 = BackupRepository.Initialize(new BackupTools.Core.Storage.LocalBackupStore(_temp.Sub("v1")), new RepositoryDefaults());
+        using var v1 = BackupRepository.Initialize(new BackupTools.Core.Storage.LocalBackupStore(_temp.Sub("v1")), new RepositoryDefaults(), formatVersion: 1);
         Assert.Equal("RepositoryNotChunked", Assert.ThrowsAny<BackupToolsException>(() => Prune(v1)).ErrorId);
     }
 }

@@ -58,15 +58,41 @@ public sealed class ChunkedRepositoryTests : IDisposable
     private List<string> Packs() => Directory.EnumerateFiles(Path.Combine(Root, "data"), "*", SearchOption.AllDirectories).ToList();
 
     [Fact]
-    public void Initialize_defaults_to_format_1_and_v2_is_asked_for()
+    public void Initialize_without_a_format_makes_v2_and_accepts_an_existing_repository_of_either_format()
     {
-        using (var v1 = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("v1")), new RepositoryDefaults()))
-            Assert.False(v1.Config.IsChunked);
-        using var v2 = Init();
+        using (var made = BackupRepository.Initialize(new LocalBackupStore(Root), new RepositoryDefaults(), formatVersion: null))
+        {
+            Assert.Equal(2, made.Config.FormatVersion);
+            Assert.True(made.Config.Defaults.RequireEncryption); // v2 always encrypts: stored so, and shown so
+        }
         Assert.Equal(2, Open().Config.FormatVersion);
         Assert.NotNull(Open().Config.Chunking);
+        using (BackupRepository.Initialize(new LocalBackupStore(Root), new RepositoryDefaults(), null)) { }
         var error = Assert.Throws<BackupToolsException>(() => BackupRepository.Initialize(new LocalBackupStore(Root), new RepositoryDefaults { RequireEncryption = true }, 1));
         Assert.Equal("RepositoryExistsWithOtherSettings", error.ErrorId);
+
+        var v1Root = _temp.Sub("v1");
+        using (var v1 = BackupRepository.Initialize(new LocalBackupStore(v1Root), new RepositoryDefaults(), formatVersion: 1))
+            Assert.False(v1.Config.IsChunked);
+        using var again = BackupRepository.Initialize(new LocalBackupStore(v1Root), new RepositoryDefaults(), formatVersion: null);
+        Assert.Equal(1, again.Config.FormatVersion);
+        Assert.False(again.Config.Defaults.RequireEncryption);
+        Assert.Equal("RepositoryExistsWithOtherSettings",
+            Assert.Throws<BackupToolsException>(() => BackupRepository.Initialize(new LocalBackupStore(v1Root), new RepositoryDefaults(), 2)).ErrorId);
+    }
+
+    [Fact]
+    public void A_repository_json_without_formatVersion_is_v1_whatever_new_repositories_get()
+    {
+        var v1Root = _temp.Sub("old");
+        using (BackupRepository.Initialize(new LocalBackupStore(v1Root), new RepositoryDefaults(), formatVersion: 1)) { }
+        var config = Path.Combine(v1Root, BackupRepository.ConfigKey);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        Assert.True(json.Remove("formatVersion"));
+        File.WriteAllText(config, json.ToJsonString());
+        using var old = BackupRepository.Open(new LocalBackupStore(v1Root));
+        Assert.Equal(1, old.Config.FormatVersion);
+        Assert.False(old.Config.IsChunked);
     }
 
     [Fact]

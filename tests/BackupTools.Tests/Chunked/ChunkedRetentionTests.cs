@@ -65,7 +65,7 @@ public sealed class ChunkedRetentionTests : IDisposable
     [Fact]
     public void The_repository_check_is_refused_on_format_1_and_with_an_id_or_a_bad_subset()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         Run("Test-BackupIntegrity -Repository $repo").AssertError("RepositoryNotChunked");
         Run("Test-BackupIntegrity -Repository $repo -ReadDataSubset 1/0").AssertError("ReadDataSubsetInvalid");
         Run("Test-BackupIntegrity -Id 20261124T020000Z-crm-directory-3fa9c1 -Repository $repo -ReadData").AssertError("ReadDataNeedsRepositoryCheck");

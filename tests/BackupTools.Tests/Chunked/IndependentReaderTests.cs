@@ -76,7 +76,7 @@ public sealed class IndependentReaderTests : IDisposable
 
         // A format-1 backup kept as is in the v2 repository (what copies of older versions left).
         var v1Root = _temp.Sub("v1");
-        using (var v1 = BackupRepository.Initialize(new LocalBackupStore(v1Root), new RepositoryDefaults()))
+        using (var v1 = BackupRepository.Initialize(new LocalBackupStore(v1Root), new RepositoryDefaults(), formatVersion: 1))
         {
             var legacy = Write(v1, _keys, CompressionSettings.Default, ("data", small));
             Directory.CreateDirectory(Path.Combine(Root, "backups", legacy.Id));

@@ -66,7 +66,7 @@ public sealed class DrFailoverDrillTests : IClassFixture<DrSiteFixture>, IDispos
         Environment.SetEnvironmentVariable(_s3Var + "_ID", TestServers.S3.AccessKey);
         Environment.SetEnvironmentVariable(_s3Var + "_SECRET", TestServers.S3.SecretKey);
         var s3 = new System.Management.Automation.PSCredential(TestServers.S3.AccessKey, new System.Net.NetworkCredential("", TestServers.S3.SecretKey).SecurePassword);
-        _ps.Run("foreach ($r in $repos) { Initialize-BackupRepository -Path $r | Out-Null }; Initialize-BackupRepository -Path $offsite -StorageCredential $s3 | Out-Null; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("foreach ($r in $repos) { Initialize-BackupRepository -Format v1 -Path $r | Out-Null }; Initialize-BackupRepository -Format v1 -Path $offsite -StorageCredential $s3 | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["repos"] = new[] { _temp.Sub("repo"), _temp.Sub("dr-repo") }, ["offsite"] = _bucket.Uri("offsite"), ["s3"] = s3, ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 

@@ -18,7 +18,7 @@ public sealed class DrSiteTests : IDisposable
     {
         Directory.CreateDirectory(_temp.Sub("primary-files"));
         File.WriteAllText(_temp.Sub("primary-files/report.txt"), "primary data");
-        _ps.Run("foreach ($r in $repos) { Initialize-BackupRepository -Path $r | Out-Null }; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("foreach ($r in $repos) { Initialize-BackupRepository -Format v1 -Path $r | Out-Null }; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["repos"] = new[] { _temp.Sub("repo"), _temp.Sub("offsite"), _temp.Sub("dr-repo"), _temp.Sub("dr2-repo") }, ["k"] = _temp.Sub("main.key") })
             .AssertNoErrors();
     }

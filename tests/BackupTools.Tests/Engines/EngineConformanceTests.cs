@@ -25,7 +25,7 @@ public abstract class EngineConformanceTests : IDisposable
     protected readonly BackupKeyRing Keys = BackupKeyRing.Load(new KeySources([], [Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))], false));
     protected static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
-    protected EngineConformanceTests() => BackupRepository.Initialize(new LocalBackupStore(Repo), new RepositoryDefaults());
+    protected EngineConformanceTests() => BackupRepository.Initialize(new LocalBackupStore(Repo), new RepositoryDefaults(), formatVersion: 1);
 
     protected string Repo => Temp.Sub("repo");
     protected BackupRepository Repository => BackupRepository.Open(new LocalBackupStore(Repo));

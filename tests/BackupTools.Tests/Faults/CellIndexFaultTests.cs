@@ -26,7 +26,7 @@ public sealed class CellIndexFaultTests : CellTestBase
     /// <summary>A backup whose archive is sound (meta.json, data/, data/f.txt) and whose index is the given lines.</summary>
     private string Forge(params string[] indexLines)
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var repository = BackupRepository.Open(new LocalBackupStore(Repo));
         using var writer = repository.BeginBackup(new BackupPlan("crm", Cell, CellBackupOperation.EngineName, BackupKind.Full, null, CompressionSettings.Default), null);
         var meta = Encoding.UTF8.GetString(new CellMeta(DateTimeOffset.UtcNow, "h", "0", "crm", writer.Id, "Full", null, Cell).ToJson());

@@ -14,7 +14,7 @@ public sealed class CellTreeEdgeFaultTests : CellTestBase
 {
     private void InitPlainRepo()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         Directory.CreateDirectory(Cell);
         File.WriteAllText(Path.Combine(Cell, "ok.txt"), "the rest of the tree");
     }

@@ -46,7 +46,7 @@ public sealed class FullDiskFaultTests : IDisposable
     public void A_backup_that_fills_the_disk_fails_clearly_leaves_no_part_and_the_next_writer_returns_promptly()
     {
         _disk = new SmallTmpfs(_temp.Sub("disk"), 50);
-        _ps.Run($"Initialize-BackupRepository -Path '{Repo}' | Out-Null; New-BackupKey -Path '{KeyPath}' | Out-Null").AssertNoErrors();
+        _ps.Run($"Initialize-BackupRepository -Format v1 -Path '{Repo}' | Out-Null; New-BackupKey -Path '{KeyPath}' | Out-Null").AssertNoErrors();
         var big = _temp.Sub("big");
         CreateRandomCell(big, 80);
 
@@ -69,7 +69,7 @@ public sealed class FullDiskFaultTests : IDisposable
     public void On_a_full_disk_the_lease_cannot_be_created_and_the_writer_says_so_within_its_timeout()
     {
         _disk = new SmallTmpfs(_temp.Sub("disk"), 20);
-        _ps.Run($"Initialize-BackupRepository -Path '{Repo}' | Out-Null; New-BackupKey -Path '{KeyPath}' | Out-Null").AssertNoErrors();
+        _ps.Run($"Initialize-BackupRepository -Format v1 -Path '{Repo}' | Out-Null; New-BackupKey -Path '{KeyPath}' | Out-Null").AssertNoErrors();
         var small = _temp.Sub("small");
         SampleTree.Create(small);
         FillUp(Path.Combine(_disk.Path, "filler"));

@@ -73,18 +73,18 @@ public sealed class InterfaceTrapFaultTests : CellTestBase
     [Fact]
     public void Initialize_again_with_the_same_settings_is_harmless_and_with_others_refused()
     {
-        var first = Run("Initialize-BackupRepository -Path $repo -Compression gzip -CompressionLevel 4").AssertNoErrors().Single<RepositoryInfo>();
+        var first = Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression gzip -CompressionLevel 4").AssertNoErrors().Single<RepositoryInfo>();
         SampleTree.Create(Cell);
         var record = Run("Backup-Cell -Name crm -Path $cell -Repository $repo").AssertNoErrors().Single<BackupRecord>();
-        var again = Run("Initialize-BackupRepository -Path $repo -Compression gzip -CompressionLevel 4").AssertNoErrors().Single<RepositoryInfo>();
+        var again = Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression gzip -CompressionLevel 4").AssertNoErrors().Single<RepositoryInfo>();
         Assert.Equal(first.Id, again.Id);
-        var error = Run("Initialize-BackupRepository -Path $repo -Compression zstd -RequireEncryption").AssertError("RepositoryExistsWithOtherSettings");
+        var error = Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression zstd -RequireEncryption").AssertError("RepositoryExistsWithOtherSettings");
         Assert.Contains("compression is gzip", error.Exception.Message);
         Assert.Contains("does not require encryption", error.Exception.Message);
         Assert.Equal([record.Id], Run("Get-Backup -Repository $repo").AssertNoErrors().Objects<BackupRecord>().Select(r => r.Id));
         Assert.Equal("gzip:4", again.Compression);
         Assert.False(again.RequireEncryption); // the refused run changed nothing
-        Assert.False(Run("Initialize-BackupRepository -Path $repo -Compression gzip -CompressionLevel 4").AssertNoErrors().Single<RepositoryInfo>().RequireEncryption);
+        Assert.False(Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression gzip -CompressionLevel 4").AssertNoErrors().Single<RepositoryInfo>().RequireEncryption);
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class LockFaultTests : IDisposable
 
     public LockFaultTests()
     {
-        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults());
+        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults(), formatVersion: 1);
     }
 
     private string LeasePath => Path.Combine(_temp.Sub("repo"), "locks", "writer.json");

@@ -41,7 +41,7 @@ public abstract class ManifestBindingFaultTests : IDisposable
         SampleTree.Create(CellA);
         Directory.CreateDirectory(CellB);
         File.WriteAllText(Path.Combine(CellB, "only-in-b.txt"), "content of cell b\n");
-        Run("Initialize-BackupRepository -Path $repo @X | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo @X | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
         var keyArg = encrypted ? "-KeyFile $key" : "";
         var b1 = Run($"Backup-Cell -Name a -Path $a -Repository $repo @X {keyArg}").AssertNoErrors().Single<BackupRecord>();
         var b2 = Run($"Backup-Cell -Name b -Path $b -Repository $repo @X {keyArg}").AssertNoErrors().Single<BackupRecord>();
@@ -136,7 +136,7 @@ public sealed class LocalManifestBindingFaultTests : ManifestBindingFaultTests
         var psRun = new PsSession();
         SampleTree.Create(Temp.Sub("cells/a"));
         var vars = new Dictionary<string, object?> { ["repo"] = Repo, ["key"] = Temp.Sub("key.json"), ["a"] = Temp.Sub("cells/a") };
-        psRun.Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null", vars).AssertNoErrors();
+        psRun.Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null", vars).AssertNoErrors();
         var b1 = psRun.Run("Backup-Cell -Name a -Path $a -Repository $repo -KeyFile $key", vars).AssertNoErrors().Single<BackupRecord>();
         var b2 = psRun.Run("Backup-Cell -Name a -Path $a -Repository $repo -KeyFile $key", vars).AssertNoErrors().Single<BackupRecord>();
         var forged = JsonNode.Parse(File.ReadAllText(PathOf($"backups/{b2.Id}/manifest.json")))!.AsObject();

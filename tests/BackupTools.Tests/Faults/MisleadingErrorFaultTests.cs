@@ -22,7 +22,7 @@ public sealed class MisleadingMySqlErrorFaultTests() : MySqlRestoreTestBase(Seed
     [Fact]
     public void Damaged_dump_is_reported_as_damage_not_as_the_clients_error()
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         var record = My($"Backup-MySql -Database $db {Conn} -Repository $repo").AssertNoErrors().Single<BackupRecord>();
         Db.Execute("insert into t values (3, 'live change')");
         var live = MySqlTestDatabase.Fingerprint(Db.Name);
@@ -50,7 +50,7 @@ public sealed class MisleadingPostgresErrorFaultTests : PostgresTestBase
     [Fact]
     public void Damaged_archive_is_reported_as_damage_not_as_pg_restores_error()
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         var record = Pg($"Backup-Postgres -Database $db {Conn} -Repository $repo").AssertNoErrors().Single<BackupRecord>();
         var live = PgTestDatabase.Fingerprint(Db.Name);
         MisleadingMySqlErrorFaultTests.Corrupt(Path.Combine(Repo, "backups", record.Id, "data"), "PGDMP", "XGDMP"); // pg_restore: not an archive
@@ -84,7 +84,7 @@ public sealed class MisleadingRedisErrorFaultTests : BackupTools.Tests.Redis.Red
     [Fact]
     public void Damaged_snapshot_is_reported_as_damage_and_the_server_is_not_touched()
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         var source = NewInstance("source");
         using (var c = source.Connect())
             c.GetDatabase(0).StringSet(Enumerable.Range(0, 10).Select(i => new KeyValuePair<StackExchange.Redis.RedisKey, StackExchange.Redis.RedisValue>($"backed-up:{i}", i)).ToArray());

@@ -15,7 +15,7 @@ public sealed class SweepFaultTests : IDisposable
 
     public SweepFaultTests()
     {
-        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults());
+        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults(), formatVersion: 1);
     }
 
     private string TmpFolder => _temp.Sub("repo/tmp");

@@ -177,7 +177,7 @@ public sealed class KeyRotationTests : CellTestBase
     public void Copy_carries_rotated_wraps_and_deletion_removes_them()
     {
         var backups = TwentyBackups().Take(2).ToList();
-        Run("New-BackupKey -Path $k | Out-Null; Update-BackupKey -Repository $repo -From $key -To $k -Confirm:$false | Out-Null; Initialize-BackupRepository -Path $c | Out-Null; Copy-Backup -Id $id -Repository $repo -Target $c | Out-Null",
+        Run("New-BackupKey -Path $k | Out-Null; Update-BackupKey -Repository $repo -From $key -To $k -Confirm:$false | Out-Null; Initialize-BackupRepository -Format v1 -Path $c | Out-Null; Copy-Backup -Id $id -Repository $repo -Target $c | Out-Null",
             ("k", NewKey), ("c", Temp.Sub("copy")), ("id", backups[0].Id)).AssertNoErrors();
         File.Delete(KeyPath);
         Assert.True(Run("Test-BackupIntegrity -Id $id -Repository $c -KeyFile $k", ("k", NewKey), ("c", Temp.Sub("copy")), ("id", backups[0].Id)).AssertNoErrors().Single<IntegrityResult>().Passed);

@@ -19,7 +19,7 @@ public sealed class WriteOnlyHostTests : PostgresTestBase
     {
         Directory.CreateDirectory(Temp.Sub("keys"));
         SampleTree.Create(Cell);
-        var info = Run("Initialize-BackupRepository -Path $repo | Out-Null; Initialize-BackupRepository -Path $copy | Out-Null; New-BackupKey -Path $priv -KeyPair -Name prod-2026q4",
+        var info = Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; Initialize-BackupRepository -Format v1 -Path $copy | Out-Null; New-BackupKey -Path $priv -KeyPair -Name prod-2026q4",
             ("copy", Copy), ("priv", PrivateKey)).AssertNoErrors().Single<KeyInfo>();
         Assert.Equal(PublicKey, info.PublicKeyPath);
         Assert.StartsWith("p-", info.Id);
@@ -75,7 +75,7 @@ public sealed class WriteOnlyHostTests : PostgresTestBase
     {
         Directory.CreateDirectory(Temp.Sub("keys"));
         SampleTree.Create(Cell);
-        Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $priv -KeyPair | Out-Null", ("priv", PrivateKey)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $priv -KeyPair | Out-Null", ("priv", PrivateKey)).AssertNoErrors();
         var privateDer = System.Text.Json.JsonDocument.Parse(File.ReadAllText(PrivateKey)).RootElement.GetProperty("privateKey").GetString()!;
         var result = Run("New-BackupKey -Path $priv -KeyPair; Backup-Cell -Name crm -Path $cell -Repository $repo -KeyFile $pub; Restore-Cell -Name crm -Repository $repo -KeyFile $pub -Destination $d -Confirm:$false",
             ("priv", PrivateKey), ("pub", PublicKey), ("d", Temp.Sub("d")));

@@ -118,7 +118,7 @@ public sealed class MySqlBackupTests : CellTestBase
     [Fact]
     public void A_dump_cut_short_fails_verification()
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         var record = My($"Backup-MySql -Database $db {Conn} -Repository $repo").AssertNoErrors().Single<BackupRecord>();
         // Rewrite the (unencrypted, uncompressed) object without its last lines and fix the manifest's
         // sizes and hashes, as a dump that died before its end would look if it had been recorded.

@@ -24,7 +24,7 @@ public sealed class MySqlS3RepositoryTests() : MySqlRestoreTestBase(Small())
         var s3 = ("s3", (object?)_bucket.Uri("mysql"));
         var copy = Db.Name + "_s3copy";
         ExtraDatabases.Add(copy);
-        My("Initialize-BackupRepository -Path $s3 -StorageCredential $sc | Out-Null; New-BackupKey -Path $key | Out-Null", s3, storage).AssertNoErrors();
+        My("Initialize-BackupRepository -Format v1 -Path $s3 -StorageCredential $sc | Out-Null; New-BackupKey -Path $key | Out-Null", s3, storage).AssertNoErrors();
         var record = My($"Backup-MySql -Database $db {Conn} -Repository $s3 -StorageCredential $sc -KeyFile $key", s3, storage).AssertNoErrors().Single<BackupRecord>();
         Assert.StartsWith($"s3://{_bucket.Name}/mysql", record.Repository);
 

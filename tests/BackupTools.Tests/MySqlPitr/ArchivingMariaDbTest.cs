@@ -18,7 +18,7 @@ public abstract class ArchivingMariaDbTest : IDisposable
         Server = new ArchivingMariaDb(Temp.Sub("server"));
         try
         {
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
             Server.Execute("create database shop");
             Server.Execute($"create table shop.ledger({ledgerColumns})");
         }

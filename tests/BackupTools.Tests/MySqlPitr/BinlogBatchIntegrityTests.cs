@@ -51,7 +51,7 @@ public sealed class BinlogBatchIntegrityTests : CellTestBase
     [Fact]
     public void An_intact_binlog_batch_passes()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var result = Test(WriteBinlogBatch(("mysql-bin.000001@0", First), ("mysql-bin.000001@4096", Second)));
         Assert.True(result.Passed, string.Join("; ", result.Checks));
         Assert.Contains(result.Checks, c => c.Name == "data:binlog" && c.Detail == "2 binlog segments, each matching its SHA-256");
@@ -60,7 +60,7 @@ public sealed class BinlogBatchIntegrityTests : CellTestBase
     [Fact]
     public void A_binlog_segment_with_a_byte_flipped_is_named()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var flipped = (byte[])Second.Clone();
         flipped[1234] ^= 0x01;
         var failure = FailedCheck(Test(WriteBinlogBatch(("mysql-bin.000001@0", First), ("mysql-bin.000001@4096", flipped))));
@@ -72,7 +72,7 @@ public sealed class BinlogBatchIntegrityTests : CellTestBase
     [Fact]
     public void A_missing_binlog_segment_is_named()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var failure = FailedCheck(Test(WriteBinlogBatch(("mysql-bin.000001@0", First))));
         Assert.Contains("BinlogBatchIncomplete", failure);
         Assert.Contains("holds 1 of the 2 binlog segments its manifest lists; missing: mysql-bin.000001@4096", failure);
@@ -81,7 +81,7 @@ public sealed class BinlogBatchIntegrityTests : CellTestBase
     [Fact]
     public void A_member_stored_twice_cannot_stand_in_for_a_missing_one()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var failure = FailedCheck(Test(WriteBinlogBatch(("mysql-bin.000001@0", First), ("mysql-bin.000001@0", First))));
         Assert.Contains("BinlogBatchUnexpectedEntry", failure);
     }
@@ -89,7 +89,7 @@ public sealed class BinlogBatchIntegrityTests : CellTestBase
     [Fact]
     public void A_WAL_batch_goes_through_the_same_validator_with_its_own_ids()
     {
-        Run("Initialize-BackupRepository -Path $repo | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null").AssertNoErrors();
         var files = new[] { ("000000010000000000000001", Sha(First), (long)First.Length), ("000000010000000000000002", Sha(Second), (long)Second.Length) };
         var failure = FailedCheck(Test(WriteBatch(WalArchive.EngineName, WalArchive.Describe(files, "7000000000000000001"), ("000000010000000000000001", First))));
         Assert.Contains("data:wal", failure);

@@ -24,7 +24,7 @@ public sealed class PhysicalBackupTests : IDisposable
         try
         {
             _target = new ArchivingMariaDb(_temp.Sub("target"));
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
             _source.Execute("create database shop");
             _source.Execute("create table shop.ledger(id int primary key, at datetime(6) not null default now(6))");
             _target.Execute("create database only_on_target");

@@ -73,7 +73,7 @@ public sealed class AuditTests : CellTestBase
     {
         InitRepoWithKey();
         var record = Backup();
-        Run("Initialize-BackupRepository -Path $nas | Out-Null; Copy-Backup -Id $id -Repository $repo -Target $nas | Out-Null",
+        Run("Initialize-BackupRepository -Format v1 -Path $nas | Out-Null; Copy-Backup -Id $id -Repository $repo -Target $nas | Out-Null",
             ("nas", Temp.Sub("nas")), ("id", record.Id)).AssertNoErrors();
         var copy = Assert.Single(Run("Get-BackupAudit -Repository $nas", ("nas", Temp.Sub("nas"))).AssertNoErrors().Objects<AuditEntry>());
         Assert.Equal(("copy", "Succeeded", "crm"), (copy.Operation, copy.Result, copy.Cell));

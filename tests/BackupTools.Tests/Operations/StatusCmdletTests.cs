@@ -48,7 +48,7 @@ public sealed class StatusCmdletTests : CellTestBase
         var failed = Run("Get-BackupStatus -Repository $repo -MinSizeRatio 0").Single<BackupStatus>();
         Assert.Equal([$"last verification ({small.Id}, "], failed.Warnings.Select(w => w[..(w.IndexOf(',') + 2)]));
 
-        Run("Initialize-BackupRepository -Path $nas | Out-Null", ("nas", Temp.Sub("nas"))).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $nas | Out-Null", ("nas", Temp.Sub("nas"))).AssertNoErrors();
         var copies = Run("Get-BackupStatus -Repository $repo -MinSizeRatio 0 -RequiredTarget $nas", ("nas", Temp.Sub("nas"))).Single<BackupStatus>();
         Assert.Contains(copies.Warnings, w => w.Contains("has no copy on required target file://") && w.EndsWith("/nas"));
     }

@@ -25,7 +25,7 @@ public sealed class InvokeBackupPlanTests : IDisposable
         Directory.CreateDirectory(_temp.Sub("files"));
         File.WriteAllText(_temp.Sub("files/a.txt"), "hello");
         Directory.CreateDirectory(_temp.Sub("textfile"));
-        _ps.Run("Initialize-BackupRepository -Path $p | Out-Null; Initialize-BackupRepository -Path $n | Out-Null; New-BackupKey -Path $k | Out-Null",
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; Initialize-BackupRepository -Format v1 -Path $n | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["p"] = _temp.Sub("repo"), ["n"] = _temp.Sub("nas"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
     }
 

@@ -10,7 +10,7 @@ internal static class TestPlan
 {
     /// <summary>Creates the repository and key file the header names.</summary>
     public static void InitializeRepository(PsSession ps, TempDir temp) =>
-        ps.Run("Initialize-BackupRepository -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
+        ps.Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; New-BackupKey -Path $k | Out-Null",
             new Dictionary<string, object?> { ["p"] = temp.Sub("repo"), ["k"] = temp.Sub("main.key") }).AssertNoErrors();
 
     /// <summary>Writes backup.yml (the header, then <paramref name="cells"/>: the entries under <c>cells:</c>) and returns its path.</summary>

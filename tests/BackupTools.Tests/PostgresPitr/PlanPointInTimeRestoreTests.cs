@@ -20,7 +20,7 @@ public sealed class PlanPointInTimeRestoreTests : IDisposable
     public PlanPointInTimeRestoreTests()
     {
         ArchivingCluster.MakeReachable(_temp.Path);
-        Ps("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+        Ps("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
     }
 
     private PsResult Ps(string script, params (string Name, object? Value)[] extra)

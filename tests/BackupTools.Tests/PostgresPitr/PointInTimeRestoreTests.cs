@@ -24,7 +24,7 @@ public sealed class PointInTimeRestoreTests : IDisposable
         _cluster = new ArchivingCluster(_temp.Sub("cluster")); 
         try
         {
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
             _cluster.Scalar("create table ledger(id int primary key, at timestamptz not null default clock_timestamp())");
         }
         catch

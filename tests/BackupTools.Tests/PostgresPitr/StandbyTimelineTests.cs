@@ -26,7 +26,7 @@ public sealed class StandbyTimelineTests : IDisposable
         _primary = new ArchivingCluster(_temp.Sub("cluster"));
         try
         {
-            _ps.Run("Initialize-BackupRepository -Path $r | Out-Null; New-BackupKey -Path $k | Out-Null",
+            _ps.Run("Initialize-BackupRepository -Format v1 -Path $r | Out-Null; New-BackupKey -Path $k | Out-Null",
                 new Dictionary<string, object?> { ["r"] = _temp.Sub("repo"), ["k"] = _temp.Sub("main.key") }).AssertNoErrors();
             Exec(_primary.Port, "create table ledger(id int primary key)");
             Directory.CreateDirectory(_standby, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

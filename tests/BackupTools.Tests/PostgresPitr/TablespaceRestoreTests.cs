@@ -30,7 +30,7 @@ public sealed class TablespaceRestoreTests : IDisposable
         {
             _hot = TablespaceFolder("spaces/hot");
             _cold = TablespaceFolder("spaces/cold");
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
             _cluster.Scalar($"create tablespace hot location '{_hot}'");
             _cluster.Scalar($"create tablespace cold location '{_cold}'");
             _cluster.Scalar("create table orders(id int primary key, at timestamptz not null default clock_timestamp()) tablespace hot");

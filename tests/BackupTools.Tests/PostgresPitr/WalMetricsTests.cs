@@ -21,7 +21,7 @@ public sealed class WalMetricsTests : IDisposable
         _cluster = new ArchivingCluster(_temp.Sub("cluster"));
         try
         {
-            Run("Initialize-BackupRepository -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+            Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
             Directory.CreateDirectory(_temp.Sub("textfile"));
         }
         catch

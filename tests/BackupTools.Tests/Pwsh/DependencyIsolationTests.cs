@@ -45,7 +45,7 @@ public sealed class DependencyIsolationTests : IClassFixture<Pwsh>, IDisposable
             $repo = {{Pwsh.Quote(folder + "/repo")}}; $key = {{Pwsh.Quote(folder + "/main.key")}}; $data = {{Pwsh.Quote(folder + "/data")}}
             New-Item -ItemType Directory -Force $data | Out-Null
             Set-Content -Path (Join-Path $data 'a.txt') -Value 'hello'
-            Initialize-BackupRepository -Path $repo | Out-Null
+            Initialize-BackupRepository -Format v1 -Path $repo | Out-Null
             New-BackupKey -Path $key | Out-Null
             $cell = (Backup-Cell -Name crm -Path $data -Repository $repo -KeyFile $key).Id
             $plan = Join-Path {{Pwsh.Quote(folder)}} 'backup.yml'

@@ -40,7 +40,7 @@ public sealed class PesterDrillRunTests : IClassFixture<Pwsh>, IDisposable
         var run = _pwsh.Run($$"""
             $ErrorActionPreference = 'Stop'
             Import-Module BackupTools
-            Initialize-BackupRepository -Path {{Pwsh.Quote(_temp.Sub("repo"))}} | Out-Null
+            Initialize-BackupRepository -Format v1 -Path {{Pwsh.Quote(_temp.Sub("repo"))}} | Out-Null
             New-BackupKey -Path {{Pwsh.Quote(_temp.Sub("main.key"))}} | Out-Null
             if (-not (Invoke-BackupPlan -Path {{Pwsh.Quote(plan)}}).Succeeded) { exit 3 }
             """);
@@ -77,7 +77,7 @@ public sealed class PesterDrillRunTests : IClassFixture<Pwsh>, IDisposable
     {
         var plan = BackedUpPlan();
         var empty = _temp.Sub("empty-repo");
-        Assert.Equal(0, _pwsh.Run($"Import-Module BackupTools; Initialize-BackupRepository -Path {Pwsh.Quote(empty)} -ErrorAction Stop | Out-Null").ExitCode);
+        Assert.Equal(0, _pwsh.Run($"Import-Module BackupTools; Initialize-BackupRepository -Format v1 -Path {Pwsh.Quote(empty)} -ErrorAction Stop | Out-Null").ExitCode);
         var report = _temp.Sub("empty.xml");
         var run = RunDrill(Drill("BackupHealth.Tests.ps1"), report, plan, empty);
         Assert.True(run.ExitCode == 1, run.ToString());
@@ -100,7 +100,7 @@ public sealed class PesterDrillRunTests : IClassFixture<Pwsh>, IDisposable
     {
         var plan = BackedUpPlan();
         var empty = _temp.Sub("empty-repo");
-        Assert.Equal(0, _pwsh.Run($"Import-Module BackupTools; Initialize-BackupRepository -Path {Pwsh.Quote(empty)} -ErrorAction Stop | Out-Null").ExitCode);
+        Assert.Equal(0, _pwsh.Run($"Import-Module BackupTools; Initialize-BackupRepository -Format v1 -Path {Pwsh.Quote(empty)} -ErrorAction Stop | Out-Null").ExitCode);
         var script = _temp.Sub("monthly-drill.ps1");
         // docs/dr.md "Scheduling a monthly drill", with this test's paths.
         File.WriteAllText(script, $$"""

@@ -21,7 +21,7 @@ public sealed class PwshCompletionTests : IClassFixture<Pwsh>, IDisposable
         $repo = {{Pwsh.Quote(_temp.Sub("repo"))}}; $key = {{Pwsh.Quote(_temp.Sub("main.key"))}}; $data = {{Pwsh.Quote(_temp.Sub("data"))}}
         New-Item -ItemType Directory -Force $data | Out-Null
         Set-Content -Path (Join-Path $data 'a.txt') -Value 'hello'
-        Initialize-BackupRepository -Path $repo | Out-Null
+        Initialize-BackupRepository -Format v1 -Path $repo | Out-Null
         New-BackupKey -Path $key | Out-Null
         $crm = @((Backup-Cell -Name crm -Path $data -Repository $repo -KeyFile $key).Id)
         Start-Sleep -Milliseconds 1100

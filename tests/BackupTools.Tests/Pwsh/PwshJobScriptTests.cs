@@ -19,7 +19,7 @@ public sealed class PwshJobScriptTests : IClassFixture<Pwsh>, IDisposable
         File.WriteAllText(_temp.Sub("data/a.txt"), "hello");
         var setup = _pwsh.Run($"""
             Import-Module BackupTools -ErrorAction Stop
-            Initialize-BackupRepository -Path {Pwsh.Quote(_temp.Sub("repo"))} -ErrorAction Stop | Out-Null
+            Initialize-BackupRepository -Format v1 -Path {Pwsh.Quote(_temp.Sub("repo"))} -ErrorAction Stop | Out-Null
             New-BackupKey -Path {Pwsh.Quote(_temp.Sub("main.key"))} -ErrorAction Stop | Out-Null
             """);
         Assert.True(setup.ExitCode == 0, setup.ToString());

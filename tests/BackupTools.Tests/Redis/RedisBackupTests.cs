@@ -186,7 +186,7 @@ public sealed class RedisBackupTests : RedisTestBase
     [InlineData("flipped", "data:rdb", "RedisRdbChecksumMismatch")]
     public void Damaged_snapshots_fail_validation(string damage, string failedCheck, string errorId)
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         var source = NewInstance("source");
         using (var connection = source.Connect()) RedisData.Seed(connection, [0]);
         var record = Run("Backup-RedisRdb -Port $p -Repository $repo", ("p", source.Port)).AssertNoErrors().Single<BackupRecord>();
@@ -203,7 +203,7 @@ public sealed class RedisBackupTests : RedisTestBase
     [Fact]
     public void A_manifest_whose_key_counts_do_not_match_the_snapshot_fails_validation()
     {
-        Run("Initialize-BackupRepository -Path $repo -Compression none | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -Compression none | Out-Null").AssertNoErrors();
         var source = NewInstance("source");
         using (var connection = source.Connect()) connection.GetDatabase(4).StringSet(Enumerable.Range(0, 321).Select(i => new KeyValuePair<RedisKey, RedisValue>($"k{i}", i)).ToArray());
         var record = Run("Backup-RedisRdb -Port $p -Repository $repo", ("p", source.Port)).AssertNoErrors().Single<BackupRecord>();

@@ -130,7 +130,7 @@ public sealed class CopyBackupTests : ReplicationTestBase
         RunT("Copy-Backup $id -Repository $repo -Target $repo", ("id", full.Id)).AssertError("ReplicationSameRepository");
 
         var plainRepo = Temp.Sub("plain");
-        Run("Initialize-BackupRepository -Path $p | Out-Null; Backup-Cell crm $cell -Repository $p | Out-Null", ("p", plainRepo)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $p | Out-Null; Backup-Cell crm $cell -Repository $p | Out-Null", ("p", plainRepo)).AssertNoErrors();
         var plain = IdsIn(plainRepo).Single();
         InitTarget("-RequireEncryption");
         var refused = RunT("Copy-Backup $id -Repository $p -Target $target", ("id", plain), ("p", plainRepo)).AssertError("DestinationRequiresEncryption");

@@ -140,7 +140,7 @@ public sealed class CrossFormatCopyTests : ReplicationTestBase
         // Out of format 2: a pack with a flipped byte.
         var v2 = Temp.Sub("v2");
         var v1 = Temp.Sub("v1");
-        Run("Initialize-BackupRepository -Path $a -Format v2 | Out-Null; Initialize-BackupRepository -Path $b | Out-Null", ("a", v2), ("b", v1)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Path $a -Format v2 | Out-Null; Initialize-BackupRepository -Format v1 -Path $b | Out-Null", ("a", v2), ("b", v1)).AssertNoErrors();
         var chunked = Run("Backup-Cell -Name crm -Path $cell -Repository $a -KeyFile $key", ("a", v2)).AssertNoErrors().Single<BackupRecord>();
         FlipByte(FilesUnder(v2, "data").OrderBy(f => f, StringComparer.Ordinal).First());
         Run("Copy-Backup $id -Repository $a -Target $b -KeyFile $key", ("id", chunked.Id), ("a", v2), ("b", v1)).AssertError("SourceObjectDamaged");
@@ -206,7 +206,7 @@ public sealed class CrossFormatCopyTests : ReplicationTestBase
         Assert.Equal(SyncAction.Copied, intoV2.Action);
         ChunkedRepo.AssertChunked(Target, batch.Id);
         var back = Temp.Sub("back");
-        Run("Initialize-BackupRepository -Path $b | Out-Null; Sync-BackupRepository -Source $target -Destination $b -KeyFile $key | Out-Null", ("b", back), ("target", Target)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $b | Out-Null; Sync-BackupRepository -Source $target -Destination $b -KeyFile $key | Out-Null", ("b", back), ("target", Target)).AssertNoErrors();
 
         var keys = new BackupKeyRing();
         keys.Add(BackupKeyFile.Read(KeyPath));

@@ -49,7 +49,7 @@ public sealed class CrossFormatS3Tests : IDisposable
     {
         SampleTree.Create(Cell);
         ChunkedRepo.AddRandomFile(Path.Combine(Cell, "big.bin"), 16 << 20);
-        Run("Initialize-BackupRepository -Path $repo | Out-Null; Initialize-BackupRepository -Path $s3 -Format v2 -StorageCredential $cred | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo | Out-Null; Initialize-BackupRepository -Path $s3 -Format v2 -StorageCredential $cred | Out-Null; New-BackupKey -Path $key | Out-Null").AssertNoErrors();
         var full = Run("Backup-Cell -Name crm -Path $cell -Repository $repo -KeyFile $key").AssertNoErrors().Single<BackupRecord>();
         Run("Copy-Backup $id -Repository $repo -Target $s3 -TargetStorageCredential $cred -KeyFile $key", ("id", full.Id)).AssertNoErrors();
         var first = Packs();
@@ -68,7 +68,7 @@ public sealed class CrossFormatS3Tests : IDisposable
         TreeSnapshot.AssertSame(Cell, restored);
 
         var back = _temp.Sub("back");
-        Run("Initialize-BackupRepository -Path $b | Out-Null", ("b", back)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $b | Out-Null", ("b", back)).AssertNoErrors();
         var synced = Run("Sync-BackupRepository -Source $s3 -Destination $b -StorageCredential $cred -KeyFile $key", ("b", back)).AssertNoErrors().Objects<SyncResult>().ToList();
         Assert.Equal([full.Id, second.Id], synced.Select(r => r.Id));
         Assert.All(synced, r => Assert.Equal(SyncAction.Copied, r.Action));
@@ -94,7 +94,7 @@ public sealed class CrossFormatPostgresTests : PostgresTestBase
         InitRepoWithKey(createCell: false); // format 1
         var v2 = Temp.Sub("v2");
         var back = Temp.Sub("back");
-        Run("Initialize-BackupRepository -Path $a -Format v2 | Out-Null; Initialize-BackupRepository -Path $b | Out-Null", ("a", v2), ("b", back)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Path $a -Format v2 | Out-Null; Initialize-BackupRepository -Format v1 -Path $b | Out-Null", ("a", v2), ("b", back)).AssertNoErrors();
         Db.Execute("create table filler as select g as id, md5(g::text) as v from generate_series(1, 60000) g");
         var first = BackupDb();
         Run("Copy-Backup $id -Repository $repo -Target $a -KeyFile $key", ("id", first.Id), ("a", v2)).AssertNoErrors();

@@ -52,7 +52,7 @@ public sealed class ManyWritersTests : IDisposable
             repo = _bucket.Uri("fleet");
         }
         else repo = _temp.Sub("repo");
-        Run($"Initialize-BackupRepository -Path $repo{Credential} | Out-Null; New-BackupKey -Path $key | Out-Null", repo).AssertNoErrors();
+        Run($"Initialize-BackupRepository -Format v1 -Path $repo{Credential} | Out-Null; New-BackupKey -Path $key | Out-Null", repo).AssertNoErrors();
         return repo;
     }
 

@@ -12,7 +12,7 @@ public sealed class WriterLockTests : IDisposable
 
     public WriterLockTests()
     {
-        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults());
+        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults(), formatVersion: 1);
     }
 
     [Fact]

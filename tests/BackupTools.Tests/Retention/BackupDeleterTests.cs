@@ -16,7 +16,7 @@ public sealed class BackupDeleterTests : IDisposable
 
     public BackupDeleterTests()
     {
-        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults());
+        _repository = BackupRepository.Initialize(new LocalBackupStore(_temp.Sub("repo")), new RepositoryDefaults(), formatVersion: 1);
         _cell = _temp.Sub("cell");
         SampleTree.Create(_cell);
     }

@@ -88,7 +88,7 @@ public sealed class RunnerTests : IDisposable
     public void Module_is_imported_and_objects_render_with_their_views()
     {
         var repo = _temp.Sub("repo");
-        var (code, output, error) = Run(null, "-Command", $"Initialize-BackupRepository -Path '{repo}'; Get-Command -Module BackupTools | ForEach-Object Name");
+        var (code, output, error) = Run(null, "-Command", $"Initialize-BackupRepository -Format v1 -Path '{repo}'; Get-Command -Module BackupTools | ForEach-Object Name");
         Assert.True(code == 0, error);
         Assert.Contains("Location", output);
         Assert.Contains("RequireEncryption", output); // the RepositoryInfo table view's header

@@ -46,7 +46,7 @@ public sealed class UserScriptTests : IDisposable
             $key = Join-Path $Work 'backup.key'
             New-Item -ItemType Directory -Path (Join-Path $data 'conf') -Force | Out-Null
             Set-Content -Path (Join-Path $data 'conf/app.yaml') -Value 'port: 8080'
-            if (-not (Test-Path $repo)) { Initialize-BackupRepository -Path $repo | Out-Null }
+            if (-not (Test-Path $repo)) { Initialize-BackupRepository -Format v1 -Path $repo | Out-Null }
             if (-not (Test-Path $key)) { New-BackupKey -Path $key | Out-Null }
             $files = @(Get-ChildItem -Path $data -Recurse -File)
             Write-Host "backing up $($files.Count) file(s) at $(Get-Date -Format 'yyyy-MM-dd')"

@@ -34,7 +34,7 @@ public sealed class LeastPrivilegeBackupTests : IDisposable
             ["priv"] = _dir.Sub("prod.json"),
         };
         _ps.Run("""
-            Initialize-BackupRepository -Path $repo -StorageCredential $c | Out-Null
+            Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $c | Out-Null
             New-BackupKey -Path $priv -KeyPair | Out-Null
             Backup-Cell -Repository $repo -StorageCredential $c -Name web -Path $data -KeyFile $key | Out-Null
             """, _vars).AssertNoErrors();
@@ -115,7 +115,7 @@ public sealed class LeastPrivilegeSweepTests : IDisposable
     public void Sweep_without_delete_permission_warns_and_leaves_debris_for_maintenance()
     {
         var path = _dir.Sub("repo");
-        BackupTools.Core.Repository.BackupRepository.Initialize(new BackupTools.Core.Storage.LocalBackupStore(path), new BackupTools.Core.Repository.RepositoryDefaults()).Dispose();
+        BackupTools.Core.Repository.BackupRepository.Initialize(new BackupTools.Core.Storage.LocalBackupStore(path), new BackupTools.Core.Repository.RepositoryDefaults(), formatVersion: 1).Dispose();
         Directory.CreateDirectory(Path.Combine(path, "backups", "20260101T000000Z-web-directory-abcdef"));
         File.WriteAllText(Path.Combine(path, "backups", "20260101T000000Z-web-directory-abcdef", "data"), "debris of a killed writer");
 

@@ -35,8 +35,8 @@ public sealed class PerCommandCredentialTests : IDisposable
             ["data"] = data,
         };
         _ps.Run("""
-            Initialize-BackupRepository -Path $a -StorageCredential $c | Out-Null
-            Initialize-BackupRepository -Path $b -StorageCredential $d | Out-Null
+            Initialize-BackupRepository -Format v1 -Path $a -StorageCredential $c | Out-Null
+            Initialize-BackupRepository -Format v1 -Path $b -StorageCredential $d | Out-Null
             Backup-Cell -Repository $a -StorageCredential $c -Name web -Path $data | Out-Null
             """, _vars).AssertNoErrors();
         _serverA.Clear();

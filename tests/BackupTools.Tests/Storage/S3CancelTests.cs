@@ -27,7 +27,7 @@ public sealed class S3CancelTests : IDisposable
         File.WriteAllBytes(Path.Combine(cell, "big.bin"), big);
         var credential = new StorageCredential("test", "test");
         var direct = new RepositoryReference(_bucket.Uri(), credential);
-        BackupRepository.Initialize(direct.OpenStore(), new RepositoryDefaults { Compression = "none" }).Dispose();
+        BackupRepository.Initialize(direct.OpenStore(), new RepositoryDefaults { Compression = "none" }, formatVersion: 1).Dispose();
         var backup = new CellBackupOperation(NullObserver.Instance).Run(
             new CellBackupRequest(direct, "files", cell, BackupKind.Full, null, null, TimeSpan.Zero), CancellationToken.None);
 

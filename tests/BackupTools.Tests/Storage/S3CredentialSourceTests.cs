@@ -26,7 +26,7 @@ public sealed class S3CredentialSourceTests : IDisposable
             ["repo"] = _bucket.Uri("creds"),
             ["cred"] = new PSCredential(TestServers.S3.AccessKey, new NetworkCredential("", TestServers.S3.SecretKey).SecurePassword),
         };
-        _ps.Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null", _vars).AssertNoErrors();
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred | Out-Null", _vars).AssertNoErrors();
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class S3MemoryBoundTests : IDisposable
     {
         var repo = _bucket.Uri(prefix);
         var script = _temp.Sub(prefix + ".ps1");
-        File.WriteAllText(script, "param($Repo, $Cell)\nInitialize-BackupRepository -Path $Repo -Compression none | Out-Null\n(Backup-Cell -Name big -Path $Cell -Repository $Repo).Id\n");
+        File.WriteAllText(script, "param($Repo, $Cell)\nInitialize-BackupRepository -Format v1 -Path $Repo -Compression none | Out-Null\n(Backup-Cell -Name big -Path $Cell -Repository $Repo).Id\n");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "bin", "runner", "btrun.dll"));
         foreach (var a in new[] { "-File", script, "-Repo", repo, "-Cell", cell }) psi.ArgumentList.Add(a);

@@ -33,7 +33,7 @@ public sealed class S3OutageTests : IDisposable
             ["repo"] = repo, ["cell"] = cell,
             ["cred"] = new PSCredential("test", new NetworkCredential("", "test").SecurePassword),
         };
-        _ps.Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred -Compression none | Out-Null", vars).AssertNoErrors();
+        _ps.Run("Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred -Compression none | Out-Null", vars).AssertNoErrors();
 
         var saved = WriterLock.LeaseDuration;
         WriterLock.LeaseDuration = TimeSpan.FromSeconds(5);

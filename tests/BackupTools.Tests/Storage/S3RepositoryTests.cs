@@ -34,7 +34,7 @@ public sealed class S3RepositoryTests : IDisposable
     {
         var repo = _bucket.Uri("team/prod");
         SampleTree.Create(Cell);
-        Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null; New-BackupKey -Path $key | Out-Null", repo).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred | Out-Null; New-BackupKey -Path $key | Out-Null", repo).AssertNoErrors();
         var full = Run("Backup-Cell -Name crm -Path $cell -Repository $repo -StorageCredential $cred -KeyFile $key", repo).AssertNoErrors().Single<BackupRecord>();
         File.WriteAllText(Path.Combine(Cell, "added-later.txt"), "incremental content");
         var incremental = Run("Backup-Cell -Name crm -Path $cell -Repository $repo -StorageCredential $cred -KeyFile $key -Type Incremental", repo).AssertNoErrors().Single<BackupRecord>();
@@ -64,7 +64,7 @@ public sealed class S3RepositoryTests : IDisposable
         var repo = $"s3://{fresh}/r?endpoint={Uri.EscapeDataString(_bucket.Endpoint)}";
         try
         {
-            Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred", repo).AssertNoErrors();
+            Run("Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred", repo).AssertNoErrors();
             Assert.NotNull(await _bucket.Client.GetObjectMetadataAsync(fresh, "r/repository.json"));
         }
         finally
@@ -77,7 +77,7 @@ public sealed class S3RepositoryTests : IDisposable
 
         await _bucket.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = _bucket.Name, Key = "busy/photo.jpg", ContentBody = "x" });
         var busy = _bucket.Uri("busy");
-        var error = Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred", busy).AssertError("RepositoryFolderNotEmpty");
+        var error = Run("Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred", busy).AssertError("RepositoryFolderNotEmpty");
         Assert.Contains("busy", error.Exception.Message);
     }
 
@@ -89,7 +89,7 @@ public sealed class S3RepositoryTests : IDisposable
         var repo = _bucket.Uri("secret-check");
         SampleTree.Create(Cell);
         // fauxqs accepts any key pair: the run succeeds signed with our secret.
-        Run("Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null", repo, credential).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred | Out-Null", repo, credential).AssertNoErrors();
         var record = Run("Backup-Cell -Name crm -Path $cell -Repository $repo -StorageCredential $cred", repo, credential).AssertNoErrors().Single<BackupRecord>();
         Assert.DoesNotContain(secret, record.Repository);
         foreach (var key in _bucket.AllKeys())
@@ -117,7 +117,7 @@ public sealed class S3RepositoryTests : IDisposable
         var nas = _temp.Sub("nas-repo");
         var s3 = _bucket.Uri("offsite");
         SampleTree.Create(Cell);
-        Run("Initialize-BackupRepository -Path $nas | Out-Null; Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null", s3, null, ("nas", nas)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $nas | Out-Null; Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred | Out-Null", s3, null, ("nas", nas)).AssertNoErrors();
 
         var records = Run("Backup-Cell -Name crm -Path $cell -Repository $nas,$repo -StorageCredential $cred", s3, null, ("nas", nas)).AssertNoErrors().Objects<BackupRecord>().ToList();
         Assert.Equal(2, records.Count);
@@ -143,7 +143,7 @@ public sealed class S3RepositoryTests : IDisposable
         var local = _temp.Sub("local-repo");
         var s3 = _bucket.Uri("copies");
         SampleTree.Create(Cell);
-        Run("Initialize-BackupRepository -Path $local | Out-Null; Initialize-BackupRepository -Path $repo -StorageCredential $cred | Out-Null", s3, null, ("local", local)).AssertNoErrors();
+        Run("Initialize-BackupRepository -Format v1 -Path $local | Out-Null; Initialize-BackupRepository -Format v1 -Path $repo -StorageCredential $cred | Out-Null", s3, null, ("local", local)).AssertNoErrors();
         var first = Run("Backup-Cell -Name crm -Path $cell -Repository $local", s3, null, ("local", local)).AssertNoErrors().Single<BackupRecord>();
         Run("Copy-Backup -Id $id -Repository $local -Target $repo -StorageCredential $cred", s3, null, ("local", local), ("id", first.Id)).AssertNoErrors();
         File.WriteAllText(Path.Combine(Cell, "later.txt"), "more");

@@ -88,7 +88,7 @@ public sealed class StoreRegistryTests : IDisposable
     private RepositoryReference NewRepository(string name)
     {
         var path = Path.Combine(_temp.Path, name);
-        using (BackupRepository.Initialize(new LocalBackupStore(path), new RepositoryDefaults())) { }
+        using (BackupRepository.Initialize(new LocalBackupStore(path), new RepositoryDefaults(), formatVersion: 1)) { }
         return new RepositoryReference($"{CountingBackend.Scheme}://{path}");
     }
 
