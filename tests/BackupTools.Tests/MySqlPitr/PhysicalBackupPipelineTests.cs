@@ -62,7 +62,7 @@ public sealed class PhysicalBackupPipelineTests : IDisposable
 
     private BackupRecord Backup(string repository, IOperationObserver observer, CancellationToken cancel)
     {
-        BackupRepository.Initialize(new LocalBackupStore(repository), new RepositoryDefaults()).Dispose();
+        BackupRepository.Initialize(new LocalBackupStore(repository), new RepositoryDefaults(), formatVersion: 1).Dispose();
         var request = new MySqlPhysicalBackupRequest(new RepositoryReference(repository), new MySqlTarget("127.0.0.1", _server.Port, "root", ArchivingMariaDb.Password),
             "physical-pipeline", null, null, _keys, TimeSpan.FromSeconds(10));
         return new MySqlPhysicalBackupOperation(observer).Run(request, cancel);

@@ -32,7 +32,7 @@ public sealed class OverlappedObjectWriteTests : IDisposable
         return data;
     }
 
-    private BackupRepository Init(IBackupStore store) => BackupRepository.Initialize(store, new RepositoryDefaults { RequireEncryption = true });
+    private BackupRepository Init(IBackupStore store) => BackupRepository.Initialize(store, new RepositoryDefaults { RequireEncryption = true }, formatVersion: 1);
 
     private BackupRecord Write(BackupRepository repository, Action<Stream> source, CancellationToken cancel = default) =>
         new BackupTemplate(NullObserver.Instance).Write(repository, new StreamBackup("crm", "test", "postgres", null, _keys), source, () => new JsonObject(), cancel);

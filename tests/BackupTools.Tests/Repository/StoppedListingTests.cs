@@ -20,7 +20,7 @@ public sealed class StoppedListingTests : IDisposable
     public StoppedListingTests()
     {
         var path = _temp.Sub("repo");
-        using (BackupRepository.Initialize(new LocalBackupStore(path), new RepositoryDefaults())) { }
+        using (BackupRepository.Initialize(new LocalBackupStore(path), new RepositoryDefaults(), formatVersion: 1)) { }
         _location = $"{SlowListingBackend.Scheme}://{path}";
     }
 
