@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (issue 19): a simulated year of the operator documents' retention — dailies for two weeks, weeklies for
 # two months, monthlies for a year (-KeepDaily 14 -KeepWeekly 8 -KeepMonthly 12) — on a PostgreSQL database growing
-# 1 % of its first size per day (appended rows) with 0.2 % of rows updated in place per day. Every simulated day at
+# 1 % of its first size per day (appended rows) with 0.2 % of rows updated per day among the newest 2 %. Every simulated day at
 # 02:00 UTC: `pg_dump -Fc -Z0` through Backup-CommandOutput into a v1 repository (whole copies) and a v2 (chunked) repository, each followed by
 # Invoke-BackupRetention with the policy; Optimize-BackupRepository (prune) on v2 every Sunday, as an operator's weekly
 # maintenance job would; and the same for restic 0.14 (`restic backup --stdin --time`, `restic forget` with the same
@@ -67,7 +67,9 @@ function ResticBackup($repo, $at) {
 }
 function Grow($first, $last) {
     & "$bin/psql" -q -v first=$first -v last=$last -f "$work/rows.sql" $db
-    & "$bin/psql" -qc "update events set note = note || ' upd', amount = amount + 1 where id in (select (random() * $last)::bigint from generate_series(1, $([int]($last / 500))))" $db
+    # Recent rows change (an order's status the days after it was placed): 0.2 % of the table, among the newest 2 %.
+    $recent = [int]($last / 50)
+    & "$bin/psql" -qc "update events set note = note || ' upd', amount = amount + 1 where id in (select $last - (random() * $recent)::bigint from generate_series(1, $([int]($last / 500))))" $db
 }
 
 SetClock $start
