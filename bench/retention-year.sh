@@ -60,6 +60,11 @@ function MB($bytes) { '{0,8:N1}' -f ($bytes / 1MB) }
 function SetClock($at) { # written aside and renamed: libfaketime rereads the file on every clock read
     [IO.File]::WriteAllText("$work/clock.new", '@' + $at.ToString('yyyy-MM-dd HH:mm:ss'))
     [IO.File]::Move("$work/clock.new", "$work/clock", $true)
+    # libfaketime rereads the file at most once per real second even with FAKETIME_NO_CACHE: wait until it has.
+    for ($i = 0; [DateTimeOffset]::UtcNow.Date -ne $at.Date; $i++) {
+        if ($i -gt 50) { throw "the fake clock did not move to $at" }
+        Start-Sleep -Milliseconds 200
+    }
 }
 function ResticBackup($repo, $at) {
     & bash -c "$bin/pg_dump -Fc -Z0 $db | restic -r '$repo' backup -q --stdin --stdin-filename $db.dump --time '$($at.ToString('yyyy-MM-dd HH:mm:ss'))' >/dev/null"
@@ -86,7 +91,8 @@ for ($d = 0; $d -lt $days; $d++) {
     SetClock $at
     $counts = @{}
     foreach ($repo in 'v1', 'v2') {
-        Backup-CommandOutput @pg -Repository "$work/$repo" | Out-Null
+        $backup = Backup-CommandOutput @pg -Repository "$work/$repo"
+        if ($backup.StartedAt.UtcDateTime.Date -ne $at.UtcDateTime.Date) { throw "backup $($backup.Id) started at $($backup.StartedAt), not on $at" }
         $counts[$repo] = @(Invoke-BackupRetention -Repository "$work/$repo" @keep -Confirm:$false | Where-Object Keep).Count
     }
     ResticBackup "$work/restic" $at
