@@ -25,7 +25,7 @@ command -v restic >/dev/null || { echo "restic is required (apt-get install rest
 "$root/scripts/servers.sh" start >/dev/null
 set -a; . "$("$root/scripts/servers.sh" env)"; set +a
 export PGHOST=$BT_PG_HOST PGPORT=$BT_PG_PORT PGUSER=$BT_PG_USER PGPASSWORD=$BT_PG_PASSWORD
-bin=$BT_PG_BIN; db=bt_bench_year
+bin=$BT_PG_BIN; db=${BENCH_DB:-bt_bench_year}
 [ -f "$root/bin/runner/btrun.dll" ] || dotnet build "$root/BackupTools.sln" -c Release -v q -nologo
 echo "load at start: $(uptime)"
 
