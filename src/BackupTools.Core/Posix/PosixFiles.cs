@@ -38,7 +38,10 @@ public static class PosixFiles
             var names = new List<string>();
             while (true)
             {
-                var entry = readdir(dir); // SetLastError clears errno first: NULL with errno 0 is the end
+                // NULL with errno 0 is the end. errno is cleared here, not left to the marshalling stub: a precompiled
+                // (ReadyToRun) build left a stale ENOENT from an earlier call, which failed the second backup of a process.
+                Marshal.SetLastSystemError(0);
+                var entry = readdir(dir);
                 if (entry == IntPtr.Zero)
                 {
                     if (Marshal.GetLastPInvokeError() != 0) throw Failure(directory, "list");

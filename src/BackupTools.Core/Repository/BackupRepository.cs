@@ -137,7 +137,7 @@ public sealed class BackupRepository : IDisposable
     private Dictionary<string, KeyWrapRecord>? _keyWraps;
 
     /// <summary>Every rotation record (keywraps/), read once per opened repository: listings need them all.</summary>
-    public IReadOnlyDictionary<string, KeyWrapRecord> AllKeyWraps() => _keyWraps ??= KeyWraps.ReadAll(Store);
+    public IReadOnlyDictionary<string, KeyWrapRecord> AllKeyWraps(CancellationToken cancel = default) => _keyWraps ??= KeyWraps.ReadAll(Store, cancel);
 
     /// <summary>One backup's rotation record: from the listing cache when it was read, else read alone.</summary>
     public KeyWrapRecord? KeyWrapsOf(string id) => _keyWraps != null ? _keyWraps.GetValueOrDefault(id) : KeyWraps.Read(Store, id);

@@ -78,10 +78,10 @@ public static class KeyWraps
     }
 
     /// <summary>Records of all backups that have one (one listing, then one read per record).</summary>
-    public static Dictionary<string, KeyWrapRecord> ReadAll(IBackupStore store)
+    public static Dictionary<string, KeyWrapRecord> ReadAll(IBackupStore store, CancellationToken cancel = default)
     {
         var records = new Dictionary<string, KeyWrapRecord>(StringComparer.Ordinal);
-        foreach (var key in store.List(Prefix).ToList())
+        foreach (var key in store.List(Prefix, cancel).ToList())
         {
             if (!key.EndsWith(Suffix, StringComparison.Ordinal)) continue;
             var id = key[Prefix.Length..^Suffix.Length];

@@ -23,7 +23,8 @@ internal sealed class CatalogEntryFields
     public DateTimeOffset StartedAt { get; private set; }
     public bool IsSafetyBackup => _tags?.GetValueOrDefault("reason") == SafetyBackup.Reason;
 
-    private string? _format, _parentId, _host, _toolVersion, _status, _compression, _keyId, _keyName;
+    private string? _format, _layout, _parentId, _host, _toolVersion, _status, _compression, _keyId, _keyName;
+    private List<(string Id, string? Name)>? _keysNeeded;
     private int _compressionLevel;
     private DateTimeOffset _completedAt;
     private long _rawBytes, _storedBytes;
@@ -68,6 +69,7 @@ internal sealed class CatalogEntryFields
         else if (name.ValueTextEquals("engineInfoText"u8)) (_engineInfo, _engineInfoIsText) = (LocateString(ref value), true);
         else if (name.ValueTextEquals("engineInfo"u8)) (_engineInfo, _engineInfoIsText) = (Locate(ref value), false);
         else if (name.ValueTextEquals("format"u8)) _format = _shared.Read(ref value);
+        else if (name.ValueTextEquals("layout"u8)) _layout = _shared.Read(ref value);
         else if (name.ValueTextEquals("parentId"u8)) _parentId = _shared.Read(ref value);
         else if (name.ValueTextEquals("host"u8)) _host = _shared.Read(ref value);
         else if (name.ValueTextEquals("toolVersion"u8)) _toolVersion = _shared.Read(ref value);
@@ -126,8 +128,41 @@ internal sealed class CatalogEntryFields
             if (name.ValueTextEquals("keyId"u8)) _keyId = _shared.Read(ref reader);
             else if (name.ValueTextEquals("keyName"u8)) _keyName = _shared.Read(ref reader);
             else if (name.ValueTextEquals("wrappedDataKey"u8)) _hasWrappedDataKey = true;
+            else if (name.ValueTextEquals("keysNeeded"u8)) ReadKeysNeeded(ref reader);
             else reader.Skip();
         }
+    }
+
+    /// <summary>A chunked backup's keys (encryption.keysNeeded): only id and name, what the record shows.</summary>
+    private void ReadKeysNeeded(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartArray);
+        _keysNeeded = [];
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            string? id = null, keyName = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader;
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null) continue;
+                if (name.ValueTextEquals("keyId"u8)) id = _shared.Read(ref reader);
+                else if (name.ValueTextEquals("keyName"u8)) keyName = _shared.Read(ref reader);
+                else reader.Skip();
+            }
+            _keysNeeded.Add((id ?? throw new JsonException("a keysNeeded entry has no keyId"), keyName));
+        }
+    }
+
+    /// <summary>The keys the backup needs now, as <see cref="NeededKeys.Of"/> says from a whole manifest.</summary>
+    private IReadOnlyList<(string Id, string? Name)> NeededKeysNow(KeyWrapRecord? rotated)
+    {
+        if (_layout == BackupManifest.ChunkedLayout && _keyId != null)
+            return rotated?.ChunkKeys is { } rewrapped ? rewrapped.Select(k => (k.KeyId, k.KeyName)).ToList()
+                : _keysNeeded ?? [(_keyId, _keyName)];
+        var current = rotated?.Wraps is { Count: > 0 } wraps ? wraps[^1] : null;
+        if (current != null) return [(current.KeyId, current.KeyName)];
+        return _hasWrappedDataKey && _keyId != null ? [(_keyId, _keyName)] : [];
     }
 
     private void ReadTags(ref Utf8JsonReader reader)
@@ -171,7 +206,7 @@ internal sealed class CatalogEntryFields
     /// <param name="rotated">The backup's key rotation record, whose newest wrap names the key it needs now.</param>
     public BackupRecord ToRecord(ReadOnlySpan<byte> line, string repository, KeyWrapRecord? rotated)
     {
-        var current = rotated?.Wraps is { Count: > 0 } wraps ? wraps[^1] : null;
+        var needed = NeededKeysNow(rotated);
         return new BackupRecord
         {
             Id = Id,
@@ -187,8 +222,9 @@ internal sealed class CatalogEntryFields
             Sha256Hex = HexAt(line, _sha256),
             RawSha256Hex = HexAt(line, _rawSha256),
             Compression = _shared.Compression(_compression ?? "none", _compressionLevel),
-            KeyId = current != null ? current.KeyId : _hasWrappedDataKey ? _keyId : null,
-            KeyName = current != null ? current.KeyName : _hasWrappedDataKey ? _keyName : null,
+            KeyId = needed.Count > 0 ? needed[0].Id : null,
+            KeyName = needed.Count > 0 ? needed[0].Name : null,
+            KeyIds = needed.Count == 0 ? [] : needed.Select(k => k.Id).ToArray(),
             Repository = repository,
             Location = LocationAt(line)!,
             Host = _host ?? "",
@@ -241,7 +277,8 @@ internal sealed class CatalogEntryFields
         Kind = default;
         StartedAt = _completedAt = default;
         _format = BackupManifest.FormatName; // as the serializer's default
-        _parentId = _host = _toolVersion = _status = _compression = _keyId = _keyName = null;
+        _layout = _parentId = _host = _toolVersion = _status = _compression = _keyId = _keyName = null;
+        _keysNeeded = null;
         _compressionLevel = 0;
         _rawBytes = _storedBytes = 0;
         _hasData = _hasWrappedDataKey = _engineInfoIsText = false;

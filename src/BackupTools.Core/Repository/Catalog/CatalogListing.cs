@@ -5,15 +5,15 @@ namespace BackupTools.Core.Repository.Catalog;
 /// filtered, and only a kept backup becomes a record — no <see cref="BackupManifest"/> per backup, and nothing
 /// held for backups the query does not return.
 /// </summary>
-internal sealed class CatalogListing(BackupRepository repository, BackupQuery query) : ICatalogCollector
+internal sealed class CatalogListing(BackupRepository repository, BackupQuery query, CancellationToken cancel) : ICatalogCollector
 {
     private readonly BackupSelection _selection = new(query);
     private readonly CatalogEntryFields _entry = new();
-    private readonly IReadOnlyDictionary<string, KeyWrapRecord> _rotations = repository.AllKeyWraps();
+    private readonly IReadOnlyDictionary<string, KeyWrapRecord> _rotations = repository.AllKeyWraps(cancel);
 
     /// <summary>The query's records, oldest first; null when the repository has no catalog yet.</summary>
     public static List<BackupRecord>? TryList(BackupRepository repository, BackupQuery query, CancellationToken cancel) =>
-        CatalogReader.TryRead(repository, () => new CatalogListing(repository, query), cancel)?.Collector._selection.Result();
+        CatalogReader.TryRead(repository, () => new CatalogListing(repository, query, cancel), cancel)?.Collector._selection.Result();
 
     public void AddLine(ReadOnlySpan<byte> line, string where, Func<string, bool> admit)
     {
